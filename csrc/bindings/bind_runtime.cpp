@@ -1,0 +1,70 @@
+// Build information and CUDA runtime queries.
+#include "../common/check.h"
+#include "../common/cuda_backend.h"
+#include "../cpu/parallel.h"
+#include "bindings.h"
+
+namespace kernels {
+
+static std::string simd_level() {
+  // The level this build's dispatched kernels can use on this CPU (see cpu/cpu_features.h).
+#if defined(__x86_64__) || defined(_M_X64)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "AVX2+FMA";
+  if (__builtin_cpu_supports("avx")) return "AVX";
+  return "SSE2";
+#else
+  return "generic";
+#endif
+}
+
+void bind_runtime(py::module_& m) {
+  m.def("build_config", [] {
+    py::dict d;
+#if defined(__clang__)
+    d["compiler"] = std::string("clang ") + __clang_version__;
+#elif defined(__GNUC__)
+    d["compiler"] = std::string("g++ ") + __VERSION__;
+#else
+    d["compiler"] = "unknown";
+#endif
+    d["simd"] = simd_level();
+#ifdef _OPENMP
+    d["openmp"] = true;
+#else
+    d["openmp"] = false;
+#endif
+    d["num_threads"] = max_threads();
+    d["cuda_compiled"] = cuda::compiled();
+    d["cuda_archs"] = cuda::compiled_archs();
+    d["cuda_runtime"] = cuda::runtime_version();
+    return d;
+  });
+  m.def("get_num_threads", &max_threads);
+  m.def("set_num_threads", [](int n) {
+    KCHECK(n >= 1, "set_num_threads: expected a positive thread count, got ", n);
+#ifdef _OPENMP
+    omp_set_num_threads(n);
+#endif
+  });
+  m.def("cuda_device_count", &cuda::device_count);
+  m.def("cuda_devices", [] {
+    py::list out;
+    for (const auto& p : cuda::devices()) {
+      py::dict d;
+      d["index"] = p.index;
+      d["name"] = p.name;
+      d["capability"] = py::make_tuple(p.major, p.minor);
+      d["total_memory"] = p.total_memory;
+      d["multiprocessors"] = p.multiprocessors;
+      out.append(d);
+    }
+    return out;
+  });
+  m.def("cuda_synchronize", &cuda::synchronize, py::arg("device") = -1, KERNELS_NOGIL);
+  m.def("cuda_empty_cache", &cuda::empty_cache);
+  m.def("cuda_memory_allocated", &cuda::memory_allocated, py::arg("device") = 0);
+  m.def("cuda_memory_reserved", &cuda::memory_reserved, py::arg("device") = 0);
+}
+
+}  // namespace kernels

@@ -1,0 +1,272 @@
+// The Tensor class as Python sees it, dtype and device objects, and zero-copy interop with NumPy
+// (arrays and the buffer protocol) and DLPack. Autograd attributes and most methods are added by
+// python/kernels/tensor.py; the class allows dynamic attributes for that.
+#include <pybind11/numpy.h>
+
+#include <cstring>
+
+#include "../common/cuda_backend.h"
+#include "../common/dlpack.h"
+#include "../common/tensor.h"
+#include "../ops/copy.h"
+#include "bindings.h"
+
+namespace kernels {
+
+namespace {
+
+py::dtype numpy_dtype(DType t) {
+  switch (t) {
+    case DType::Float32: return py::dtype::of<float>();
+    case DType::Float64: return py::dtype::of<double>();
+    case DType::Int64: return py::dtype::of<int64_t>();
+    case DType::Bool: return py::dtype("bool");
+  }
+  throw TypeError("numpy: unknown dtype");
+}
+
+const char* buffer_format(DType t) {
+  switch (t) {
+    case DType::Float32: return "f";
+    case DType::Float64: return "d";
+    case DType::Int64: return "q";
+    case DType::Bool: return "?";
+  }
+  return "B";
+}
+
+std::vector<int64_t> byte_strides(const Tensor& t) {
+  auto st = t.strides();
+  for (auto& s : st) s *= static_cast<int64_t>(itemsize(t.dtype));
+  return st;
+}
+
+void require_cpu(const Tensor& t, const char* op) {
+  KCHECK_TYPE(!t.is_cuda(), op, ": can't convert a tensor on ", t.device().str(),
+              " to host memory directly; call .cpu() first");
+}
+
+py::array to_numpy(const Tensor& t) {
+  require_cpu(t, "numpy");
+  // The array's base owns a reference to the storage, so the memory outlives the tensor.
+  auto* keep = new Tensor(t);
+  py::capsule base(keep, [](void* p) { delete static_cast<Tensor*>(p); });
+  return py::array(numpy_dtype(t.dtype), t.shape, byte_strides(t), t.raw_data(), base);
+}
+
+Tensor from_numpy(const py::array& arr) {
+  const py::dtype dt = arr.dtype();
+  DType dtype;
+  const char kind = dt.kind();
+  const auto size = dt.itemsize();
+  if (kind == 'f' && size == 4) dtype = DType::Float32;
+  else if (kind == 'f' && size == 8) dtype = DType::Float64;
+  else if (kind == 'i' && size == 8) dtype = DType::Int64;
+  else if (kind == 'b') dtype = DType::Bool;
+  else
+    throw TypeError(str_cat("from_numpy: NumPy dtype ", std::string(py::str(dt)),
+                            " is not supported (float32, float64, int64, bool)"));
+  KCHECK(dt.byteorder() != '>', "from_numpy: big-endian arrays are not supported");
+  const bool contiguous = (arr.flags() & py::array::c_style) != 0;
+  KCHECK(contiguous, "from_numpy: the array must be C-contiguous for a zero-copy tensor "
+                     "(use numpy.ascontiguousarray, or kernels.tensor to copy)");
+  std::vector<int64_t> shape(arr.shape(), arr.shape() + arr.ndim());
+  auto* keep = new py::object(arr);
+  return Tensor::from_blob(const_cast<void*>(arr.data()), shape, dtype, Device{}, [keep](void*) {
+    py::gil_scoped_acquire gil;
+    delete keep;
+  });
+}
+
+// ---- DLPack ----
+
+struct DLPackContext {
+  Tensor tensor;
+  std::vector<int64_t> shape, strides;
+};
+
+void delete_managed(DLManagedTensor* self) {
+  delete static_cast<DLPackContext*>(self->manager_ctx);
+  delete self;
+}
+
+void capsule_destructor(PyObject* capsule) {
+  if (PyCapsule_IsValid(capsule, "used_dltensor")) return;  // a consumer took ownership
+  auto* mt = static_cast<DLManagedTensor*>(PyCapsule_GetPointer(capsule, "dltensor"));
+  if (mt && mt->deleter) mt->deleter(mt);
+  PyErr_Clear();
+}
+
+DLDataType dl_dtype(DType t) {
+  switch (t) {
+    case DType::Float32: return {kDLFloat, 32, 1};
+    case DType::Float64: return {kDLFloat, 64, 1};
+    case DType::Int64: return {kDLInt, 64, 1};
+    case DType::Bool: return {kDLBool, 8, 1};
+  }
+  return {kDLFloat, 32, 1};
+}
+
+py::capsule to_dlpack(const Tensor& t) {
+  auto* ctx = new DLPackContext{t, t.shape, t.strides()};
+  auto* mt = new DLManagedTensor{};
+  mt->dl_tensor.data = t.raw_data();
+  mt->dl_tensor.device = {t.is_cuda() ? kDLCUDA : kDLCPU, t.is_cuda() ? t.device().index : 0};
+  mt->dl_tensor.ndim = t.dim();
+  mt->dl_tensor.dtype = dl_dtype(t.dtype);
+  mt->dl_tensor.shape = ctx->shape.data();
+  mt->dl_tensor.strides = ctx->strides.data();
+  mt->dl_tensor.byte_offset = 0;
+  mt->manager_ctx = ctx;
+  mt->deleter = delete_managed;
+  PyObject* cap = PyCapsule_New(mt, "dltensor", capsule_destructor);
+  if (!cap) {
+    delete_managed(mt);
+    throw py::error_already_set();
+  }
+  return py::reinterpret_steal<py::capsule>(cap);
+}
+
+Tensor from_dlpack_capsule(const py::capsule& capsule) {
+  PyObject* cap = capsule.ptr();
+  KCHECK(!PyCapsule_IsValid(cap, "used_dltensor"),
+         "from_dlpack: this DLPack capsule was already consumed");
+  KCHECK(PyCapsule_IsValid(cap, "dltensor"), "from_dlpack: expected a 'dltensor' capsule");
+  auto* mt = static_cast<DLManagedTensor*>(PyCapsule_GetPointer(cap, "dltensor"));
+  const DLTensor& dl = mt->dl_tensor;
+  DType dtype;
+  KCHECK_TYPE(dl.dtype.lanes == 1, "from_dlpack: vector dtypes (lanes > 1) are not supported");
+  if (dl.dtype.code == kDLFloat && dl.dtype.bits == 32) dtype = DType::Float32;
+  else if (dl.dtype.code == kDLFloat && dl.dtype.bits == 64) dtype = DType::Float64;
+  else if (dl.dtype.code == kDLInt && dl.dtype.bits == 64) dtype = DType::Int64;
+  else if (dl.dtype.code == kDLBool && dl.dtype.bits == 8) dtype = DType::Bool;
+  else
+    throw TypeError(str_cat("from_dlpack: dtype code ", int(dl.dtype.code), " with ",
+                            int(dl.dtype.bits), " bits is not supported (float32, float64, int64, bool)"));
+  Device device;
+  if (dl.device.device_type == kDLCPU) {
+    device = Device{};
+  } else if (dl.device.device_type == kDLCUDA) {
+    cuda::require_compiled("from_dlpack");
+    device = Device{DeviceType::CUDA, dl.device.device_id};
+  } else {
+    throw std::invalid_argument(str_cat("from_dlpack: device type ", dl.device.device_type,
+                                        " is not supported (CPU and CUDA only)"));
+  }
+  std::vector<int64_t> shape(dl.shape, dl.shape + dl.ndim);
+  if (dl.strides) {
+    int64_t expect = 1;
+    for (int d = dl.ndim - 1; d >= 0; --d) {
+      KCHECK(shape[d] == 1 || dl.strides[d] == expect,
+             "from_dlpack: only contiguous row-major tensors can be shared, got shape ",
+             shape_str(shape), " with strides ", shape_str(std::vector<int64_t>(dl.strides, dl.strides + dl.ndim)),
+             "; call .contiguous() on the producer first");
+      expect *= shape[d];
+    }
+  }
+  PyCapsule_SetName(cap, "used_dltensor");
+  void* data = static_cast<char*>(dl.data) + dl.byte_offset;
+  return Tensor::from_blob(data, shape, dtype, device, [mt](void*) {
+    if (mt->deleter) {
+      py::gil_scoped_acquire gil;  // producers may touch Python objects in their deleters
+      mt->deleter(mt);
+    }
+  });
+}
+
+py::object item(const Tensor& t) {
+  KCHECK(t.numel() == 1, "item: a tensor with ", t.numel(), " elements (shape ",
+         shape_str(t.shape), ") cannot be converted to a Python scalar");
+  Tensor h = t.is_cuda() ? to_device(t, Device{}) : t;
+  switch (t.dtype) {
+    case DType::Float32: return py::float_(*h.data<float>());
+    case DType::Float64: return py::float_(*h.data<double>());
+    case DType::Int64: return py::int_(*h.data<int64_t>());
+    case DType::Bool: return py::bool_(*h.data<bool>());
+  }
+  return py::none();
+}
+
+}  // namespace
+
+void bind_tensor(py::module_& m) {
+  py::enum_<DType>(m, "dtype")
+      .value("float32", DType::Float32)
+      .value("float64", DType::Float64)
+      .value("int64", DType::Int64)
+      .value("bool", DType::Bool)
+      .def("__repr__", [](DType d) { return std::string("kernels.") + dtype_name(d); })
+      .def("__str__", [](DType d) { return std::string("kernels.") + dtype_name(d); })
+      .def_property_readonly("itemsize", [](DType d) { return itemsize(d); })
+      .def_property_readonly("is_floating_point", [](DType d) { return is_floating(d); });
+
+  py::class_<Device>(m, "device")
+      .def(py::init([](const std::string& s) { return Device::parse(s); }), py::arg("spec"))
+      .def(py::init([](const std::string& type, int index) {
+             KCHECK(type == "cpu" || type == "cuda", "device: unknown device type '", type, "'");
+             KCHECK(index >= 0, "device: negative device index ", index);
+             return Device{type == "cpu" ? DeviceType::CPU : DeviceType::CUDA, type == "cpu" ? 0 : index};
+           }),
+           py::arg("type"), py::arg("index"))
+      .def_property_readonly("type", [](const Device& d) { return d.is_cpu() ? "cpu" : "cuda"; })
+      .def_property_readonly("index", [](const Device& d) -> py::object {
+        return d.is_cpu() ? py::object(py::none()) : py::object(py::int_(d.index));
+      })
+      .def("__str__", &Device::str)
+      .def("__repr__", [](const Device& d) {
+        return d.is_cpu() ? std::string("device(type='cpu')")
+                          : "device(type='cuda', index=" + std::to_string(d.index) + ")";
+      })
+      .def("__eq__", [](const Device& a, const Device& b) { return a == b; })
+      .def("__eq__", [](const Device& a, const std::string& b) { return a == Device::parse(b); })
+      .def("__hash__", [](const Device& d) { return static_cast<int>(d.type) * 1000 + d.index; })
+      .def(py::pickle([](const Device& d) { return d.str(); },
+                      [](const std::string& s) { return Device::parse(s); }));
+
+  py::class_<Tensor>(m, "Tensor", py::dynamic_attr(), py::buffer_protocol())
+      .def_property_readonly("shape", [](const Tensor& t) { return py::tuple(py::cast(t.shape)); })
+      .def_property_readonly("dtype", [](const Tensor& t) { return t.dtype; })
+      .def_property_readonly("device", &Tensor::device)
+      .def_property_readonly("ndim", &Tensor::dim)
+      .def_property_readonly("is_cuda", &Tensor::is_cuda)
+      .def_property_readonly("itemsize", [](const Tensor& t) { return itemsize(t.dtype); })
+      .def_property_readonly("nbytes", &Tensor::nbytes)
+      .def("dim", &Tensor::dim)
+      .def("numel", &Tensor::numel)
+      .def("data_ptr", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t.raw_data()); })
+      .def("_same_storage", [](const Tensor& a, const Tensor& b) { return a.storage == b.storage; })
+      .def("_raw", [](const Tensor& t) { return t; },
+           "A new handle on the same memory with no autograd attributes.")
+      .def("_view", &Tensor::view, py::arg("shape"))
+      .def("_narrow0", &Tensor::narrow0, py::arg("start"), py::arg("length"))
+      .def("item", &item)
+      .def("numpy", &to_numpy)
+      .def("__dlpack__",
+           [](const Tensor& t, py::object stream, py::object max_version, py::object dl_device,
+              py::object copy) {
+             KCHECK(copy.is_none() || !copy.cast<bool>(),
+                    "__dlpack__: copy=True is not supported; the tensor is shared as it is");
+             // Kernels run on the legacy default stream; make its work visible to any consumer.
+             if (t.is_cuda()) cuda::synchronize(t.device().index);
+             return to_dlpack(t);
+           },
+           py::arg("stream") = py::none(), py::arg("max_version") = py::none(),
+           py::arg("dl_device") = py::none(), py::arg("copy") = py::none())
+      .def("__dlpack_device__", [](const Tensor& t) {
+        return py::make_tuple(static_cast<int>(t.is_cuda() ? kDLCUDA : kDLCPU),
+                              t.is_cuda() ? t.device().index : 0);
+      })
+      .def_buffer([](const Tensor& t) {
+        require_cpu(t, "buffer protocol");
+        const auto strides = byte_strides(t);
+        return py::buffer_info(t.raw_data(), static_cast<py::ssize_t>(itemsize(t.dtype)),
+                               buffer_format(t.dtype), t.dim(),
+                               std::vector<py::ssize_t>(t.shape.begin(), t.shape.end()),
+                               std::vector<py::ssize_t>(strides.begin(), strides.end()));
+      });
+
+  m.def("from_numpy", &from_numpy, py::arg("array"));
+  m.def("from_dlpack_capsule", &from_dlpack_capsule, py::arg("capsule"));
+}
+
+}  // namespace kernels

@@ -1,0 +1,20 @@
+// One bind function per op family; module.cpp calls them all.
+#pragma once
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+namespace py = pybind11;
+
+namespace kernels {
+void bind_tensor(py::module_& m);       // Tensor, dtype, device, NumPy and DLPack interop
+void bind_copy(py::module_& m);         // casts, fills, strided copies
+void bind_random(py::module_& m);       // Philox generator and random fills
+void bind_runtime(py::module_& m);      // build info, CUDA queries
+void bind_matmul(py::module_& m);       // matmul, linear
+void bind_elementwise(py::module_& m);  // unary/binary/compare/where/clamp
+void bind_reduce(py::module_& m);       // sum, mean, var, max, min, argmax, sum_to
+void bind_shape(py::module_& m);        // cat, stack, split, index_select, gather, ...
+}  // namespace kernels
+
+// Every kernel entry point releases the GIL while it runs.
+#define KERNELS_NOGIL py::call_guard<py::gil_scoped_release>()

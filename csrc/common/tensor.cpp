@@ -1,0 +1,128 @@
+#include "tensor.h"
+
+#include <cstdlib>
+#include <cstring>
+
+#include "cuda_backend.h"
+
+namespace kernels {
+
+const char* dtype_name(DType t) {
+  switch (t) {
+    case DType::Float32: return "float32";
+    case DType::Float64: return "float64";
+    case DType::Int64: return "int64";
+    case DType::Bool: return "bool";
+  }
+  return "?";
+}
+
+std::string Device::str() const {
+  return is_cpu() ? std::string("cpu") : "cuda:" + std::to_string(index);
+}
+
+Device Device::parse(const std::string& s) {
+  if (s == "cpu") return Device{DeviceType::CPU, 0};
+  if (s == "cuda") return Device{DeviceType::CUDA, 0};
+  if (s.rfind("cuda:", 0) == 0 && s.size() > 5) {
+    const std::string num = s.substr(5);
+    bool digits = num.find_first_not_of("0123456789") == std::string::npos && num.size() < 6;
+    KCHECK(digits, "device: bad device string '", s, "' (expected 'cpu', 'cuda' or 'cuda:N')");
+    return Device{DeviceType::CUDA, std::stoi(num)};
+  }
+  throw std::invalid_argument("device: bad device string '" + s +
+                              "' (expected 'cpu', 'cuda' or 'cuda:N')");
+}
+
+int64_t numel_of(const std::vector<int64_t>& shape) {
+  int64_t n = 1;
+  for (auto s : shape) n *= s;
+  return n;
+}
+
+int wrap_dim(int64_t dim, int ndim, const char* op) {
+  const int64_t lo = ndim == 0 ? -1 : -ndim, hi = ndim == 0 ? 0 : ndim - 1;
+  KCHECK_INDEX(dim >= lo && dim <= hi, op, ": dim ", dim, " is out of range for a tensor of rank ",
+               ndim, " (expected a dim in [", lo, ", ", hi, "])");
+  return static_cast<int>(dim < 0 ? dim + (ndim == 0 ? 1 : ndim) : dim);
+}
+
+void* host_alloc(size_t nbytes) {
+  const size_t rounded = (nbytes + 63) / 64 * 64;
+  void* p = std::aligned_alloc(64, rounded ? rounded : 64);
+  if (!p) throw std::runtime_error("out of host memory allocating " + std::to_string(nbytes) + " bytes");
+  return p;
+}
+void host_free(void* p) { std::free(p); }
+
+Tensor Tensor::empty(const std::vector<int64_t>& shape, DType dtype, Device device) {
+  for (auto s : shape)
+    KCHECK(s >= 0, "empty: negative dimension in shape ", shape_str(shape));
+  Tensor t;
+  t.shape = shape;
+  t.dtype = dtype;
+  auto st = std::make_shared<Storage>();
+  st->device = device;
+  st->nbytes = static_cast<size_t>(numel_of(shape)) * itemsize(dtype);
+  if (device.is_cpu()) {
+    st->data = host_alloc(st->nbytes);
+    st->deleter = host_free;
+  } else {
+    st->data = cuda::allocate(st->nbytes, device.index);
+    const int dev = device.index;
+    st->deleter = [dev](void* p) { cuda::release(p, dev); };
+  }
+  t.storage = std::move(st);
+  return t;
+}
+
+Tensor Tensor::from_blob(void* data, const std::vector<int64_t>& shape, DType dtype, Device device,
+                         std::function<void(void*)> deleter) {
+  Tensor t;
+  t.shape = shape;
+  t.dtype = dtype;
+  auto st = std::make_shared<Storage>();
+  st->data = data;
+  st->device = device;
+  st->nbytes = static_cast<size_t>(numel_of(shape)) * itemsize(dtype);
+  st->deleter = std::move(deleter);
+  t.storage = std::move(st);
+  return t;
+}
+
+int64_t Tensor::numel() const { return numel_of(shape); }
+
+std::vector<int64_t> Tensor::strides() const {
+  std::vector<int64_t> st(shape.size());
+  int64_t s = 1;
+  for (int i = dim() - 1; i >= 0; --i) {
+    st[i] = s;
+    s *= shape[i];
+  }
+  return st;
+}
+
+Tensor Tensor::view(const std::vector<int64_t>& new_shape) const {
+  KCHECK(numel_of(new_shape) == numel(), "view: shape ", shape_str(new_shape),
+         " is invalid for a tensor of shape ", shape_str(shape), " (", numel(), " elements)");
+  Tensor t = *this;
+  t.shape = new_shape;
+  return t;
+}
+
+Tensor Tensor::narrow0(int64_t start, int64_t len) const {
+  KCHECK(dim() >= 1 && start >= 0 && len >= 0 && start + len <= shape[0], "narrow: rows [", start,
+         ", ", start + len, ") out of range for shape ", shape_str(shape));
+  Tensor t = *this;
+  t.shape[0] = len;
+  int64_t row = 1;
+  for (int i = 1; i < dim(); ++i) row *= shape[i];
+  t.offset = offset + start * row;
+  return t;
+}
+
+std::string Tensor::desc() const {
+  return std::string(dtype_name(dtype)) + " " + shape_str(shape) + " on " + device().str();
+}
+
+}  // namespace kernels

@@ -1,0 +1,100 @@
+// The Tensor: reference-counted storage, a shape, a dtype and a device. Always contiguous and
+// row-major; `offset` (in elements) lets a view start inside its storage (reshape, t[a:b] on the
+// first dim). Anything that needs strides is materialised by strided_copy.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "check.h"
+
+namespace kernels {
+
+enum class DType : int8_t { Float32 = 0, Float64 = 1, Int64 = 2, Bool = 3 };
+enum class DeviceType : int8_t { CPU = 0, CUDA = 1 };
+
+inline size_t itemsize(DType t) {
+  switch (t) {
+    case DType::Float32: return 4;
+    case DType::Float64: return 8;
+    case DType::Int64: return 8;
+    case DType::Bool: return 1;
+  }
+  return 0;
+}
+const char* dtype_name(DType t);  // "float32", ...
+inline bool is_floating(DType t) { return t == DType::Float32 || t == DType::Float64; }
+
+struct Device {
+  DeviceType type = DeviceType::CPU;
+  int index = 0;  // CUDA ordinal; always 0 on the CPU
+  bool is_cuda() const { return type == DeviceType::CUDA; }
+  bool is_cpu() const { return type == DeviceType::CPU; }
+  bool operator==(const Device& o) const { return type == o.type && index == o.index; }
+  bool operator!=(const Device& o) const { return !(*this == o); }
+  std::string str() const;  // "cpu", "cuda:0"
+  static Device parse(const std::string& s);  // throws ValueError on nonsense
+};
+
+struct Storage {
+  void* data = nullptr;
+  size_t nbytes = 0;
+  Device device;
+  std::function<void(void*)> deleter;  // empty for external memory that needs no release
+  Storage() = default;
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+  ~Storage() {
+    if (deleter && data) deleter(data);
+  }
+};
+
+class Tensor {
+ public:
+  std::shared_ptr<Storage> storage;
+  int64_t offset = 0;  // elements
+  std::vector<int64_t> shape;
+  DType dtype = DType::Float32;
+
+  Tensor() = default;
+
+  // New, uninitialised memory (64-byte aligned on the host, cached allocator on CUDA).
+  static Tensor empty(const std::vector<int64_t>& shape, DType dtype, Device device);
+  // Wrap memory owned elsewhere; `deleter` releases it when the last tensor goes away.
+  static Tensor from_blob(void* data, const std::vector<int64_t>& shape, DType dtype, Device device,
+                          std::function<void(void*)> deleter);
+
+  int64_t numel() const;
+  int dim() const { return static_cast<int>(shape.size()); }
+  int64_t size(int d) const { return shape.at(d); }
+  Device device() const { return storage ? storage->device : Device{}; }
+  bool is_cuda() const { return device().is_cuda(); }
+  bool defined() const { return static_cast<bool>(storage); }
+  size_t nbytes() const { return static_cast<size_t>(numel()) * itemsize(dtype); }
+  void* raw_data() const {
+    return storage ? static_cast<char*>(storage->data) + offset * itemsize(dtype) : nullptr;
+  }
+  template <class T>
+  T* data() const {
+    return reinterpret_cast<T*>(raw_data());
+  }
+  std::vector<int64_t> strides() const;  // contiguous strides, in elements
+
+  // A tensor sharing this one's memory with another shape of the same numel (no copy).
+  Tensor view(const std::vector<int64_t>& new_shape) const;
+  // Elements [start, start+len) of the first dim, sharing memory.
+  Tensor narrow0(int64_t start, int64_t len) const;
+  std::string desc() const;  // "float32 (2,3) on cpu" for error messages
+};
+
+int64_t numel_of(const std::vector<int64_t>& shape);
+// Normalise a possibly negative dim against rank `ndim`; IndexError naming `op` when out of range.
+int wrap_dim(int64_t dim, int ndim, const char* op);
+
+// Host allocation helpers (64-byte aligned).
+void* host_alloc(size_t nbytes);
+void host_free(void* p);
+
+}  // namespace kernels

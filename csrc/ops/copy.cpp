@@ -1,0 +1,96 @@
+#include "copy.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "../common/arg_checks.h"
+#include "../common/cuda_backend.h"
+#include "../common/dispatch.h"
+#include "../cpu/copy.h"
+#ifdef KERNELS_WITH_CUDA
+#include "../cuda/copy.h"
+#endif
+
+namespace kernels {
+
+Tensor to_device(const Tensor& t, Device device) {
+  Tensor out = Tensor::empty(t.shape, t.dtype, device);
+  const Device from = t.device();
+  if (from.is_cpu() && device.is_cpu()) {
+    if (t.nbytes()) std::memcpy(out.raw_data(), t.raw_data(), t.nbytes());
+  } else if (from.is_cpu()) {
+    cuda::copy_host_to_device(out.raw_data(), t.raw_data(), t.nbytes(), device.index);
+  } else if (device.is_cpu()) {
+    cuda::copy_device_to_host(out.raw_data(), t.raw_data(), t.nbytes(), from.index);
+  } else {
+    cuda::copy_device_to_device(out.raw_data(), t.raw_data(), t.nbytes(), device.index, from.index);
+  }
+  return out;
+}
+
+Tensor to_dtype(const Tensor& t, DType dtype) {
+  Tensor out = Tensor::empty(t.shape, dtype, t.device());
+  KERNELS_ROUTE(t, "to", cast_cpu(t, out), cast_cuda(t, out));
+  return out;
+}
+
+Tensor clone(const Tensor& t) { return to_device(t, t.device()); }
+
+Tensor full(const std::vector<int64_t>& shape, double value, DType dtype, Device device) {
+  for (auto s : shape) KCHECK(s >= 0, "full: negative dimension in shape ", shape_str(shape));
+  Tensor out = Tensor::empty(shape, dtype, device);
+  KERNELS_ROUTE(out, "full", fill_cpu(out, value), fill_cuda(out, value));
+  return out;
+}
+
+Tensor arange(double start, double end, double step, DType dtype, Device device) {
+  KCHECK(step != 0, "arange: step must be nonzero");
+  KCHECK(std::isfinite(start) && std::isfinite(end) && std::isfinite(step),
+         "arange: start, end and step must be finite, got ", start, ", ", end, ", ", step);
+  KCHECK((step > 0 && end >= start) || (step < 0 && end <= start) || start == end,
+         "arange: upper bound and step sign are inconsistent (start=", start, ", end=", end,
+         ", step=", step, ")");
+  const int64_t n = static_cast<int64_t>(std::ceil((end - start) / step));
+  Tensor out = Tensor::empty({std::max<int64_t>(n, 0)}, dtype, device);
+  KERNELS_ROUTE(out, "arange", arange_cpu(out, start, step), arange_cuda(out, start, step));
+  return out;
+}
+
+static void check_view_in_bounds(const char* op, int64_t src_numel, const std::vector<int64_t>& sizes,
+                                 const std::vector<int64_t>& strides, int64_t offset) {
+  KCHECK(sizes.size() == strides.size(), op, ": sizes ", shape_str(sizes), " and strides ",
+         shape_str(strides), " differ in length");
+  int64_t lo = offset, hi = offset;
+  for (size_t d = 0; d < sizes.size(); ++d) {
+    KCHECK(sizes[d] >= 0, op, ": negative size in ", shape_str(sizes));
+    if (sizes[d] == 0) return;  // an empty view touches nothing
+    const int64_t span = (sizes[d] - 1) * strides[d];
+    (span < 0 ? lo : hi) += span;
+  }
+  KCHECK_INDEX(lo >= 0 && hi < src_numel, op, ": view (sizes ", shape_str(sizes), ", strides ",
+               shape_str(strides), ", offset ", offset, ") reaches outside a tensor of ", src_numel,
+               " elements");
+}
+
+Tensor strided_copy_forward(const Tensor& src, const std::vector<int64_t>& sizes,
+                            const std::vector<int64_t>& strides, int64_t offset) {
+  check_view_in_bounds("strided_copy", src.numel(), sizes, strides, offset);
+  const StridedLayout L = make_layout(sizes, strides, offset, "strided_copy");
+  Tensor out = Tensor::empty(sizes, src.dtype, src.device());
+  if (out.numel() == 0) return out;
+  KERNELS_ROUTE(src, "strided_copy", strided_copy_forward_cpu(src, L, out),
+                strided_copy_forward_cuda(src, L, out));
+  return out;
+}
+
+Tensor strided_copy_backward(const Tensor& grad, const std::vector<int64_t>& src_shape,
+                             const std::vector<int64_t>& strides, int64_t offset) {
+  check_view_in_bounds("strided_copy_backward", numel_of(src_shape), grad.shape, strides, offset);
+  const StridedLayout L = make_layout(grad.shape, strides, offset, "strided_copy_backward");
+  Tensor dsrc = Tensor::empty(src_shape, grad.dtype, grad.device());
+  KERNELS_ROUTE(grad, "strided_copy_backward", strided_copy_backward_cpu(grad, L, dsrc),
+                strided_copy_backward_cuda(grad, L, dsrc));
+  return dsrc;
+}
+
+}  // namespace kernels

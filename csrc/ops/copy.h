@@ -1,0 +1,18 @@
+#pragma once
+#include <vector>
+
+#include "../common/tensor.h"
+
+namespace kernels {
+Tensor to_device(const Tensor& t, Device device);
+Tensor to_dtype(const Tensor& t, DType dtype);
+Tensor clone(const Tensor& t);
+Tensor full(const std::vector<int64_t>& shape, double value, DType dtype, Device device);
+Tensor arange(double start, double end, double step, DType dtype, Device device);
+// out[i] = src.flat[offset + sum_d idx_d * strides[d]], out of shape `sizes`.
+Tensor strided_copy_forward(const Tensor& src, const std::vector<int64_t>& sizes,
+                            const std::vector<int64_t>& strides, int64_t offset);
+// The gradient of strided_copy_forward for a view whose elements do not overlap.
+Tensor strided_copy_backward(const Tensor& grad, const std::vector<int64_t>& src_shape,
+                             const std::vector<int64_t>& strides, int64_t offset);
+}  // namespace kernels

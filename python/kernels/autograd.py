@@ -1,0 +1,294 @@
+"""Reverse-mode automatic differentiation.
+
+Every differentiable op is one ``Function`` subclass whose ``forward`` and ``backward`` call the
+C++ kernels in ``kernels._C`` directly; ``Function.apply`` records a ``Node`` when any input
+requires a gradient. ``backward`` walks the recorded graph in topological order, summing the
+gradients of nodes that are used more than once.
+
+Saved tensors are stored as raw handles (``Tensor._raw()``: same memory, no autograd attributes),
+so a graph never holds a reference cycle through its own outputs.
+"""
+from __future__ import annotations
+
+import threading
+
+from . import _C
+
+Tensor = _C.Tensor
+
+_state = threading.local()
+
+
+def is_grad_enabled() -> bool:
+    return getattr(_state, "enabled", True)
+
+
+class set_grad_enabled:
+    """Context manager (and function) that turns graph recording on or off."""
+
+    def __init__(self, mode: bool):
+        self.prev = is_grad_enabled()
+        _state.enabled = bool(mode)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        _state.enabled = self.prev
+        return False
+
+
+class no_grad:
+    """``with kernels.no_grad():`` runs ops without recording them; also a decorator."""
+
+    def __enter__(self):
+        self.prev = is_grad_enabled()
+        _state.enabled = False
+        return self
+
+    def __exit__(self, *exc):
+        _state.enabled = self.prev
+        return False
+
+    def __call__(self, fn):
+        def wrapper(*args, **kwargs):
+            with no_grad():
+                return fn(*args, **kwargs)
+
+        wrapper.__name__ = getattr(fn, "__name__", "wrapper")
+        wrapper.__doc__ = getattr(fn, "__doc__", None)
+        return wrapper
+
+
+class enable_grad(no_grad):
+    def __enter__(self):
+        self.prev = is_grad_enabled()
+        _state.enabled = True
+        return self
+
+
+class Context:
+    """What a Function's forward leaves for its backward."""
+
+    __slots__ = ("saved_tensors", "needs_input_grad", "non_differentiable", "__dict__")
+
+    def __init__(self):
+        self.saved_tensors = ()
+        self.needs_input_grad = ()
+        self.non_differentiable = ()
+
+    def save_for_backward(self, *tensors):
+        self.saved_tensors = tuple(None if t is None else t._raw() for t in tensors)
+
+    def mark_non_differentiable(self, *tensors):
+        self.non_differentiable = tuple(id(t) for t in tensors)
+
+
+class _Leaf:
+    """Graph node that adds the incoming gradient into a leaf tensor's ``.grad``."""
+
+    __slots__ = ("tensor",)
+    n_outputs = 1
+
+    def __init__(self, tensor):
+        self.tensor = tensor
+
+    def name(self):
+        return "AccumulateGrad"
+
+
+class Node:
+    __slots__ = ("fn", "ctx", "edges", "out_meta", "freed")
+
+    def __init__(self, fn, ctx, edges, out_meta):
+        self.fn = fn  # the Function subclass
+        self.ctx = ctx
+        self.edges = edges  # per forward arg: None or (node, output_nr, shape)
+        self.out_meta = out_meta  # per output: (shape, dtype, device) or None if not differentiable
+        self.freed = False
+
+    @property
+    def n_outputs(self):
+        return len(self.out_meta)
+
+    def name(self):
+        return self.fn.__name__ + "Backward"
+
+    def __repr__(self):
+        return f"<{self.name()}>"
+
+
+class Function:
+    """Base class of differentiable ops.
+
+    Subclasses define ``forward(ctx, *args)`` returning a Tensor or a tuple of Tensors, and
+    ``backward(ctx, *grad_outputs)`` returning one gradient (or None) per forward argument.
+    """
+
+    @staticmethod
+    def forward(ctx, *args):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, *grads):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *args):
+        ctx = Context()
+        if not getattr(_state, "enabled", True):
+            return cls.forward(ctx, *args)
+        needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        if not any(needs):
+            return cls.forward(ctx, *args)
+        ctx.needs_input_grad = needs
+        out = cls.forward(ctx, *args)
+        edges = []
+        for a, need in zip(args, needs):
+            if not need:
+                edges.append(None)
+            elif a.grad_fn is not None:
+                edges.append((a.grad_fn, a._output_nr, a.shape))
+            else:
+                edges.append((_Leaf(a), 0, a.shape))
+        outs = out if isinstance(out, tuple) else (out,)
+        skip = ctx.non_differentiable
+        metas = []
+        for o in outs:
+            if not o.dtype.is_floating_point or id(o) in skip:
+                metas.append(None)
+            else:
+                metas.append((o.shape, o.dtype, o.device))
+        node = Node(cls, ctx, tuple(edges), tuple(metas))
+        for i, (o, meta) in enumerate(zip(outs, metas)):
+            if meta is not None:
+                o._requires_grad = True
+                o.grad_fn = node
+                if i:
+                    o._output_nr = i
+        return out
+
+
+def _accumulate(buf, grad):
+    return grad if buf is None else _C.add_forward(buf, grad)
+
+
+def backward(tensor, grad=None, retain_graph=False):
+    """Compute d(tensor)/d(leaf) for every leaf that requires grad, summing into ``leaf.grad``."""
+    if not tensor.requires_grad:
+        raise RuntimeError(
+            "backward: the tensor does not require grad and has no grad_fn "
+            f"(shape {tuple(tensor.shape)}); did you forget requires_grad=True?"
+        )
+    if grad is None:
+        if tensor.numel() != 1:
+            raise RuntimeError(
+                "backward: grad can be implicitly created only for scalar outputs, got a tensor of "
+                f"shape {tuple(tensor.shape)}; pass a gradient of that shape"
+            )
+        grad = _C.full(list(tensor.shape), 1.0, tensor.dtype, tensor.device)
+    else:
+        if not isinstance(grad, Tensor):
+            raise TypeError(f"backward: gradient must be a Tensor, got {type(grad).__name__}")
+        if tuple(grad.shape) != tuple(tensor.shape):
+            raise ValueError(
+                f"backward: gradient of shape {tuple(grad.shape)} does not match the tensor's shape "
+                f"{tuple(tensor.shape)}"
+            )
+        if grad.dtype != tensor.dtype or grad.device != tensor.device:
+            raise TypeError(
+                f"backward: gradient is {grad.dtype} on {grad.device} but the tensor is "
+                f"{tensor.dtype} on {tensor.device}"
+            )
+        grad = grad._raw()
+    root = tensor.grad_fn
+    if root is None:  # a leaf: d(t)/d(t) is the identity
+        _add_to_leaf(tensor, grad)
+        return
+    run_backward(root, tensor._output_nr, grad, retain_graph)
+
+
+def _add_to_leaf(t, grad):
+    g = t.grad
+    t.grad = grad if g is None else _C.add_forward(g, grad)
+
+
+def run_backward(root, output_nr, grad, retain_graph):
+    # Count, for every node, the edges that lead into it from the part of the graph we will run.
+    deps = {}
+    seen = {root}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _Leaf):
+            continue
+        for e in node.edges:
+            if e is None:
+                continue
+            child = e[0]
+            deps[child] = deps.get(child, 0) + 1
+            if child not in seen:
+                seen.add(child)
+                stack.append(child)
+
+    buffers = {root: [None] * root.n_outputs}
+    buffers[root][output_nr] = grad
+    ready = [root]
+    with no_grad():
+        while ready:
+            node = ready.pop()
+            grads = buffers.pop(node, None)
+            if isinstance(node, _Leaf):
+                if grads is not None and grads[0] is not None:
+                    _add_to_leaf(node.tensor, grads[0])
+                continue
+            if node.freed:
+                raise RuntimeError(
+                    f"backward: trying to backward through {node.name()} a second time; its saved "
+                    "tensors were freed after the first backward. Pass retain_graph=True to the "
+                    "first backward if you need to call it twice."
+                )
+            in_grads = None
+            if grads is not None and any(g is not None for g in grads):
+                grads = _fill_missing(node, grads)
+                in_grads = node.fn.backward(node.ctx, *grads)
+                if not isinstance(in_grads, tuple):
+                    in_grads = (in_grads,)
+                if len(in_grads) < len(node.edges):
+                    raise RuntimeError(
+                        f"{node.name()} returned {len(in_grads)} gradients for "
+                        f"{len(node.edges)} inputs"
+                    )
+            if not retain_graph:
+                node.ctx = None
+                node.freed = True
+            for i, e in enumerate(node.edges):
+                if e is None:
+                    continue
+                child, nr, shape = e
+                g = None if in_grads is None else in_grads[i]
+                if g is not None:
+                    if g.shape != shape:
+                        raise RuntimeError(
+                            f"{node.name()} returned a gradient of shape {tuple(g.shape)} for input "
+                            f"{i} of shape {tuple(shape)}"
+                        )
+                    buf = buffers.get(child)
+                    if buf is None:
+                        buf = buffers[child] = [None] * child.n_outputs
+                    buf[nr] = _accumulate(buf[nr], g)
+                deps[child] -= 1
+                if deps[child] == 0:
+                    ready.append(child)
+
+
+def _fill_missing(node, grads):
+    """Give differentiable outputs that received no gradient a zero one (multi-output ops)."""
+    if len(grads) == 1:
+        return grads
+    out = list(grads)
+    for i, (g, meta) in enumerate(zip(grads, node.out_meta)):
+        if g is None and meta is not None:
+            shape, dtype, device = meta
+            out[i] = _C.full(list(shape), 0.0, dtype, device)
+    return out
