@@ -1,0 +1,471 @@
+// Elementwise ops with NumPy broadcasting, their gradients, and sum_to.
+//
+// Shapes: a is (A...), b is (B...); out is (O...) = broadcast(A, B) (right-aligned, size-1 dims
+// stretch). Below, a and b are read at out's index through their broadcast strides.
+//
+//   binary     out = a + b | a - b | a * b | a / b | a ^ b | maximum(a,b) | minimum(a,b)
+//              out = a == b | != | < | <= | > | >=          (bool)
+//              out = a && b | a || b                        (bool in, bool out)
+//   scalar     out = a + s | a * s | s - a | a / s | s / a | a ^ s | s ^ a | a <cmp> s
+//   unary      out = -x | exp x | log x | sqrt x | |x| | sign x | !x
+//   clamp      out = min(max(x, lo), hi)   (either bound optional; NaN stays NaN)
+//   where      out = cond ? a : b          (cond, a, b broadcast three ways)
+//
+// Gradients, at out's shape (then sum_to each operand's shape):
+//   d(a*b):    da = g b,            db = g a
+//   d(a/b):    da = g / b,          db = -g (a/b) / b
+//   d(a^b):    da = g b a^(b-1)  (0 where b == 0),   db = g a^b log a  (0 where a == 0, b >= 0)
+//   maximum:   da = g where a > b, g/2 where a == b, else 0;   db symmetric.  minimum likewise.
+//   where:     da = g where cond,   db = g where !cond
+//   exp:       dx = g y        log: dx = g / x      sqrt: dx = g / (2 y)     abs: dx = g sign(x)
+//   clamp:     dx = g where lo <= x <= hi, else 0
+//   s / a:     da = -g s / a^2     a ^ s: da = g s a^(s-1) (0 if s == 0)
+//   s ^ a:     da = g s^a log s (0 where s == 0 and a >= 0)
+//
+// sum_to: t is (T...), out is (S...) broadcast-compatible with T (len S <= len T, S_j == 1 or
+//   S_j == T_j aligned right): out[o] = sum of t over every index that broadcasts onto o.
+//
+// Loops: a broadcast layout merges dims so that the innermost dim has unit or zero stride in each
+// operand; work is split over the flat output range (OpenMP above kGrainElementwise) and each
+// chunk is walked in runs along the innermost dim, with a contiguous, scalar-broadcast or
+// constant inner loop that the compiler vectorises.
+#include "elementwise.h"
+
+#include <algorithm>
+#include <cstring>
+#include <type_traits>
+#include <vector>
+
+#include "../common/broadcast.h"
+#include "../common/dispatch.h"
+#include "parallel.h"
+
+namespace kernels {
+
+namespace {
+
+using namespace ew;
+
+// ---------------------------------------------------------------------------------------------
+// Loop drivers
+// ---------------------------------------------------------------------------------------------
+
+// o[i] = f(a[i]) over contiguous same-shape memory.
+template <class In, class Out, class F>
+void map1(const In* a, Out* o, int64_t n, const F& f) {
+  parallel_for(n, kGrainElementwise, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) o[i] = f(a[i]);
+  });
+}
+
+// o[i] = f(a[i], b[i]) over contiguous same-shape memory.
+template <class A, class B, class Out, class F>
+void map2_same(const A* a, const B* b, Out* o, int64_t n, const F& f) {
+  parallel_for(n, kGrainElementwise, [&](int64_t s, int64_t e) {
+    for (int64_t i = s; i < e; ++i) o[i] = f(a[i], b[i]);
+  });
+}
+
+// Split the flat output range [0, n) over threads; call body(pos, offsets, len) for each run of
+// `len` outputs starting at `pos` that lies within one innermost row of the layout.
+template <int N, class Body>
+void for_each_run(const BroadcastLayout<N>& L, int64_t n, const Body& body) {
+  const int nd = L.ndim;
+  const int64_t inner = L.sizes[nd - 1];
+  parallel_for(n, kGrainElementwise, [&](int64_t b, int64_t e) {
+    Odometer od[N];
+    for (int k = 0; k < N; ++k) od[k].init(nd - 1, L.sizes, L.strides[k], b / inner);
+    int64_t col = b % inner, pos = b;
+    int64_t off[N];
+    while (pos < e) {
+      const int64_t len = std::min(inner - col, e - pos);
+      for (int k = 0; k < N; ++k) off[k] = od[k].offset + col * L.strides[k][nd - 1];
+      body(pos, off, len);
+      pos += len;
+      col = 0;
+      for (int k = 0; k < N; ++k) od[k].next();
+    }
+  });
+}
+
+// Inner loop of a binary op; the innermost strides of a broadcast layout are always 0 or 1.
+template <class A, class B, class Out, class F>
+inline void inner2(Out* o, const A* a, int64_t sa, const B* b, int64_t sb, int64_t n, const F& f) {
+  if (sa == 1 && sb == 1) {
+    for (int64_t i = 0; i < n; ++i) o[i] = f(a[i], b[i]);
+  } else if (sa == 1) {
+    const B bv = *b;
+    for (int64_t i = 0; i < n; ++i) o[i] = f(a[i], bv);
+  } else if (sb == 1) {
+    const A av = *a;
+    for (int64_t i = 0; i < n; ++i) o[i] = f(av, b[i]);
+  } else {
+    const Out v = f(*a, *b);
+    for (int64_t i = 0; i < n; ++i) o[i] = v;
+  }
+}
+
+// out = f(a, b) with a, b broadcast to out's shape.
+template <class A, class B, class Out, class F>
+void map2(const Tensor& ta, const Tensor& tb, Tensor& tout, const F& f) {
+  const int64_t n = tout.numel();
+  if (n == 0) return;
+  const A* a = ta.data<A>();
+  const B* b = tb.data<B>();
+  Out* o = tout.data<Out>();
+  if (ta.shape == tout.shape && tb.shape == tout.shape) return map2_same(a, b, o, n, f);
+  const auto L = make_broadcast_layout<2>(tout.shape, {&ta.shape, &tb.shape}, "elementwise");
+  const int nd = L.ndim;
+  const int64_t sa = L.strides[0][nd - 1], sb = L.strides[1][nd - 1];
+  for_each_run<2>(L, n, [&](int64_t pos, const int64_t* off, int64_t len) {
+    inner2(o + pos, a + off[0], sa, b + off[1], sb, len, f);
+  });
+}
+
+// out = f(a, b, c) with a, b, c broadcast to out's shape.
+template <class A, class B, class C, class Out, class F>
+void map3(const Tensor& ta, const Tensor& tb, const Tensor& tc, Tensor& tout, const F& f) {
+  const int64_t n = tout.numel();
+  if (n == 0) return;
+  const A* a = ta.data<A>();
+  const B* b = tb.data<B>();
+  const C* c = tc.data<C>();
+  Out* o = tout.data<Out>();
+  const auto L =
+      make_broadcast_layout<3>(tout.shape, {&ta.shape, &tb.shape, &tc.shape}, "elementwise");
+  const int nd = L.ndim;
+  const int64_t sa = L.strides[0][nd - 1], sb = L.strides[1][nd - 1], sc = L.strides[2][nd - 1];
+  for_each_run<3>(L, n, [&](int64_t pos, const int64_t* off, int64_t len) {
+    Out* op = o + pos;
+    const A* ap = a + off[0];
+    const B* bp = b + off[1];
+    const C* cp = c + off[2];
+    if (sa == 1 && sb == 1 && sc == 1) {
+      for (int64_t i = 0; i < len; ++i) op[i] = f(ap[i], bp[i], cp[i]);
+    } else {
+      for (int64_t i = 0; i < len; ++i) op[i] = f(ap[i * sa], bp[i * sb], cp[i * sc]);
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-op dispatch
+// ---------------------------------------------------------------------------------------------
+
+template <class F>
+void arith(const char* op, const Tensor& a, const Tensor& b, Tensor& out, const F& f) {
+  KERNELS_DISPATCH_NUMERIC(a.dtype, op, [&] { map2<scalar_t, scalar_t, scalar_t>(a, b, out, f); });
+}
+template <class F>
+void compare(const char* op, const Tensor& a, const Tensor& b, Tensor& out, const F& f) {
+  KERNELS_DISPATCH_ALL(a.dtype, op, [&] { map2<scalar_t, scalar_t, bool>(a, b, out, f); });
+}
+
+template <class T, class C>
+void compare_scalar(ScalarOp op, const T* a, bool* o, int64_t n, C s) {
+  switch (op) {
+    case ScalarOp::Eq: return map1(a, o, n, CmpS<C, Eq>{s});
+    case ScalarOp::Ne: return map1(a, o, n, CmpS<C, Ne>{s});
+    case ScalarOp::Lt: return map1(a, o, n, CmpS<C, Lt>{s});
+    case ScalarOp::Le: return map1(a, o, n, CmpS<C, Le>{s});
+    case ScalarOp::Gt: return map1(a, o, n, CmpS<C, Gt>{s});
+    case ScalarOp::Ge: return map1(a, o, n, CmpS<C, Ge>{s});
+    default: break;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// sum_to
+// ---------------------------------------------------------------------------------------------
+
+template <class T> struct AccOf { using type = double; };
+template <> struct AccOf<int64_t> { using type = int64_t; };
+
+// Sum of n contiguous values with 8 independent accumulators (vectorisable without reassociation
+// flags) in the accumulation type.
+template <class T, class A>
+A contiguous_sum(const T* p, int64_t n) {
+  A lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int k = 0; k < 8; ++k) lanes[k] += static_cast<A>(p[i + k]);
+  A s = 0;
+  for (; i < n; ++i) s += static_cast<A>(p[i]);
+  return s + (((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) +
+              ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7])));
+}
+
+// Sum over flat reduced indices [rb, re) from `base`, when the innermost reduced dim has stride 1.
+template <class T, class A>
+A sum_reduced_range(const T* base, const ReduceLayout& L, int64_t rb, int64_t re) {
+  const int64_t S = L.rsizes[L.nr - 1];
+  Odometer od;
+  od.init(L.nr - 1, L.rsizes, L.rstrides, rb / S);
+  int64_t col = rb % S, pos = rb;
+  A acc = 0;
+  while (pos < re) {
+    const int64_t len = std::min(S - col, re - pos);
+    acc += contiguous_sum<T, A>(base + od.offset + col, len);
+    pos += len;
+    col = 0;
+    od.next();
+  }
+  return acc;
+}
+
+template <class T>
+void sum_to_impl(const T* in, T* out, const ReduceLayout& L) {
+  using A = typename AccOf<T>::type;
+  const int64_t M = L.kept, R = L.reduced;
+  const int nt = max_threads();
+  const bool small = M * R < 2 * kGrainElementwise;
+  if (!L.inner_kept) {
+    // Innermost dim reduced: every output is a sum of contiguous runs.
+    if (M >= nt || small) {
+      parallel_for(M, std::max<int64_t>(1, kGrainElementwise / R), [&](int64_t b, int64_t e) {
+        for (int64_t o = b; o < e; ++o) {
+          const T* base = in + Odometer::offset_of(L.nk, L.ksizes, L.kstrides, o);
+          out[o] = static_cast<T>(sum_reduced_range<T, A>(base, L, 0, R));
+        }
+      });
+      return;
+    }
+    // Few outputs, long sums: split each sum into per-thread partials.
+    const int64_t C = std::min<int64_t>(nt, (R + kGrainElementwise - 1) / kGrainElementwise);
+    std::vector<A> part(C);
+    for (int64_t o = 0; o < M; ++o) {
+      const T* base = in + Odometer::offset_of(L.nk, L.ksizes, L.kstrides, o);
+      parallel_for(C, 1, [&](int64_t b, int64_t e) {
+        for (int64_t c = b; c < e; ++c) part[c] = sum_reduced_range<T, A>(base, L, R * c / C, R * (c + 1) / C);
+      });
+      A s = 0;
+      for (int64_t c = 0; c < C; ++c) s += part[c];
+      out[o] = static_cast<T>(s);
+    }
+    return;
+  }
+  // Innermost dim kept (length S, stride 1): out rows accumulate input rows.
+  const int64_t S = L.ksizes[L.nk - 1], Mo = M / S;
+  constexpr int64_t CB = 256;  // columns per task, so the accumulator row stays in L1
+  const int64_t nblk = (S + CB - 1) / CB, tasks = Mo * nblk;
+  if (tasks >= nt || small) {
+    parallel_for(tasks, std::max<int64_t>(1, kGrainElementwise / (R * std::min(S, CB))),
+                 [&](int64_t b, int64_t e) {
+                   A acc[CB];
+                   for (int64_t t = b; t < e; ++t) {
+                     const int64_t oo = t / nblk, c0 = (t % nblk) * CB, w = std::min(CB, S - c0);
+                     const T* base = in + Odometer::offset_of(L.nk - 1, L.ksizes, L.kstrides, oo) + c0;
+                     for (int64_t j = 0; j < w; ++j) acc[j] = 0;
+                     Odometer od;
+                     od.init(L.nr, L.rsizes, L.rstrides, 0);
+                     for (int64_t r = 0; r < R; ++r) {
+                       const T* p = base + od.offset;
+                       for (int64_t j = 0; j < w; ++j) acc[j] += static_cast<A>(p[j]);
+                       od.next();
+                     }
+                     T* dst = out + oo * S + c0;
+                     for (int64_t j = 0; j < w; ++j) dst[j] = static_cast<T>(acc[j]);
+                   }
+                 });
+    return;
+  }
+  // Few short output rows and a long reduction (a bias gradient): per-thread partial rows.
+  const int64_t C = std::min<int64_t>(nt, (M * R + kGrainElementwise - 1) / kGrainElementwise);
+  std::vector<A> part(static_cast<size_t>(C * M), A(0));
+  parallel_for(C, 1, [&](int64_t b, int64_t e) {
+    for (int64_t c = b; c < e; ++c) {
+      const int64_t rb = R * c / C, re = R * (c + 1) / C;
+      A* acc = part.data() + c * M;
+      for (int64_t oo = 0; oo < Mo; ++oo) {
+        const T* base = in + Odometer::offset_of(L.nk - 1, L.ksizes, L.kstrides, oo);
+        A* row = acc + oo * S;
+        Odometer od;
+        od.init(L.nr, L.rsizes, L.rstrides, rb);
+        for (int64_t r = rb; r < re; ++r) {
+          const T* p = base + od.offset;
+          for (int64_t j = 0; j < S; ++j) row[j] += static_cast<A>(p[j]);
+          od.next();
+        }
+      }
+    }
+  });
+  for (int64_t m = 0; m < M; ++m) {
+    A s = 0;
+    for (int64_t c = 0; c < C; ++c) s += part[c * M + m];
+    out[m] = static_cast<T>(s);
+  }
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Entry points
+// ---------------------------------------------------------------------------------------------
+
+void binary_forward_cpu(BinaryOp op, const Tensor& a, const Tensor& b, Tensor& out) {
+  switch (op) {
+    case BinaryOp::Add: return arith("add", a, b, out, Add());
+    case BinaryOp::Sub: return arith("sub", a, b, out, Sub());
+    case BinaryOp::Mul: return arith("mul", a, b, out, Mul());
+    case BinaryOp::Div:
+      return KERNELS_DISPATCH_FLOAT(a.dtype, "div", [&] { map2<scalar_t, scalar_t, scalar_t>(a, b, out, Div()); });
+    case BinaryOp::Pow: return arith("pow", a, b, out, Pow());
+    case BinaryOp::Maximum: return arith("maximum", a, b, out, Maximum());
+    case BinaryOp::Minimum: return arith("minimum", a, b, out, Minimum());
+    case BinaryOp::Eq: return compare("eq", a, b, out, Eq());
+    case BinaryOp::Ne: return compare("ne", a, b, out, Ne());
+    case BinaryOp::Lt: return compare("lt", a, b, out, Lt());
+    case BinaryOp::Le: return compare("le", a, b, out, Le());
+    case BinaryOp::Gt: return compare("gt", a, b, out, Gt());
+    case BinaryOp::Ge: return compare("ge", a, b, out, Ge());
+    case BinaryOp::LogicalAnd: return map2<bool, bool, bool>(a, b, out, LogicalAnd());
+    case BinaryOp::LogicalOr: return map2<bool, bool, bool>(a, b, out, LogicalOr());
+  }
+}
+
+void scalar_forward_cpu(ScalarOp op, const Tensor& a, double s, Tensor& out) {
+  const int64_t n = a.numel();
+  if (is_comparison(op)) {
+    KERNELS_DISPATCH_ALL(a.dtype, "compare", [&] {
+      // Floating tensors compare against the scalar rounded to their type (torch); integer and
+      // bool tensors compare exactly, in double.
+      if constexpr (std::is_floating_point<scalar_t>::value)
+        compare_scalar<scalar_t, scalar_t>(op, a.data<scalar_t>(), out.data<bool>(), n, static_cast<scalar_t>(s));
+      else
+        compare_scalar<scalar_t, double>(op, a.data<scalar_t>(), out.data<bool>(), n, s);
+    });
+    return;
+  }
+  KERNELS_DISPATCH_NUMERIC(a.dtype, "scalar op", [&] {
+    using T = scalar_t;
+    const T* x = a.data<T>();
+    T* o = out.data<T>();
+    const T v = static_cast<T>(s);
+    switch (op) {
+      case ScalarOp::Add: return map1(x, o, n, AddS<T>{v});
+      case ScalarOp::Mul: return map1(x, o, n, MulS<T>{v});
+      case ScalarOp::RSub: return map1(x, o, n, RSubS<T>{v});
+      case ScalarOp::Div: return map1(x, o, n, DivS<T>{v});
+      case ScalarOp::RDiv: return map1(x, o, n, RDivS<T>{v});
+      case ScalarOp::Pow: return map1(x, o, n, PowS<T>{v});
+      case ScalarOp::RPow: return map1(x, o, n, RPowS<T>{v});
+      default: return;
+    }
+  });
+}
+
+void unary_forward_cpu(UnaryOp op, const Tensor& x, Tensor& out) {
+  const int64_t n = x.numel();
+  switch (op) {
+    case UnaryOp::Neg:
+      return KERNELS_DISPATCH_NUMERIC(x.dtype, "neg", [&] { map1(x.data<scalar_t>(), out.data<scalar_t>(), n, Neg()); });
+    case UnaryOp::Abs:
+      return KERNELS_DISPATCH_NUMERIC(x.dtype, "abs", [&] { map1(x.data<scalar_t>(), out.data<scalar_t>(), n, Abs()); });
+    case UnaryOp::Sign:
+      return KERNELS_DISPATCH_NUMERIC(x.dtype, "sign", [&] { map1(x.data<scalar_t>(), out.data<scalar_t>(), n, Sign()); });
+    case UnaryOp::Exp:
+      return KERNELS_DISPATCH_FLOAT(x.dtype, "exp", [&] { map1(x.data<scalar_t>(), out.data<scalar_t>(), n, Exp()); });
+    case UnaryOp::Log:
+      return KERNELS_DISPATCH_FLOAT(x.dtype, "log", [&] { map1(x.data<scalar_t>(), out.data<scalar_t>(), n, Log()); });
+    case UnaryOp::Sqrt:
+      return KERNELS_DISPATCH_FLOAT(x.dtype, "sqrt", [&] { map1(x.data<scalar_t>(), out.data<scalar_t>(), n, Sqrt()); });
+    case UnaryOp::LogicalNot: return map1(x.data<bool>(), out.data<bool>(), n, LogicalNot());
+  }
+}
+
+void clamp_forward_cpu(const Tensor& x, double lo, double hi, bool has_lo, bool has_hi, Tensor& out) {
+  KERNELS_DISPATCH_NUMERIC(x.dtype, "clamp", [&] {
+    using T = scalar_t;
+    map1(x.data<T>(), out.data<T>(), x.numel(),
+         Clamp<T>{static_cast<T>(lo), static_cast<T>(hi), has_lo, has_hi});
+  });
+}
+
+void where_forward_cpu(const Tensor& cond, const Tensor& a, const Tensor& b, Tensor& out) {
+  KERNELS_DISPATCH_ALL(a.dtype, "where", [&] {
+    map3<bool, scalar_t, scalar_t, scalar_t>(cond, a, b, out, WhereSel());
+  });
+}
+
+void binary_grad_cpu(BinaryGradOp op, const Tensor& g, const Tensor& a, const Tensor& b, Tensor& out) {
+  KERNELS_DISPATCH_FLOAT(g.dtype, "backward", [&] {
+    using T = scalar_t;
+    switch (op) {
+      case BinaryGradOp::MulA: return map3<T, T, T, T>(g, a, b, out, MulGradA());
+      case BinaryGradOp::MulB: return map3<T, T, T, T>(g, a, b, out, MulGradB());
+      case BinaryGradOp::DivA: return map3<T, T, T, T>(g, a, b, out, DivGradA());
+      case BinaryGradOp::DivB: return map3<T, T, T, T>(g, a, b, out, DivGradB());
+      case BinaryGradOp::PowA: return map3<T, T, T, T>(g, a, b, out, PowGradA());
+      case BinaryGradOp::PowB: return map3<T, T, T, T>(g, a, b, out, PowGradB());
+      case BinaryGradOp::MaxA: return map3<T, T, T, T>(g, a, b, out, MaxGradA());
+      case BinaryGradOp::MaxB: return map3<T, T, T, T>(g, a, b, out, MaxGradB());
+      case BinaryGradOp::MinA: return map3<T, T, T, T>(g, a, b, out, MinGradA());
+      case BinaryGradOp::MinB: return map3<T, T, T, T>(g, a, b, out, MinGradB());
+    }
+  });
+}
+
+void where_grad_cpu(const Tensor& g, const Tensor& cond, bool to_a, Tensor& out) {
+  KERNELS_DISPATCH_FLOAT(g.dtype, "where_backward", [&] {
+    using T = scalar_t;
+    if (to_a)
+      map2<T, bool, T>(g, cond, out, WhereGradA());
+    else
+      map2<T, bool, T>(g, cond, out, WhereGradB());
+  });
+}
+
+void unary_backward_cpu(UnaryGradOp op, const Tensor& g, const Tensor& t, Tensor& dx) {
+  const int64_t n = g.numel();
+  KERNELS_DISPATCH_FLOAT(g.dtype, "backward", [&] {
+    using T = scalar_t;
+    const T* gp = g.data<T>();
+    const T* tp = t.data<T>();
+    T* o = dx.data<T>();
+    switch (op) {
+      case UnaryGradOp::Exp: return map2_same(gp, tp, o, n, ExpGrad());
+      case UnaryGradOp::Log: return map2_same(gp, tp, o, n, LogGrad());
+      case UnaryGradOp::Sqrt: return map2_same(gp, tp, o, n, SqrtGrad());
+      case UnaryGradOp::Abs: return map2_same(gp, tp, o, n, AbsGrad());
+    }
+  });
+}
+
+void clamp_backward_cpu(const Tensor& g, const Tensor& x, double lo, double hi, bool has_lo,
+                        bool has_hi, Tensor& dx) {
+  KERNELS_DISPATCH_FLOAT(g.dtype, "clamp_backward", [&] {
+    using T = scalar_t;
+    map2_same(g.data<T>(), x.data<T>(), dx.data<T>(), g.numel(),
+              ClampGrad<T>{static_cast<T>(lo), static_cast<T>(hi), has_lo, has_hi});
+  });
+}
+
+void scalar_backward_cpu(ScalarGradOp op, const Tensor& g, const Tensor& a, double s, Tensor& da) {
+  const int64_t n = g.numel();
+  KERNELS_DISPATCH_FLOAT(g.dtype, "backward", [&] {
+    using T = scalar_t;
+    const T v = static_cast<T>(s);
+    switch (op) {
+      case ScalarGradOp::RDiv: return map2_same(g.data<T>(), a.data<T>(), da.data<T>(), n, RDivSGrad<T>{v});
+      case ScalarGradOp::Pow: return map2_same(g.data<T>(), a.data<T>(), da.data<T>(), n, PowSGrad<T>{v});
+      case ScalarGradOp::RPow: return map2_same(g.data<T>(), a.data<T>(), da.data<T>(), n, RPowSGrad<T>{v});
+    }
+  });
+}
+
+void sum_to_cpu(const Tensor& t, Tensor& out) {
+  if (out.numel() == 0) return;
+  const ReduceLayout L = make_reduce_layout(t.shape, out.shape);
+  KERNELS_DISPATCH_NUMERIC(t.dtype, "sum_to", [&] {
+    using T = scalar_t;
+    if (t.numel() == 0) {  // summing nothing gives zeros
+      std::fill(out.data<T>(), out.data<T>() + out.numel(), T(0));
+    } else if (L.nr == 0) {  // nothing to sum: the same elements in the same order
+      std::memcpy(out.raw_data(), t.raw_data(), t.nbytes());
+    } else {
+      sum_to_impl(t.data<T>(), out.data<T>(), L);
+    }
+  });
+}
+
+}  // namespace kernels
