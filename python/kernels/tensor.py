@@ -75,7 +75,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
         want = as_dtype(dtype)
         if want is not None:
             arr = arr.astype(numpy_dtype(want), copy=False)
-        host = _C.clone(_C.from_numpy(np.ascontiguousarray(arr)))
+        host = _C.clone(_C.from_numpy(np.asarray(arr, order="C")))
         out = host if dev == _CPU else _C.to_device(host, dev)
     if requires_grad:
         out.requires_grad_(True)
@@ -369,7 +369,8 @@ def _format_values(arr: np.ndarray, indent: int) -> str:
             return np.array2string(arr, formatter={"float_kind": lambda v: f"{v:.4e}"}, **kw)
         return np.array2string(arr, precision=4, floatmode="fixed", **kw)
     if arr.dtype.kind == "b":
-        return np.array2string(arr, formatter={"bool": lambda v: "True" if v else "False"}, **kw)
+        width = 4 if arr.all() else 5
+        return np.array2string(arr, formatter={"bool": lambda v: ("True" if v else "False").rjust(width)}, **kw)
     return np.array2string(arr, **kw)
 
 
