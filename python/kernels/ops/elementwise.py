@@ -1,0 +1,773 @@
+"""Elementwise ops with NumPy broadcasting: arithmetic, pow, maximum/minimum, unary maths, clamp,
+comparisons, logical ops, where, sum_to, and the in-place updates used without autograd.
+
+Type promotion follows torch: bool < int64 < float32 < float64 among tensors of rank >= 1; a 0-d
+tensor or a Python scalar only raises the result's *category* (an int64 tensor plus 2.5 is float32,
+a float32 tensor plus a float64 0-d tensor stays float32). Operands are cast with a differentiable
+cast before the kernel runs; tensor-scalar ops pass the scalar by value (no scalar tensor).
+
+Arithmetic is defined on float32/float64/int64 (a bool tensor must be converted first, except where
+promotion does it: ``bool_tensor + 1`` is int64). exp/log/sqrt and true division turn integer and
+bool inputs into float32 as torch does. Comparisons work on every dtype and give bool tensors;
+``&``, ``|`` and ``~`` are logical and take bool tensors only.
+
+In-place ops (``add_``, ``sub_``, ``mul_``, ``div_``, ``zero_``, ``fill_``, ``copy_`` and the
+operators ``+=``, ``-=``, ``*=``, ``/=``) are not recorded by autograd. While grad mode is on they
+refuse a tensor that requires grad (a leaf: torch's error; a non-leaf: this library does not track
+versions, so it refuses rather than corrupt saved tensors) and an operand that requires grad. The
+operators instead fall back to the out-of-place op in that case (``h += x @ w`` records a graph and
+rebinds ``h``), except on a leaf that requires grad, which raises as in torch.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _C
+from ..autograd import Function, is_grad_enabled
+from ..tensor import ToDtype
+
+Tensor = _C.Tensor
+_BOOL, _INT, _F32, _F64 = _C.dtype.bool, _C.dtype.int64, _C.dtype.float32, _C.dtype.float64
+_ORDER = {_BOOL: 0, _INT: 1, _F32: 2, _F64: 3}
+_CATEGORY = {_BOOL: 0, _INT: 1, _F32: 2, _F64: 2}
+
+__all__ = [
+    "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "neg", "negative",
+    "pow", "exp", "log", "sqrt", "abs", "sign", "clamp", "clip", "clamp_min", "clamp_max",
+    "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge", "where", "logical_and", "logical_or",
+    "logical_not", "sum_to", "result_type",
+]
+
+
+# ---------------------------------------------------------------------------- type promotion
+
+
+def _is_scalar(x) -> bool:
+    return isinstance(x, (bool, int, float, np.bool_, np.integer, np.floating))
+
+
+def _scalar_dtype(s):
+    if isinstance(s, (bool, np.bool_)):
+        return _BOOL
+    if isinstance(s, (int, np.integer)):
+        return _INT
+    return _F32  # a Python float counts as the default float dtype
+
+
+def _promote(a, b):
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a if _ORDER[a] >= _ORDER[b] else b
+
+
+def _combine(higher, lower):
+    """torch's combine_categories: `lower` only matters if it is of a higher category."""
+    if higher is None:
+        return lower
+    if lower is None or _CATEGORY[higher] == 2:
+        return higher
+    if higher == _BOOL or _CATEGORY[lower] == 2:
+        return _promote(higher, lower)
+    return higher
+
+
+def result_type(*operands):
+    """The dtype torch would compute for an op on these tensors and Python scalars."""
+    dim = zero = wrapped = None
+    for x in operands:
+        if isinstance(x, Tensor):
+            if x.ndim > 0:
+                dim = _promote(dim, x.dtype)
+            else:
+                zero = _promote(zero, x.dtype)
+        elif _is_scalar(x):
+            wrapped = _promote(wrapped, _scalar_dtype(x))
+        else:
+            raise TypeError(f"result_type: expected tensors or numbers, got {type(x).__name__}")
+    return _combine(dim, _combine(zero, wrapped))
+
+
+def _cast(t, dtype):
+    """Differentiable cast (a no-op when the dtype already matches)."""
+    return t if t.dtype == dtype else ToDtype.apply(t, dtype)
+
+
+def _check_operands(op, a, b):
+    ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
+    for v in (a, b):
+        if not isinstance(v, Tensor) and not _is_scalar(v):
+            raise TypeError(f"{op}: expected a Tensor or a number, got {type(v).__name__}")
+    if not (ta or tb):
+        raise TypeError(f"{op}: expected at least one Tensor, got {type(a).__name__} and {type(b).__name__}")
+    return ta, tb
+
+
+def _prepare(op, a, b, floating=False):
+    """Promote both operands to the common dtype (float32 at least when `floating`)."""
+    ta, tb = _check_operands(op, a, b)
+    dt = result_type(a, b)
+    if floating and not dt.is_floating_point:
+        dt = _F32
+    if ta:
+        a = _cast(a, dt)
+    if tb:
+        b = _cast(b, dt)
+    return a, b, ta, tb
+
+
+def _floating(t):
+    return t if t.dtype.is_floating_point else _C.to_dtype(t, _F32)
+
+
+# ---------------------------------------------------------------------------- Functions
+# Binary tensor-tensor ops. Every backward returns gradients already summed to each input's shape.
+
+
+class Add(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.shapes = (list(a.shape), list(b.shape))
+        return _C.add_forward(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _C.add_backward(grad, *ctx.shapes, *ctx.needs_input_grad[:2])
+
+
+class Sub(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.shapes = (list(a.shape), list(b.shape))
+        return _C.sub_forward(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _C.sub_backward(grad, *ctx.shapes, *ctx.needs_input_grad[:2])
+
+
+def _saving_binary(name):
+    fwd = getattr(_C, name + "_forward")
+    bwd = getattr(_C, name + "_backward")
+
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return fwd(a, b)
+
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return bwd(grad, a, b, *ctx.needs_input_grad[:2])
+
+    return type(name.capitalize(), (Function,), {
+        "forward": staticmethod(forward), "backward": staticmethod(backward),
+        "__doc__": f"{name}(a, b) with broadcasting; backward _C.{name}_backward.",
+    })
+
+
+Mul = _saving_binary("mul")
+Div = _saving_binary("div")
+Pow = _saving_binary("pow")
+Maximum = _saving_binary("maximum")
+Minimum = _saving_binary("minimum")
+
+
+# Tensor-scalar ops: the scalar is a Python float passed to the kernel by value.
+
+
+class AddScalar(Function):
+    @staticmethod
+    def forward(ctx, a, s):
+        return _C.add_scalar_forward(a, s)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, None
+
+
+class RSubScalar(Function):  # s - a
+    @staticmethod
+    def forward(ctx, a, s):
+        return _C.rsub_scalar_forward(a, s)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _C.neg_backward(grad), None
+
+
+class MulScalar(Function):
+    @staticmethod
+    def forward(ctx, a, s):
+        ctx.s = s
+        return _C.mul_scalar_forward(a, s)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _C.mul_scalar_forward(grad, ctx.s), None
+
+
+class DivScalar(Function):  # a / s
+    @staticmethod
+    def forward(ctx, a, s):
+        ctx.s = s
+        return _C.div_scalar_forward(a, s)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _C.div_scalar_forward(grad, ctx.s), None
+
+
+def _saving_scalar(name, fwd, bwd):
+    def forward(ctx, a, s):
+        ctx.save_for_backward(a)
+        ctx.s = s
+        return fwd(a, s)
+
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return bwd(grad, a, ctx.s), None
+
+    return type(name, (Function,), {"forward": staticmethod(forward), "backward": staticmethod(backward)})
+
+
+RDivScalar = _saving_scalar("RDivScalar", _C.rdiv_scalar_forward, _C.rdiv_scalar_backward)  # s / a
+PowScalar = _saving_scalar("PowScalar", _C.pow_scalar_forward, _C.pow_scalar_backward)  # a ** s
+RPowScalar = _saving_scalar("RPowScalar", _C.rpow_scalar_forward, _C.rpow_scalar_backward)  # s ** a
+
+
+# Unary ops.
+
+
+class Neg(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return _C.neg_forward(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _C.neg_backward(grad)
+
+
+class Exp(Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = _C.exp_forward(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _C.exp_backward(grad, ctx.saved_tensors[0])
+
+
+class Sqrt(Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = _C.sqrt_forward(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _C.sqrt_backward(grad, ctx.saved_tensors[0])
+
+
+class Log(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _C.log_forward(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _C.log_backward(grad, ctx.saved_tensors[0])
+
+
+class Abs(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _C.abs_forward(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _C.abs_backward(grad, ctx.saved_tensors[0])
+
+
+class Sign(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return _C.sign_forward(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _C.full(list(grad.shape), 0.0, grad.dtype, grad.device)
+
+
+class Clamp(Function):
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        ctx.save_for_backward(x)
+        ctx.bounds = (lo, hi)
+        return _C.clamp_forward(x, lo, hi)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _C.clamp_backward(grad, ctx.saved_tensors[0], *ctx.bounds), None, None
+
+
+class Where(Function):
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        ctx.save_for_backward(cond)
+        ctx.shapes = (list(a.shape), list(b.shape))
+        return _C.where_forward(cond, a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        _, na, nb = ctx.needs_input_grad
+        da, db = _C.where_backward(grad, ctx.saved_tensors[0], *ctx.shapes, na, nb)
+        return None, da, db
+
+
+def _broadcast_strides(src_shape, shape):
+    """Element strides that read a contiguous `src_shape` tensor as the broadcast `shape`."""
+    lead = len(shape) - len(src_shape)
+    strides, st = [0] * len(shape), 1
+    for d in range(len(src_shape) - 1, -1, -1):
+        strides[lead + d] = 0 if src_shape[d] == 1 else st
+        st *= src_shape[d]
+    return strides
+
+
+class SumTo(Function):
+    @staticmethod
+    def forward(ctx, t, shape):
+        ctx.in_shape = list(t.shape)
+        return _C.sum_to(t, list(shape))
+
+    @staticmethod
+    def backward(ctx, grad):
+        strides = _broadcast_strides(list(grad.shape), ctx.in_shape)
+        return _C.strided_copy_forward(grad, ctx.in_shape, strides, 0), None
+
+
+# ---------------------------------------------------------------------------- public functions
+
+
+def add(input, other, *, alpha=1):
+    """input + alpha * other, broadcasting."""
+    if alpha != 1:
+        other = mul(other, alpha)
+    a, b, ta, tb = _prepare("add", input, other)
+    if ta and tb:
+        return Add.apply(a, b)
+    return AddScalar.apply(a, float(b)) if ta else AddScalar.apply(b, float(a))
+
+
+def sub(input, other, *, alpha=1):
+    """input - alpha * other, broadcasting."""
+    if alpha != 1:
+        other = mul(other, alpha)
+    a, b, ta, tb = _prepare("sub", input, other)
+    if ta and tb:
+        return Sub.apply(a, b)
+    return AddScalar.apply(a, -float(b)) if ta else RSubScalar.apply(b, float(a))
+
+
+def mul(input, other):
+    a, b, ta, tb = _prepare("mul", input, other)
+    if ta and tb:
+        return Mul.apply(a, b)
+    return MulScalar.apply(a, float(b)) if ta else MulScalar.apply(b, float(a))
+
+
+def div(input, other):
+    """True division; integer and bool operands give float32 as in torch."""
+    a, b, ta, tb = _prepare("div", input, other, floating=True)
+    if ta and tb:
+        return Div.apply(a, b)
+    return DivScalar.apply(a, float(b)) if ta else RDivScalar.apply(b, float(a))
+
+
+def pow(input, exponent):
+    a, b, ta, tb = _prepare("pow", input, exponent)
+    if ta and tb:
+        return Pow.apply(a, b)
+    return PowScalar.apply(a, float(b)) if ta else RPowScalar.apply(b, float(a))
+
+
+def neg(input):
+    return Neg.apply(input)
+
+
+def exp(input):
+    return Exp.apply(_floating(input))
+
+
+def log(input):
+    return Log.apply(_floating(input))
+
+
+def sqrt(input):
+    return Sqrt.apply(_floating(input))
+
+
+def abs(input):
+    return Abs.apply(input)
+
+
+def sign(input):
+    return Sign.apply(input)
+
+
+def _require_tensor(op, x, name="input"):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}: {name} must be a Tensor, got {type(x).__name__}")
+
+
+def maximum(input, other):
+    _require_tensor("maximum", input)
+    _require_tensor("maximum", other, "other")
+    a, b, _, _ = _prepare("maximum", input, other)
+    return Maximum.apply(a, b)
+
+
+def minimum(input, other):
+    _require_tensor("minimum", input)
+    _require_tensor("minimum", other, "other")
+    a, b, _, _ = _prepare("minimum", input, other)
+    return Minimum.apply(a, b)
+
+
+def clamp(input, min=None, max=None):
+    """min(max(input, min), max); the gradient passes where min <= input <= max. Tensor bounds
+    broadcast and are applied with maximum/minimum."""
+    _require_tensor("clamp", input)
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of min and max must be given")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        out = input
+        if min is not None:
+            out = maximum(out, min if isinstance(min, Tensor) else _C.full([], float(min), input.dtype, input.device))
+        if max is not None:
+            out = minimum(out, max if isinstance(max, Tensor) else _C.full([], float(max), input.dtype, input.device))
+        return out
+    for v, name in ((min, "min"), (max, "max")):
+        if v is not None and not _is_scalar(v):
+            raise TypeError(f"clamp: {name} must be a number or a Tensor, got {type(v).__name__}")
+    x = input
+    dt = result_type(x, *(v for v in (min, max) if v is not None))
+    if x.dtype != dt and x.dtype != _BOOL:
+        x = _cast(x, dt)
+    lo = None if min is None else float(min)
+    hi = None if max is None else float(max)
+    return Clamp.apply(x, lo, hi)
+
+
+clip = clamp
+
+
+def clamp_min(input, min):
+    return clamp(input, min=min)
+
+
+def clamp_max(input, max):
+    return clamp(input, max=max)
+
+
+_FLIP = {"eq": "eq", "ne": "ne", "lt": "gt", "le": "ge", "gt": "lt", "ge": "le"}
+
+
+def _compare(name, a, b):
+    ta, tb = _check_operands(name, a, b)
+    if ta and tb:
+        dt = result_type(a, b)
+        a = a if a.dtype == dt else _C.to_dtype(a, dt)
+        b = b if b.dtype == dt else _C.to_dtype(b, dt)
+        return getattr(_C, name + "_forward")(a, b)
+    # The kernel compares floating tensors in their own type and integer tensors exactly.
+    if ta:
+        return getattr(_C, name + "_scalar_forward")(a, float(b))
+    return getattr(_C, _FLIP[name] + "_scalar_forward")(b, float(a))
+
+
+def eq(input, other):
+    return _compare("eq", input, other)
+
+
+def ne(input, other):
+    return _compare("ne", input, other)
+
+
+def lt(input, other):
+    return _compare("lt", input, other)
+
+
+def le(input, other):
+    return _compare("le", input, other)
+
+
+def gt(input, other):
+    return _compare("gt", input, other)
+
+
+def ge(input, other):
+    return _compare("ge", input, other)
+
+
+def _as_bool(op, x, like=None):
+    if isinstance(x, Tensor):
+        return x if x.dtype == _BOOL else _C.ne_scalar_forward(x, 0.0)
+    if _is_scalar(x) and like is not None:
+        return _C.full([], float(bool(x)), _BOOL, like.device)
+    raise TypeError(f"{op}: expected a Tensor, got {type(x).__name__}")
+
+
+def logical_and(input, other):
+    _require_tensor("logical_and", input)
+    return _C.logical_and_forward(_as_bool("logical_and", input), _as_bool("logical_and", other, input))
+
+
+def logical_or(input, other):
+    _require_tensor("logical_or", input)
+    return _C.logical_or_forward(_as_bool("logical_or", input), _as_bool("logical_or", other, input))
+
+
+def logical_not(input):
+    _require_tensor("logical_not", input)
+    return _C.logical_not_forward(_as_bool("logical_not", input))
+
+
+def where(condition, input, other):
+    """condition ? input : other, broadcasting all three; condition must be a bool tensor."""
+    _require_tensor("where", condition, "condition")
+    if condition.dtype != _BOOL:
+        raise TypeError(f"where: condition must be a bool tensor, got {condition.dtype} of shape "
+                        f"{tuple(condition.shape)}")
+    _check_operands("where", input, other)
+    dt = result_type(input, other)
+    dev = condition.device
+    a = _cast(input, dt) if isinstance(input, Tensor) else _C.full([], float(input), dt, dev)
+    b = _cast(other, dt) if isinstance(other, Tensor) else _C.full([], float(other), dt, dev)
+    return Where.apply(condition, a, b)
+
+
+def sum_to(t, shape):
+    """Sum `t` over its broadcast dims down to `shape` (leading dims dropped, size-1 dims kept):
+    the gradient of broadcasting from `shape` to t.shape."""
+    _require_tensor("sum_to", t)
+    shape = tuple(int(s) for s in shape)
+    if tuple(t.shape) == shape:
+        return t
+    return SumTo.apply(t, shape)
+
+
+subtract, multiply, divide, true_divide, negative = sub, mul, div, div, neg
+
+
+# ---------------------------------------------------------------------------- in place
+
+_LEAF_MSG = "a leaf Variable that requires grad is being used in an in-place operation."
+
+
+def _check_inplace(op, self, other=None):
+    if not is_grad_enabled():
+        return
+    if self.requires_grad:
+        if self.grad_fn is None:
+            raise RuntimeError(f"{op}: {_LEAF_MSG}")
+        raise RuntimeError(
+            f"{op}: in-place operations on a tensor that is part of the autograd graph are not "
+            "supported while grad mode is enabled; use the out-of-place op, or kernels.no_grad()"
+        )
+    if isinstance(other, Tensor) and other.requires_grad:
+        raise RuntimeError(
+            f"{op}: the other operand requires grad but in-place ops are not recorded by autograd; "
+            "use the out-of-place op, or kernels.no_grad()"
+        )
+
+
+def _inplace_operand(op, self, other, floating=False):
+    """Check that the result type can be stored in self's dtype (torch's rule) and cast `other`."""
+    _check_operands(op, self, other)
+    dt = result_type(self, other)
+    if floating and not dt.is_floating_point:
+        dt = _F32
+    if _CATEGORY[dt] > _CATEGORY[self.dtype]:
+        raise RuntimeError(f"{op}: result type {dt} can't be cast to the desired output type {self.dtype}")
+    if isinstance(other, Tensor) and other.dtype != self.dtype:
+        other = _C.to_dtype(other, self.dtype)
+    return other
+
+
+def _make_inplace(op, tensor_fn, scalar_fn, floating=False, negate=False):
+    def method(self, other, *, alpha=1):
+        _check_inplace(op, self, other)
+        other = _inplace_operand(op, self, other, floating)
+        if alpha != 1:
+            other = _C.mul_scalar_forward(other, float(alpha)) if isinstance(other, Tensor) else other * alpha
+        if isinstance(other, Tensor):
+            tensor_fn(self, other)
+        else:
+            scalar_fn(self, -float(other) if negate else float(other))
+        return self
+
+    method.__name__ = op
+    return method
+
+
+add_ = _make_inplace("add_", _C.add_, _C.add_scalar_)
+sub_ = _make_inplace("sub_", _C.sub_, _C.add_scalar_, negate=True)
+_mul_ = _make_inplace("mul_", _C.mul_, _C.mul_scalar_)
+_div_ = _make_inplace("div_", _C.div_, _C.div_scalar_, floating=True)
+
+
+def mul_(self, other):
+    return _mul_(self, other)
+
+
+def div_(self, other):
+    return _div_(self, other)
+
+
+def zero_(self):
+    _check_inplace("zero_", self)
+    _C.fill_(self, 0.0)
+    return self
+
+
+def fill_(self, value):
+    _check_inplace("fill_", self)
+    if isinstance(value, Tensor):
+        if value.numel() != 1:
+            raise ValueError(f"fill_: value must be a number or a one-element tensor, got shape {tuple(value.shape)}")
+        value = value.item()
+    if not _is_scalar(value):
+        raise TypeError(f"fill_: value must be a number, got {type(value).__name__}")
+    _C.fill_(self, float(value))
+    return self
+
+
+def copy_(self, src):
+    _require_tensor("copy_", src, "src")
+    _check_inplace("copy_", self, src)
+    _C.copy_(self, src)
+    return self
+
+
+def _iop(op, inplace, outplace):
+    """`a op= b`: in place when autograd is not involved, otherwise recorded out of place."""
+
+    def method(self, other):
+        if not isinstance(other, Tensor) and not _is_scalar(other):
+            return NotImplemented
+        if is_grad_enabled() and (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)):
+            if self.requires_grad and self.grad_fn is None:
+                raise RuntimeError(f"{op}: {_LEAF_MSG}")
+            return outplace(self, other)
+        return inplace(self, other)
+
+    return method
+
+
+# ---------------------------------------------------------------------------- operators
+
+
+def _binop(fn, reflected=False):
+    def method(self, other):
+        if not isinstance(other, Tensor) and not _is_scalar(other):
+            return NotImplemented
+        return fn(other, self) if reflected else fn(self, other)
+
+    return method
+
+
+def _logical_binop(op, fn):
+    def method(self, other):
+        if not isinstance(other, Tensor) and not isinstance(other, (bool, np.bool_)):
+            return NotImplemented
+        for v in (self, other):
+            if isinstance(v, Tensor) and v.dtype != _BOOL:
+                raise TypeError(f"{op}: only bool tensors are supported (logical {op[2:-2]}), got {v.dtype}")
+        return fn(self, other)
+
+    return method
+
+
+def _invert(self):
+    if self.dtype != _BOOL:
+        raise TypeError(f"__invert__: only bool tensors are supported (logical not), got {self.dtype}")
+    return _C.logical_not_forward(self)
+
+
+TENSOR_METHODS = {
+    "__add__": _binop(add),
+    "__radd__": _binop(add, reflected=True),
+    "__sub__": _binop(sub),
+    "__rsub__": _binop(sub, reflected=True),
+    "__mul__": _binop(mul),
+    "__rmul__": _binop(mul, reflected=True),
+    "__truediv__": _binop(div),
+    "__rtruediv__": _binop(div, reflected=True),
+    "__pow__": _binop(pow),
+    "__rpow__": _binop(pow, reflected=True),
+    "__neg__": neg,
+    "__pos__": lambda self: self,
+    "__abs__": abs,
+    "__eq__": _binop(eq),
+    "__ne__": _binop(ne),
+    "__lt__": _binop(lt),
+    "__le__": _binop(le),
+    "__gt__": _binop(gt),
+    "__ge__": _binop(ge),
+    "__and__": _logical_binop("__and__", logical_and),
+    "__rand__": _logical_binop("__rand__", lambda s, o: logical_and(s, o)),
+    "__or__": _logical_binop("__or__", logical_or),
+    "__ror__": _logical_binop("__ror__", lambda s, o: logical_or(s, o)),
+    "__invert__": _invert,
+    "__iadd__": _iop("__iadd__", add_, add),
+    "__isub__": _iop("__isub__", sub_, sub),
+    "__imul__": _iop("__imul__", mul_, mul),
+    "__itruediv__": _iop("__itruediv__", div_, div),
+    "__hash__": lambda self: id(self),
+    "add": add,
+    "sub": sub,
+    "subtract": sub,
+    "mul": mul,
+    "multiply": mul,
+    "div": div,
+    "divide": div,
+    "true_divide": div,
+    "pow": pow,
+    "exp": exp,
+    "log": log,
+    "sqrt": sqrt,
+    "abs": abs,
+    "neg": neg,
+    "negative": neg,
+    "sign": sign,
+    "clamp": clamp,
+    "clip": clamp,
+    "clamp_min": clamp_min,
+    "clamp_max": clamp_max,
+    "maximum": maximum,
+    "minimum": minimum,
+    "eq": eq,
+    "ne": ne,
+    "lt": lt,
+    "le": le,
+    "gt": gt,
+    "ge": ge,
+    "logical_and": logical_and,
+    "logical_or": logical_or,
+    "logical_not": logical_not,
+    "where": lambda self, condition, other: where(condition, self, other),
+    "add_": add_,
+    "sub_": sub_,
+    "mul_": mul_,
+    "div_": div_,
+    "zero_": zero_,
+    "fill_": fill_,
+    "copy_": copy_,
+}
