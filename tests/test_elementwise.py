@@ -327,7 +327,7 @@ SUM_TO = [
     # sizes that take the threaded paths: many outputs, few long sums, long bias-like sums
     ((1000, 1003), (1003,)), ((1003, 1000), (1003, 1)), ((2, 100003), (2, 1)),
     ((100003, 3), (3,)), ((7, 3, 20011), (3, 1)), ((300, 7, 400), (7, 1)), ((1_000_003,), ()),
-    ((2, 50000, 3), (2, 1, 3)),
+    ((2, 50000, 3), (2, 1, 3)), ((3, 300007), (300007,)),
 ]
 
 
@@ -343,6 +343,23 @@ def test_sum_to(shapes, dtype):
     assert out.shape == dst and out.dtype == kernels.tensor(x).dtype
     tol = 1e-5 if dtype == "float32" else 1e-11
     np.testing.assert_allclose(_np(out), want, rtol=tol, atol=tol * max(1.0, np.sqrt(x.size)))
+
+
+@pytest.mark.parametrize("threads", [1, 3, 8])
+def test_sum_to_thread_counts(threads):
+    """The CPU kernel picks its split (per output, per reduction slice, per column block) from the
+    thread count; every choice must give the same sums."""
+    old = kernels.get_num_threads()
+    try:
+        kernels.set_num_threads(threads)
+        for src, dst in SUM_TO[11:]:
+            x = R.standard_normal(src)
+            lead = len(src) - len(dst)
+            axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(dst) if s == 1 and src[lead + i] != 1)
+            out = _C.sum_to(kernels.tensor(x), list(dst))
+            np.testing.assert_allclose(_np(out), x.sum(axis=axes).reshape(dst), rtol=1e-10, atol=1e-9)
+    finally:
+        kernels.set_num_threads(old)
 
 
 @pytest.mark.parametrize("shapes", SUM_TO[:12], ids=str)

@@ -244,56 +244,65 @@ void sum_to_impl(const T* in, T* out, const ReduceLayout& L) {
     }
     return;
   }
-  // Innermost dim kept (length S, stride 1): out rows accumulate input rows.
+  // Innermost dim kept (length S, stride 1): each output row of S values accumulates the input
+  // rows that broadcast onto it, streaming through them in memory order.
   const int64_t S = L.ksizes[L.nk - 1], Mo = M / S;
-  constexpr int64_t CB = 256;  // columns per task, so the accumulator row stays in L1
-  const int64_t nblk = (S + CB - 1) / CB, tasks = Mo * nblk;
-  if (tasks >= nt || small) {
-    parallel_for(tasks, std::max<int64_t>(1, kGrainElementwise / (R * std::min(S, CB))),
-                 [&](int64_t b, int64_t e) {
-                   A acc[CB];
-                   for (int64_t t = b; t < e; ++t) {
-                     const int64_t oo = t / nblk, c0 = (t % nblk) * CB, w = std::min(CB, S - c0);
-                     const T* base = in + Odometer::offset_of(L.nk - 1, L.ksizes, L.kstrides, oo) + c0;
-                     for (int64_t j = 0; j < w; ++j) acc[j] = 0;
-                     Odometer od;
-                     od.init(L.nr, L.rsizes, L.rstrides, 0);
-                     for (int64_t r = 0; r < R; ++r) {
-                       const T* p = base + od.offset;
-                       for (int64_t j = 0; j < w; ++j) acc[j] += static_cast<A>(p[j]);
-                       od.next();
-                     }
-                     T* dst = out + oo * S + c0;
-                     for (int64_t j = 0; j < w; ++j) dst[j] = static_cast<T>(acc[j]);
-                   }
-                 });
+  // Adds input rows [rb, re) (flat over the reduced dims) of output row `oo`, columns [c0, c1),
+  // into acc[0, c1 - c0).
+  auto accumulate = [&](A* acc, int64_t oo, int64_t rb, int64_t re, int64_t c0, int64_t c1) {
+    const T* base = in + Odometer::offset_of(L.nk - 1, L.ksizes, L.kstrides, oo) + c0;
+    const int64_t w = c1 - c0;
+    Odometer od;
+    od.init(L.nr, L.rsizes, L.rstrides, rb);
+    for (int64_t r = rb; r < re; ++r) {
+      const T* p = base + od.offset;
+      for (int64_t j = 0; j < w; ++j) acc[j] += static_cast<A>(p[j]);
+      od.next();
+    }
+  };
+  if (Mo >= nt || small) {
+    // Many output rows: one task per row.
+    parallel_for(Mo, std::max<int64_t>(1, kGrainElementwise / (R * S)), [&](int64_t b, int64_t e) {
+      std::vector<A> acc(static_cast<size_t>(S));
+      for (int64_t oo = b; oo < e; ++oo) {
+        std::fill(acc.begin(), acc.end(), A(0));
+        accumulate(acc.data(), oo, 0, R, 0, S);
+        T* dst = out + oo * S;
+        for (int64_t j = 0; j < S; ++j) dst[j] = static_cast<T>(acc[j]);
+      }
+    });
     return;
   }
-  // Few short output rows and a long reduction (a bias gradient): per-thread partial rows.
   const int64_t C = std::min<int64_t>(nt, (M * R + kGrainElementwise - 1) / kGrainElementwise);
-  std::vector<A> part(static_cast<size_t>(C * M), A(0));
-  parallel_for(C, 1, [&](int64_t b, int64_t e) {
-    for (int64_t c = b; c < e; ++c) {
-      const int64_t rb = R * c / C, re = R * (c + 1) / C;
-      A* acc = part.data() + c * M;
-      for (int64_t oo = 0; oo < Mo; ++oo) {
-        const T* base = in + Odometer::offset_of(L.nk - 1, L.ksizes, L.kstrides, oo);
-        A* row = acc + oo * S;
-        Odometer od;
-        od.init(L.nr, L.rsizes, L.rstrides, rb);
-        for (int64_t r = rb; r < re; ++r) {
-          const T* p = base + od.offset;
-          for (int64_t j = 0; j < S; ++j) row[j] += static_cast<A>(p[j]);
-          od.next();
-        }
-      }
+  if (M <= (int64_t(1) << 18)) {
+    // Few, short output rows and a long reduction (a bias gradient): each thread sums a slice of
+    // the reduction into its own partial rows, which are added at the end.
+    std::vector<A> part(static_cast<size_t>(C * M), A(0));
+    parallel_for(C, 1, [&](int64_t b, int64_t e) {
+      for (int64_t c = b; c < e; ++c)
+        for (int64_t oo = 0; oo < Mo; ++oo)
+          accumulate(part.data() + c * M + oo * S, oo, R * c / C, R * (c + 1) / C, 0, S);
+    });
+    for (int64_t m = 0; m < M; ++m) {
+      A s = 0;
+      for (int64_t c = 0; c < C; ++c) s += part[c * M + m];
+      out[m] = static_cast<T>(s);
+    }
+    return;
+  }
+  // Few but very long output rows: split each row into wide column blocks.
+  const int64_t blk = std::max<int64_t>(4096, (S + 4 * nt - 1) / (4 * nt));
+  const int64_t nblk = (S + blk - 1) / blk;
+  parallel_for(Mo * nblk, 1, [&](int64_t b, int64_t e) {
+    std::vector<A> acc(static_cast<size_t>(blk));
+    for (int64_t t = b; t < e; ++t) {
+      const int64_t oo = t / nblk, c0 = (t % nblk) * blk, c1 = std::min(S, c0 + blk);
+      std::fill(acc.begin(), acc.end(), A(0));
+      accumulate(acc.data(), oo, 0, R, c0, c1);
+      T* dst = out + oo * S;
+      for (int64_t j = c0; j < c1; ++j) dst[j] = static_cast<T>(acc[j - c0]);
     }
   });
-  for (int64_t m = 0; m < M; ++m) {
-    A s = 0;
-    for (int64_t c = 0; c < C; ++c) s += part[c * M + m];
-    out[m] = static_cast<T>(s);
-  }
 }
 
 }  // namespace
