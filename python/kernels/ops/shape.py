@@ -234,7 +234,13 @@ class StridedView(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return _C.strided_copy_backward(grad, ctx.in_shape, ctx.strides, ctx.offset), None, None, None
+        return _scatter_back(grad, ctx.in_shape, ctx.strides, ctx.offset), None, None, None
+
+
+def _scatter_back(grad, shape, strides, offset):
+    if grad.numel() == 0:  # nothing to scatter (and strided_copy_backward wants a non-empty view)
+        return _C.full(list(shape), 0.0, grad.dtype, grad.device)
+    return _C.strided_copy_backward(grad, list(shape), list(strides), offset)
 
 
 class Cat(Function):
@@ -351,7 +357,7 @@ class ScatterAdd(Function):
         if ctx.needs_input_grad[3]:
             dsrc = _C.gather_forward(grad, ctx.dim, index)  # index's shape
             if list(dsrc.shape) != ctx.src_shape:  # src is larger than index: zeros elsewhere
-                dsrc = _C.strided_copy_backward(dsrc, ctx.src_shape, _contig_strides(ctx.src_shape), 0)
+                dsrc = _scatter_back(dsrc, ctx.src_shape, _contig_strides(ctx.src_shape), 0)
         return grad, None, None, dsrc
 
 
