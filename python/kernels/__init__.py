@@ -35,14 +35,15 @@ from .random import (
     randperm,
     uniform,
 )
-from . import cuda, ops, tensor as _tensor_module
+from . import cuda, ops
+from .tensor import install_methods as _install_methods  # `kernels.tensor` is the function
 from .build import __version__, build_info
 
 
 
 def _export_ops():
     for mod in ops.modules:
-        _tensor_module.install_methods(getattr(mod, "TENSOR_METHODS", {}))
+        _install_methods(getattr(mod, "TENSOR_METHODS", {}))
         for name in getattr(mod, "__all__", ()):
             globals()[name] = getattr(mod, name)
 
