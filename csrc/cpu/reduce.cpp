@@ -34,10 +34,9 @@ namespace kernels {
 
 namespace {
 
-constexpr int64_t kTile = 256;          // inner columns per task
-constexpr int64_t kRChunk = 65536;      // reduction elements per chunk of a long R
-constexpr int64_t kMaxRChunks = 64;
-constexpr int64_t kFewCols = 64;        // below this many outputs, split R into chunks
+constexpr int64_t kTile = 1024;         // inner columns per task (an 8 KB double accumulator)
+constexpr int64_t kChunkWork = 65536;   // elements per chunk when R is split
+constexpr int64_t kMinTasks = 64;       // split R until there are this many tasks (if R allows)
 
 template <class T>
 struct Acc {
@@ -52,9 +51,14 @@ struct Acc<bool> {
   using type = int64_t;
 };
 
+// How many chunks to cut R into. Depends only on the shape (not on the thread count), so results
+// are reproducible across machines.
 int64_t r_chunks_for(const ReduceGeom& g) {
-  if (g.cols() >= kFewCols || g.R < 2 * kRChunk) return 1;
-  return std::min<int64_t>(kMaxRChunks, (g.R + kRChunk - 1) / kRChunk);
+  const int64_t width = std::min(g.inner, kTile);
+  const int64_t units = g.outer * ((g.inner + kTile - 1) / kTile);  // tasks without splitting R
+  const int64_t min_len = std::max<int64_t>(1, kChunkWork / width);  // rows per chunk at least
+  if (units >= kMinTasks || g.R < 2 * min_len) return 1;
+  return std::max<int64_t>(1, std::min((kMinTasks + units - 1) / units, g.R / min_len));
 }
 
 // out[col] = sum_r map(x[o,r,i], col) for every col, in accumulator type A.
@@ -133,9 +137,64 @@ inline bool is_nan(T v) {
 // any number and a later NaN does not beat an earlier one.
 template <bool IsMax, class T>
 inline bool better(T v, T best) {
-  if (is_nan(best)) return false;
-  if (is_nan(v)) return true;
-  return IsMax ? (v > best) : (v < best);
+  // Written with & and | so the compiler can turn the update into selects.
+  return (!is_nan(best)) & (is_nan(v) | (IsMax ? (v > best) : (v < best)));
+}
+
+// Order-independent merge of two (value, index) candidates: the better value, and on equal values
+// (or two NaNs) the smaller index.
+template <bool IsMax, class T>
+inline bool prefer_second(T v1, int64_t i1, T v2, int64_t i2) {
+  if (better<IsMax>(v2, v1)) return true;
+  if (better<IsMax>(v1, v2)) return false;
+  return i2 < i1;
+}
+
+// First best element of p[r0, r1) (r1 > r0), scanned in 8 interleaved lanes.
+template <bool IsMax, class T>
+inline void arg_scan_row(const T* p, int64_t r0, int64_t r1, T& best_v, int64_t& best_i) {
+  constexpr int L = 8;
+  if (r1 - r0 < 2 * L) {
+    T bv = p[r0];
+    int64_t bi = r0;
+    for (int64_t r = r0 + 1; r < r1; ++r) {
+      const bool take = better<IsMax>(p[r], bv);
+      bv = take ? p[r] : bv;
+      bi = take ? r : bi;
+    }
+    best_v = bv;
+    best_i = bi;
+    return;
+  }
+  T bv[L];
+  int64_t bi[L];
+  for (int j = 0; j < L; ++j) {
+    bv[j] = p[r0 + j];
+    bi[j] = r0 + j;
+  }
+  int64_t r = r0 + L;
+  for (; r + L <= r1; r += L) {
+    for (int j = 0; j < L; ++j) {
+      const T v = p[r + j];
+      const bool take = better<IsMax>(v, bv[j]);
+      bv[j] = take ? v : bv[j];
+      bi[j] = take ? r + j : bi[j];
+    }
+  }
+  T v = bv[0];
+  int64_t k = bi[0];
+  for (int j = 1; j < L; ++j)
+    if (prefer_second<IsMax>(v, k, bv[j], bi[j])) {
+      v = bv[j];
+      k = bi[j];
+    }
+  for (; r < r1; ++r)
+    if (better<IsMax>(p[r], v)) {
+      v = p[r];
+      k = r;
+    }
+  best_v = v;
+  best_i = k;
 }
 
 template <bool IsMax, class T>
@@ -160,6 +219,11 @@ void arg_reduce(const T* x, const ReduceGeom& g, T* values, int64_t* indices) {
       const int64_t c = t % nchunks_used, ot = t / nchunks_used, tile = ot % tiles, o = ot / tiles;
       const int64_t i0 = tile * kTile, w = std::min(kTile, inner - i0);
       const int64_t r0 = c * rlen, r1 = std::min(R, r0 + rlen);
+      const int64_t col0 = o * inner + i0;
+      if (inner == 1) {
+        arg_scan_row<IsMax>(x + o * R, r0, r1, pv[c * cols + o], pi[c * cols + o]);
+        continue;
+      }
       const T* p0 = x + (o * R + r0) * inner + i0;
       for (int64_t j = 0; j < w; ++j) {
         best[j] = p0[j];
@@ -168,13 +232,12 @@ void arg_reduce(const T* x, const ReduceGeom& g, T* values, int64_t* indices) {
       for (int64_t r = r0 + 1; r < r1; ++r) {
         const T* p = x + (o * R + r) * inner + i0;
         for (int64_t j = 0; j < w; ++j) {
-          if (better<IsMax>(p[j], best[j])) {
-            best[j] = p[j];
-            bi[j] = r;
-          }
+          const T v = p[j];
+          const bool take = better<IsMax>(v, best[j]);
+          best[j] = take ? v : best[j];
+          bi[j] = take ? r : bi[j];
         }
       }
-      const int64_t col0 = o * inner + i0;
       for (int64_t j = 0; j < w; ++j) {
         pv[c * cols + col0 + j] = best[j];
         pi[c * cols + col0 + j] = bi[j];
