@@ -9,6 +9,7 @@ from ._device import device, double, dtype, float, float32, float64, int64, long
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .tensor import (
     Tensor,
+    install_methods,
     arange,
     as_tensor,
     empty,
@@ -35,14 +36,14 @@ from .random import (
     randperm,
     uniform,
 )
-from . import cuda, ops, tensor as _tensor_module
+from . import cuda, ops
 from .build import __version__, build_info
 
 
 
 def _export_ops():
     for mod in ops.modules:
-        _tensor_module.install_methods(getattr(mod, "TENSOR_METHODS", {}))
+        install_methods(getattr(mod, "TENSOR_METHODS", {}))
         for name in getattr(mod, "__all__", ()):
             globals()[name] = getattr(mod, name)
 

@@ -1,0 +1,299 @@
+"""Reductions: sum, mean, var, std, max, min, amax, amin, argmax, argmin.
+
+Each differentiable op is one autograd Function calling ``_C.<op>_forward`` / ``_C.<op>_backward``.
+``dim`` may be an int, a tuple/list of ints (negative allowed) or None for every dim; the C++ side
+receives a list where ``[]`` means "every dim" and checks ranges and duplicates.
+
+Gradients: sum/mean broadcast the gradient back (mean divides by the count); var/std use
+2 (x - mean) / (N - correction); max/min along a dim route the gradient to the returned index;
+amax/amin and the full max()/min() split it evenly among tied maxima, as torch does.
+"""
+from __future__ import annotations
+
+import builtins
+import operator
+from collections import namedtuple
+
+from .. import _C
+from ..autograd import Function
+
+Tensor = _C.Tensor
+
+__all__ = ["sum", "mean", "var", "std", "max", "min", "amax", "amin", "argmax", "argmin"]
+
+# torch.return_types.max / min: a (values, indices) pair that also unpacks like a tuple.
+max_result = namedtuple("max", ["values", "indices"])
+min_result = namedtuple("min", ["values", "indices"])
+
+
+def _check_tensor(x, op):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}: expected a Tensor as input, got {type(x).__name__}")
+
+
+def _int(d, op):
+    if isinstance(d, bool):
+        raise TypeError(f"{op}: dim must be an int, got bool {d!r}")
+    try:
+        return operator.index(d)
+    except TypeError:
+        raise TypeError(
+            f"{op}: dim must be an int, a tuple of ints or None, got {type(d).__name__} {d!r}"
+        ) from None
+
+
+def _dims(dim, op):
+    """None -> [] (every dim); int -> [d]; tuple/list -> list of ints."""
+    if dim is None:
+        return []
+    if isinstance(dim, (tuple, list)):
+        return [_int(d, op) for d in dim]
+    return [_int(dim, op)]
+
+
+# ---------------------------------------------------------------- Functions
+
+
+class Sum(Function):
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        ctx.shape, ctx.dims, ctx.keepdim = list(x.shape), dims, keepdim
+        return _C.sum_forward(x, dims, keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _C.sum_backward(grad, ctx.shape, ctx.dims, ctx.keepdim), None, None
+
+
+class Mean(Function):
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        ctx.shape, ctx.dims, ctx.keepdim = list(x.shape), dims, keepdim
+        return _C.mean_forward(x, dims, keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _C.mean_backward(grad, ctx.shape, ctx.dims, ctx.keepdim), None, None
+
+
+class Var(Function):
+    @staticmethod
+    def forward(ctx, x, dims, correction, keepdim):
+        ctx.save_for_backward(x)
+        ctx.dims, ctx.correction, ctx.keepdim = dims, correction, keepdim
+        return _C.var_forward(x, dims, correction, keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return _C.var_backward(grad, x, ctx.dims, ctx.correction, ctx.keepdim), None, None, None
+
+
+class Std(Function):
+    @staticmethod
+    def forward(ctx, x, dims, correction, keepdim):
+        out = _C.std_forward(x, dims, correction, keepdim)
+        ctx.save_for_backward(x, out)
+        ctx.dims, ctx.correction, ctx.keepdim = dims, correction, keepdim
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        dx = _C.std_backward(grad, x, out, ctx.dims, ctx.correction, ctx.keepdim)
+        return dx, None, None, None
+
+
+class MaxDim(Function):
+    """Values and int64 indices along one dim; the gradient goes to the returned index."""
+
+    @staticmethod
+    def forward(ctx, x, dim, keepdim):
+        values, indices = _C.max_forward(x, dim, keepdim)
+        ctx.save_for_backward(indices)
+        ctx.shape, ctx.dim, ctx.keepdim = list(x.shape), dim, keepdim
+        ctx.mark_non_differentiable(indices)
+        return values, indices
+
+    @staticmethod
+    def backward(ctx, grad, _grad_indices=None):
+        (indices,) = ctx.saved_tensors
+        return _C.max_backward(grad, indices, ctx.shape, ctx.dim, ctx.keepdim), None, None
+
+
+class MinDim(Function):
+    @staticmethod
+    def forward(ctx, x, dim, keepdim):
+        values, indices = _C.min_forward(x, dim, keepdim)
+        ctx.save_for_backward(indices)
+        ctx.shape, ctx.dim, ctx.keepdim = list(x.shape), dim, keepdim
+        ctx.mark_non_differentiable(indices)
+        return values, indices
+
+    @staticmethod
+    def backward(ctx, grad, _grad_indices=None):
+        (indices,) = ctx.saved_tensors
+        return _C.min_backward(grad, indices, ctx.shape, ctx.dim, ctx.keepdim), None, None
+
+
+class Amax(Function):
+    """Maximum over any dims; ties share the gradient evenly."""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        out = _C.amax_forward(x, dims, keepdim)
+        ctx.save_for_backward(x, out)
+        ctx.dims, ctx.keepdim = dims, keepdim
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        return _C.amax_backward(grad, x, out, ctx.dims, ctx.keepdim), None, None
+
+
+class Amin(Function):
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        out = _C.amin_forward(x, dims, keepdim)
+        ctx.save_for_backward(x, out)
+        ctx.dims, ctx.keepdim = dims, keepdim
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        return _C.amin_backward(grad, x, out, ctx.dims, ctx.keepdim), None, None
+
+
+# ---------------------------------------------------------------- public functions
+
+
+def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001 - mirrors torch.sum
+    """Sum over ``dim`` (None: every dim). bool and int64 inputs give int64, as in torch;
+    ``dtype`` casts the input first."""
+    _check_tensor(input, "sum")
+    if dtype is not None and dtype != input.dtype:
+        input = input.to(dtype)
+    return Sum.apply(input, _dims(dim, "sum"), builtins.bool(keepdim))
+
+
+def mean(input, dim=None, keepdim=False, *, dtype=None):
+    """Mean over ``dim`` (None: every dim); the input must be floating point (or ``dtype`` given)."""
+    _check_tensor(input, "mean")
+    if dtype is not None and dtype != input.dtype:
+        input = input.to(dtype)
+    return Mean.apply(input, _dims(dim, "mean"), builtins.bool(keepdim))
+
+
+def _correction(op, dim, unbiased, correction):
+    # torch's var(x, unbiased) form: a bool in the dim slot is `unbiased`.
+    if isinstance(dim, bool):
+        if unbiased is not None:
+            raise TypeError(f"{op}: got a bool dim {dim!r} and unbiased={unbiased!r}")
+        dim, unbiased = None, dim
+    if unbiased is not None and correction is not None:
+        raise ValueError(f"{op}: pass either correction or unbiased, not both")
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    if isinstance(correction, bool) or not isinstance(correction, (int, float)):
+        try:
+            correction = builtins.float(correction)
+        except (TypeError, ValueError):
+            raise TypeError(f"{op}: correction must be a number, got {correction!r}") from None
+    return dim, builtins.float(correction)
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Variance over ``dim`` with divisor max(0, N - correction); correction defaults to 1
+    (unbiased=True), unbiased=False means correction=0."""
+    _check_tensor(input, "var")
+    dim, corr = _correction("var", dim, unbiased, correction)
+    return Var.apply(input, _dims(dim, "var"), corr, builtins.bool(keepdim))
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Standard deviation: sqrt of var with the same arguments."""
+    _check_tensor(input, "std")
+    dim, corr = _correction("std", dim, unbiased, correction)
+    return Std.apply(input, _dims(dim, "std"), corr, builtins.bool(keepdim))
+
+
+def _binary_extremum(name, input, other):
+    from . import elementwise  # the elementwise family owns maximum/minimum
+
+    fn = getattr(elementwise, "maximum" if name == "max" else "minimum", None)
+    if fn is None:
+        raise TypeError(f"{name}: the elementwise form {name}(input, other) is not available")
+    return fn(input, other)
+
+
+def max(input, dim=None, keepdim=False):  # noqa: A001 - mirrors torch.max
+    """max(x): the largest element (0-d). max(x, dim, keepdim=False): a (values, indices) pair
+    whose indices are the first position of the maximum. NaN counts as the largest value."""
+    _check_tensor(input, "max")
+    if isinstance(dim, Tensor):
+        return _binary_extremum("max", input, dim)
+    if dim is None:
+        if input.numel() == 0:
+            raise RuntimeError(
+                "max(): Expected reduction dim to be specified for input.numel() == 0. Specify "
+                f"the reduction dim with the 'dim' argument (input shape {tuple(input.shape)})"
+            )
+        return Amax.apply(input, [], False)
+    return max_result(*MaxDim.apply(input, _int(dim, "max"), builtins.bool(keepdim)))
+
+
+def min(input, dim=None, keepdim=False):  # noqa: A001 - mirrors torch.min
+    """min(x) or min(x, dim, keepdim=False) -> (values, indices); see ``max``."""
+    _check_tensor(input, "min")
+    if isinstance(dim, Tensor):
+        return _binary_extremum("min", input, dim)
+    if dim is None:
+        if input.numel() == 0:
+            raise RuntimeError(
+                "min(): Expected reduction dim to be specified for input.numel() == 0. Specify "
+                f"the reduction dim with the 'dim' argument (input shape {tuple(input.shape)})"
+            )
+        return Amin.apply(input, [], False)
+    return min_result(*MinDim.apply(input, _int(dim, "min"), builtins.bool(keepdim)))
+
+
+def amax(input, dim=(), keepdim=False):
+    """Maximum over any dims (() or None: every dim); the gradient is shared among ties."""
+    _check_tensor(input, "amax")
+    return Amax.apply(input, _dims(dim, "amax"), builtins.bool(keepdim))
+
+
+def amin(input, dim=(), keepdim=False):
+    """Minimum over any dims (() or None: every dim); the gradient is shared among ties."""
+    _check_tensor(input, "amin")
+    return Amin.apply(input, _dims(dim, "amin"), builtins.bool(keepdim))
+
+
+def argmax(input, dim=None, keepdim=False):
+    """int64 index of the first maximum along ``dim``, or into the flattened tensor for None."""
+    _check_tensor(input, "argmax")
+    d = None if dim is None else _int(dim, "argmax")
+    return _C.argmax_forward(input, d, builtins.bool(keepdim))
+
+
+def argmin(input, dim=None, keepdim=False):
+    """int64 index of the first minimum along ``dim``, or into the flattened tensor for None."""
+    _check_tensor(input, "argmin")
+    d = None if dim is None else _int(dim, "argmin")
+    return _C.argmin_forward(input, d, builtins.bool(keepdim))
+
+
+TENSOR_METHODS = {
+    "sum": sum,
+    "mean": mean,
+    "var": var,
+    "std": std,
+    "max": max,
+    "min": min,
+    "amax": amax,
+    "amin": amin,
+    "argmax": argmax,
+    "argmin": argmin,
+}
