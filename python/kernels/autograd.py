@@ -200,7 +200,8 @@ def backward(tensor, grad=None, retain_graph=False):
                 f"backward: gradient is {grad.dtype} on {grad.device} but the tensor is "
                 f"{tensor.dtype} on {tensor.device}"
             )
-        grad = grad._raw()
+        # A copy, so that no leaf's .grad ever shares memory with the caller's tensor.
+        grad = _C.clone(grad)
     root = tensor.grad_fn
     if root is None:  # a leaf: d(t)/d(t) is the identity
         _add_to_leaf(tensor, grad)
