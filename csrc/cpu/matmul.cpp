@@ -258,41 +258,55 @@ void gemm_blocked_thread(int tid, int nt, bool ta, bool tb, int64_t M, int64_t N
   }
 }
 
-// Straight loops without packing for small or vector-shaped products.
+// sum_k x[k*incx] * y[k*incy]; eight independent partial sums when both are contiguous, so the
+// compiler can vectorise it without reassociating one long chain.
+template <class T>
+T dot_strided(const T* x, int64_t incx, const T* y, int64_t incy, int64_t K) {
+  if (incx == 1 && incy == 1) {
+    T part[8] = {};
+    int64_t k = 0;
+    for (; k + 8 <= K; k += 8)
+      for (int l = 0; l < 8; ++l) part[l] += x[k + l] * y[k + l];
+    T acc = ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
+    for (; k < K; ++k) acc += x[k] * y[k];
+    return acc;
+  }
+  T acc = 0;
+  for (int64_t k = 0; k < K; ++k) acc += x[k * incx] * y[k * incy];
+  return acc;
+}
+
+// Straight loops without packing for small or vector-shaped products. Two forms: dot products
+// (B transposed, or a single column) and row updates c[i,:] += op(A)(i,k) * B[k,:].
 template <class T>
 void gemm_simple(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
                  int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc, int nt) {
-  auto rows = [&](int64_t i0, int64_t i1) {
+  const bool dot_form = tb || N == 1;
+  auto block = [&](int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
     for (int64_t i = i0; i < i1; ++i) {
       T* c = C + i * ldc;
-      if (tb) {
-        // c[j] = alpha * dot(op(A)(i,:), B[j,:]) + beta * c[j]
-        for (int64_t j = 0; j < N; ++j) {
-          const T* b = B + j * ldb;
-          T acc = 0;
-          if (!ta) {
-            const T* a = A + i * lda;
-            for (int64_t k = 0; k < K; ++k) acc += a[k] * b[k];
-          } else {
-            for (int64_t k = 0; k < K; ++k) acc += A[k * lda + i] * b[k];
-          }
+      if (dot_form) {
+        const T* a = ta ? A + i : A + i * lda;
+        const int64_t inca = ta ? lda : 1;
+        for (int64_t j = j0; j < j1; ++j) {
+          const T acc = tb ? dot_strided(a, inca, B + j * ldb, 1, K) : dot_strided(a, inca, B + j, ldb, K);
           c[j] = beta == T(0) ? alpha * acc : alpha * acc + beta * c[j];
         }
       } else {
         if (beta == T(0)) {
-          for (int64_t j = 0; j < N; ++j) c[j] = T(0);
+          for (int64_t j = j0; j < j1; ++j) c[j] = T(0);
         } else if (beta != T(1)) {
-          for (int64_t j = 0; j < N; ++j) c[j] *= beta;
+          for (int64_t j = j0; j < j1; ++j) c[j] *= beta;
         }
         for (int64_t k = 0; k < K; ++k) {
           const T aik = alpha * (ta ? A[k * lda + i] : A[i * lda + k]);
           const T* b = B + k * ldb;
-          for (int64_t j = 0; j < N; ++j) c[j] += aik * b[j];
+          for (int64_t j = j0; j < j1; ++j) c[j] += aik * b[j];
         }
       }
     }
   };
-  if (nt > 1 && M > 1) {
+  if (nt > 1 && (M >= nt || N >= 64 * nt)) {
 #pragma omp parallel num_threads(nt)
     {
 #ifdef _OPENMP
@@ -300,10 +314,13 @@ void gemm_simple(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, con
 #else
       const int64_t t = 0, n = 1;
 #endif
-      rows(M * t / n, M * (t + 1) / n);
+      if (M >= n)
+        block(M * t / n, M * (t + 1) / n, 0, N);
+      else
+        block(0, M, N * t / n, N * (t + 1) / n);
     }
   } else {
-    rows(0, M);
+    block(0, M, 0, N);
   }
 }
 
@@ -340,7 +357,7 @@ void gemm_impl(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const
   const double flops = 2.0 * double(M) * double(N) * double(K);
   int nt = flops < 4.0e6 ? 1 : max_nt;  // below ~128^3/2, a second thread costs more than it saves
   if (flops <= 2.0 * 24 * 24 * 24 || M == 1 || N == 1) {
-    gemm_simple(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, M * K >= (1 << 16) ? nt : 1);
+    gemm_simple(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, nt);
     return;
   }
   // Split M over threads when there are enough MC blocks; choose MC so blocks come out even.
