@@ -92,8 +92,9 @@ void strided_copy_forward_cpu(const Tensor& src, const StridedLayout& L, Tensor&
 }
 
 void strided_copy_backward_cpu(const Tensor& grad, const StridedLayout& L, Tensor& dsrc) {
+  if (dsrc.nbytes()) std::memset(dsrc.raw_data(), 0, dsrc.nbytes());
+  if (grad.numel() == 0) return;
   KERNELS_DISPATCH_ALL(grad.dtype, "strided_copy_backward", [&] {
-    std::memset(dsrc.raw_data(), 0, dsrc.nbytes());
     strided_scatter(grad.data<scalar_t>(), L, dsrc.data<scalar_t>(), grad.numel());
   });
 }

@@ -77,7 +77,7 @@ void strided_copy_forward_cuda(const Tensor& src, const StridedLayout& L, Tensor
 
 void strided_copy_backward_cuda(const Tensor& grad, const StridedLayout& L, Tensor& dsrc) {
   cuda::DeviceGuard g(grad.device().index);
-  CUDA_CHECK(cudaMemset(dsrc.raw_data(), 0, dsrc.nbytes()));
+  if (dsrc.nbytes()) CUDA_CHECK(cudaMemset(dsrc.raw_data(), 0, dsrc.nbytes()));
   const int64_t n = grad.numel();
   if (!n) return;
   KERNELS_DISPATCH_ALL(grad.dtype, "strided_copy_backward", [&] {

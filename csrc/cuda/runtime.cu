@@ -116,8 +116,8 @@ void release_cached(DevicePool& pool, int device) {
 void* allocate(size_t nbytes, int device) {
   const int n = device_count();
   if (device < 0 || device >= n)
-    throw std::invalid_argument("cuda: device cuda:" + std::to_string(device) +
-                                " does not exist (" + std::to_string(n) + " CUDA devices found)");
+    throw std::runtime_error("cuda: device cuda:" + std::to_string(device) +
+                             " does not exist (" + std::to_string(n) + " CUDA devices found)");
   if (nbytes == 0) return nullptr;
   const size_t size = round_size(nbytes);
   std::lock_guard<std::mutex> lock(pool_mutex);

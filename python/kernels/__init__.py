@@ -1,2 +1,56 @@
-"""kernels: a deep-learning library whose every compute kernel is hand-written."""
+"""kernels: a deep-learning library whose every compute kernel is hand-written.
+
+C++ for the CPU, CUDA for NVIDIA GPUs; forward and backward of every op are exposed through
+pybind11 (``kernels._C``) to this thin Python layer, whose API mirrors PyTorch's.
+"""
 from . import _C
+from ._device import bool_ as bool  # noqa: A001 - mirrors torch.bool
+from ._device import device, double, dtype, float, float32, float64, int64, long  # noqa: A001
+from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .tensor import (
+    Tensor,
+    install_methods,
+    arange,
+    as_tensor,
+    empty,
+    empty_like,
+    from_dlpack,
+    from_numpy,
+    full,
+    full_like,
+    ones,
+    ones_like,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from .random import (
+    initial_seed,
+    manual_seed,
+    normal,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    randperm,
+    uniform,
+)
+from . import cuda, ops
+from .build import __version__, build_info
+
+
+
+def _export_ops():
+    for mod in ops.modules:
+        install_methods(getattr(mod, "TENSOR_METHODS", {}))
+        for name in getattr(mod, "__all__", ()):
+            globals()[name] = getattr(mod, name)
+
+
+_export_ops()
+
+from . import functional  # noqa: E402  (needs the op modules loaded)
+
+set_num_threads = _C.set_num_threads
+get_num_threads = _C.get_num_threads

@@ -1,0 +1,1 @@
+"""Functions in the style of torch.nn.functional, assembled from the op families."""

@@ -1,0 +1,436 @@
+"""The user-facing Tensor: creation functions, conversions, autograd attributes, repr.
+
+``kernels.Tensor`` is the C++ class ``_C.Tensor``; this module and the op modules in
+``kernels.ops`` add its Python methods (``install_methods``). Every op method is a thin call into
+an autograd ``Function`` whose forward and backward run the C++ kernels.
+"""
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from . import _C
+from . import autograd
+from ._device import (
+    _CPU,
+    as_device,
+    as_dtype,
+    as_shape,
+    bool_,
+    float32,
+    float64,
+    int64,
+    numpy_dtype,
+)
+from .autograd import Function
+
+Tensor = _C.Tensor
+
+
+# ---------------------------------------------------------------- creation
+
+
+def _infer_numpy(data):
+    """NumPy arrays keep their dtype as torch does (float64 stays float64, integers become int64,
+    float16 becomes float32); Python floats give float32, ints int64, bools bool."""
+    if isinstance(data, np.ndarray) or isinstance(data, np.generic):
+        arr = np.asarray(data)
+        kind = arr.dtype.kind
+        if kind == "f":
+            return arr.astype(np.float64 if arr.dtype == np.float64 else np.float32, copy=False)
+        if kind in "iu":
+            return arr.astype(np.int64, copy=False)
+        if kind == "b":
+            return arr
+        raise TypeError(f"tensor: NumPy dtype {arr.dtype} is not supported")
+    try:
+        arr = np.asarray(data)
+    except ValueError as e:
+        raise ValueError(f"tensor: could not build a tensor from the given data ({e})") from None
+    kind = arr.dtype.kind
+    if kind == "f":
+        return arr.astype(np.float32)
+    if kind in "iu":
+        return arr.astype(np.int64)
+    if kind == "b":
+        return arr
+    if arr.dtype == object and arr.size == 0:
+        return arr.astype(np.float32)
+    raise TypeError(
+        f"tensor: could not infer a dtype from data of type {type(data).__name__} "
+        f"(NumPy saw {arr.dtype}); expected numbers or nested lists of numbers"
+    )
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A new tensor holding a copy of ``data`` (a number, nested lists, a NumPy array, a Tensor)."""
+    dev = as_device(device)
+    if isinstance(data, Tensor):
+        src = data._raw()
+        out = src.to(dtype=as_dtype(dtype, src.dtype), device=dev)
+        out = _C.clone(out) if out._same_storage(src) else out
+    else:
+        arr = _infer_numpy(data)
+        want = as_dtype(dtype)
+        if want is not None:
+            arr = arr.astype(numpy_dtype(want), copy=False)
+        host = _C.clone(_C.from_numpy(np.asarray(arr, order="C")))
+        out = host if dev == _CPU else _C.to_device(host, dev)
+    if requires_grad:
+        out.requires_grad_(True)
+    return out
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """Like ``tensor`` but shares memory when ``data`` already is a matching Tensor or a
+    C-contiguous NumPy array of a supported dtype on the CPU."""
+    dev = as_device(device)
+    want = as_dtype(dtype)
+    if isinstance(data, Tensor):
+        return data.to(dtype=want or data.dtype, device=dev)
+    if isinstance(data, np.ndarray) and dev == _CPU and data.flags.c_contiguous:
+        arr = _infer_numpy(data)
+        if want is None or numpy_dtype(want) == arr.dtype:
+            return _C.from_numpy(arr)
+    return tensor(data, dtype=dtype, device=device)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing ``array``'s memory (C-contiguous float32/float64/int64/bool)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
+    return _C.from_numpy(array)
+
+
+def from_dlpack(obj) -> Tensor:
+    """A tensor sharing memory with any DLPack producer (a torch tensor, a NumPy array...)."""
+    if hasattr(obj, "__dlpack__"):
+        kind, _ = obj.__dlpack_device__()
+        # CUDA producers: stream 1 is the legacy default stream that every kernel here uses.
+        capsule = obj.__dlpack__(stream=1) if int(kind) == 2 else obj.__dlpack__()
+    else:
+        capsule = obj
+    return _C.from_dlpack_capsule(capsule)
+
+
+def _new(shape_args, op, value, dtype, device, requires_grad, default_dtype=float32):
+    shape = as_shape(shape_args, op)
+    out = _C.full(shape, value, as_dtype(dtype, default_dtype), as_device(device))
+    if requires_grad:
+        out.requires_grad_(True)
+    return out
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _new(size, "zeros", 0.0, dtype, device, requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _new(size, "ones", 1.0, dtype, device, requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    # Filled with zeros: uninitialised memory makes bugs irreproducible and costs little to avoid.
+    return _new(size, "empty", 0.0, dtype, device, requires_grad)
+
+
+def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+    if dtype is None:  # torch infers the dtype from the fill value
+        dtype = bool_ if isinstance(fill_value, bool) else int64 if isinstance(fill_value, int) else float32
+    return _new((size,), "full", builtins.float(fill_value), dtype, device, requires_grad)
+
+
+def _like(t, dtype, device):
+    return (as_dtype(dtype, t.dtype), as_device(device) if device is not None else t.device)
+
+
+def zeros_like(t, dtype=None, device=None, requires_grad=False) -> Tensor:
+    dt, dev = _like(t, dtype, device)
+    return zeros(t.shape, dtype=dt, device=dev, requires_grad=requires_grad)
+
+
+def ones_like(t, dtype=None, device=None, requires_grad=False) -> Tensor:
+    dt, dev = _like(t, dtype, device)
+    return ones(t.shape, dtype=dt, device=dev, requires_grad=requires_grad)
+
+
+def empty_like(t, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return zeros_like(t, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def full_like(t, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+    dt, dev = _like(t, dtype, device)
+    return full(t.shape, fill_value, dtype=dt, device=dev, requires_grad=requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False) -> Tensor:
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        ints = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in (start, end, step))
+        dtype = int64 if ints else float32
+    out = _C.arange(builtins.float(start), builtins.float(end), builtins.float(step),
+                    as_dtype(dtype), as_device(device))
+    if requires_grad:
+        out.requires_grad_(True)
+    return out
+
+
+# ---------------------------------------------------------------- differentiable conversions
+
+
+class ToDtype(Function):
+    @staticmethod
+    def forward(ctx, x, dtype):
+        ctx.src_dtype = x.dtype
+        return _C.to_dtype(x, dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        if not ctx.src_dtype.is_floating_point:
+            return None, None
+        return _C.to_dtype(grad, ctx.src_dtype), None
+
+
+class ToDevice(Function):
+    @staticmethod
+    def forward(ctx, x, device):
+        ctx.src_device = x.device
+        return _C.to_device(x, device)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _C.to_device(grad, ctx.src_device), None
+
+
+class Clone(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return _C.clone(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+def _parse_to(args, kwargs):
+    dtype = kwargs.pop("dtype", None)
+    device = kwargs.pop("device", None)
+    kwargs.pop("non_blocking", None)
+    copy = kwargs.pop("copy", False)
+    if kwargs:
+        raise TypeError(f"to: unexpected arguments {sorted(kwargs)}")
+    for a in args:
+        if isinstance(a, _C.dtype):
+            dtype = a
+        elif isinstance(a, Tensor):
+            dtype, device = a.dtype, a.device
+        elif isinstance(a, (str, _C.device, int)) and not isinstance(a, bool):
+            device = a
+        else:
+            raise TypeError(f"to: expected a dtype, a device or a tensor, got {a!r}")
+    return dtype, device, copy
+
+
+def _to(self, *args, **kwargs):
+    dtype, device, copy = _parse_to(args, kwargs)
+    out = self
+    if device is not None:
+        dev = as_device(device)
+        if dev != out.device:
+            out = ToDevice.apply(out, dev)
+    if dtype is not None and dtype != out.dtype:
+        out = ToDtype.apply(out, as_dtype(dtype))
+    if copy and out is self:
+        out = Clone.apply(self)
+    return out
+
+
+def _cuda(self, device=None):
+    return _to(self, as_device("cuda" if device is None else device))
+
+
+# ---------------------------------------------------------------- autograd attributes
+
+
+def _get_requires_grad(self):
+    return self._requires_grad
+
+
+def _set_requires_grad(self, flag):
+    flag = builtins.bool(flag)
+    if flag and not self.dtype.is_floating_point:
+        raise RuntimeError(
+            f"requires_grad: only floating point tensors can require gradients, got {self.dtype}"
+        )
+    if not flag and self.grad_fn is not None:
+        raise RuntimeError(
+            "requires_grad: you can only change requires_grad of leaf tensors; use detach() on a "
+            "non-leaf tensor"
+        )
+    self._requires_grad = flag
+
+
+def _requires_grad_(self, requires_grad=True):
+    _set_requires_grad(self, requires_grad)
+    return self
+
+
+def _detach(self):
+    return self._raw()
+
+
+def _backward(self, gradient=None, retain_graph=False):
+    autograd.backward(self, gradient, retain_graph=retain_graph)
+
+
+# ---------------------------------------------------------------- conversions to Python / NumPy
+
+_numpy_impl = Tensor.numpy
+
+
+def _numpy(self, force=False):
+    if self.requires_grad and not force:
+        raise RuntimeError(
+            "numpy: can't call numpy() on a tensor that requires grad; use tensor.detach().numpy()"
+        )
+    if force and self.is_cuda:
+        return _numpy_impl(_C.to_device(self, _CPU))
+    return _numpy_impl(self)
+
+
+def _array(self, dtype=None, copy=None):
+    if self.is_cuda:
+        raise TypeError(
+            f"__array__: can't convert a tensor on {self.device} to NumPy; call .cpu() first"
+        )
+    arr = _numpy_impl(self)
+    if dtype is not None and np.dtype(dtype) != arr.dtype:
+        if copy is False:
+            raise ValueError("__array__: a dtype change needs a copy but copy=False was given")
+        return arr.astype(dtype)
+    return arr.copy() if copy else arr
+
+
+def _tolist(self):
+    return _numpy_impl(self if not self.is_cuda else _C.to_device(self, _CPU)).tolist()
+
+
+def _scalar(self, kind):
+    if self.numel() != 1:
+        raise ValueError(
+            f"{kind.__name__}: only a tensor with one element can be converted to a Python scalar, "
+            f"got shape {tuple(self.shape)}"
+        )
+    return kind(self.item())
+
+
+def _bool(self):
+    if self.numel() != 1:
+        raise RuntimeError(
+            f"bool: the truth value of a tensor with {self.numel()} elements is ambiguous"
+        )
+    return builtins.bool(self.item())
+
+
+def _len(self):
+    if self.ndim == 0:
+        raise TypeError("len() of a 0-d tensor")
+    return self.shape[0]
+
+
+def _iter(self):
+    if self.ndim == 0:
+        raise TypeError("iteration over a 0-d tensor")
+    return (self[i] for i in range(self.shape[0]))
+
+
+def _size(self, dim=None):
+    if dim is None:
+        return self.shape
+    nd = self.ndim
+    if not -max(nd, 1) <= dim < max(nd, 1):
+        raise IndexError(f"size: dim {dim} is out of range for a tensor of rank {nd}")
+    return self.shape[dim]
+
+
+# ---------------------------------------------------------------- repr
+
+
+def _format_values(arr: np.ndarray, indent: int) -> str:
+    kw = dict(separator=", ", prefix=" " * indent, threshold=1000, edgeitems=3, max_line_width=80)
+    if arr.dtype.kind == "f":
+        finite = arr[np.isfinite(arr)]
+        if finite.size and np.all(finite == np.round(finite)) and np.abs(finite).max() < 1e8:
+            return np.array2string(arr, formatter={"float_kind": lambda v: f"{v:.0f}." if np.isfinite(v) else str(v)}, **kw)
+        big = finite.size and (np.abs(finite).max() >= 1e8 or np.abs(finite[finite != 0]).min(initial=1) < 1e-4)
+        if big:
+            return np.array2string(arr, formatter={"float_kind": lambda v: f"{v:.4e}"}, **kw)
+        return np.array2string(arr, precision=4, floatmode="fixed", **kw)
+    if arr.dtype.kind == "b":
+        width = 4 if arr.all() else 5
+        return np.array2string(arr, formatter={"bool": lambda v: ("True" if v else "False").rjust(width)}, **kw)
+    return np.array2string(arr, **kw)
+
+
+def _repr(self):
+    host = self if not self.is_cuda else _C.to_device(self, _CPU)
+    body = _format_values(_numpy_impl(host), len("tensor("))
+    extras = []
+    if self.is_cuda:
+        extras.append(f"device='{self.device}'")
+    if self.dtype not in (float32, int64, bool_):
+        extras.append(f"dtype={self.dtype!r}")
+    if self.numel() == 0 and self.ndim != 1:
+        extras.append(f"size={tuple(self.shape)}")
+    if self.grad_fn is not None:
+        extras.append(f"grad_fn=<{self.grad_fn.name()}>")
+    elif self.requires_grad:
+        extras.append("requires_grad=True")
+    return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+
+# ---------------------------------------------------------------- install
+
+
+def install_methods(methods: dict):
+    for name, fn in methods.items():
+        setattr(Tensor, name, fn)
+
+
+install_methods({
+    "_requires_grad": False,
+    "grad": None,
+    "grad_fn": None,
+    "_output_nr": 0,
+    "__array_priority__": 1000,  # NumPy defers to our operators: np.float64(2) * t is a Tensor
+    "requires_grad": property(_get_requires_grad, _set_requires_grad),
+    "is_leaf": property(lambda self: self.grad_fn is None),
+    "data": property(lambda self: self._raw()),
+    "requires_grad_": _requires_grad_,
+    "detach": _detach,
+    "backward": _backward,
+    "to": _to,
+    "cpu": lambda self: _to(self, _CPU),
+    "cuda": _cuda,
+    "double": lambda self: _to(self, float64),
+    "float": lambda self: _to(self, float32),
+    "long": lambda self: _to(self, int64),
+    "bool": lambda self: _to(self, bool_),
+    "type_as": lambda self, other: _to(self, other.dtype),
+    "clone": lambda self: Clone.apply(self),
+    "is_floating_point": lambda self: self.dtype.is_floating_point,
+    "element_size": lambda self: self.itemsize,
+    "size": _size,
+    "numpy": _numpy,
+    "__array__": _array,
+    "tolist": _tolist,
+    "__float__": lambda self: _scalar(self, builtins.float),
+    "__int__": lambda self: _scalar(self, builtins.int),
+    "__bool__": _bool,
+    "__len__": _len,
+    "__iter__": _iter,
+    "__repr__": _repr,
+    "__str__": _repr,
+})

@@ -1,0 +1,131 @@
+"""Shared checks for op tests: float64 finite differences, torch references, CPU vs CUDA.
+
+An op under test is a function of kernels tensors. Its arguments are given as a list where NumPy
+floating arrays are differentiable inputs (made into tensors of the requested dtype/device with
+requires_grad=True) and everything else (ints, tuples, int64 index arrays wrapped by `Const`) is
+passed through unchanged.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import kernels
+
+HAS_CUDA = kernels.cuda.is_available()
+requires_cuda = pytest.mark.skipif(not HAS_CUDA, reason="no CUDA device, or kernels built without CUDA")
+DEVICES = ["cpu"] + (["cuda"] if HAS_CUDA else [])
+
+
+class Const:
+    """An argument that is made a tensor (on the test's device) but is not differentiated."""
+
+    def __init__(self, value, dtype=None):
+        self.value = np.asarray(value)
+        self.dtype = dtype
+
+
+def _is_diff(a):
+    return isinstance(a, np.ndarray) and a.dtype.kind == "f"
+
+
+def _make_args(args, dtype, device, requires_grad):
+    out = []
+    for a in args:
+        if _is_diff(a):
+            out.append(kernels.tensor(a, dtype=dtype, device=device, requires_grad=requires_grad))
+        elif isinstance(a, Const):
+            out.append(kernels.tensor(a.value, dtype=a.dtype, device=device))
+        else:
+            out.append(a)
+    return out
+
+
+def to_numpy(t) -> np.ndarray:
+    return np.asarray(t.detach().cpu().numpy())
+
+
+def _first(out):
+    return out[0] if isinstance(out, (tuple, list)) else out
+
+
+def run(fn, args, dtype=kernels.float64, device="cpu", upstream_seed=0, backward=True):
+    """Run fn forward (and backward with a fixed random upstream gradient).
+
+    Returns (output array, [grad array or None per argument], upstream array)."""
+    ts = _make_args(args, dtype, device, requires_grad=backward)
+    out = _first(fn(*ts))
+    out_np = to_numpy(out)
+    grads, w = [None] * len(args), None
+    if backward and out.requires_grad:
+        w = np.random.default_rng(upstream_seed).standard_normal(out_np.shape)
+        out.backward(kernels.tensor(w, dtype=out.dtype, device=device))
+        grads = [to_numpy(t.grad) if (_is_diff(a) and t.grad is not None) else None for a, t in zip(args, ts)]
+    return out_np, grads, w
+
+
+def gradcheck(fn, args, eps=1e-6, atol=1e-7, rtol=1e-5, device="cpu"):
+    """Analytic gradients (autograd, float64) against central finite differences."""
+    _, grads, w = run(fn, args, kernels.float64, device)
+    assert w is not None, "the output does not require grad"
+
+    def loss(k, arr):
+        vals = list(args)
+        vals[k] = arr
+        with kernels.no_grad():
+            out = _first(fn(*_make_args(vals, kernels.float64, device, requires_grad=False)))
+        return float(np.sum(to_numpy(out) * w))
+
+    for k, a in enumerate(args):
+        if not _is_diff(a):
+            continue
+        num = np.zeros(a.shape, dtype=np.float64)
+        for idx in np.ndindex(*a.shape):
+            plus, minus = a.astype(np.float64).copy(), a.astype(np.float64).copy()
+            plus[idx] += eps
+            minus[idx] -= eps
+            num[idx] = (loss(k, plus) - loss(k, minus)) / (2 * eps)
+        got = grads[k] if grads[k] is not None else np.zeros_like(num)
+        np.testing.assert_allclose(got, num, atol=atol, rtol=rtol, err_msg=f"gradient of argument {k}")
+
+
+def _torch_args(torch, args, dtype):
+    out = []
+    for a in args:
+        if _is_diff(a):
+            out.append(torch.tensor(a, dtype=dtype, requires_grad=True))
+        elif isinstance(a, Const):
+            out.append(torch.as_tensor(a.value))
+        else:
+            out.append(a)
+    return out
+
+
+def check_torch(fn, torch_fn, args, dtype=kernels.float64, atol=1e-10, rtol=1e-7, backward=True):
+    """Forward and backward against torch on the CPU with the same inputs and upstream gradient."""
+    torch = pytest.importorskip("torch")
+    tdtype = torch.float64 if dtype == kernels.float64 else torch.float32
+    out, grads, w = run(fn, args, dtype, "cpu", backward=backward)
+    targs = _torch_args(torch, args, tdtype)
+    tout = _first(torch_fn(*targs))
+    np.testing.assert_allclose(out, tout.detach().numpy(), atol=atol, rtol=rtol, err_msg="forward")
+    if backward and w is not None:
+        tout.backward(torch.tensor(w, dtype=tout.dtype))
+        for k, (a, ta) in enumerate(zip(args, targs)):
+            if _is_diff(a):
+                want = ta.grad.numpy() if ta.grad is not None else np.zeros(a.shape)
+                got = grads[k] if grads[k] is not None else np.zeros(a.shape)
+                np.testing.assert_allclose(got, want, atol=atol, rtol=rtol, err_msg=f"gradient of argument {k}")
+
+
+def check_cuda_vs_cpu(fn, args, dtype=kernels.float32, atol=1e-5, rtol=1e-4, backward=True):
+    """Same inputs on both devices; outputs and gradients must agree."""
+    if not HAS_CUDA:
+        pytest.skip("no CUDA device, or kernels built without CUDA")
+    out_c, grads_c, _ = run(fn, args, dtype, "cpu", backward=backward)
+    out_g, grads_g, _ = run(fn, args, dtype, "cuda", backward=backward)
+    np.testing.assert_allclose(out_g, out_c, atol=atol, rtol=rtol, err_msg="forward cuda vs cpu")
+    for k, (gc, gg) in enumerate(zip(grads_c, grads_g)):
+        if gc is not None or gg is not None:
+            assert gc is not None and gg is not None, f"gradient {k} missing on one device"
+            np.testing.assert_allclose(gg, gc, atol=atol, rtol=rtol, err_msg=f"gradient {k} cuda vs cpu")
