@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import kernels
+import opcheck
 from kernels import _C
 from kernels.autograd import Context, no_grad
 from kernels.ops import matmul as mmops
@@ -365,15 +366,47 @@ def test_public_functions_forward():
         assert mmops.TENSOR_METHODS["__matmul__"](T(a), 3) is NotImplemented
 
 
-@pytest.mark.skipif(not hasattr(kernels, "tensor"), reason="kernels.tensor not wired yet")
 def test_autograd_end_to_end():
     a = kernels.tensor(randn((2, 3, 4)), requires_grad=True)
     b = kernels.tensor(randn((4, 5)), requires_grad=True)
     out = a @ b
     g = randn((2, 3, 5))
     out.backward(kernels.tensor(g))
-    np.testing.assert_allclose(a.grad.numpy(), g @ b.numpy().T, rtol=1e-10)
-    np.testing.assert_allclose(b.grad.numpy(), np.einsum("bmk,bmn->kn", a.numpy(), g), rtol=1e-10)
+    an, bn = a.detach().numpy(), b.detach().numpy()
+    np.testing.assert_allclose(a.grad.numpy(), g @ bn.T, rtol=1e-10)
+    np.testing.assert_allclose(b.grad.numpy(), np.einsum("bmk,bmn->kn", an, g), rtol=1e-10)
+
+
+# Through the public API and the autograd engine, with the shared checkers.
+API_CASES = [((5,), (5,)), ((3, 4), (4,)), ((4,), (2, 4, 3)), ((2, 1, 5, 3), (4, 3, 2)), ((2, 3, 4), (4, 5)),
+             ((70, 40), (40, 33))]
+
+
+@pytest.mark.parametrize("sa,sb", API_CASES, ids=[f"{a}@{b}" for a, b in API_CASES])
+def test_api_matmul_gradcheck_and_torch(sa, sb):
+    a, b = randn(sa), randn(sb)
+    if a.size * b.size < 5000:
+        opcheck.gradcheck(kernels.matmul, [a, b])
+    opcheck.check_torch(lambda x, y: x @ y, lambda x, y: x @ y, [a, b])
+    opcheck.check_cuda_vs_cpu(kernels.matmul, [a, b], atol=1e-4)
+
+
+@pytest.mark.parametrize("has_bias", [True, False])
+def test_api_linear_gradcheck_and_torch(has_bias):
+    torch = pytest.importorskip("torch")
+    args = [randn((2, 3, 4)), randn((5, 4))] + ([randn((5,))] if has_bias else [])
+    opcheck.gradcheck(mmops.linear, args)
+    opcheck.check_torch(mmops.linear, torch.nn.functional.linear, args)
+    opcheck.check_cuda_vs_cpu(mmops.linear, args, atol=1e-4)
+
+
+def test_api_methods_and_strict_variants():
+    torch = pytest.importorskip("torch")
+    a, b, c, d = randn((3, 4)), randn((4, 5)), randn((2, 3, 4)), randn((2, 4, 5))
+    opcheck.check_torch(lambda x, y: x.mm(y), torch.mm, [a, b])
+    opcheck.check_torch(lambda x, y: x.bmm(y), torch.bmm, [c, d])
+    opcheck.check_torch(lambda x, y: x.matmul(y), torch.matmul, [c, b])
+    opcheck.check_torch(lambda x, y: x.dot(y), torch.dot, [randn((6,)), randn((6,))])
 
 
 # ---- CPU against CUDA ----
