@@ -35,6 +35,8 @@ void sgemm_kernel_6x16_avx2(int64_t kc, const float* Ap, const float* Bp, float*
                             float alpha, float beta);
 void dgemm_kernel_6x8_avx2(int64_t kc, const double* Ap, const double* Bp, double* C, int64_t ldc,
                            double alpha, double beta);
+float sdot_avx2(const float* x, const float* y, int64_t n);
+double ddot_avx2(const double* x, const double* y, int64_t n);
 }  // namespace gemm_detail
 
 namespace {
@@ -260,8 +262,12 @@ void gemm_blocked_thread(int tid, int nt, bool ta, bool tb, int64_t M, int64_t N
 
 // sum_k x[k*incx] * y[k*incy]; eight independent partial sums when both are contiguous, so the
 // compiler can vectorise it without reassociating one long chain.
+inline float dot_avx2(const float* x, const float* y, int64_t n) { return gemm_detail::sdot_avx2(x, y, n); }
+inline double dot_avx2(const double* x, const double* y, int64_t n) { return gemm_detail::ddot_avx2(x, y, n); }
+
 template <class T>
 T dot_strided(const T* x, int64_t incx, const T* y, int64_t incy, int64_t K) {
+  if (incx == 1 && incy == 1 && g_use_avx2) return dot_avx2(x, y, K);
   if (incx == 1 && incy == 1) {
     T part[8] = {};
     int64_t k = 0;
