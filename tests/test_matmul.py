@@ -62,6 +62,8 @@ MATMUL_CASES = [
     ((700, 300), (300,)),
     ((300,), (300, 700)),
     ((3, 1, 300), (300, 2)),
+    ((10, 500), (500, 1000)),
+    ((20, 30), (30, 4200)),
 ]
 SMALL = [c for c in MATMUL_CASES if np.prod(c[0]) * np.prod(c[1]) < 5000]
 IDS = [f"{a}@{b}" for a, b in MATMUL_CASES]

@@ -18,6 +18,9 @@
 // Threads: the MC blocks are shared out when there are at least as many as threads; otherwise
 // (short M) the A block is packed together and the NR slivers are shared out. The B panel is
 // always packed by all threads together.
+// Micro-kernels: AVX2/FMA ones (gemm_avx2.cpp) when the CPU has both, else a portable C++ one
+// with the same packed layout; KERNELS_GEMM_PORTABLE=1 in the environment forces the latter.
+// Small or vector-shaped products (M == 1, N == 1, under ~24^3) skip packing altogether.
 #include "matmul.h"
 
 #include <algorithm>
