@@ -4,7 +4,10 @@
 
 The thread count is set through the environment before any library loads (OMP_NUM_THREADS for
 us and torch's OpenMP, OPENBLAS_NUM_THREADS for numpy) and with torch.set_num_threads.
-Timings are interleaved (ours, numpy, torch, ours, ...) so background load hits all alike.
+Each library is timed in its own block (warm-up, then all repeats), with a pause between blocks:
+interleaving single calls makes the three thread pools (our OpenMP, OpenBLAS's, torch's) spin
+against each other on a small machine and measures that contention instead of the GEMMs. Run it
+twice if the machine is shared; medians move with background load.
 """
 import argparse
 import os
@@ -61,10 +64,10 @@ def main():
         err = np.abs(fns["ours"]().numpy() - ref).max()
         assert err < 1e-3 * n, f"wrong result at n={n}: max error {err}"
         times = {k: [] for k in fns}
-        for f in fns.values():  # warm up (packing buffers, thread pools)
-            f()
-        for _ in range(args.repeats):
-            for k, f in fns.items():
+        for k, f in fns.items():
+            time.sleep(0.3)  # let the previous library's worker threads go idle
+            f()  # warm up (packing buffers, thread pool)
+            for _ in range(args.repeats):
                 t0 = time.perf_counter()
                 f()
                 times[k].append(time.perf_counter() - t0)

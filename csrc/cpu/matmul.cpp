@@ -15,9 +15,12 @@
 //         for jr in NC step NR:  for ir in MC step MR:  micro-kernel MR x NR over KC  (L1/regs)
 // Packing pads edge slivers with zeros, so the micro-kernel always runs a full MR x NR tile; an
 // edge tile is computed into a small buffer and only its valid part is written to C.
-// Threads: the MC blocks are shared out when there are at least as many as threads; otherwise
-// (short M) the A block is packed together and the NR slivers are shared out. The B panel is
-// always packed by all threads together.
+// Threads: each takes an independent slice of C, rows (in MR units) when M >= N, else columns
+// (in NR units), and runs the blocked loops above on it with its own packing buffers. A thread
+// repacks the operand it shares (B for row slices), which costs O(K*N) against O(M*N*K/threads)
+// of arithmetic, and in exchange no thread ever waits for another: no barriers, which matters
+// on a 2-core machine that other processes share. Batched products with many or small members
+// give each thread whole products instead (gemm_batched_typed).
 // Micro-kernels: AVX2/FMA ones (gemm_avx2.cpp) when the CPU has both, else a portable C++ one
 // with the same packed layout; KERNELS_GEMM_PORTABLE=1 in the environment forces the latter.
 // Small or vector-shaped products (M == 1, N == 1, under ~24^3) skip packing altogether.
@@ -213,52 +216,33 @@ void macro_kernel(MicroKernel<T> kern, int64_t mc, int64_t nc, int64_t kc, const
   }
 }
 
-inline void barrier(int nt) {
-  if (nt > 1) {
-#pragma omp barrier
-  }
-}
-
-// The blocked GEMM body run by each of `nt` threads (thread `tid`); all threads take the same
-// path through the loops so the barriers match.
+// The blocked GEMM on one thread.
 template <class T>
-void gemm_blocked_thread(int tid, int nt, bool ta, bool tb, int64_t M, int64_t N, int64_t K,
-                         T alpha, const T* A, int64_t lda, const T* B, int64_t ldb, T beta, T* C,
-                         int64_t ldc, int64_t MC, bool split_m, T* Bp, T* Ap_shared) {
+void gemm_blocked(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
+                  int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
   using Bk = Blocking<T>;
   constexpr int MR = Bk::MR, NR = Bk::NR;
   const MicroKernel<T> kern = pick_kernel<T>();
-  T* Ap_own = split_m ? scratch<T>(0, static_cast<size_t>(MC * Bk::KC)) : nullptr;
-  const int64_t m_blocks = (M + MC - 1) / MC;
+  // Even MC blocks (in whole slivers), so the last one is not a sliver or two.
+  const int64_t m_blocks = (M + Bk::MC - 1) / Bk::MC;
+  const int64_t MC = ((M + m_blocks - 1) / m_blocks + MR - 1) / MR * MR;
+  const int64_t mc_max = std::min(MC, (M + MR - 1) / MR * MR);
+  const int64_t nc_max = std::min(Bk::NC, (N + NR - 1) / NR * NR);
+  const int64_t kc_max = std::min(Bk::KC, K);
+  T* Ap = scratch<T>(0, static_cast<size_t>(mc_max * kc_max));
+  T* Bp = scratch<T>(1, static_cast<size_t>(nc_max * kc_max));
   for (int64_t jc = 0; jc < N; jc += Bk::NC) {
     const int64_t nc = std::min(Bk::NC, N - jc);
     const int64_t nslv = (nc + NR - 1) / NR;
     for (int64_t pc = 0; pc < K; pc += Bk::KC) {
       const int64_t kc = std::min(Bk::KC, K - pc);
       const T beta_k = pc == 0 ? beta : T(1);
-      pack_b<T, NR>(tb, B, ldb, pc, jc, nc, kc, nslv * tid / nt, nslv * (tid + 1) / nt, Bp);
-      barrier(nt);
-      if (split_m) {
-        const int64_t b0 = m_blocks * tid / nt, b1 = m_blocks * (tid + 1) / nt;
-        for (int64_t mb = b0; mb < b1; ++mb) {
-          const int64_t ic = mb * MC, mc = std::min(MC, M - ic);
-          pack_a<T, MR>(ta, A, lda, ic, pc, mc, kc, 0, (mc + MR - 1) / MR, Ap_own);
-          macro_kernel<T>(kern, mc, nc, kc, Ap_own, Bp, 0, nslv, C + ic * ldc + jc, ldc, alpha,
-                          beta_k);
-        }
-      } else {
-        for (int64_t ic = 0; ic < M; ic += MC) {
-          const int64_t mc = std::min(MC, M - ic);
-          const int64_t mslv = (mc + MR - 1) / MR;
-          pack_a<T, MR>(ta, A, lda, ic, pc, mc, kc, mslv * tid / nt, mslv * (tid + 1) / nt,
-                        Ap_shared);
-          barrier(nt);
-          macro_kernel<T>(kern, mc, nc, kc, Ap_shared, Bp, nslv * tid / nt, nslv * (tid + 1) / nt,
-                          C + ic * ldc + jc, ldc, alpha, beta_k);
-          barrier(nt);
-        }
+      pack_b<T, NR>(tb, B, ldb, pc, jc, nc, kc, 0, nslv, Bp);
+      for (int64_t ic = 0; ic < M; ic += MC) {
+        const int64_t mc = std::min(MC, M - ic);
+        pack_a<T, MR>(ta, A, lda, ic, pc, mc, kc, 0, (mc + MR - 1) / MR, Ap);
+        macro_kernel<T>(kern, mc, nc, kc, Ap, Bp, 0, nslv, C + ic * ldc + jc, ldc, alpha, beta_k);
       }
-      barrier(nt);  // the B panel is overwritten next
     }
   }
 }
@@ -369,41 +353,35 @@ void gemm_impl(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const
     gemm_simple(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, nt);
     return;
   }
-  // Split M over threads when there are enough MC blocks; choose MC so blocks come out even.
-  int64_t MC = Bk::MC;
-  bool split_m = false;
-  if (nt > 1) {
-    const int64_t per_thread = (M + nt * Bk::MC - 1) / (nt * Bk::MC);  // blocks per thread
-    const int64_t blocks = per_thread * nt;
-    const int64_t mc = ((M + blocks - 1) / blocks + MR - 1) / MR * MR;
-    if (M >= nt * 2 * MR) {
-      MC = std::min<int64_t>(Bk::MC, mc);
-      split_m = (M + MC - 1) / MC >= nt;
-    }
-    if (!split_m) {
-      MC = Bk::MC;
-      const int64_t nslv = (std::min(Bk::NC, N) + NR - 1) / NR;
-      if (nslv < nt) nt = 1;  // too narrow to split either way
-    }
-  }
-  const int64_t nc_max = std::min(Bk::NC, N);
-  T* Bp = scratch<T>(1, static_cast<size_t>((nc_max + NR - 1) / NR * NR * Bk::KC));
-  T* Ap_shared = nullptr;
-  if (!split_m) Ap_shared = scratch<T>(0, static_cast<size_t>(MC * Bk::KC));
+  // Threads take independent slices of C: row slices (each packs all of B) or column slices
+  // (each packs all of A), whichever is longer, in whole MR / NR units. No thread waits on
+  // another, which also keeps a shared, oversubscribed machine from stalling at barriers.
+  const bool by_rows = M >= N;
+  const int64_t units = by_rows ? (M + MR - 1) / MR : (N + NR - 1) / NR;
+  if (units < 2 * nt) nt = static_cast<int>(std::max<int64_t>(1, units / 2));
   if (nt <= 1) {
-    gemm_blocked_thread<T>(0, 1, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, MC, split_m,
-                           Bp, Ap_shared);
+    gemm_blocked<T>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
   }
 #pragma omp parallel num_threads(nt)
   {
 #ifdef _OPENMP
-    const int tid = omp_get_thread_num(), n = omp_get_num_threads();
+    const int64_t t = omp_get_thread_num(), n = omp_get_num_threads();
 #else
-    const int tid = 0, n = 1;
+    const int64_t t = 0, n = 1;
 #endif
-    gemm_blocked_thread<T>(tid, n, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, MC,
-                           split_m, Bp, Ap_shared);
+    const int64_t u0 = units * t / n, u1 = units * (t + 1) / n;
+    if (by_rows) {
+      const int64_t i0 = u0 * MR, i1 = std::min(M, u1 * MR);
+      if (i0 < i1)
+        gemm_blocked<T>(ta, tb, i1 - i0, N, K, alpha, ta ? A + i0 : A + i0 * lda, lda, B, ldb,
+                        beta, C + i0 * ldc, ldc);
+    } else {
+      const int64_t j0 = u0 * NR, j1 = std::min(N, u1 * NR);
+      if (j0 < j1)
+        gemm_blocked<T>(ta, tb, M, j1 - j0, K, alpha, A, lda, tb ? B + j0 * ldb : B + j0, ldb,
+                        beta, C + j0, ldc);
+    }
   }
 }
 
