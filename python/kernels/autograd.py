@@ -118,6 +118,11 @@ class Node:
         return f"<{self.name()}>"
 
 
+# out_meta of a node with one differentiable output: the metadata is only needed to fill in
+# zeros for outputs that received no gradient, which cannot happen with a single output.
+_SINGLE_OUTPUT = (True,)
+
+
 class Function:
     """Base class of differentiable ops.
 
@@ -138,9 +143,15 @@ class Function:
         ctx = Context()
         if not getattr(_state, "enabled", True):
             return cls.forward(ctx, *args)
-        needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-        if not any(needs):
+        # Plain loop, no generator: this runs for every op and its cost is the Python overhead.
+        any_grad = False
+        for a in args:
+            if isinstance(a, Tensor) and a._requires_grad:
+                any_grad = True
+                break
+        if not any_grad:
             return cls.forward(ctx, *args)
+        needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
         ctx.needs_input_grad = needs
         out = cls.forward(ctx, *args)
         edges = []
@@ -151,7 +162,12 @@ class Function:
                 edges.append((a.grad_fn, a._output_nr, a.shape))
             else:
                 edges.append((_Leaf(a), 0, a.shape))
-        outs = out if isinstance(out, tuple) else (out,)
+        if type(out) is not tuple:
+            if out.dtype.is_floating_point and not ctx.non_differentiable:
+                out._requires_grad = True
+                out.grad_fn = Node(cls, ctx, tuple(edges), _SINGLE_OUTPUT)
+            return out
+        outs = out
         skip = ctx.non_differentiable
         metas = []
         for o in outs:

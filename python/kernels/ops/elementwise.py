@@ -106,6 +106,10 @@ def _check_operands(op, a, b):
 
 def _prepare(op, a, b, floating=False):
     """Promote both operands to the common dtype (float32 at least when `floating`)."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor):  # the common case: nothing to promote
+        dt = a.dtype
+        if dt == b.dtype and (dt.is_floating_point or not floating):
+            return a, b, True, True
     ta, tb = _check_operands(op, a, b)
     dt = result_type(a, b)
     if floating and not dt.is_floating_point:
@@ -128,7 +132,8 @@ def _floating(t):
 class Add(Function):
     @staticmethod
     def forward(ctx, a, b):
-        ctx.shapes = (list(a.shape), list(b.shape))
+        if ctx.needs_input_grad:
+            ctx.shapes = (list(a.shape), list(b.shape))
         return _C.add_forward(a, b)
 
     @staticmethod
@@ -139,7 +144,8 @@ class Add(Function):
 class Sub(Function):
     @staticmethod
     def forward(ctx, a, b):
-        ctx.shapes = (list(a.shape), list(b.shape))
+        if ctx.needs_input_grad:
+            ctx.shapes = (list(a.shape), list(b.shape))
         return _C.sub_forward(a, b)
 
     @staticmethod
