@@ -19,6 +19,21 @@ def test_same_seed_same_numbers_and_stream_advances():
     assert kernels.initial_seed() == 43
 
 
+def test_rng_state_roundtrip():
+    kernels.manual_seed(11)
+    kernels.rand(5)
+    state = kernels.get_rng_state()
+    a = kernels.randn(50).numpy().copy()
+    kernels.manual_seed(99)
+    kernels.set_rng_state(state)
+    np.testing.assert_array_equal(kernels.randn(50).numpy(), a)
+    assert state == (11, 1)
+    with pytest.raises(ValueError, match="set_rng_state"):
+        kernels.set_rng_state((1,))
+    with pytest.raises(ValueError, match="set_rng_state"):
+        kernels.set_rng_state((-1, 0))
+
+
 def test_prefix_property():
     # Element i depends only on (seed, call, i): a longer draw extends a shorter one.
     kernels.manual_seed(7)

@@ -30,6 +30,11 @@ void manual_seed(uint64_t seed) {
   g_call = 0;
 }
 uint64_t initial_seed() { return g_seed; }
+std::pair<uint64_t, uint64_t> get_rng_state() { return {g_seed.load(), g_call.load()}; }
+void set_rng_state(uint64_t seed, uint64_t call) {
+  g_seed = seed;
+  g_call = call;
+}
 
 Tensor rand(const std::vector<int64_t>& shape, double low, double high, DType dtype, Device device) {
   check_shape("rand", shape);

@@ -25,7 +25,9 @@ from .tensor import (
     zeros_like,
 )
 from .random import (
+    get_rng_state,
     initial_seed,
+    set_rng_state,
     manual_seed,
     normal,
     rand,

@@ -16,6 +16,22 @@ def initial_seed() -> int:
     return _C.initial_seed()
 
 
+def get_rng_state() -> tuple:
+    """(seed, number of random calls so far): enough to continue the exact same stream."""
+    return tuple(_C.get_rng_state())
+
+
+def set_rng_state(state) -> None:
+    """Restore a state from ``get_rng_state`` (a pair of non-negative ints, or an array of two)."""
+    try:
+        seed, call = (int(v) for v in state)
+    except (TypeError, ValueError):
+        raise ValueError(f"set_rng_state: expected (seed, call) as two ints, got {state!r}") from None
+    if not (0 <= seed < 2**64 and 0 <= call < 2**64):
+        raise ValueError(f"set_rng_state: seed and call must be in [0, 2**64), got {state!r}")
+    _C.set_rng_state(seed, call)
+
+
 def _grad(t, requires_grad):
     if requires_grad:
         t.requires_grad_(True)
