@@ -224,6 +224,8 @@ void bind_tensor(py::module_& m) {
                       [](const std::string& s) { return Device::parse(s); }));
 
   py::class_<Tensor>(m, "Tensor", py::dynamic_attr(), py::buffer_protocol())
+      // Tensor(t): a new handle on t's memory; lets Python subclasses (nn.Parameter) wrap a tensor.
+      .def(py::init([](const Tensor& t) { return t; }), py::arg("data"))
       .def_property_readonly("shape", [](const Tensor& t) { return py::tuple(py::cast(t.shape)); })
       .def_property_readonly("dtype", [](const Tensor& t) { return t.dtype; })
       .def_property_readonly("device", &Tensor::device)

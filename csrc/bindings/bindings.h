@@ -14,6 +14,9 @@ void bind_matmul(py::module_& m);       // matmul, linear
 void bind_elementwise(py::module_& m);  // unary/binary/compare/where/clamp
 void bind_reduce(py::module_& m);       // sum, mean, var, max, min, argmax, sum_to
 void bind_shape(py::module_& m);        // cat, stack, split, index_select, gather, ...
+void bind_activation(py::module_& m);   // sigmoid, tanh, relu, ..., softmax, log_softmax, dropout
+void bind_loss(py::module_& m);         // cross_entropy, nll, mse, l1, smooth_l1, bce, kl_div
+void bind_optim(py::module_& m);        // fused optimizer steps
 }  // namespace kernels
 
 // Every kernel entry point releases the GIL while it runs.

@@ -18,4 +18,7 @@ PYBIND11_MODULE(_C, m) {
   kernels::bind_elementwise(m);
   kernels::bind_reduce(m);
   kernels::bind_shape(m);
+  kernels::bind_activation(m);
+  kernels::bind_loss(m);
+  kernels::bind_optim(m);
 }

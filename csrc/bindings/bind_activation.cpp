@@ -1,0 +1,5 @@
+#include "bindings.h"
+
+namespace kernels {
+void bind_activation(py::module_&) {}
+}  // namespace kernels

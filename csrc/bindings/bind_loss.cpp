@@ -1,0 +1,5 @@
+#include "bindings.h"
+
+namespace kernels {
+void bind_loss(py::module_&) {}
+}  // namespace kernels

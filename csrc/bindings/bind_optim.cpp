@@ -1,0 +1,5 @@
+#include "bindings.h"
+
+namespace kernels {
+void bind_optim(py::module_&) {}
+}  // namespace kernels
