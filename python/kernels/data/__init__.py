@@ -1,0 +1,36 @@
+"""Data loading, as ``torch.utils.data`` plus image transforms and built-in datasets.
+
+* :class:`Dataset`, :class:`TensorDataset`, :class:`Subset`, :class:`ConcatDataset`,
+  :func:`random_split`;
+* :class:`DataLoader` and :func:`default_collate` (shuffling from the project's generator; a fast
+  path batches TensorDatasets with one ``index_select`` per tensor);
+* :class:`Generator`: a private shuffle / augmentation stream of the Philox generator;
+* ``kernels.data.transforms``: Compose, Normalize, mean_std, RandomCrop, RandomShift,
+  RandomHorizontalFlip, RandomRotation, ColorJitter, AddGaussianNoise;
+* datasets with no network: :func:`digits`, :func:`mnist_5k`, :func:`mnist` (IDX files).
+"""
+from . import transforms
+from ._generator import Generator
+from .dataloader import DataLoader, default_collate
+from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
+from .datasets import digits, mnist, mnist_5k, read_idx
+from .transforms import (
+    AddGaussianNoise,
+    ColorJitter,
+    Compose,
+    Lambda,
+    Normalize,
+    RandomCrop,
+    RandomHorizontalFlip,
+    RandomRotation,
+    RandomShift,
+    mean_std,
+)
+
+__all__ = [
+    "Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split",
+    "DataLoader", "default_collate", "Generator", "transforms",
+    "digits", "mnist_5k", "mnist", "read_idx",
+    "Compose", "Lambda", "Normalize", "mean_std", "RandomCrop", "RandomShift",
+    "RandomHorizontalFlip", "RandomRotation", "ColorJitter", "AddGaussianNoise",
+]

@@ -1,0 +1,22 @@
+"""Training: ``fit`` and the pieces it is made of, callbacks, history, checkpoints, plots.
+
+* :func:`fit` - epochs of :func:`train_one_epoch` + :func:`evaluate`, scheduler, callbacks,
+  progress bar, :class:`History`; ``resume_from=`` continues a checkpointed run exactly;
+* :class:`EarlyStopping`, :class:`ModelCheckpoint`, :class:`LambdaCallback`, :class:`Callback`;
+* :func:`save_checkpoint` / :func:`load_checkpoint` - the whole training state in one file;
+* :func:`plot_history` - loss / accuracy curves to a PNG (matplotlib).
+"""
+from ._common import NonFiniteLossError
+from .callbacks import Callback, EarlyStopping, LambdaCallback, ModelCheckpoint, TrainState
+from .checkpoint import load_checkpoint, save_checkpoint, training_state
+from .history import History
+from .loop import accuracy, evaluate, fit, to_device, train_one_epoch
+from .plot import plot_history
+from .progress import ProgressBar
+
+__all__ = [
+    "fit", "train_one_epoch", "evaluate", "accuracy", "to_device", "History",
+    "Callback", "EarlyStopping", "ModelCheckpoint", "LambdaCallback", "TrainState",
+    "save_checkpoint", "load_checkpoint", "training_state", "plot_history", "ProgressBar",
+    "NonFiniteLossError",
+]
