@@ -33,6 +33,23 @@ struct GemmSpec {
   int64_t zcount = 1, rcount = 1;
   int64_t c_stride = 0;  // elements between C[z] and C[z+1]
 
+  // One unbatched product C = op(A) op(B) + beta C.
+  static GemmSpec plain(bool ta, bool tb, int64_t M, int64_t N, int64_t K, int64_t lda,
+                        int64_t ldb, int64_t ldc, double beta = 0.0) {
+    GemmSpec s;
+    s.ta = ta;
+    s.tb = tb;
+    s.M = M;
+    s.N = N;
+    s.K = K;
+    s.lda = lda;
+    s.ldb = ldb;
+    s.ldc = ldc;
+    s.beta = beta;
+    s.c_stride = M * ldc;
+    return s;
+  }
+
   // Element offsets of A[z,*] and B[z,*] (resp. the r-part) for a row-major index over the dims.
   KERNELS_HD void z_offsets(int64_t z, int64_t& oa, int64_t& ob) const {
     oa = 0;

@@ -115,22 +115,6 @@ __global__ void column_sum_kernel(const T* grad, T* dbias, int64_t rows, int64_t
   }
 }
 
-GemmSpec plain_spec(bool ta, bool tb, int64_t M, int64_t N, int64_t K, int64_t lda, int64_t ldb,
-                    int64_t ldc, double beta) {
-  GemmSpec s;
-  s.ta = ta;
-  s.tb = tb;
-  s.M = M;
-  s.N = N;
-  s.K = K;
-  s.lda = lda;
-  s.ldb = ldb;
-  s.ldc = ldc;
-  s.beta = beta;
-  s.c_stride = M * ldc;
-  return s;
-}
-
 }  // namespace
 
 template <class T>
@@ -184,7 +168,7 @@ void linear_forward_cuda(const Tensor& x, const Tensor& weight, const Tensor& bi
       beta = 1.0;
     }
     // out (R,out) = x (R,in) @ weight^T (in,out) [+ out]
-    gemm_cuda<T>(plain_spec(false, true, R, outf, in, in, in, outf, beta), x.data<T>(),
+    gemm_cuda<T>(GemmSpec::plain(false, true, R, outf, in, in, in, outf, beta), x.data<T>(),
                  weight.data<T>(), out.data<T>());
   });
 }
@@ -197,10 +181,10 @@ void linear_backward_cuda(const Tensor& grad, const Tensor& x, const Tensor& wei
     using T = scalar_t;
     const T* gp = grad.data<T>();
     if (dx.defined())  // dx (R,in) = dout (R,out) @ weight (out,in)
-      gemm_cuda<T>(plain_spec(false, false, R, in, outf, outf, in, in, 0.0), gp, weight.data<T>(),
+      gemm_cuda<T>(GemmSpec::plain(false, false, R, in, outf, outf, in, in, 0.0), gp, weight.data<T>(),
                    dx.data<T>());
     if (dweight.defined())  // dweight (out,in) = dout^T (out,R) @ x (R,in)
-      gemm_cuda<T>(plain_spec(true, false, outf, in, R, outf, in, in, 0.0), gp, x.data<T>(),
+      gemm_cuda<T>(GemmSpec::plain(true, false, outf, in, R, outf, in, in, 0.0), gp, x.data<T>(),
                    dweight.data<T>());
     if (dbias.defined() && outf > 0) {
       column_sum_kernel<<<cuda::grid_for(outf), cuda::kBlock>>>(gp, dbias.data<T>(), R, outf);

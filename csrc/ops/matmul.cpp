@@ -102,25 +102,10 @@ void add_r(GemmSpec& s, int64_t size, int64_t sa, int64_t sb) {
   s.rcount *= size;
 }
 
-GemmSpec base_spec(bool ta, bool tb, int64_t M, int64_t N, int64_t K, int64_t lda, int64_t ldb,
-                   int64_t ldc) {
-  GemmSpec s;
-  s.ta = ta;
-  s.tb = tb;
-  s.M = M;
-  s.N = N;
-  s.K = K;
-  s.lda = lda;
-  s.ldb = ldb;
-  s.ldc = ldc;
-  s.c_stride = M * ldc;
-  return s;
-}
-
 // out[s] = a[s] @ b[s]
 GemmSpec forward_spec(const MatmulPlan& p) {
-  if (p.fold) return base_spec(false, false, p.rows_a * p.M, p.N, p.K, p.K, p.N, p.N);
-  GemmSpec s = base_spec(false, false, p.M, p.N, p.K, p.K, p.N, p.N);
+  if (p.fold) return GemmSpec::plain(false, false, p.rows_a * p.M, p.N, p.K, p.K, p.N, p.N);
+  GemmSpec s = GemmSpec::plain(false, false, p.M, p.N, p.K, p.K, p.N, p.N);
   const auto sa = batch_strides(p.batch_a, p.M * p.K), sb = batch_strides(p.batch_b, p.K * p.N);
   for (size_t d = 0; d < p.batch.size(); ++d) {
     if (p.batch[d] == 1) continue;
@@ -131,8 +116,8 @@ GemmSpec forward_spec(const MatmulPlan& p) {
 
 // da = dout @ b^T: GEMM operands (dout, b), dout (M,N), b stored (K,N).
 GemmSpec da_spec(const MatmulPlan& p) {
-  if (p.fold) return base_spec(false, true, p.rows_a * p.M, p.K, p.N, p.N, p.N, p.K);
-  GemmSpec s = base_spec(false, true, p.M, p.K, p.N, p.N, p.N, p.K);
+  if (p.fold) return GemmSpec::plain(false, true, p.rows_a * p.M, p.K, p.N, p.N, p.N, p.K);
+  GemmSpec s = GemmSpec::plain(false, true, p.M, p.K, p.N, p.N, p.N, p.K);
   const auto sg = batch_strides(p.batch, p.M * p.N), sb = batch_strides(p.batch_b, p.K * p.N);
   for (size_t d = 0; d < p.batch.size(); ++d) {
     if (p.batch[d] == 1) continue;
@@ -147,8 +132,8 @@ GemmSpec da_spec(const MatmulPlan& p) {
 
 // db = a^T @ dout: GEMM operands (a, dout), a stored (M,K), dout (M,N).
 GemmSpec db_spec(const MatmulPlan& p) {
-  if (p.fold) return base_spec(true, false, p.K, p.N, p.rows_a * p.M, p.K, p.N, p.N);
-  GemmSpec s = base_spec(true, false, p.K, p.N, p.M, p.K, p.N, p.N);
+  if (p.fold) return GemmSpec::plain(true, false, p.K, p.N, p.rows_a * p.M, p.K, p.N, p.N);
+  GemmSpec s = GemmSpec::plain(true, false, p.K, p.N, p.M, p.K, p.N, p.N);
   const auto sa = batch_strides(p.batch_a, p.M * p.K), sg = batch_strides(p.batch, p.M * p.N);
   for (size_t d = 0; d < p.batch.size(); ++d) {
     if (p.batch[d] == 1) continue;
