@@ -56,3 +56,7 @@ from . import functional  # noqa: E402  (needs the op modules loaded)
 
 set_num_threads = _C.set_num_threads
 get_num_threads = _C.get_num_threads
+
+# ---------------------------------------------------------------- data, training, checkpoints
+from .serialization import load, save  # noqa: E402
+from . import data, train  # noqa: E402

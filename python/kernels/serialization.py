@@ -272,7 +272,7 @@ class _Decoder:
         want = node.get("dtype")
         if want is not None and np.dtype(arr.dtype).name != numpy_dtype(getattr(_C.dtype, want)).name:
             raise self.bad(f"tensor stored as {arr.dtype} but described as {want}")
-        out = make_tensor(np.ascontiguousarray(arr), device=self.where_to(node.get("device", "cpu")))
+        out = make_tensor(arr if arr.flags.c_contiguous else np.array(arr, order="C"), device=self.where_to(node.get("device", "cpu")))
         if node.get("parameter"):
             try:
                 from .nn import Parameter
@@ -302,7 +302,11 @@ def load(f, map_location=None):
         if not os.path.exists(f):
             raise FileNotFoundError(f"load: no such file: {f!r}")
     try:
-        with np.load(f, allow_pickle=False) as npz:
+        npz = np.load(f, allow_pickle=False)
+        if not isinstance(npz, np.lib.npyio.NpzFile):
+            raise ValueError(f"load: {path} is not a kernels checkpoint (a single .npy array, "
+                             "not an .npz archive)")
+        with npz:
             if _STRUCT not in npz.files:
                 raise ValueError(f"load: {path} is not a kernels checkpoint "
                                  f"(an .npz without the {_STRUCT} member)")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import gzip
+import importlib.util
 import os
 import struct
 
@@ -83,10 +84,30 @@ def digits(train=True, test_size=360, flatten=False, transform=None):
     ``train=True``: the 1,437 training images; ``False``: the ``test_size`` test images
     (stratified, fixed seed); ``None``: all 1,797.
     """
-    sk = _need("sklearn.datasets", "scikit-learn")
-    d = sk.load_digits()
-    images = (d.data / 16.0).reshape(-1, 1, 8, 8)
-    return _make(images, d.target, train, test_size, flatten, transform, "digits")
+    table = _load_digits_array()
+    images = (table[:, :64] / 16.0).reshape(-1, 1, 8, 8)
+    return _make(images, table[:, 64], train, test_size, flatten, transform, "digits")
+
+
+@functools.lru_cache(maxsize=1)
+def _load_digits_array():
+    """(1797, 65) table: 64 pixels (0..16) then the label, as scikit-learn's load_digits."""
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None or not spec.submodule_search_locations:
+        _need("sklearn", "scikit-learn")  # raises the ImportError naming the extra
+    # Read the file scikit-learn ships directly: importing sklearn.datasets costs seconds.
+    path = os.path.join(list(spec.submodule_search_locations)[0], "datasets", "data", "digits.csv.gz")
+    if os.path.exists(path):
+        with gzip.open(path, "rb") as fh:
+            parsed = _parse_uint_csv(fh.read())
+        if parsed is not None and parsed[0].size == parsed[1] * 65:
+            table = parsed[0].reshape(parsed[1], 65)
+            table.setflags(write=False)
+            return table
+    d = _need("sklearn.datasets", "scikit-learn").load_digits()
+    table = np.concatenate([d.data, d.target[:, None]], axis=1).astype(np.int64)
+    table.setflags(write=False)
+    return table
 
 
 def _parse_uint_csv(raw: bytes):
