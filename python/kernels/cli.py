@@ -95,7 +95,8 @@ def _mlp_arguments(p):
     p.add_argument("--patience", type=int, default=5, help="early stopping patience, with --val-size (default %(default)s)")
     p.add_argument("--schedule", choices=("onecycle", "cosine", "none"), default="onecycle",
                    help="learning-rate schedule (default %(default)s)")
-    p.add_argument("--label-smoothing", type=float, default=0.0, help="(default %(default)s)")
+    p.add_argument("--label-smoothing", type=float, default=0.1,
+                   help="label smoothing of the training loss (default %(default)s)")
 
 
 def _run_mlp(args):
@@ -125,9 +126,11 @@ def _run_mlp(args):
     train_tf = data.Compose(aug + [norm])
 
     def with_transform(ds, tf):
-        x, y = (ds.tensors if isinstance(ds, data.TensorDataset)
-                else (ds.dataset.tensors[0][kernels.tensor(ds.indices)],
-                      ds.dataset.tensors[1][kernels.tensor(ds.indices)]))
+        """A TensorDataset of ds's samples (a TensorDataset or a Subset of one) using tf."""
+        x, y = ds.tensors if isinstance(ds, data.TensorDataset) else ds.dataset.tensors
+        if isinstance(ds, data.Subset):
+            idx = kernels.tensor(ds.indices)
+            x, y = x.index_select(0, idx), y.index_select(0, idx)
         return data.TensorDataset(x, y, transform=tf)
 
     train_ds = with_transform(train_set, train_tf)
@@ -181,7 +184,7 @@ def _run_mlp(args):
     history = train.fit(model, loss_fn, optimizer, train_loader, val_loader, epochs=args.epochs,
                         scheduler=scheduler, scheduler_interval=interval, callbacks=callbacks,
                         device=device, verbose=0 if args.quiet else 1, resume_from=resume_from)
-    result = train.evaluate(model, loss_fn, test_loader, device=device)
+    result = train.evaluate(model, nn.CrossEntropyLoss(), test_loader, device=device)
     elapsed = time.perf_counter() - t_start
     if args.plot_dir:
         path = os.path.join(args.plot_dir, "mlp_history.png")
