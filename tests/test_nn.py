@@ -392,6 +392,14 @@ def test_load_state_dict_torch_values_with_grad():
     m.load_state_dict({"weight": tw, "bias": tb})
     np.testing.assert_array_equal(m.weight.detach().numpy(), tw.detach().numpy())
     np.testing.assert_array_equal(m.bias.detach().numpy(), tb.numpy())
+    # dtypes that kernels does not have are converted to the parameter's dtype
+    m.load_state_dict({"weight": tw.to(torch.float16), "bias": tb.to(torch.bfloat16)})
+    np.testing.assert_array_equal(m.weight.detach().numpy(), tw.detach().half().float().numpy())
+    np.testing.assert_array_equal(m.bias.detach().numpy(), tb.to(torch.bfloat16).float().numpy())
+    b = nn.Module()
+    b.register_buffer("count", kernels.zeros(2, dtype=kernels.int64))
+    b.load_state_dict({"count": torch.tensor([3, 4], dtype=torch.int32)})
+    assert b.count.dtype == kernels.int64 and b.count.tolist() == [3, 4]
 
 
 def test_load_state_dict_strict_errors():
@@ -659,6 +667,11 @@ def test_linear_bad_inputs_name_the_layer():
         m(kernels.zeros(()))
     with pytest.raises(TypeError, match="Linear"):
         m(np.zeros((2, 64)))
+    with pytest.raises(TypeError, match=r"Linear\(in_features=64, out_features=10\): input is "
+                                        r"kernels.float64 but the layer's weight is kernels.float32"):
+        m(kernels.zeros(2, 64, dtype=kernels.float64))
+    with pytest.raises(TypeError, match="Linear.*int64"):
+        m(kernels.zeros(2, 64, dtype=kernels.int64))
     with pytest.raises(ValueError, match="Linear"):
         nn.Linear(-1, 3)
 
@@ -1040,8 +1053,8 @@ def test_training_step_reduces_loss():
     """A few plain SGD steps on a tiny regression: parameters, grads and the in-place update."""
     kernels.manual_seed(1)
     m = nn.Sequential(nn.Linear(3, 16), nn.ReLU(), nn.Linear(16, 1)).double()
-    x = T(RNG.standard_normal((64, 3)))
-    y = T(RNG.standard_normal((64, 1)))
+    xn = RNG.standard_normal((64, 3))
+    x, y = T(xn), T(np.tanh(xn @ np.array([[1.0], [-2.0], [0.5]])))
     losses = []
     for _ in range(30):
         m.zero_grad()

@@ -59,17 +59,26 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
+        name = f"Linear(in_features={self.in_features}, out_features={self.out_features})"
         if not isinstance(input, Tensor):
-            raise TypeError(
-                f"Linear(in_features={self.in_features}, out_features={self.out_features}): "
-                f"expected a Tensor as input, got {type(input).__name__}"
-            )
+            raise TypeError(f"{name}: expected a Tensor as input, got {type(input).__name__}")
         if input.ndim == 0 or input.shape[-1] != self.in_features:
             raise ValueError(
-                f"Linear(in_features={self.in_features}, out_features={self.out_features}): "
-                f"expected input with last dim {self.in_features}, got shape {tuple(input.shape)}"
+                f"{name}: expected input with last dim {self.in_features}, got shape "
+                f"{tuple(input.shape)}"
             )
-        return F.linear(input, self.weight, self.bias)
+        w = self.weight
+        if input.dtype != w.dtype:
+            raise TypeError(
+                f"{name}: input is {input.dtype} but the layer's weight is {w.dtype}; convert the "
+                "input (.to(dtype)) or the model (.double() / .float())"
+            )
+        if input.device != w.device:
+            raise RuntimeError(
+                f"{name}: input is on {input.device} but the layer's weight is on {w.device}; "
+                "move one of them (.to(device))"
+            )
+        return F.linear(input, w, self.bias)
 
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

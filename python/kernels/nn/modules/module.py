@@ -82,7 +82,15 @@ def _as_kernels_tensor(value):
             value = value.detach()
         if hasattr(value, "is_contiguous") and not value.is_contiguous():
             value = value.contiguous()
-        return from_dlpack(value)
+        try:
+            return from_dlpack(value)
+        except (TypeError, ValueError, RuntimeError, BufferError):
+            # A dtype DLPack cannot bring over (float16, int32...): go through NumPy instead.
+            if hasattr(value, "cpu"):
+                value = value.cpu()
+            if hasattr(value, "is_floating_point") and value.is_floating_point() and hasattr(value, "double"):
+                value = value.double()  # bfloat16 has no NumPy dtype
+            return _make_tensor(np.asarray(value.numpy() if hasattr(value, "numpy") else value))
     return None
 
 
