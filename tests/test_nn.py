@@ -268,20 +268,20 @@ def test_double_gives_float64_model_matching_numpy():
     assert all(p.dtype == kernels.float32 for p in m.parameters())
 
 
-def test_conversion_replaces_parameters_and_keeps_them_when_unchanged():
+def test_conversion_keeps_parameter_objects():
     m = MLP()
     before = list(m.parameters())
+    saved = before[0].detach().numpy().copy()
     assert m.to(kernels.float32) is m and m.cpu() is m
     assert all(a is b for a, b in zip(before, m.parameters()))  # no-op keeps the objects
     m.fc1.weight.grad = kernels.ones(8, 4)
     m.double()
     after = list(m.parameters())
-    assert all(a is not b for a, b in zip(before, after))
-    # An optimizer built after .to() sees the new parameters.
-    assert m.fc1.weight is after[0] and m.fc1.weight.dtype == kernels.float64
-    assert m.fc1.weight.grad.dtype == kernels.float64
-    np.testing.assert_array_equal(m.fc1.weight.detach().numpy(),
-                                  before[0].detach().numpy().astype(np.float64))
+    # As torch: the same Parameter objects, now float64, so an optimizer built before still works.
+    assert all(a is b for a, b in zip(before, after))
+    assert all(isinstance(p, nn.Parameter) and p.requires_grad for p in after)
+    assert m.fc1.weight.dtype == kernels.float64 and m.fc1.weight.grad.dtype == kernels.float64
+    np.testing.assert_array_equal(m.fc1.weight.detach().numpy(), saved.astype(np.float64))
     with pytest.raises(TypeError, match="floating point"):
         m.to(kernels.int64)
 
@@ -293,6 +293,25 @@ def test_conversion_keeps_tied_parameters_tied():
     m.double()
     assert m[0].weight is m[1].weight and m[0].weight.dtype == kernels.float64
     assert len(list(m.parameters())) == 3
+
+
+def test_deepcopy_and_pickle():
+    import copy
+    import pickle
+
+    m = MLP()
+    m.fc1.weight.grad = kernels.ones(8, 4)
+    for clone in (copy.deepcopy(m), pickle.loads(pickle.dumps(m))):
+        for (k, a), (_, b) in zip(m.state_dict().items(), clone.state_dict().items()):
+            np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=k)
+            assert not a._same_storage(b)
+        assert isinstance(clone.fc1.weight, nn.Parameter) and clone.fc1.weight.requires_grad
+    assert copy.deepcopy(m).fc1.weight.grad.numpy().sum() == 32
+    t = kernels.tensor([1.0, 2.0], dtype=kernels.float64, requires_grad=True)
+    u = pickle.loads(pickle.dumps(t))
+    assert u.dtype == kernels.float64 and u.requires_grad and u.numpy(force=True).tolist() == [1.0, 2.0]
+    with pytest.raises(RuntimeError, match="deepcopy: only leaf tensors"):
+        copy.deepcopy(t * 2)
 
 
 @pytest.mark.skipif(not HAS_CUDA, reason="no CUDA device")

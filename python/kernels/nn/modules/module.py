@@ -11,13 +11,12 @@ registration order, a module's own entries before its children's, with the same 
 as PyTorch ("fc1.weight", "0.bias", "block.1.running_mean"), so state_dicts move between the
 two libraries unchanged.
 
-Device and dtype conversion (``to``, ``double``, ``float``, ``cuda``, ``cpu``): a kernels Tensor
-handle cannot be re-pointed at new memory, so a converted parameter is a NEW Parameter object
-that replaces the old one in ``_parameters`` (its ``requires_grad`` and a converted ``.grad`` are
-carried over; a parameter shared by several modules stays shared). An optimizer built AFTER the
-conversion sees the new parameters; one built BEFORE still holds the old objects and would update
-tensors the model no longer uses, so build optimizers after ``.to()``, as PyTorch advises.
-A conversion that changes nothing (same dtype and device) keeps the very same objects.
+Device and dtype conversion (``to``, ``double``, ``float``, ``cuda``, ``cpu``): each Parameter
+object is kept and pointed at its converted memory (``Tensor._set_data``, torch's
+``p.data = ...``), with a converted ``.grad``; a parameter shared by several modules stays shared,
+and an optimizer built before the conversion keeps updating the model's parameters (its state
+tensors are not converted, though: build optimizers after ``.to()``, as PyTorch advises).
+Buffers are replaced by converted tensors.
 """
 from __future__ import annotations
 
@@ -435,12 +434,14 @@ class Module:
                     if g is not param.grad:
                         param.grad = g
             else:
-                new_param = Parameter(new_data._raw(), param.requires_grad)
+                # The same Parameter object, pointed at the converted memory (as torch), so an
+                # optimizer built before the conversion still updates the model's parameters.
+                param._set_data(new_data)
                 if param.grad is not None:
                     with no_grad():
                         g = fn(param.grad)
-                    new_param.grad = g._raw() if g is param.grad else g
-                self._parameters[key] = new_param
+                    param.grad = g._raw() if g is param.grad else g
+                new_param = param
             memo[id(param)] = (param, new_param)  # keep `param` alive so its id stays unique
         for key, buf in self._buffers.items():
             if buf is None:
