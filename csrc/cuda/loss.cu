@@ -11,6 +11,7 @@
 // small device buffer (flag, value) that the launcher copies back (a synchronising copy).
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "../common/activation_math.h"
 #include "../common/cuda_backend.h"
@@ -379,7 +380,8 @@ bool pointwise_loss_forward_cuda(PointLoss kind, double param, const Tensor& x, 
   const int64_t n = x.numel();
   cuda::DeviceGuard guard(x.device().index);
   const bool check = kind == PointLoss::Bce && n > 0;
-  DeviceFlag bad(x.device());
+  std::optional<DeviceFlag> bad;  // only bce checks its input range
+  if (check) bad.emplace(x.device());
   const unsigned blocks = reduce ? static_cast<unsigned>(std::min<int64_t>(kPartialBlocks, (n + 255) / 256))
                                  : cuda::grid_for(n);
   Tensor partial = reduce ? Tensor::empty({std::max<int64_t>(blocks, 1)}, DType::Float64, x.device())
@@ -390,7 +392,7 @@ bool pointwise_loss_forward_cuda(PointLoss kind, double param, const Tensor& x, 
       if (n > 0) {
         ploss_fwd_kernel<T><<<std::max(blocks, 1u), cuda::kBlock>>>(
             f, x.data<T>(), y.data<T>(), opt_data<T>(w), opt_data<T>(pw), n, reduce, out.data<T>(),
-            reduce ? partial.data<double>() : nullptr, check ? bad.ptr() : nullptr);
+            reduce ? partial.data<double>() : nullptr, check ? bad->ptr() : nullptr);
         cuda::check_launch("loss");
       }
       if (reduce) {
@@ -400,7 +402,7 @@ bool pointwise_loss_forward_cuda(PointLoss kind, double param, const Tensor& x, 
       }
     });
   });
-  return !(check && bad.fetch().bad);
+  return !(check && bad->fetch().bad);
 }
 
 void pointwise_loss_backward_cuda(PointLoss kind, double param, const Tensor& grad, bool reduced,
