@@ -1,6 +1,9 @@
 #include "optim.h"
 
 #include <cmath>
+#include <initializer_list>
+#include <utility>
+#include <vector>
 
 #include "../common/arg_checks.h"
 #include "../common/cuda_backend.h"
@@ -41,6 +44,20 @@ Tensor optional_state(const char* op, const Tensor& param, const std::optional<T
   return *t;
 }
 
+// The state tensors are written in place; two of them (or one and the parameter) in the same
+// memory would make the update read values it has just overwritten.
+void check_distinct(const char* op, const Tensor& param,
+                    std::initializer_list<std::pair<const Tensor*, const char*>> states) {
+  std::vector<std::pair<const Tensor*, const char*>> all{{&param, "param"}};
+  for (const auto& s : states)
+    if (s.first->defined()) all.push_back(s);
+  for (size_t i = 0; i < all.size(); ++i)
+    for (size_t j = i + 1; j < all.size(); ++j)
+      KCHECK(all[i].first->storage != all[j].first->storage, op, ": ", all[i].second, " and ",
+             all[j].second, " share memory (param ", shape_str(param.shape),
+             "); every state tensor needs its own");
+}
+
 void check_finite_nonneg(const char* op, double v, const char* name) {
   KCHECK(std::isfinite(v) && v >= 0, op, ": ", name, " must be a finite number >= 0, got ", v);
 }
@@ -66,6 +83,7 @@ void sgd_step(Tensor& param, const Tensor& grad, std::optional<Tensor> momentum_
          ", dampening=", dampening);
   Tensor buf = optional_state(op, param, momentum_buffer, momentum != 0, "momentum_buffer",
                               "momentum != 0");
+  check_distinct(op, param, {{&buf, "momentum_buffer"}});
   if (param.numel() == 0) return;
   const optim::SgdHyper h{lr, momentum, dampening, weight_decay, nesterov, maximize, first_step};
   KERNELS_ROUTE(param, op, sgd_step_cpu(param, grad, buf, h), sgd_step_cuda(param, grad, buf, h));
@@ -82,6 +100,7 @@ void adagrad_step(Tensor& param, const Tensor& grad, Tensor& state_sum, int64_t 
   check_finite_nonneg(op, lr_decay, "lr_decay");
   check_finite_nonneg(op, weight_decay, "weight_decay");
   check_finite_nonneg(op, eps, "eps");
+  check_distinct(op, param, {{&state_sum, "state_sum"}});
   if (param.numel() == 0) return;
   const double clr = lr / (1 + static_cast<double>(step - 1) * lr_decay);
   const optim::AdagradHyper h{clr, weight_decay, eps, maximize};
@@ -105,6 +124,7 @@ void rmsprop_step(Tensor& param, const Tensor& grad, Tensor& square_avg,
   Tensor buf = optional_state(op, param, momentum_buffer, momentum > 0, "momentum_buffer",
                               "momentum > 0");
   Tensor ga = optional_state(op, param, grad_avg, centered, "grad_avg", "centered=True");
+  check_distinct(op, param, {{&square_avg, "square_avg"}, {&buf, "momentum_buffer"}, {&ga, "grad_avg"}});
   if (param.numel() == 0) return;
   const optim::RmspropHyper h{lr, alpha, eps, weight_decay, momentum, centered, maximize};
   KERNELS_ROUTE(param, op, rmsprop_step_cpu(param, grad, square_avg, buf, ga, h),
@@ -127,6 +147,8 @@ void adam_step(Tensor& param, const Tensor& grad, Tensor& exp_avg, Tensor& exp_a
   check_finite_nonneg(op, eps, "eps");
   check_finite_nonneg(op, weight_decay, "weight_decay");
   Tensor vmax = optional_state(op, param, max_exp_avg_sq, amsgrad, "max_exp_avg_sq", "amsgrad=True");
+  check_distinct(op, param,
+                 {{&exp_avg, "exp_avg"}, {&exp_avg_sq, "exp_avg_sq"}, {&vmax, "max_exp_avg_sq"}});
   if (param.numel() == 0) return;
   // As torch computes them, in double: beta ** step with a float step.
   const double t = static_cast<double>(step);
