@@ -239,6 +239,8 @@ void bind_tensor(py::module_& m) {
       .def("_same_storage", [](const Tensor& a, const Tensor& b) { return a.storage == b.storage; })
       .def("_raw", [](const Tensor& t) { return t; },
            "A new handle on the same memory with no autograd attributes.")
+      .def("_set_data", [](Tensor& self, const Tensor& other) { self = other; }, py::arg("other"),
+           "Point this handle at other's memory, shape and dtype (torch's `t.data = other`).")
       .def("_view", &Tensor::view, py::arg("shape"))
       .def("_narrow0", &Tensor::narrow0, py::arg("start"), py::arg("length"))
       .def("item", &item)

@@ -33,38 +33,21 @@
 
 #include <algorithm>
 #include <cstring>
-#include <type_traits>
 #include <vector>
 
 #include "../common/broadcast.h"
 #include "../common/dispatch.h"
+#include "../common/elementwise_dispatch.h"
 #include "parallel.h"
 
 namespace kernels {
 
 namespace {
 
-using namespace ew;
-
 // ---------------------------------------------------------------------------------------------
-// Loop drivers
+// Loop drivers: the `Loops` policy of csrc/common/elementwise_dispatch.h (its `op` argument names
+// a CUDA launch for its error check; the CPU has no launch to check)
 // ---------------------------------------------------------------------------------------------
-
-// o[i] = f(a[i]) over contiguous same-shape memory.
-template <class In, class Out, class F>
-void map1(const In* a, Out* o, int64_t n, const F& f) {
-  parallel_for(n, kGrainElementwise, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) o[i] = f(a[i]);
-  });
-}
-
-// o[i] = f(a[i], b[i]) over contiguous same-shape memory.
-template <class A, class B, class Out, class F>
-void map2_same(const A* a, const B* b, Out* o, int64_t n, const F& f) {
-  parallel_for(n, kGrainElementwise, [&](int64_t s, int64_t e) {
-    for (int64_t i = s; i < e; ++i) o[i] = f(a[i], b[i]);
-  });
-}
 
 // Split the flat output range [0, n) over threads; call body(pos, offsets, len) for each run of
 // `len` outputs starting at `pos` that lies within one innermost row of the layout.
@@ -105,74 +88,67 @@ inline void inner2(Out* o, const A* a, int64_t sa, const B* b, int64_t sb, int64
   }
 }
 
-// out = f(a, b) with a, b broadcast to out's shape.
-template <class A, class B, class Out, class F>
-void map2(const Tensor& ta, const Tensor& tb, Tensor& tout, const F& f) {
-  const int64_t n = tout.numel();
-  if (n == 0) return;
-  const A* a = ta.data<A>();
-  const B* b = tb.data<B>();
-  Out* o = tout.data<Out>();
-  if (ta.shape == tout.shape && tb.shape == tout.shape) return map2_same(a, b, o, n, f);
-  const auto L = make_broadcast_layout<2>(tout.shape, {&ta.shape, &tb.shape}, "elementwise");
-  const int nd = L.ndim;
-  const int64_t sa = L.strides[0][nd - 1], sb = L.strides[1][nd - 1];
-  for_each_run<2>(L, n, [&](int64_t pos, const int64_t* off, int64_t len) {
-    inner2(o + pos, a + off[0], sa, b + off[1], sb, len, f);
-  });
-}
-
-// out = f(a, b, c) with a, b, c broadcast to out's shape.
-template <class A, class B, class C, class Out, class F>
-void map3(const Tensor& ta, const Tensor& tb, const Tensor& tc, Tensor& tout, const F& f) {
-  const int64_t n = tout.numel();
-  if (n == 0) return;
-  const A* a = ta.data<A>();
-  const B* b = tb.data<B>();
-  const C* c = tc.data<C>();
-  Out* o = tout.data<Out>();
-  const auto L =
-      make_broadcast_layout<3>(tout.shape, {&ta.shape, &tb.shape, &tc.shape}, "elementwise");
-  const int nd = L.ndim;
-  const int64_t sa = L.strides[0][nd - 1], sb = L.strides[1][nd - 1], sc = L.strides[2][nd - 1];
-  for_each_run<3>(L, n, [&](int64_t pos, const int64_t* off, int64_t len) {
-    Out* op = o + pos;
-    const A* ap = a + off[0];
-    const B* bp = b + off[1];
-    const C* cp = c + off[2];
-    if (sa == 1 && sb == 1 && sc == 1) {
-      for (int64_t i = 0; i < len; ++i) op[i] = f(ap[i], bp[i], cp[i]);
-    } else {
-      for (int64_t i = 0; i < len; ++i) op[i] = f(ap[i * sa], bp[i * sb], cp[i * sc]);
-    }
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Per-op dispatch
-// ---------------------------------------------------------------------------------------------
-
-template <class F>
-void arith(const char* op, const Tensor& a, const Tensor& b, Tensor& out, const F& f) {
-  KERNELS_DISPATCH_NUMERIC(a.dtype, op, [&] { map2<scalar_t, scalar_t, scalar_t>(a, b, out, f); });
-}
-template <class F>
-void compare(const char* op, const Tensor& a, const Tensor& b, Tensor& out, const F& f) {
-  KERNELS_DISPATCH_ALL(a.dtype, op, [&] { map2<scalar_t, scalar_t, bool>(a, b, out, f); });
-}
-
-template <class T, class C>
-void compare_scalar(ScalarOp op, const T* a, bool* o, int64_t n, C s) {
-  switch (op) {
-    case ScalarOp::Eq: return map1(a, o, n, CmpS<C, Eq>{s});
-    case ScalarOp::Ne: return map1(a, o, n, CmpS<C, Ne>{s});
-    case ScalarOp::Lt: return map1(a, o, n, CmpS<C, Lt>{s});
-    case ScalarOp::Le: return map1(a, o, n, CmpS<C, Le>{s});
-    case ScalarOp::Gt: return map1(a, o, n, CmpS<C, Gt>{s});
-    case ScalarOp::Ge: return map1(a, o, n, CmpS<C, Ge>{s});
-    default: break;
+struct CpuLoops {
+  // o[i] = f(a[i]) over contiguous same-shape memory.
+  template <class In, class Out, class F>
+  static void map1(const char*, const In* a, Out* o, int64_t n, const F& f) {
+    parallel_for(n, kGrainElementwise, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) o[i] = f(a[i]);
+    });
   }
-}
+
+  // o[i] = f(a[i], b[i]) over contiguous same-shape memory.
+  template <class A, class B, class Out, class F>
+  static void map2_same(const char*, const A* a, const B* b, Out* o, int64_t n, const F& f) {
+    parallel_for(n, kGrainElementwise, [&](int64_t s, int64_t e) {
+      for (int64_t i = s; i < e; ++i) o[i] = f(a[i], b[i]);
+    });
+  }
+
+  // out = f(a, b) with a, b broadcast to out's shape.
+  template <class A, class B, class Out, class F>
+  static void map2(const char* op, const Tensor& ta, const Tensor& tb, Tensor& tout, const F& f) {
+    const int64_t n = tout.numel();
+    if (n == 0) return;
+    const A* a = ta.data<A>();
+    const B* b = tb.data<B>();
+    Out* o = tout.data<Out>();
+    if (ta.shape == tout.shape && tb.shape == tout.shape) return map2_same(op, a, b, o, n, f);
+    const auto L = make_broadcast_layout<2>(tout.shape, {&ta.shape, &tb.shape}, "elementwise");
+    const int nd = L.ndim;
+    const int64_t sa = L.strides[0][nd - 1], sb = L.strides[1][nd - 1];
+    for_each_run<2>(L, n, [&](int64_t pos, const int64_t* off, int64_t len) {
+      inner2(o + pos, a + off[0], sa, b + off[1], sb, len, f);
+    });
+  }
+
+  // out = f(a, b, c) with a, b, c broadcast to out's shape.
+  template <class A, class B, class C, class Out, class F>
+  static void map3(const char*, const Tensor& ta, const Tensor& tb, const Tensor& tc, Tensor& tout,
+                   const F& f) {
+    const int64_t n = tout.numel();
+    if (n == 0) return;
+    const A* a = ta.data<A>();
+    const B* b = tb.data<B>();
+    const C* c = tc.data<C>();
+    Out* o = tout.data<Out>();
+    const auto L =
+        make_broadcast_layout<3>(tout.shape, {&ta.shape, &tb.shape, &tc.shape}, "elementwise");
+    const int nd = L.ndim;
+    const int64_t sa = L.strides[0][nd - 1], sb = L.strides[1][nd - 1], sc = L.strides[2][nd - 1];
+    for_each_run<3>(L, n, [&](int64_t pos, const int64_t* off, int64_t len) {
+      Out* op = o + pos;
+      const A* ap = a + off[0];
+      const B* bp = b + off[1];
+      const C* cp = c + off[2];
+      if (sa == 1 && sb == 1 && sc == 1) {
+        for (int64_t i = 0; i < len; ++i) op[i] = f(ap[i], bp[i], cp[i]);
+      } else {
+        for (int64_t i = 0; i < len; ++i) op[i] = f(ap[i * sa], bp[i * sb], cp[i * sc]);
+      }
+    });
+  }
+};
 
 // ---------------------------------------------------------------------------------------------
 // sum_to
@@ -308,158 +284,39 @@ void sum_to_impl(const T* in, T* out, const ReduceLayout& L) {
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
-// Entry points
+// Entry points: the op -> functor dispatch of csrc/common/elementwise_dispatch.h on the CPU loops
 // ---------------------------------------------------------------------------------------------
 
 void binary_forward_cpu(BinaryOp op, const Tensor& a, const Tensor& b, Tensor& out) {
-  switch (op) {
-    case BinaryOp::Add: return arith("add", a, b, out, Add());
-    case BinaryOp::Sub: return arith("sub", a, b, out, Sub());
-    case BinaryOp::Mul: return arith("mul", a, b, out, Mul());
-    case BinaryOp::Div:
-      return KERNELS_DISPATCH_FLOAT(a.dtype, "div", [&] { map2<scalar_t, scalar_t, scalar_t>(a, b, out, Div()); });
-    case BinaryOp::Pow: return arith("pow", a, b, out, Pow());
-    case BinaryOp::Maximum: return arith("maximum", a, b, out, Maximum());
-    case BinaryOp::Minimum: return arith("minimum", a, b, out, Minimum());
-    case BinaryOp::Eq: return compare("eq", a, b, out, Eq());
-    case BinaryOp::Ne: return compare("ne", a, b, out, Ne());
-    case BinaryOp::Lt: return compare("lt", a, b, out, Lt());
-    case BinaryOp::Le: return compare("le", a, b, out, Le());
-    case BinaryOp::Gt: return compare("gt", a, b, out, Gt());
-    case BinaryOp::Ge: return compare("ge", a, b, out, Ge());
-    case BinaryOp::LogicalAnd: return map2<bool, bool, bool>(a, b, out, LogicalAnd());
-    case BinaryOp::LogicalOr: return map2<bool, bool, bool>(a, b, out, LogicalOr());
-  }
+  ew::binary_forward<CpuLoops>(op, a, b, out);
 }
-
 void scalar_forward_cpu(ScalarOp op, const Tensor& a, double s, Tensor& out) {
-  const int64_t n = a.numel();
-  if (is_comparison(op)) {
-    KERNELS_DISPATCH_ALL(a.dtype, "compare", [&] {
-      // Floating tensors compare against the scalar rounded to their type (torch); integer and
-      // bool tensors compare exactly, in double.
-      if constexpr (std::is_floating_point<scalar_t>::value)
-        compare_scalar<scalar_t, scalar_t>(op, a.data<scalar_t>(), out.data<bool>(), n, static_cast<scalar_t>(s));
-      else
-        compare_scalar<scalar_t, double>(op, a.data<scalar_t>(), out.data<bool>(), n, s);
-    });
-    return;
-  }
-  KERNELS_DISPATCH_NUMERIC(a.dtype, "scalar op", [&] {
-    using T = scalar_t;
-    const T* x = a.data<T>();
-    T* o = out.data<T>();
-    const T v = static_cast<T>(s);
-    switch (op) {
-      case ScalarOp::Add: return map1(x, o, n, AddS<T>{v});
-      case ScalarOp::Mul: return map1(x, o, n, MulS<T>{v});
-      case ScalarOp::RSub: return map1(x, o, n, RSubS<T>{v});
-      case ScalarOp::Div: return map1(x, o, n, DivS<T>{v});
-      case ScalarOp::RDiv: return map1(x, o, n, RDivS<T>{v});
-      case ScalarOp::Pow: return map1(x, o, n, PowS<T>{v});
-      case ScalarOp::RPow: return map1(x, o, n, RPowS<T>{v});
-      default: return;
-    }
-  });
+  ew::scalar_forward<CpuLoops>(op, a, s, out);
 }
-
 void unary_forward_cpu(UnaryOp op, const Tensor& x, Tensor& out) {
-  const int64_t n = x.numel();
-  switch (op) {
-    case UnaryOp::Neg:
-      return KERNELS_DISPATCH_NUMERIC(x.dtype, "neg", [&] { map1(x.data<scalar_t>(), out.data<scalar_t>(), n, Neg()); });
-    case UnaryOp::Abs:
-      return KERNELS_DISPATCH_NUMERIC(x.dtype, "abs", [&] { map1(x.data<scalar_t>(), out.data<scalar_t>(), n, Abs()); });
-    case UnaryOp::Sign:
-      return KERNELS_DISPATCH_NUMERIC(x.dtype, "sign", [&] { map1(x.data<scalar_t>(), out.data<scalar_t>(), n, Sign()); });
-    case UnaryOp::Exp:
-      return KERNELS_DISPATCH_FLOAT(x.dtype, "exp", [&] { map1(x.data<scalar_t>(), out.data<scalar_t>(), n, Exp()); });
-    case UnaryOp::Log:
-      return KERNELS_DISPATCH_FLOAT(x.dtype, "log", [&] { map1(x.data<scalar_t>(), out.data<scalar_t>(), n, Log()); });
-    case UnaryOp::Sqrt:
-      return KERNELS_DISPATCH_FLOAT(x.dtype, "sqrt", [&] { map1(x.data<scalar_t>(), out.data<scalar_t>(), n, Sqrt()); });
-    case UnaryOp::LogicalNot: return map1(x.data<bool>(), out.data<bool>(), n, LogicalNot());
-  }
+  ew::unary_forward<CpuLoops>(op, x, out);
 }
-
 void clamp_forward_cpu(const Tensor& x, double lo, double hi, bool has_lo, bool has_hi, Tensor& out) {
-  KERNELS_DISPATCH_NUMERIC(x.dtype, "clamp", [&] {
-    using T = scalar_t;
-    map1(x.data<T>(), out.data<T>(), x.numel(),
-         Clamp<T>{static_cast<T>(lo), static_cast<T>(hi), has_lo, has_hi});
-  });
+  ew::clamp_forward<CpuLoops>(x, lo, hi, has_lo, has_hi, out);
 }
-
 void where_forward_cpu(const Tensor& cond, const Tensor& a, const Tensor& b, Tensor& out) {
-  KERNELS_DISPATCH_ALL(a.dtype, "where", [&] {
-    map3<bool, scalar_t, scalar_t, scalar_t>(cond, a, b, out, WhereSel());
-  });
+  ew::where_forward<CpuLoops>(cond, a, b, out);
 }
-
 void binary_grad_cpu(BinaryGradOp op, const Tensor& g, const Tensor& a, const Tensor& b, Tensor& out) {
-  KERNELS_DISPATCH_FLOAT(g.dtype, "backward", [&] {
-    using T = scalar_t;
-    switch (op) {
-      case BinaryGradOp::MulA: return map3<T, T, T, T>(g, a, b, out, MulGradA());
-      case BinaryGradOp::MulB: return map3<T, T, T, T>(g, a, b, out, MulGradB());
-      case BinaryGradOp::DivA: return map3<T, T, T, T>(g, a, b, out, DivGradA());
-      case BinaryGradOp::DivB: return map3<T, T, T, T>(g, a, b, out, DivGradB());
-      case BinaryGradOp::PowA: return map3<T, T, T, T>(g, a, b, out, PowGradA());
-      case BinaryGradOp::PowB: return map3<T, T, T, T>(g, a, b, out, PowGradB());
-      case BinaryGradOp::MaxA: return map3<T, T, T, T>(g, a, b, out, MaxGradA());
-      case BinaryGradOp::MaxB: return map3<T, T, T, T>(g, a, b, out, MaxGradB());
-      case BinaryGradOp::MinA: return map3<T, T, T, T>(g, a, b, out, MinGradA());
-      case BinaryGradOp::MinB: return map3<T, T, T, T>(g, a, b, out, MinGradB());
-    }
-  });
+  ew::binary_grad<CpuLoops>(op, g, a, b, out);
 }
-
 void where_grad_cpu(const Tensor& g, const Tensor& cond, bool to_a, Tensor& out) {
-  KERNELS_DISPATCH_FLOAT(g.dtype, "where_backward", [&] {
-    using T = scalar_t;
-    if (to_a)
-      map2<T, bool, T>(g, cond, out, WhereGradA());
-    else
-      map2<T, bool, T>(g, cond, out, WhereGradB());
-  });
+  ew::where_grad<CpuLoops>(g, cond, to_a, out);
 }
-
 void unary_backward_cpu(UnaryGradOp op, const Tensor& g, const Tensor& t, Tensor& dx) {
-  const int64_t n = g.numel();
-  KERNELS_DISPATCH_FLOAT(g.dtype, "backward", [&] {
-    using T = scalar_t;
-    const T* gp = g.data<T>();
-    const T* tp = t.data<T>();
-    T* o = dx.data<T>();
-    switch (op) {
-      case UnaryGradOp::Exp: return map2_same(gp, tp, o, n, ExpGrad());
-      case UnaryGradOp::Log: return map2_same(gp, tp, o, n, LogGrad());
-      case UnaryGradOp::Sqrt: return map2_same(gp, tp, o, n, SqrtGrad());
-      case UnaryGradOp::Abs: return map2_same(gp, tp, o, n, AbsGrad());
-    }
-  });
+  ew::unary_backward<CpuLoops>(op, g, t, dx);
 }
-
 void clamp_backward_cpu(const Tensor& g, const Tensor& x, double lo, double hi, bool has_lo,
                         bool has_hi, Tensor& dx) {
-  KERNELS_DISPATCH_FLOAT(g.dtype, "clamp_backward", [&] {
-    using T = scalar_t;
-    map2_same(g.data<T>(), x.data<T>(), dx.data<T>(), g.numel(),
-              ClampGrad<T>{static_cast<T>(lo), static_cast<T>(hi), has_lo, has_hi});
-  });
+  ew::clamp_backward<CpuLoops>(g, x, lo, hi, has_lo, has_hi, dx);
 }
-
 void scalar_backward_cpu(ScalarGradOp op, const Tensor& g, const Tensor& a, double s, Tensor& da) {
-  const int64_t n = g.numel();
-  KERNELS_DISPATCH_FLOAT(g.dtype, "backward", [&] {
-    using T = scalar_t;
-    const T v = static_cast<T>(s);
-    switch (op) {
-      case ScalarGradOp::RDiv: return map2_same(g.data<T>(), a.data<T>(), da.data<T>(), n, RDivSGrad<T>{v});
-      case ScalarGradOp::Pow: return map2_same(g.data<T>(), a.data<T>(), da.data<T>(), n, PowSGrad<T>{v});
-      case ScalarGradOp::RPow: return map2_same(g.data<T>(), a.data<T>(), da.data<T>(), n, RPowSGrad<T>{v});
-    }
-  });
+  ew::scalar_backward<CpuLoops>(op, g, a, s, da);
 }
 
 void sum_to_cpu(const Tensor& t, Tensor& out) {

@@ -1,4 +1,5 @@
-// CPU elementwise kernels. Arguments are checked by csrc/ops/elementwise.cpp; outputs are
+// CPU elementwise kernels (csrc/cuda/elementwise.h declares the same entry points for CUDA, with
+// these contracts). Arguments are checked by csrc/ops/elementwise.cpp; outputs are
 // allocated there with the broadcast shape. The maths is in elementwise.cpp's header comment.
 #pragma once
 #include "../common/elementwise_math.h"

@@ -1,28 +1,23 @@
-// CUDA elementwise kernels, with the same contracts as csrc/cpu/elementwise.h. Arguments are
-// checked by csrc/ops/elementwise.cpp; the maths is in csrc/cpu/elementwise.cpp's header comment.
+// CUDA elementwise kernels: the same entry points, with the same contracts, as
+// csrc/cpu/elementwise.h (each function is documented there). Arguments are checked by
+// csrc/ops/elementwise.cpp; the maths is in csrc/cpu/elementwise.cpp's header comment.
 #pragma once
 #include "../common/elementwise_math.h"
 #include "../common/tensor.h"
 
 namespace kernels {
-// out = op(a, b), a and b broadcast to out's shape; `out` may be `a` itself (in-place ops).
 void binary_forward_cuda(BinaryOp op, const Tensor& a, const Tensor& b, Tensor& out);
-// out = op(a, s) (or op(s, a) for the R* ops), s passed by value; `out` may be `a`.
 void scalar_forward_cuda(ScalarOp op, const Tensor& a, double s, Tensor& out);
 void unary_forward_cuda(UnaryOp op, const Tensor& x, Tensor& out);
 void clamp_forward_cuda(const Tensor& x, double lo, double hi, bool has_lo, bool has_hi, Tensor& out);
 void where_forward_cuda(const Tensor& cond, const Tensor& a, const Tensor& b, Tensor& out);
 
-// Gradient of one operand of a binary op at the output's (= g's) shape, before sum_to.
 void binary_grad_cuda(BinaryGradOp op, const Tensor& g, const Tensor& a, const Tensor& b, Tensor& out);
-// g masked by cond (to_a) or by !cond, at g's shape, before sum_to.
 void where_grad_cuda(const Tensor& g, const Tensor& cond, bool to_a, Tensor& out);
-// dx from g and t (the input x or the output y, see UnaryGradOp), all one shape.
 void unary_backward_cuda(UnaryGradOp op, const Tensor& g, const Tensor& t, Tensor& dx);
 void clamp_backward_cuda(const Tensor& g, const Tensor& x, double lo, double hi, bool has_lo,
-                        bool has_hi, Tensor& dx);
+                         bool has_hi, Tensor& dx);
 void scalar_backward_cuda(ScalarGradOp op, const Tensor& g, const Tensor& a, double s, Tensor& da);
 
-// out (shape broadcast-compatible with t's) = t summed over the dims that broadcasting stretched.
 void sum_to_cuda(const Tensor& t, Tensor& out);
 }  // namespace kernels

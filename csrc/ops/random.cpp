@@ -35,6 +35,8 @@ void set_rng_state(uint64_t seed, uint64_t call) {
   g_seed = seed;
   g_call = call;
 }
+uint64_t current_seed() { return g_seed; }
+uint64_t next_random_call() { return next_call(); }
 
 Tensor rand(const std::vector<int64_t>& shape, double low, double high, DType dtype, Device device) {
   check_shape("rand", shape);

@@ -53,6 +53,7 @@ def _export_ops():
 _export_ops()
 
 from . import functional  # noqa: E402  (needs the op modules loaded)
+from . import nn, optim  # noqa: E402
 
 set_num_threads = _C.set_num_threads
 get_num_threads = _C.get_num_threads

@@ -391,6 +391,44 @@ def _repr(self):
     return "tensor(" + body + "".join(", " + e for e in extras) + ")"
 
 
+# ---------------------------------------------------------------- copy and pickle
+
+
+def _set_data_property(self, value):
+    if not isinstance(value, Tensor):
+        raise TypeError(f"data: expected a Tensor, got {type(value).__name__}")
+    self._set_data(value)
+
+
+def _rebuild(array, device, requires_grad):
+    t = tensor(array, device=device)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _reduce_ex(self, protocol):
+    host = self if not self.is_cuda else _C.to_device(self, _CPU)
+    return (_rebuild, (np.array(_numpy_impl(host)), str(self.device), self.requires_grad))
+
+
+def _deepcopy(self, memo):
+    if self.grad_fn is not None:
+        raise RuntimeError(
+            "deepcopy: only leaf tensors (created by the user, not by an op) can be deep-copied; "
+            "use detach() first"
+        )
+    if id(self) in memo:
+        return memo[id(self)]
+    out = _C.clone(self)
+    if self.requires_grad:
+        out.requires_grad_(True)
+    if self.grad is not None:
+        out.grad = _C.clone(self.grad)
+    memo[id(self)] = out
+    return out
+
+
 # ---------------------------------------------------------------- install
 
 
@@ -407,7 +445,9 @@ install_methods({
     "__array_priority__": 1000,  # NumPy defers to our operators: np.float64(2) * t is a Tensor
     "requires_grad": property(_get_requires_grad, _set_requires_grad),
     "is_leaf": property(lambda self: self.grad_fn is None),
-    "data": property(lambda self: self._raw()),
+    "data": property(lambda self: self._raw(), _set_data_property),
+    "__reduce_ex__": _reduce_ex,
+    "__deepcopy__": _deepcopy,
     "requires_grad_": _requires_grad_,
     "detach": _detach,
     "backward": _backward,

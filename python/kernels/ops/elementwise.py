@@ -126,34 +126,40 @@ def _floating(t):
 
 
 # ---------------------------------------------------------------------------- Functions
+# One autograd Function per op. Ops whose Functions differ only in the kernels they call are
+# built by the small factories below; each still gets its own class (Exp, Mul, PowScalar, ...),
+# so grad_fn names read ExpBackward, MulBackward, PowScalarBackward as for a hand-written class.
+
+
+def _function(name, forward, backward, doc=None):
+    """A Function subclass called `name` with these static forward/backward methods."""
+    return type(name, (Function,), {
+        "forward": staticmethod(forward), "backward": staticmethod(backward), "__doc__": doc,
+    })
+
+
 # Binary tensor-tensor ops. Every backward returns gradients already summed to each input's shape.
 
 
-class Add(Function):
-    @staticmethod
+def _shape_binary(name):
+    """_C.<name>_forward(a, b), whose gradients need only the operands' shapes (add, sub)."""
+    fwd = getattr(_C, name + "_forward")
+    bwd = getattr(_C, name + "_backward")
+
     def forward(ctx, a, b):
         if ctx.needs_input_grad:
             ctx.shapes = (list(a.shape), list(b.shape))
-        return _C.add_forward(a, b)
+        return fwd(a, b)
 
-    @staticmethod
     def backward(ctx, grad):
-        return _C.add_backward(grad, *ctx.shapes, *ctx.needs_input_grad[:2])
+        return bwd(grad, *ctx.shapes, *ctx.needs_input_grad[:2])
 
-
-class Sub(Function):
-    @staticmethod
-    def forward(ctx, a, b):
-        if ctx.needs_input_grad:
-            ctx.shapes = (list(a.shape), list(b.shape))
-        return _C.sub_forward(a, b)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return _C.sub_backward(grad, *ctx.shapes, *ctx.needs_input_grad[:2])
+    return _function(name.capitalize(), forward, backward,
+                     f"{name}(a, b) with broadcasting; backward _C.{name}_backward from the shapes.")
 
 
 def _saving_binary(name):
+    """_C.<name>_forward(a, b), whose gradients need both operands."""
     fwd = getattr(_C, name + "_forward")
     bwd = getattr(_C, name + "_backward")
 
@@ -165,12 +171,12 @@ def _saving_binary(name):
         a, b = ctx.saved_tensors
         return bwd(grad, a, b, *ctx.needs_input_grad[:2])
 
-    return type(name.capitalize(), (Function,), {
-        "forward": staticmethod(forward), "backward": staticmethod(backward),
-        "__doc__": f"{name}(a, b) with broadcasting; backward _C.{name}_backward.",
-    })
+    return _function(name.capitalize(), forward, backward,
+                     f"{name}(a, b) with broadcasting; backward _C.{name}_backward.")
 
 
+Add = _shape_binary("add")
+Sub = _shape_binary("sub")
 Mul = _saving_binary("mul")
 Div = _saving_binary("div")
 Pow = _saving_binary("pow")
@@ -201,29 +207,22 @@ class RSubScalar(Function):  # s - a
         return _C.neg_backward(grad), None
 
 
-class MulScalar(Function):
-    @staticmethod
+def _linear_scalar(name, fwd):
+    """a * s or a / s: linear in a, so the gradient is the same op applied to grad."""
+
     def forward(ctx, a, s):
         ctx.s = s
-        return _C.mul_scalar_forward(a, s)
+        return fwd(a, s)
 
-    @staticmethod
     def backward(ctx, grad):
-        return _C.mul_scalar_forward(grad, ctx.s), None
+        return fwd(grad, ctx.s), None
 
-
-class DivScalar(Function):  # a / s
-    @staticmethod
-    def forward(ctx, a, s):
-        ctx.s = s
-        return _C.div_scalar_forward(a, s)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return _C.div_scalar_forward(grad, ctx.s), None
+    return _function(name, forward, backward)
 
 
 def _saving_scalar(name, fwd, bwd):
+    """A tensor-scalar op whose gradient needs the tensor operand."""
+
     def forward(ctx, a, s):
         ctx.save_for_backward(a)
         ctx.s = s
@@ -233,9 +232,11 @@ def _saving_scalar(name, fwd, bwd):
         (a,) = ctx.saved_tensors
         return bwd(grad, a, ctx.s), None
 
-    return type(name, (Function,), {"forward": staticmethod(forward), "backward": staticmethod(backward)})
+    return _function(name, forward, backward)
 
 
+MulScalar = _linear_scalar("MulScalar", _C.mul_scalar_forward)  # a * s
+DivScalar = _linear_scalar("DivScalar", _C.div_scalar_forward)  # a / s
 RDivScalar = _saving_scalar("RDivScalar", _C.rdiv_scalar_forward, _C.rdiv_scalar_backward)  # s / a
 PowScalar = _saving_scalar("PowScalar", _C.pow_scalar_forward, _C.pow_scalar_backward)  # a ** s
 RPowScalar = _saving_scalar("RPowScalar", _C.rpow_scalar_forward, _C.rpow_scalar_backward)  # s ** a
@@ -254,50 +255,33 @@ class Neg(Function):
         return _C.neg_backward(grad)
 
 
-class Exp(Function):
-    @staticmethod
-    def forward(ctx, x):
-        y = _C.exp_forward(x)
-        ctx.save_for_backward(y)
-        return y
+def _saving_unary(name, saves):
+    """_C.<name>_forward(x) whose _C.<name>_backward(grad, t) needs t = the "input" x or the
+    "output" y."""
+    fwd = getattr(_C, name + "_forward")
+    bwd = getattr(_C, name + "_backward")
 
-    @staticmethod
+    if saves == "output":
+        def forward(ctx, x):
+            y = fwd(x)
+            ctx.save_for_backward(y)
+            return y
+    else:
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return fwd(x)
+
     def backward(ctx, grad):
-        return _C.exp_backward(grad, ctx.saved_tensors[0])
+        return bwd(grad, ctx.saved_tensors[0])
+
+    return _function(name.capitalize(), forward, backward,
+                     f"{name}(x); backward _C.{name}_backward from the {saves}.")
 
 
-class Sqrt(Function):
-    @staticmethod
-    def forward(ctx, x):
-        y = _C.sqrt_forward(x)
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, grad):
-        return _C.sqrt_backward(grad, ctx.saved_tensors[0])
-
-
-class Log(Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return _C.log_forward(x)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return _C.log_backward(grad, ctx.saved_tensors[0])
-
-
-class Abs(Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return _C.abs_forward(x)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return _C.abs_backward(grad, ctx.saved_tensors[0])
+Exp = _saving_unary("exp", saves="output")  # dx = g y
+Sqrt = _saving_unary("sqrt", saves="output")  # dx = g / (2 y)
+Log = _saving_unary("log", saves="input")  # dx = g / x
+Abs = _saving_unary("abs", saves="input")  # dx = g sign(x)
 
 
 class Sign(Function):
@@ -498,28 +482,21 @@ def _compare(name, a, b):
     return getattr(_C, _FLIP[name] + "_scalar_forward")(b, float(a))
 
 
-def eq(input, other):
-    return _compare("eq", input, other)
+def _comparison(name):
+    def compare(input, other):
+        return _compare(name, input, other)
+
+    compare.__name__ = compare.__qualname__ = name
+    compare.__doc__ = f"{name}(input, other): elementwise comparison with broadcasting, a bool tensor."
+    return compare
 
 
-def ne(input, other):
-    return _compare("ne", input, other)
-
-
-def lt(input, other):
-    return _compare("lt", input, other)
-
-
-def le(input, other):
-    return _compare("le", input, other)
-
-
-def gt(input, other):
-    return _compare("gt", input, other)
-
-
-def ge(input, other):
-    return _compare("ge", input, other)
+eq = _comparison("eq")
+ne = _comparison("ne")
+lt = _comparison("lt")
+le = _comparison("le")
+gt = _comparison("gt")
+ge = _comparison("ge")
 
 
 def _as_bool(op, x, like=None):

@@ -1,0 +1,295 @@
+// Activations on the CPU. x, y, g (the upstream gradient), dx all have the input's shape.
+//   sigmoid     y = 1 / (1 + exp(-x))                       dx = g y (1 - y)        (from y)
+//   tanh        y = tanh(x)                                 dx = g (1 - y^2)        (from y)
+//   relu        y = max(x, 0)                               dx = g [x > 0]
+//   leaky_relu  y = x > 0 ? x : s x                         dx = g (x > 0 ? 1 : s)
+//   elu         y = x > 0 ? x : a (exp(x) - 1)              dx = g (x > 0 ? 1 : a exp(x))
+//   softplus    y = b x > t ? x : log(1 + exp(b x)) / b     dx = g (b x > t ? 1 : sigmoid(b x))
+//   gelu        y = x Phi(x)                                dx = g (Phi(x) + x phi(x))
+//   gelu tanh   y = 0.5 x (1 + tanh(k (x + 0.044715 x^3))), k = sqrt(2/pi)
+//               dx = g (0.5 (1 + t) + 0.5 x (1 - t^2) k (1 + 3 * 0.044715 x^2)), t = tanh(...)
+//   silu        y = x sigmoid(x)                            dx = g s (1 + x (1 - s)), s = sigmoid(x)
+// The scalar functors are in csrc/common/activation_math.h (shared with CUDA).
+//
+// softmax / log_softmax: x is viewed as (outer, D, inner) and normalised along D, max-subtracted:
+//   m = max_d x[o,d,i],  s = sum_d exp(x[o,d,i] - m)
+//   softmax      y = exp(x - m) / s                 dx = y (g - sum_d g y)
+//   log_softmax  y = x - m - log(s)                 dx = g - exp(y) sum_d g
+// inner == 1: each row is contiguous; rows are split over threads (three passes over a row that
+// stays in cache). inner > 1: a block of up to 64 neighbouring columns is walked together so the
+// loads along D stay contiguous.
+//
+// dropout: keep_i = U_i >= p, U_i uniform in [0,1) from the Philox stream (seed, call, i) exactly as
+// philox_uniform<double>; out = keep ? x / (1 - p) : 0; mask = keep (bool). dx = g mask / (1 - p).
+#include "activation.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "../common/activation_math.h"
+#include "../common/dispatch.h"
+#include "../common/philox.h"
+#include "parallel.h"
+
+namespace kernels {
+
+namespace {
+
+constexpr int64_t kGrainAct = 16384;
+
+template <template <class> class F, class... P>
+void map_forward(const char* op, const Tensor& x, Tensor& out, P... params) {
+  const int64_t n = x.numel();
+  KERNELS_DISPATCH_FLOAT(x.dtype, op, [&] {
+    const F<scalar_t> f{static_cast<scalar_t>(params)...};
+    const scalar_t* xp = x.data<scalar_t>();
+    scalar_t* o = out.data<scalar_t>();
+    parallel_for(n, kGrainAct, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) o[i] = f.fwd(xp[i]);
+    });
+  });
+}
+
+template <template <class> class F, class... P>
+void map_backward(const char* op, const Tensor& grad, const Tensor& saved, Tensor& dx, P... params) {
+  const int64_t n = grad.numel();
+  KERNELS_DISPATCH_FLOAT(grad.dtype, op, [&] {
+    const F<scalar_t> f{static_cast<scalar_t>(params)...};
+    const scalar_t* g = grad.data<scalar_t>();
+    const scalar_t* s = saved.data<scalar_t>();
+    scalar_t* d = dx.data<scalar_t>();
+    parallel_for(n, kGrainAct, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) d[i] = f.bwd(g[i], s[i]);
+    });
+  });
+}
+
+constexpr int64_t kColBlock = 64;
+
+// Calls f(o, i0, i1) over the (outer, inner) plane in blocks of columns; f(o) per row if inner==1.
+template <class FRow, class FCols>
+void for_slices(int64_t outer, int64_t D, int64_t inner, const FRow& row, const FCols& cols) {
+  if (inner == 1) {
+    parallel_for(outer, std::max<int64_t>(1, kGrainAct / std::max<int64_t>(D, 1)),
+                 [&](int64_t b, int64_t e) {
+                   for (int64_t o = b; o < e; ++o) row(o);
+                 });
+    return;
+  }
+  const int64_t nblk = (inner + kColBlock - 1) / kColBlock;
+  const int64_t work = D * std::min(inner, kColBlock);
+  parallel_for(outer * nblk, std::max<int64_t>(1, kGrainAct / std::max<int64_t>(work, 1)),
+               [&](int64_t b, int64_t e) {
+                 for (int64_t t = b; t < e; ++t) {
+                   const int64_t o = t / nblk, i0 = (t % nblk) * kColBlock;
+                   cols(o, i0, std::min(inner, i0 + kColBlock));
+                 }
+               });
+}
+
+template <class T, bool kLog>
+void softmax_fwd(const T* x, T* y, int64_t outer, int64_t D, int64_t inner) {
+  const T ninf = -std::numeric_limits<T>::infinity();
+  for_slices(
+      outer, D, inner,
+      [&](int64_t o) {
+        const T* xr = x + o * D;
+        T* yr = y + o * D;
+        T m = ninf;
+        for (int64_t d = 0; d < D; ++d) m = (xr[d] > m || xr[d] != xr[d]) ? xr[d] : m;
+        double s = 0;
+        if (kLog) {
+          for (int64_t d = 0; d < D; ++d) s += static_cast<double>(act::k_exp(xr[d] - m));
+          const T lse = m + static_cast<T>(std::log(s));
+          for (int64_t d = 0; d < D; ++d) yr[d] = xr[d] - lse;
+        } else {
+          for (int64_t d = 0; d < D; ++d) {
+            const T e = act::k_exp(xr[d] - m);
+            yr[d] = e;
+            s += static_cast<double>(e);
+          }
+          const T inv = static_cast<T>(1.0 / s);
+          for (int64_t d = 0; d < D; ++d) yr[d] *= inv;
+        }
+      },
+      [&](int64_t o, int64_t i0, int64_t i1) {
+        T m[kColBlock];
+        double s[kColBlock];
+        const int64_t w = i1 - i0;
+        for (int64_t j = 0; j < w; ++j) m[j] = ninf, s[j] = 0;
+        const T* xb = x + o * D * inner + i0;
+        T* yb = y + o * D * inner + i0;
+        for (int64_t d = 0; d < D; ++d) {
+          const T* xr = xb + d * inner;
+          for (int64_t j = 0; j < w; ++j) m[j] = (xr[j] > m[j] || xr[j] != xr[j]) ? xr[j] : m[j];
+        }
+        for (int64_t d = 0; d < D; ++d) {
+          const T* xr = xb + d * inner;
+          T* yr = yb + d * inner;
+          for (int64_t j = 0; j < w; ++j) {
+            const T e = act::k_exp(xr[j] - m[j]);
+            if (!kLog) yr[j] = e;
+            s[j] += static_cast<double>(e);
+          }
+        }
+        if (kLog) {
+          T lse[kColBlock];
+          for (int64_t j = 0; j < w; ++j) lse[j] = m[j] + static_cast<T>(std::log(s[j]));
+          for (int64_t d = 0; d < D; ++d)
+            for (int64_t j = 0; j < w; ++j) yb[d * inner + j] = xb[d * inner + j] - lse[j];
+        } else {
+          T inv[kColBlock];
+          for (int64_t j = 0; j < w; ++j) inv[j] = static_cast<T>(1.0 / s[j]);
+          for (int64_t d = 0; d < D; ++d)
+            for (int64_t j = 0; j < w; ++j) yb[d * inner + j] *= inv[j];
+        }
+      });
+}
+
+template <class T, bool kLog>
+void softmax_bwd(const T* g, const T* y, T* dx, int64_t outer, int64_t D, int64_t inner) {
+  // softmax: c = sum_d g y, dx = y (g - c).  log_softmax: c = sum_d g, dx = g - exp(y) c.
+  for_slices(
+      outer, D, inner,
+      [&](int64_t o) {
+        const T* gr = g + o * D;
+        const T* yr = y + o * D;
+        T* dr = dx + o * D;
+        double c = 0;
+        for (int64_t d = 0; d < D; ++d) c += kLog ? gr[d] : static_cast<double>(gr[d]) * yr[d];
+        const T ct = static_cast<T>(c);
+        for (int64_t d = 0; d < D; ++d)
+          dr[d] = kLog ? gr[d] - act::k_exp(yr[d]) * ct : yr[d] * (gr[d] - ct);
+      },
+      [&](int64_t o, int64_t i0, int64_t i1) {
+        double c[kColBlock];
+        T ct[kColBlock];
+        const int64_t w = i1 - i0, base = o * D * inner + i0;
+        for (int64_t j = 0; j < w; ++j) c[j] = 0;
+        for (int64_t d = 0; d < D; ++d) {
+          const T* gr = g + base + d * inner;
+          const T* yr = y + base + d * inner;
+          for (int64_t j = 0; j < w; ++j) c[j] += kLog ? gr[j] : static_cast<double>(gr[j]) * yr[j];
+        }
+        for (int64_t j = 0; j < w; ++j) ct[j] = static_cast<T>(c[j]);
+        for (int64_t d = 0; d < D; ++d) {
+          const T* gr = g + base + d * inner;
+          const T* yr = y + base + d * inner;
+          T* dr = dx + base + d * inner;
+          for (int64_t j = 0; j < w; ++j)
+            dr[j] = kLog ? gr[j] - act::k_exp(yr[j]) * ct[j] : yr[j] * (gr[j] - ct[j]);
+        }
+      });
+}
+
+}  // namespace
+
+void sigmoid_forward_cpu(const Tensor& x, Tensor& out) { map_forward<act::Sigmoid>("sigmoid", x, out); }
+void sigmoid_backward_cpu(const Tensor& grad, const Tensor& y, Tensor& dx) {
+  map_backward<act::Sigmoid>("sigmoid_backward", grad, y, dx);
+}
+void tanh_forward_cpu(const Tensor& x, Tensor& out) { map_forward<act::Tanh>("tanh", x, out); }
+void tanh_backward_cpu(const Tensor& grad, const Tensor& y, Tensor& dx) {
+  map_backward<act::Tanh>("tanh_backward", grad, y, dx);
+}
+void relu_forward_cpu(const Tensor& x, Tensor& out) { map_forward<act::Relu>("relu", x, out); }
+void relu_backward_cpu(const Tensor& grad, const Tensor& x, Tensor& dx) {
+  map_backward<act::Relu>("relu_backward", grad, x, dx);
+}
+void leaky_relu_forward_cpu(const Tensor& x, double slope, Tensor& out) {
+  map_forward<act::LeakyRelu>("leaky_relu", x, out, slope);
+}
+void leaky_relu_backward_cpu(const Tensor& grad, const Tensor& x, double slope, Tensor& dx) {
+  map_backward<act::LeakyRelu>("leaky_relu_backward", grad, x, dx, slope);
+}
+void elu_forward_cpu(const Tensor& x, double alpha, Tensor& out) {
+  map_forward<act::Elu>("elu", x, out, alpha);
+}
+void elu_backward_cpu(const Tensor& grad, const Tensor& x, double alpha, Tensor& dx) {
+  map_backward<act::Elu>("elu_backward", grad, x, dx, alpha);
+}
+void softplus_forward_cpu(const Tensor& x, double beta, double threshold, Tensor& out) {
+  map_forward<act::Softplus>("softplus", x, out, beta, threshold);
+}
+void softplus_backward_cpu(const Tensor& grad, const Tensor& x, double beta, double threshold,
+                           Tensor& dx) {
+  map_backward<act::Softplus>("softplus_backward", grad, x, dx, beta, threshold);
+}
+void gelu_forward_cpu(const Tensor& x, bool tanh_approx, Tensor& out) {
+  if (tanh_approx) map_forward<act::GeluTanh>("gelu", x, out);
+  else map_forward<act::Gelu>("gelu", x, out);
+}
+void gelu_backward_cpu(const Tensor& grad, const Tensor& x, bool tanh_approx, Tensor& dx) {
+  if (tanh_approx) map_backward<act::GeluTanh>("gelu_backward", grad, x, dx);
+  else map_backward<act::Gelu>("gelu_backward", grad, x, dx);
+}
+void silu_forward_cpu(const Tensor& x, Tensor& out) { map_forward<act::Silu>("silu", x, out); }
+void silu_backward_cpu(const Tensor& grad, const Tensor& x, Tensor& dx) {
+  map_backward<act::Silu>("silu_backward", grad, x, dx);
+}
+
+void softmax_forward_cpu(const Tensor& x, int64_t outer, int64_t D, int64_t inner, Tensor& out) {
+  KERNELS_DISPATCH_FLOAT(x.dtype, "softmax", [&] {
+    softmax_fwd<scalar_t, false>(x.data<scalar_t>(), out.data<scalar_t>(), outer, D, inner);
+  });
+}
+void softmax_backward_cpu(const Tensor& grad, const Tensor& y, int64_t outer, int64_t D, int64_t inner,
+                          Tensor& dx) {
+  KERNELS_DISPATCH_FLOAT(grad.dtype, "softmax_backward", [&] {
+    softmax_bwd<scalar_t, false>(grad.data<scalar_t>(), y.data<scalar_t>(), dx.data<scalar_t>(),
+                                 outer, D, inner);
+  });
+}
+void log_softmax_forward_cpu(const Tensor& x, int64_t outer, int64_t D, int64_t inner, Tensor& out) {
+  KERNELS_DISPATCH_FLOAT(x.dtype, "log_softmax", [&] {
+    softmax_fwd<scalar_t, true>(x.data<scalar_t>(), out.data<scalar_t>(), outer, D, inner);
+  });
+}
+void log_softmax_backward_cpu(const Tensor& grad, const Tensor& y, int64_t outer, int64_t D,
+                              int64_t inner, Tensor& dx) {
+  KERNELS_DISPATCH_FLOAT(grad.dtype, "log_softmax_backward", [&] {
+    softmax_bwd<scalar_t, true>(grad.data<scalar_t>(), y.data<scalar_t>(), dx.data<scalar_t>(),
+                                outer, D, inner);
+  });
+}
+
+void dropout_forward_cpu(const Tensor& x, double p, uint64_t seed, uint64_t call, Tensor& out,
+                         Tensor& mask) {
+  const int64_t n = x.numel();
+  const int64_t nblk = (n + 3) / 4;
+  const double scale = p < 1 ? 1.0 / (1.0 - p) : 0.0;
+  KERNELS_DISPATCH_FLOAT(x.dtype, "dropout", [&] {
+    const scalar_t* xp = x.data<scalar_t>();
+    scalar_t* o = out.data<scalar_t>();
+    bool* mk = mask.data<bool>();
+    const scalar_t sc = static_cast<scalar_t>(scale);
+    // One Philox call gives the four lanes of elements 4k .. 4k+3.
+    parallel_for(nblk, kGrainAct / 4, [&](int64_t b, int64_t e) {
+      for (int64_t k = b; k < e; ++k) {
+        const Philox4 r = philox4x32_10(seed, static_cast<uint64_t>(k), call);
+        const int64_t i0 = 4 * k, i1 = std::min(n, i0 + 4);
+        for (int64_t i = i0; i < i1; ++i) {
+          const bool keep = r.v[i & 3] * (1.0 / 4294967296.0) >= p;
+          mk[i] = keep;
+          o[i] = keep ? xp[i] * sc : scalar_t(0);
+        }
+      }
+    });
+  });
+}
+
+void dropout_backward_cpu(const Tensor& grad, const Tensor& mask, double scale, Tensor& dx) {
+  const int64_t n = grad.numel();
+  KERNELS_DISPATCH_FLOAT(grad.dtype, "dropout_backward", [&] {
+    const scalar_t* g = grad.data<scalar_t>();
+    const bool* mk = mask.data<bool>();
+    scalar_t* d = dx.data<scalar_t>();
+    const scalar_t sc = static_cast<scalar_t>(scale);
+    parallel_for(n, kGrainElementwise, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) d[i] = mk[i] ? g[i] * sc : scalar_t(0);
+    });
+  });
+}
+
+}  // namespace kernels

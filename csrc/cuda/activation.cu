@@ -1,0 +1,296 @@
+// Activations on CUDA; the maths is in csrc/cpu/activation.cpp's header comment and the scalar
+// functors in csrc/common/activation_math.h (shared with the CPU).
+//   pointwise:  one thread per element (grid-stride).
+//   softmax / log_softmax, x viewed as (outer, D, inner):
+//     inner == 1: one block per row; threads stride over D, block reductions give the max and
+//                 the sum (the row is read three times, from L2 after the first).
+//     inner > 1:  one thread per (o, i) column walks D with stride inner, so neighbouring
+//                 threads read neighbouring addresses.
+//   dropout: one thread per group of four elements, which share one Philox call (the same
+//            lanes as csrc/cpu/activation.cpp, so a seed gives the same mask on both devices).
+#include <cmath>
+
+#include "../common/activation_math.h"
+#include "../common/dispatch.h"
+#include "../common/philox.h"
+#include "activation.h"
+#include "block_reduce.cuh"
+#include "cuda_utils.cuh"
+
+namespace kernels {
+
+namespace {
+
+template <class F, class T>
+__global__ void act_fwd_kernel(const T* x, T* o, int64_t n, F f) {
+  CUDA_KERNEL_LOOP(i, n) o[i] = f.fwd(x[i]);
+}
+
+template <class F, class T>
+__global__ void act_bwd_kernel(const T* g, const T* s, T* d, int64_t n, F f) {
+  CUDA_KERNEL_LOOP(i, n) d[i] = f.bwd(g[i], s[i]);
+}
+
+template <template <class> class F, class... P>
+void map_forward(const char* op, const Tensor& x, Tensor& out, P... params) {
+  const int64_t n = x.numel();
+  if (!n) return;
+  cuda::DeviceGuard guard(x.device().index);
+  KERNELS_DISPATCH_FLOAT(x.dtype, op, [&] {
+    const F<scalar_t> f{static_cast<scalar_t>(params)...};
+    act_fwd_kernel<<<cuda::grid_for(n), cuda::kBlock>>>(x.data<scalar_t>(), out.data<scalar_t>(), n, f);
+  });
+  cuda::check_launch(op);
+}
+
+template <template <class> class F, class... P>
+void map_backward(const char* op, const Tensor& grad, const Tensor& saved, Tensor& dx, P... params) {
+  const int64_t n = grad.numel();
+  if (!n) return;
+  cuda::DeviceGuard guard(grad.device().index);
+  KERNELS_DISPATCH_FLOAT(grad.dtype, op, [&] {
+    const F<scalar_t> f{static_cast<scalar_t>(params)...};
+    act_bwd_kernel<<<cuda::grid_for(n), cuda::kBlock>>>(grad.data<scalar_t>(), saved.data<scalar_t>(),
+                                                        dx.data<scalar_t>(), n, f);
+  });
+  cuda::check_launch(op);
+}
+
+template <class T>
+__device__ __forceinline__ T neg_inf() {
+  return -INFINITY;
+}
+
+template <class T, bool kLog>
+__global__ void softmax_rows_kernel(const T* x, T* y, int64_t outer, int64_t D) {
+  for (int64_t r = blockIdx.x; r < outer; r += gridDim.x) {
+    const T* xr = x + r * D;
+    T* yr = y + r * D;
+    T m = neg_inf<T>();
+    for (int64_t d = threadIdx.x; d < D; d += blockDim.x) m = cuda::MaxOp()(m, xr[d]);
+    m = cuda::block_reduce(m, cuda::MaxOp(), neg_inf<T>());
+    T s = 0;
+    for (int64_t d = threadIdx.x; d < D; d += blockDim.x) s += act::k_exp(xr[d] - m);
+    s = cuda::block_reduce(s, cuda::SumOp(), T(0));
+    if (kLog) {
+      const T lse = m + act::k_log(s);
+      for (int64_t d = threadIdx.x; d < D; d += blockDim.x) yr[d] = xr[d] - lse;
+    } else {
+      const T inv = T(1) / s;
+      for (int64_t d = threadIdx.x; d < D; d += blockDim.x) yr[d] = act::k_exp(xr[d] - m) * inv;
+    }
+  }
+}
+
+template <class T, bool kLog>
+__global__ void softmax_cols_kernel(const T* x, T* y, int64_t outer, int64_t D, int64_t inner) {
+  CUDA_KERNEL_LOOP(t, outer * inner) {
+    const int64_t o = t / inner, i = t % inner;
+    const T* xc = x + o * D * inner + i;
+    T* yc = y + o * D * inner + i;
+    T m = neg_inf<T>();
+    for (int64_t d = 0; d < D; ++d) m = cuda::MaxOp()(m, xc[d * inner]);
+    T s = 0;
+    for (int64_t d = 0; d < D; ++d) s += act::k_exp(xc[d * inner] - m);
+    if (kLog) {
+      const T lse = m + act::k_log(s);
+      for (int64_t d = 0; d < D; ++d) yc[d * inner] = xc[d * inner] - lse;
+    } else {
+      const T inv = T(1) / s;
+      for (int64_t d = 0; d < D; ++d) yc[d * inner] = act::k_exp(xc[d * inner] - m) * inv;
+    }
+  }
+}
+
+// softmax: c = sum_d g y, dx = y (g - c).  log_softmax: c = sum_d g, dx = g - exp(y) c.
+template <class T, bool kLog>
+__global__ void softmax_bwd_rows_kernel(const T* g, const T* y, T* dx, int64_t outer, int64_t D) {
+  for (int64_t r = blockIdx.x; r < outer; r += gridDim.x) {
+    const T* gr = g + r * D;
+    const T* yr = y + r * D;
+    T* dr = dx + r * D;
+    T c = 0;
+    for (int64_t d = threadIdx.x; d < D; d += blockDim.x) c += kLog ? gr[d] : gr[d] * yr[d];
+    c = cuda::block_reduce(c, cuda::SumOp(), T(0));
+    for (int64_t d = threadIdx.x; d < D; d += blockDim.x)
+      dr[d] = kLog ? gr[d] - act::k_exp(yr[d]) * c : yr[d] * (gr[d] - c);
+  }
+}
+
+template <class T, bool kLog>
+__global__ void softmax_bwd_cols_kernel(const T* g, const T* y, T* dx, int64_t outer, int64_t D,
+                                        int64_t inner) {
+  CUDA_KERNEL_LOOP(t, outer * inner) {
+    const int64_t o = t / inner, i = t % inner;
+    const int64_t base = o * D * inner + i;
+    T c = 0;
+    for (int64_t d = 0; d < D; ++d) {
+      const int64_t k = base + d * inner;
+      c += kLog ? g[k] : g[k] * y[k];
+    }
+    for (int64_t d = 0; d < D; ++d) {
+      const int64_t k = base + d * inner;
+      dx[k] = kLog ? g[k] - act::k_exp(y[k]) * c : y[k] * (g[k] - c);
+    }
+  }
+}
+
+unsigned rows_grid(int64_t rows) {
+  const int64_t cap = 1 << 20;
+  return static_cast<unsigned>(rows < 1 ? 1 : (rows > cap ? cap : rows));
+}
+
+int rows_block(int64_t D) {
+  int b = 32;
+  while (b < D && b < 256) b <<= 1;
+  return b;
+}
+
+template <bool kLog>
+void softmax_fwd(const char* op, const Tensor& x, int64_t outer, int64_t D, int64_t inner, Tensor& out) {
+  if (!x.numel()) return;
+  cuda::DeviceGuard guard(x.device().index);
+  KERNELS_DISPATCH_FLOAT(x.dtype, op, [&] {
+    const scalar_t* xp = x.data<scalar_t>();
+    scalar_t* yp = out.data<scalar_t>();
+    if (inner == 1) {
+      softmax_rows_kernel<scalar_t, kLog><<<rows_grid(outer), rows_block(D)>>>(xp, yp, outer, D);
+    } else {
+      softmax_cols_kernel<scalar_t, kLog>
+          <<<cuda::grid_for(outer * inner), cuda::kBlock>>>(xp, yp, outer, D, inner);
+    }
+  });
+  cuda::check_launch(op);
+}
+
+template <bool kLog>
+void softmax_bwd(const char* op, const Tensor& grad, const Tensor& y, int64_t outer, int64_t D,
+                 int64_t inner, Tensor& dx) {
+  if (!grad.numel()) return;
+  cuda::DeviceGuard guard(grad.device().index);
+  KERNELS_DISPATCH_FLOAT(grad.dtype, op, [&] {
+    const scalar_t* gp = grad.data<scalar_t>();
+    const scalar_t* yp = y.data<scalar_t>();
+    scalar_t* dp = dx.data<scalar_t>();
+    if (inner == 1) {
+      softmax_bwd_rows_kernel<scalar_t, kLog><<<rows_grid(outer), rows_block(D)>>>(gp, yp, dp, outer, D);
+    } else {
+      softmax_bwd_cols_kernel<scalar_t, kLog>
+          <<<cuda::grid_for(outer * inner), cuda::kBlock>>>(gp, yp, dp, outer, D, inner);
+    }
+  });
+  cuda::check_launch(op);
+}
+
+template <class T>
+__global__ void dropout_fwd_kernel(const T* x, T* o, bool* mask, int64_t n, double p, T scale,
+                                   uint64_t seed, uint64_t call) {
+  const int64_t nblk = (n + 3) / 4;
+  CUDA_KERNEL_LOOP(k, nblk) {
+    const Philox4 r = philox4x32_10(seed, static_cast<uint64_t>(k), call);
+    const int64_t i0 = 4 * k;
+#pragma unroll
+    for (int lane = 0; lane < 4; ++lane) {
+      const int64_t i = i0 + lane;
+      if (i < n) {
+        const bool keep = r.v[lane] * (1.0 / 4294967296.0) >= p;
+        mask[i] = keep;
+        o[i] = keep ? x[i] * scale : T(0);
+      }
+    }
+  }
+}
+
+template <class T>
+__global__ void dropout_bwd_kernel(const T* g, const bool* mask, T* d, int64_t n, T scale) {
+  CUDA_KERNEL_LOOP(i, n) d[i] = mask[i] ? g[i] * scale : T(0);
+}
+
+}  // namespace
+
+void sigmoid_forward_cuda(const Tensor& x, Tensor& out) { map_forward<act::Sigmoid>("sigmoid", x, out); }
+void sigmoid_backward_cuda(const Tensor& grad, const Tensor& y, Tensor& dx) {
+  map_backward<act::Sigmoid>("sigmoid_backward", grad, y, dx);
+}
+void tanh_forward_cuda(const Tensor& x, Tensor& out) { map_forward<act::Tanh>("tanh", x, out); }
+void tanh_backward_cuda(const Tensor& grad, const Tensor& y, Tensor& dx) {
+  map_backward<act::Tanh>("tanh_backward", grad, y, dx);
+}
+void relu_forward_cuda(const Tensor& x, Tensor& out) { map_forward<act::Relu>("relu", x, out); }
+void relu_backward_cuda(const Tensor& grad, const Tensor& x, Tensor& dx) {
+  map_backward<act::Relu>("relu_backward", grad, x, dx);
+}
+void leaky_relu_forward_cuda(const Tensor& x, double slope, Tensor& out) {
+  map_forward<act::LeakyRelu>("leaky_relu", x, out, slope);
+}
+void leaky_relu_backward_cuda(const Tensor& grad, const Tensor& x, double slope, Tensor& dx) {
+  map_backward<act::LeakyRelu>("leaky_relu_backward", grad, x, dx, slope);
+}
+void elu_forward_cuda(const Tensor& x, double alpha, Tensor& out) {
+  map_forward<act::Elu>("elu", x, out, alpha);
+}
+void elu_backward_cuda(const Tensor& grad, const Tensor& x, double alpha, Tensor& dx) {
+  map_backward<act::Elu>("elu_backward", grad, x, dx, alpha);
+}
+void softplus_forward_cuda(const Tensor& x, double beta, double threshold, Tensor& out) {
+  map_forward<act::Softplus>("softplus", x, out, beta, threshold);
+}
+void softplus_backward_cuda(const Tensor& grad, const Tensor& x, double beta, double threshold,
+                            Tensor& dx) {
+  map_backward<act::Softplus>("softplus_backward", grad, x, dx, beta, threshold);
+}
+void gelu_forward_cuda(const Tensor& x, bool tanh_approx, Tensor& out) {
+  if (tanh_approx) map_forward<act::GeluTanh>("gelu", x, out);
+  else map_forward<act::Gelu>("gelu", x, out);
+}
+void gelu_backward_cuda(const Tensor& grad, const Tensor& x, bool tanh_approx, Tensor& dx) {
+  if (tanh_approx) map_backward<act::GeluTanh>("gelu_backward", grad, x, dx);
+  else map_backward<act::Gelu>("gelu_backward", grad, x, dx);
+}
+void silu_forward_cuda(const Tensor& x, Tensor& out) { map_forward<act::Silu>("silu", x, out); }
+void silu_backward_cuda(const Tensor& grad, const Tensor& x, Tensor& dx) {
+  map_backward<act::Silu>("silu_backward", grad, x, dx);
+}
+
+void softmax_forward_cuda(const Tensor& x, int64_t outer, int64_t D, int64_t inner, Tensor& out) {
+  softmax_fwd<false>("softmax", x, outer, D, inner, out);
+}
+void softmax_backward_cuda(const Tensor& grad, const Tensor& y, int64_t outer, int64_t D,
+                           int64_t inner, Tensor& dx) {
+  softmax_bwd<false>("softmax_backward", grad, y, outer, D, inner, dx);
+}
+void log_softmax_forward_cuda(const Tensor& x, int64_t outer, int64_t D, int64_t inner, Tensor& out) {
+  softmax_fwd<true>("log_softmax", x, outer, D, inner, out);
+}
+void log_softmax_backward_cuda(const Tensor& grad, const Tensor& y, int64_t outer, int64_t D,
+                               int64_t inner, Tensor& dx) {
+  softmax_bwd<true>("log_softmax_backward", grad, y, outer, D, inner, dx);
+}
+
+void dropout_forward_cuda(const Tensor& x, double p, uint64_t seed, uint64_t call, Tensor& out,
+                          Tensor& mask) {
+  const int64_t n = x.numel();
+  if (!n) return;
+  cuda::DeviceGuard guard(x.device().index);
+  const double scale = p < 1 ? 1.0 / (1.0 - p) : 0.0;
+  KERNELS_DISPATCH_FLOAT(x.dtype, "dropout", [&] {
+    dropout_fwd_kernel<<<cuda::grid_for((n + 3) / 4), cuda::kBlock>>>(
+        x.data<scalar_t>(), out.data<scalar_t>(), mask.data<bool>(), n, p,
+        static_cast<scalar_t>(scale), seed, call);
+  });
+  cuda::check_launch("dropout");
+}
+
+void dropout_backward_cuda(const Tensor& grad, const Tensor& mask, double scale, Tensor& dx) {
+  const int64_t n = grad.numel();
+  if (!n) return;
+  cuda::DeviceGuard guard(grad.device().index);
+  KERNELS_DISPATCH_FLOAT(grad.dtype, "dropout_backward", [&] {
+    dropout_bwd_kernel<<<cuda::grid_for(n), cuda::kBlock>>>(grad.data<scalar_t>(), mask.data<bool>(),
+                                                           dx.data<scalar_t>(), n,
+                                                           static_cast<scalar_t>(scale));
+  });
+  cuda::check_launch("dropout_backward");
+}
+
+}  // namespace kernels

@@ -1,0 +1,39 @@
+#pragma once
+#include <cstdint>
+
+#include "../common/tensor.h"
+#include "../cpu/loss.h"  // Reduction, PointLoss, LabelFault
+
+namespace kernels {
+
+
+// Class-index losses. input is (N, C, K) (K = product of the trailing dims, 1 for (N,C) and (C,)),
+// target (N, K) int64, weight (C) or undefined. Outputs: out ((N,K) for Reduction::None, else one
+// element), lse (N,K) for cross_entropy, totals (2) = [sum of w[target] over non-ignored
+// positions, sum of w over classes].
+LabelFault cross_entropy_forward_cuda(const Tensor& input, const Tensor& target, const Tensor& weight,
+                                     int64_t N, int64_t C, int64_t K, int64_t ignore_index,
+                                     Reduction red, double label_smoothing, Tensor& out, Tensor& lse,
+                                     Tensor& totals);
+void cross_entropy_backward_cuda(const Tensor& grad, const Tensor& input, const Tensor& target,
+                                const Tensor& weight, const Tensor& lse, const Tensor& totals,
+                                int64_t N, int64_t C, int64_t K, int64_t ignore_index, Reduction red,
+                                double label_smoothing, Tensor& dinput);
+LabelFault nll_loss_forward_cuda(const Tensor& input, const Tensor& target, const Tensor& weight,
+                                int64_t N, int64_t C, int64_t K, int64_t ignore_index, Reduction red,
+                                Tensor& out, Tensor& totals);
+void nll_loss_backward_cuda(const Tensor& grad, const Tensor& target, const Tensor& weight,
+                           const Tensor& totals, int64_t N, int64_t C, int64_t K, int64_t ignore_index,
+                           Reduction red, Tensor& dinput);
+
+// Pointwise losses: x, y and (when defined) w, pw all of one shape. out: x's shape for
+// Reduction::None, else one element = scale * sum. Returns false when kind == Bce and an input
+// lies outside [0, 1] (out is then unspecified).
+bool pointwise_loss_forward_cuda(PointLoss kind, double param, const Tensor& x, const Tensor& y,
+                                const Tensor& w, const Tensor& pw, bool reduce, double scale,
+                                Tensor& out);
+// grad has one element (scaled by `scale`) when `reduced`, else x's shape. dx / dy may be undefined.
+void pointwise_loss_backward_cuda(PointLoss kind, double param, const Tensor& grad, bool reduced,
+                                 double scale, const Tensor& x, const Tensor& y, const Tensor& w,
+                                 const Tensor& pw, Tensor& dx, Tensor& dy);
+}  // namespace kernels

@@ -1,0 +1,223 @@
+#include "activation.h"
+
+#include <cmath>
+
+#include "../common/arg_checks.h"
+#include "../common/dispatch.h"
+#include "../cpu/activation.h"
+#include "random.h"
+#ifdef KERNELS_WITH_CUDA
+#include "../cuda/activation.h"
+#endif
+
+namespace kernels {
+
+namespace {
+
+void check_input(const char* op, const Tensor& x) {
+  check_defined(op, x, "input");
+  check_floating(op, x);
+}
+
+// grad and the saved tensor: same shape, dtype and device.
+void check_backward(const char* op, const Tensor& grad, const Tensor& saved, const char* name) {
+  check_defined(op, grad, "grad");
+  check_defined(op, saved, name);
+  check_floating(op, grad);
+  check_same_device(op, grad, saved);
+  check_same_dtype(op, grad, saved);
+  KCHECK(grad.shape == saved.shape, op, ": grad ", shape_str(grad.shape), " and ", name, " ",
+         shape_str(saved.shape), " differ in shape");
+}
+
+bool parse_gelu(const char* op, const std::string& approximate) {
+  KCHECK(approximate == "none" || approximate == "tanh", op,
+         ": approximate must be 'none' or 'tanh', got '", approximate, "'");
+  return approximate == "tanh";
+}
+
+struct Slices {
+  int64_t outer = 1, D = 1, inner = 1;
+};
+
+Slices slices_of(const char* op, const std::vector<int64_t>& shape, int64_t dim) {
+  const int nd = static_cast<int>(shape.size());
+  const int d = wrap_dim(dim, nd == 0 ? 1 : nd, op);
+  Slices s;
+  if (nd == 0) return s;
+  for (int i = 0; i < d; ++i) s.outer *= shape[i];
+  s.D = shape[d];
+  for (int i = d + 1; i < nd; ++i) s.inner *= shape[i];
+  return s;
+}
+
+}  // namespace
+
+#define KERNELS_POINTWISE_ACT(NAME, SAVED)                                                         \
+  Tensor NAME##_forward(const Tensor& x) {                                                         \
+    check_input(#NAME, x);                                                                         \
+    Tensor out = Tensor::empty(x.shape, x.dtype, x.device());                                      \
+    if (x.numel()) KERNELS_ROUTE(x, #NAME, NAME##_forward_cpu(x, out), NAME##_forward_cuda(x, out)); \
+    return out;                                                                                    \
+  }                                                                                                \
+  Tensor NAME##_backward(const Tensor& grad, const Tensor& s) {                                    \
+    check_backward(#NAME "_backward", grad, s, SAVED);                                             \
+    Tensor dx = Tensor::empty(grad.shape, grad.dtype, grad.device());                              \
+    if (grad.numel())                                                                              \
+      KERNELS_ROUTE(grad, #NAME "_backward", NAME##_backward_cpu(grad, s, dx),                     \
+                    NAME##_backward_cuda(grad, s, dx));                                            \
+    return dx;                                                                                     \
+  }
+
+KERNELS_POINTWISE_ACT(sigmoid, "output")
+KERNELS_POINTWISE_ACT(tanh, "output")
+KERNELS_POINTWISE_ACT(relu, "input")
+KERNELS_POINTWISE_ACT(silu, "input")
+#undef KERNELS_POINTWISE_ACT
+
+void relu_(Tensor& x) {
+  check_input("relu_", x);
+  if (x.numel()) KERNELS_ROUTE(x, "relu_", relu_forward_cpu(x, x), relu_forward_cuda(x, x));
+}
+
+Tensor leaky_relu_forward(const Tensor& x, double slope) {
+  check_input("leaky_relu", x);
+  Tensor out = Tensor::empty(x.shape, x.dtype, x.device());
+  if (x.numel())
+    KERNELS_ROUTE(x, "leaky_relu", leaky_relu_forward_cpu(x, slope, out),
+                  leaky_relu_forward_cuda(x, slope, out));
+  return out;
+}
+Tensor leaky_relu_backward(const Tensor& grad, const Tensor& x, double slope) {
+  check_backward("leaky_relu_backward", grad, x, "input");
+  Tensor dx = Tensor::empty(grad.shape, grad.dtype, grad.device());
+  if (grad.numel())
+    KERNELS_ROUTE(grad, "leaky_relu_backward", leaky_relu_backward_cpu(grad, x, slope, dx),
+                  leaky_relu_backward_cuda(grad, x, slope, dx));
+  return dx;
+}
+
+Tensor elu_forward(const Tensor& x, double alpha) {
+  check_input("elu", x);
+  Tensor out = Tensor::empty(x.shape, x.dtype, x.device());
+  if (x.numel()) KERNELS_ROUTE(x, "elu", elu_forward_cpu(x, alpha, out), elu_forward_cuda(x, alpha, out));
+  return out;
+}
+Tensor elu_backward(const Tensor& grad, const Tensor& x, double alpha) {
+  check_backward("elu_backward", grad, x, "input");
+  Tensor dx = Tensor::empty(grad.shape, grad.dtype, grad.device());
+  if (grad.numel())
+    KERNELS_ROUTE(grad, "elu_backward", elu_backward_cpu(grad, x, alpha, dx),
+                  elu_backward_cuda(grad, x, alpha, dx));
+  return dx;
+}
+
+Tensor softplus_forward(const Tensor& x, double beta, double threshold) {
+  check_input("softplus", x);
+  KCHECK(beta != 0 && std::isfinite(beta), "softplus: beta must be finite and nonzero, got ", beta);
+  Tensor out = Tensor::empty(x.shape, x.dtype, x.device());
+  if (x.numel())
+    KERNELS_ROUTE(x, "softplus", softplus_forward_cpu(x, beta, threshold, out),
+                  softplus_forward_cuda(x, beta, threshold, out));
+  return out;
+}
+Tensor softplus_backward(const Tensor& grad, const Tensor& x, double beta, double threshold) {
+  check_backward("softplus_backward", grad, x, "input");
+  Tensor dx = Tensor::empty(grad.shape, grad.dtype, grad.device());
+  if (grad.numel())
+    KERNELS_ROUTE(grad, "softplus_backward", softplus_backward_cpu(grad, x, beta, threshold, dx),
+                  softplus_backward_cuda(grad, x, beta, threshold, dx));
+  return dx;
+}
+
+Tensor gelu_forward(const Tensor& x, const std::string& approximate) {
+  check_input("gelu", x);
+  const bool t = parse_gelu("gelu", approximate);
+  Tensor out = Tensor::empty(x.shape, x.dtype, x.device());
+  if (x.numel()) KERNELS_ROUTE(x, "gelu", gelu_forward_cpu(x, t, out), gelu_forward_cuda(x, t, out));
+  return out;
+}
+Tensor gelu_backward(const Tensor& grad, const Tensor& x, const std::string& approximate) {
+  check_backward("gelu_backward", grad, x, "input");
+  const bool t = parse_gelu("gelu_backward", approximate);
+  Tensor dx = Tensor::empty(grad.shape, grad.dtype, grad.device());
+  if (grad.numel())
+    KERNELS_ROUTE(grad, "gelu_backward", gelu_backward_cpu(grad, x, t, dx),
+                  gelu_backward_cuda(grad, x, t, dx));
+  return dx;
+}
+
+Tensor softmax_forward(const Tensor& x, int64_t dim) {
+  check_input("softmax", x);
+  const Slices s = slices_of("softmax", x.shape, dim);
+  Tensor out = Tensor::empty(x.shape, x.dtype, x.device());
+  if (x.numel())
+    KERNELS_ROUTE(x, "softmax", softmax_forward_cpu(x, s.outer, s.D, s.inner, out),
+                  softmax_forward_cuda(x, s.outer, s.D, s.inner, out));
+  return out;
+}
+Tensor softmax_backward(const Tensor& grad, const Tensor& y, int64_t dim) {
+  check_backward("softmax_backward", grad, y, "output");
+  const Slices s = slices_of("softmax_backward", y.shape, dim);
+  Tensor dx = Tensor::empty(grad.shape, grad.dtype, grad.device());
+  if (grad.numel())
+    KERNELS_ROUTE(grad, "softmax_backward", softmax_backward_cpu(grad, y, s.outer, s.D, s.inner, dx),
+                  softmax_backward_cuda(grad, y, s.outer, s.D, s.inner, dx));
+  return dx;
+}
+Tensor log_softmax_forward(const Tensor& x, int64_t dim) {
+  check_input("log_softmax", x);
+  const Slices s = slices_of("log_softmax", x.shape, dim);
+  Tensor out = Tensor::empty(x.shape, x.dtype, x.device());
+  if (x.numel())
+    KERNELS_ROUTE(x, "log_softmax", log_softmax_forward_cpu(x, s.outer, s.D, s.inner, out),
+                  log_softmax_forward_cuda(x, s.outer, s.D, s.inner, out));
+  return out;
+}
+Tensor log_softmax_backward(const Tensor& grad, const Tensor& y, int64_t dim) {
+  check_backward("log_softmax_backward", grad, y, "output");
+  const Slices s = slices_of("log_softmax_backward", y.shape, dim);
+  Tensor dx = Tensor::empty(grad.shape, grad.dtype, grad.device());
+  if (grad.numel())
+    KERNELS_ROUTE(grad, "log_softmax_backward",
+                  log_softmax_backward_cpu(grad, y, s.outer, s.D, s.inner, dx),
+                  log_softmax_backward_cuda(grad, y, s.outer, s.D, s.inner, dx));
+  return dx;
+}
+
+static void check_p(const char* op, double p) {
+  KCHECK(p >= 0 && p <= 1, op, ": dropout probability has to be between 0 and 1, but got ", p);
+}
+
+std::tuple<Tensor, Tensor> dropout_forward(const Tensor& x, double p) {
+  check_input("dropout", x);
+  check_p("dropout", p);
+  Tensor out = Tensor::empty(x.shape, x.dtype, x.device());
+  Tensor mask = Tensor::empty(x.shape, DType::Bool, x.device());
+  // Every call consumes one call of the stream, even an empty one, so streams stay aligned.
+  const uint64_t seed = current_seed(), call = next_random_call();
+  if (x.numel())
+    KERNELS_ROUTE(x, "dropout", dropout_forward_cpu(x, p, seed, call, out, mask),
+                  dropout_forward_cuda(x, p, seed, call, out, mask));
+  return {out, mask};
+}
+
+Tensor dropout_backward(const Tensor& grad, const Tensor& mask, double p) {
+  const char* op = "dropout_backward";
+  check_defined(op, grad, "grad");
+  check_defined(op, mask, "mask");
+  check_floating(op, grad);
+  check_dtype(op, mask, DType::Bool, "mask");
+  check_same_device(op, grad, mask);
+  KCHECK(grad.shape == mask.shape, op, ": grad ", shape_str(grad.shape), " and mask ",
+         shape_str(mask.shape), " differ in shape");
+  check_p(op, p);
+  const double scale = p < 1 ? 1.0 / (1.0 - p) : 0.0;
+  Tensor dx = Tensor::empty(grad.shape, grad.dtype, grad.device());
+  if (grad.numel())
+    KERNELS_ROUTE(grad, op, dropout_backward_cpu(grad, mask, scale, dx),
+                  dropout_backward_cuda(grad, mask, scale, dx));
+  return dx;
+}
+
+}  // namespace kernels

@@ -1,0 +1,286 @@
+"""Activations: sigmoid, tanh, relu, leaky_relu, elu, softplus, gelu, silu, softmax, log_softmax
+and dropout, with torch.nn.functional's names, signatures and defaults.
+
+Each is one autograd Function calling ``_C.<op>_forward`` / ``_C.<op>_backward``. sigmoid and tanh
+save their output (dx = g y (1 - y), g (1 - y^2)); the relu family, softplus, gelu and silu save the
+input. softmax / log_softmax save the output and work along any dim. dropout draws its mask from
+the shared Philox stream (one call per dropout, so a seed gives the same mask on the CPU and CUDA),
+keeps it as a bool tensor and scales kept elements by 1 / (1 - p).
+
+``inplace=True`` (relu, leaky_relu, elu, silu, dropout) is accepted for compatibility: without
+autograd recording it writes into the input where a kernel exists (relu), otherwise it returns a
+new tensor, which is what every caller uses anyway.
+"""
+from __future__ import annotations
+
+import numbers
+import warnings
+
+from .. import _C
+from ..autograd import Function, is_grad_enabled
+from ..tensor import ToDtype
+
+Tensor = _C.Tensor
+
+__all__ = [
+    "sigmoid", "tanh", "relu", "relu_", "leaky_relu", "elu", "softplus", "gelu", "silu",
+    "softmax", "log_softmax", "dropout",
+]
+
+
+def _check_tensor(op, x, name="input"):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}: {name} must be a Tensor, got {type(x).__name__}")
+
+
+def _number(op, name, v):
+    if isinstance(v, bool) or not isinstance(v, numbers.Real):
+        raise TypeError(f"{op}: {name} must be a number, got {type(v).__name__} {v!r}")
+    return float(v)
+
+
+def _dim(op, dim):
+    if isinstance(dim, bool) or not isinstance(dim, numbers.Integral):
+        raise TypeError(f"{op}: dim must be an int, got {type(dim).__name__} {dim!r}")
+    return int(dim)
+
+
+# ---------------------------------------------------------------- Functions
+
+
+def _output_saving(name):
+    fwd = getattr(_C, name + "_forward")
+    bwd = getattr(_C, name + "_backward")
+
+    def forward(ctx, x):
+        y = fwd(x)
+        ctx.save_for_backward(y)
+        return y
+
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return bwd(grad, y)
+
+    return type(name.capitalize(), (Function,), {
+        "forward": staticmethod(forward), "backward": staticmethod(backward),
+        "__doc__": f"{name}(x); backward from the output y.",
+    })
+
+
+def _input_saving(name):
+    """A Function whose forward takes (x, *params) and whose backward needs x and the params."""
+    fwd = getattr(_C, name + "_forward")
+    bwd = getattr(_C, name + "_backward")
+
+    def forward(ctx, x, *params):
+        ctx.save_for_backward(x)
+        ctx.params = params
+        return fwd(x, *params)
+
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return (bwd(grad, x, *ctx.params),) + (None,) * len(ctx.params)
+
+    cls_name = "".join(p.capitalize() for p in name.split("_"))
+    return type(cls_name, (Function,), {
+        "forward": staticmethod(forward), "backward": staticmethod(backward),
+        "__doc__": f"{name}(x, *params); backward from the input x.",
+    })
+
+
+Sigmoid = _output_saving("sigmoid")
+Tanh = _output_saving("tanh")
+Relu = _input_saving("relu")
+LeakyRelu = _input_saving("leaky_relu")
+Elu = _input_saving("elu")
+Softplus = _input_saving("softplus")
+Gelu = _input_saving("gelu")
+Silu = _input_saving("silu")
+
+
+class Softmax(Function):
+    @staticmethod
+    def forward(ctx, x, dim):
+        y = _C.softmax_forward(x, dim)
+        ctx.save_for_backward(y)
+        ctx.dim = dim
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return _C.softmax_backward(grad, y, ctx.dim), None
+
+
+class LogSoftmax(Function):
+    @staticmethod
+    def forward(ctx, x, dim):
+        y = _C.log_softmax_forward(x, dim)
+        ctx.save_for_backward(y)
+        ctx.dim = dim
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return _C.log_softmax_backward(grad, y, ctx.dim), None
+
+
+class Dropout(Function):
+    @staticmethod
+    def forward(ctx, x, p):
+        out, mask = _C.dropout_forward(x, p)
+        ctx.save_for_backward(mask)
+        ctx.p = p
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (mask,) = ctx.saved_tensors
+        return _C.dropout_backward(grad, mask, ctx.p), None
+
+
+class _Identity(Function):
+    """A new handle on the same values; the gradient passes through."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x._raw()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+# ---------------------------------------------------------------- public functions
+
+
+def sigmoid(input):
+    """torch.sigmoid: 1 / (1 + exp(-x))."""
+    _check_tensor("sigmoid", input)
+    return Sigmoid.apply(input)
+
+
+def tanh(input):
+    """torch.tanh."""
+    _check_tensor("tanh", input)
+    return Tanh.apply(input)
+
+
+def _writes_in_place(x):
+    return not (is_grad_enabled() and x.requires_grad)
+
+
+def relu(input, inplace=False):
+    """torch.nn.functional.relu: max(x, 0) (NaN stays NaN)."""
+    _check_tensor("relu", input)
+    if inplace and _writes_in_place(input):
+        _C.relu_(input)
+        return input
+    return Relu.apply(input)
+
+
+def relu_(input):
+    """In-place relu; refused on a tensor that requires grad while grad mode is on."""
+    _check_tensor("relu_", input)
+    if not _writes_in_place(input):
+        raise RuntimeError(
+            f"relu_: a tensor that requires grad (shape {tuple(input.shape)}) cannot be modified "
+            "in place while grad mode is on; use relu(x) instead"
+        )
+    _C.relu_(input)
+    return input
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """torch.nn.functional.leaky_relu: x if x > 0 else negative_slope * x."""
+    _check_tensor("leaky_relu", input)
+    return LeakyRelu.apply(input, _number("leaky_relu", "negative_slope", negative_slope))
+
+
+def elu(input, alpha=1.0, inplace=False):
+    """torch.nn.functional.elu: x if x > 0 else alpha * (exp(x) - 1)."""
+    _check_tensor("elu", input)
+    return Elu.apply(input, _number("elu", "alpha", alpha))
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """torch.nn.functional.softplus: log(1 + exp(beta x)) / beta, x where beta x > threshold."""
+    _check_tensor("softplus", input)
+    return Softplus.apply(input, _number("softplus", "beta", beta),
+                          _number("softplus", "threshold", threshold))
+
+
+def gelu(input, approximate="none"):
+    """torch.nn.functional.gelu: x Phi(x), or the tanh approximation with approximate='tanh'."""
+    _check_tensor("gelu", input)
+    if not isinstance(approximate, str):
+        raise TypeError(f"gelu: approximate must be a string, got {type(approximate).__name__}")
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return Gelu.apply(input, approximate)
+
+
+def silu(input, inplace=False):
+    """torch.nn.functional.silu: x sigmoid(x)."""
+    _check_tensor("silu", input)
+    return Silu.apply(input)
+
+
+def _softmax_dim(op, input, dim, stacklevel):
+    if dim is None:  # torch's legacy implicit choice
+        warnings.warn(
+            f"{op}: implicit dimension choice is deprecated; pass dim= explicitly",
+            stacklevel=stacklevel,
+        )
+        return 0 if input.ndim in (0, 1, 3) else 1
+    return _dim(op, dim)
+
+
+def _softmax_input(op, input, dtype):
+    _check_tensor(op, input)
+    if dtype is not None and input.dtype != dtype:
+        return ToDtype.apply(input, dtype)
+    return input
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """torch.nn.functional.softmax along `dim` (any dim, negative allowed), max-subtracted."""
+    x = _softmax_input("softmax", input, dtype)
+    return Softmax.apply(x, _softmax_dim("softmax", input, dim, _stacklevel))
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """torch.nn.functional.log_softmax along `dim`: x - max - log(sum(exp(x - max)))."""
+    x = _softmax_input("log_softmax", input, dtype)
+    return LogSoftmax.apply(x, _softmax_dim("log_softmax", input, dim, _stacklevel))
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """torch.nn.functional.dropout: zero each element with probability p (one mask per call, from
+    the shared Philox stream) and scale the rest by 1 / (1 - p); the identity when not training."""
+    _check_tensor("dropout", input)
+    p = _number("dropout", "p", p)
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout: dropout probability has to be between 0 and 1, but got {p}")
+    if not training:
+        return _Identity.apply(input)
+    return Dropout.apply(input, p)
+
+
+def _softmax_method(self, dim=None, dtype=None):
+    return softmax(self, dim, dtype=dtype)
+
+
+def _log_softmax_method(self, dim=None, dtype=None):
+    return log_softmax(self, dim, dtype=dtype)
+
+
+TENSOR_METHODS = {
+    "sigmoid": sigmoid,
+    "tanh": tanh,
+    "relu": relu,
+    "relu_": relu_,
+    "softmax": _softmax_method,
+    "log_softmax": _log_softmax_method,
+}

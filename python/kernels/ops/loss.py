@@ -1,0 +1,271 @@
+"""Losses with torch.nn.functional's names, signatures and defaults: cross_entropy, nll_loss,
+mse_loss, l1_loss, smooth_l1_loss, huber_loss, binary_cross_entropy,
+binary_cross_entropy_with_logits and kl_div.
+
+cross_entropy is one fused kernel (log-softmax + NLL per row, max-subtracted) that saves the
+row's log-sum-exp; its backward is softmax minus the (weighted, smoothed) one-hot. ``reduction``
+is 'none' | 'mean' | 'sum' ('batchmean' too for kl_div); the deprecated ``size_average`` /
+``reduce`` arguments map onto it as in torch. Targets must have the input's shape (torch only warns
+about broadcasting for the pointwise losses; this library raises ValueError). Class weights,
+``weight`` and ``pos_weight`` are not differentiated (as in torch); targets of the pointwise
+losses are.
+"""
+from __future__ import annotations
+
+import numbers
+
+from .. import _C
+from ..autograd import Function
+
+Tensor = _C.Tensor
+
+__all__ = [
+    "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
+]
+
+_REDUCTIONS = ("none", "mean", "sum")
+
+
+def _check_tensor(op, x, name):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}: {name} must be a Tensor, got {type(x).__name__}")
+
+
+def _check_optional(op, x, name):
+    if x is not None:
+        _check_tensor(op, x, name)
+
+
+def _reduction(op, size_average, reduce, reduction, extra=()):
+    if size_average is not None or reduce is not None:  # torch's legacy arguments
+        size_average = True if size_average is None else size_average
+        reduce = True if reduce is None else reduce
+        reduction = "mean" if (size_average and reduce) else ("sum" if reduce else "none")
+    if not isinstance(reduction, str) or reduction not in _REDUCTIONS + tuple(extra):
+        allowed = ", ".join(repr(r) for r in _REDUCTIONS + tuple(extra))
+        raise ValueError(f"{op}: reduction must be one of {allowed}, got {reduction!r}")
+    return reduction
+
+
+def _number(op, name, v):
+    if isinstance(v, bool) or not isinstance(v, numbers.Real):
+        raise TypeError(f"{op}: {name} must be a number, got {type(v).__name__} {v!r}")
+    return float(v)
+
+
+def _int(op, name, v):
+    if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+        raise TypeError(f"{op}: {name} must be an int, got {type(v).__name__} {v!r}")
+    return int(v)
+
+
+# ---------------------------------------------------------------- Functions
+
+
+class CrossEntropy(Function):
+    @staticmethod
+    def forward(ctx, input, target, weight, ignore_index, reduction, label_smoothing):
+        loss, lse, totals = _C.cross_entropy_forward(input, target, weight, ignore_index, reduction,
+                                                     label_smoothing)
+        ctx.save_for_backward(input, target, weight, lse, totals)
+        ctx.args = (ignore_index, reduction, label_smoothing)
+        return loss
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, target, weight, lse, totals = ctx.saved_tensors
+        dx = _C.cross_entropy_backward(grad, input, target, weight, lse, totals, *ctx.args)
+        return dx, None, None, None, None, None
+
+
+class NllLoss(Function):
+    @staticmethod
+    def forward(ctx, input, target, weight, ignore_index, reduction):
+        loss, totals = _C.nll_loss_forward(input, target, weight, ignore_index, reduction)
+        ctx.save_for_backward(input, target, weight, totals)
+        ctx.args = (ignore_index, reduction)
+        return loss
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, target, weight, totals = ctx.saved_tensors
+        dx = _C.nll_loss_backward(grad, input, target, weight, totals, *ctx.args)
+        return dx, None, None, None, None
+
+
+def _pointwise(name, n_weights, n_params):
+    """A Function over (input, target, *weights, reduction, *params); gradients for input and
+    target, None for the rest."""
+    fwd = getattr(_C, name + "_forward")
+    bwd = getattr(_C, name + "_backward")
+    n_rest = n_weights + 1 + n_params
+
+    def forward(ctx, input, target, *rest):
+        ctx.save_for_backward(input, target, *rest[:n_weights])
+        ctx.rest = rest[n_weights:]
+        return fwd(input, target, *rest)
+
+    def backward(ctx, grad):
+        saved = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        dx, dy = bwd(grad, *saved, *ctx.rest, [bool(need[0]), bool(need[1])])
+        return (dx, dy) + (None,) * n_rest
+
+    cls_name = "".join(p.capitalize() for p in name.split("_"))
+    return type(cls_name, (Function,), {
+        "forward": staticmethod(forward), "backward": staticmethod(backward),
+        "__doc__": f"{name}: backward _C.{name}_backward.",
+    })
+
+
+MseLoss = _pointwise("mse_loss", 0, 0)
+L1Loss = _pointwise("l1_loss", 0, 0)
+SmoothL1Loss = _pointwise("smooth_l1_loss", 0, 1)
+HuberLoss = _pointwise("huber_loss", 0, 1)
+BinaryCrossEntropy = _pointwise("binary_cross_entropy", 1, 0)
+BinaryCrossEntropyWithLogits = _pointwise("binary_cross_entropy_with_logits", 2, 0)
+KlDiv = _pointwise("kl_div", 0, 1)
+
+
+# ---------------------------------------------------------------- public functions
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    """torch.nn.functional.cross_entropy with class-index targets.
+
+    input (N, C), (N, C, d1, ...) or (C,); target int64 (N), (N, d1, ...) or (). A float target
+    (class probabilities) raises TypeError: only class indices are supported."""
+    op = "cross_entropy"
+    _check_tensor(op, input, "input")
+    _check_tensor(op, target, "target")
+    _check_optional(op, weight, "weight")
+    reduction = _reduction(op, size_average, reduce, reduction)
+    label_smoothing = _number(op, "label_smoothing", label_smoothing)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"{op}: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
+    if target.dtype != _C.dtype.int64:
+        raise TypeError(
+            f"{op}: target must be an int64 tensor of class indices, got {target.dtype} of shape "
+            f"{tuple(target.shape)} (class-probability targets are not supported)"
+        )
+    return CrossEntropy.apply(input, target, weight, _int(op, "ignore_index", ignore_index), reduction,
+                              label_smoothing)
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    """torch.nn.functional.nll_loss: input holds log-probabilities (N, C[, d1, ...]) or (C,)."""
+    op = "nll_loss"
+    _check_tensor(op, input, "input")
+    _check_tensor(op, target, "target")
+    _check_optional(op, weight, "weight")
+    reduction = _reduction(op, size_average, reduce, reduction)
+    return NllLoss.apply(input, target, weight, _int(op, "ignore_index", ignore_index), reduction)
+
+
+def _weighted(op, loss, weight, reduction, mean_by_weight):
+    """torch's weighted mse/l1/huber: the unreduced loss times weight (same shape as input); mean
+    divides by sum(weight) (mse, l1) or by the element count (huber)."""
+    from .elementwise import mul, div  # noqa: PLC0415 (sibling family, loaded at import)
+    from .reduce import sum as _sum, mean as _mean  # noqa: PLC0415
+
+    w = mul(loss, weight)
+    if reduction == "none":
+        return w
+    if reduction == "sum":
+        return _sum(w)
+    return div(_sum(w), _sum(weight)) if mean_by_weight else _mean(w)
+
+
+def _check_weight_same(op, weight, input):
+    _check_tensor(op, weight, "weight")
+    if tuple(weight.shape) != tuple(input.shape):
+        raise ValueError(
+            f"{op}: weight {tuple(weight.shape)} and input {tuple(input.shape)} must have the same size"
+        )
+
+
+def _pair(op, input, target):
+    _check_tensor(op, input, "input")
+    _check_tensor(op, target, "target")
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """torch.nn.functional.mse_loss: (x - y)^2."""
+    op = "mse_loss"
+    _pair(op, input, target)
+    reduction = _reduction(op, size_average, reduce, reduction)
+    if weight is not None:
+        _check_weight_same(op, weight, input)
+        return _weighted(op, MseLoss.apply(input, target, "none"), weight, reduction, True)
+    return MseLoss.apply(input, target, reduction)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """torch.nn.functional.l1_loss: |x - y|."""
+    op = "l1_loss"
+    _pair(op, input, target)
+    reduction = _reduction(op, size_average, reduce, reduction)
+    if weight is not None:
+        _check_weight_same(op, weight, input)
+        return _weighted(op, L1Loss.apply(input, target, "none"), weight, reduction, True)
+    return L1Loss.apply(input, target, reduction)
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """torch.nn.functional.smooth_l1_loss: 0.5 d^2 / beta if |d| < beta else |d| - 0.5 beta."""
+    op = "smooth_l1_loss"
+    _pair(op, input, target)
+    reduction = _reduction(op, size_average, reduce, reduction)
+    beta = _number(op, "beta", beta)
+    if beta < 0:
+        raise ValueError(f"{op}: beta must be non-negative, got {beta}")
+    return SmoothL1Loss.apply(input, target, reduction, beta)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """torch.nn.functional.huber_loss: 0.5 d^2 if |d| < delta else delta (|d| - 0.5 delta)."""
+    op = "huber_loss"
+    _pair(op, input, target)
+    reduction = _reduction(op, None, None, reduction)
+    delta = _number(op, "delta", delta)
+    if delta <= 0:
+        raise ValueError(f"{op}: delta must be positive, got {delta}")
+    if weight is not None:
+        _check_weight_same(op, weight, input)
+        return _weighted(op, HuberLoss.apply(input, target, "none", delta), weight, reduction, False)
+    return HuberLoss.apply(input, target, reduction, delta)
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
+                         reduction="mean"):
+    """torch.nn.functional.binary_cross_entropy: -w (y log x + (1 - y) log(1 - x)), each log
+    clamped to >= -100; input must lie in [0, 1] (ValueError otherwise)."""
+    op = "binary_cross_entropy"
+    _pair(op, input, target)
+    _check_optional(op, weight, "weight")
+    reduction = _reduction(op, size_average, reduce, reduction)
+    return BinaryCrossEntropy.apply(input, target, weight, reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction="mean", pos_weight=None):
+    """torch.nn.functional.binary_cross_entropy_with_logits, in the stable form
+    w ((1 - y) x + (1 + (pos_weight - 1) y) softplus(-x)); weight and pos_weight broadcast."""
+    op = "binary_cross_entropy_with_logits"
+    _pair(op, input, target)
+    _check_optional(op, weight, "weight")
+    _check_optional(op, pos_weight, "pos_weight")
+    reduction = _reduction(op, size_average, reduce, reduction)
+    return BinaryCrossEntropyWithLogits.apply(input, target, weight, pos_weight, reduction)
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """torch.nn.functional.kl_div: input holds log-probabilities; target probabilities (or
+    log-probabilities with log_target=True). 'batchmean' divides the sum by input.size(0)."""
+    op = "kl_div"
+    _pair(op, input, target)
+    reduction = _reduction(op, size_average, reduce, reduction, extra=("batchmean",))
+    return KlDiv.apply(input, target, reduction, bool(log_target))
