@@ -27,7 +27,7 @@
 #include <cmath>
 #include <limits>
 
-#include "../common/activation_math.h"
+#include "../common/activation_dispatch.h"
 #include "../common/dispatch.h"
 #include "../common/philox.h"
 #include "parallel.h"
@@ -38,32 +38,21 @@ namespace {
 
 constexpr int64_t kGrainAct = 16384;
 
-template <template <class> class F, class... P>
-void map_forward(const char* op, const Tensor& x, Tensor& out, P... params) {
-  const int64_t n = x.numel();
-  KERNELS_DISPATCH_FLOAT(x.dtype, op, [&] {
-    const F<scalar_t> f{static_cast<scalar_t>(params)...};
-    const scalar_t* xp = x.data<scalar_t>();
-    scalar_t* o = out.data<scalar_t>();
+// The activation loops policy of csrc/common/activation_dispatch.h.
+struct CpuActLoops {
+  template <class T, class F>
+  static void fwd(const char*, const Tensor&, const T* x, T* o, int64_t n, const F& f) {
     parallel_for(n, kGrainAct, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) o[i] = f.fwd(xp[i]);
+      for (int64_t i = b; i < e; ++i) o[i] = f.fwd(x[i]);
     });
-  });
-}
-
-template <template <class> class F, class... P>
-void map_backward(const char* op, const Tensor& grad, const Tensor& saved, Tensor& dx, P... params) {
-  const int64_t n = grad.numel();
-  KERNELS_DISPATCH_FLOAT(grad.dtype, op, [&] {
-    const F<scalar_t> f{static_cast<scalar_t>(params)...};
-    const scalar_t* g = grad.data<scalar_t>();
-    const scalar_t* s = saved.data<scalar_t>();
-    scalar_t* d = dx.data<scalar_t>();
+  }
+  template <class T, class F>
+  static void bwd(const char*, const Tensor&, const T* g, const T* s, T* d, int64_t n, const F& f) {
     parallel_for(n, kGrainAct, [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) d[i] = f.bwd(g[i], s[i]);
     });
-  });
-}
+  }
+};
 
 constexpr int64_t kColBlock = 64;
 
@@ -185,49 +174,7 @@ void softmax_bwd(const T* g, const T* y, T* dx, int64_t outer, int64_t D, int64_
 
 }  // namespace
 
-void sigmoid_forward_cpu(const Tensor& x, Tensor& out) { map_forward<act::Sigmoid>("sigmoid", x, out); }
-void sigmoid_backward_cpu(const Tensor& grad, const Tensor& y, Tensor& dx) {
-  map_backward<act::Sigmoid>("sigmoid_backward", grad, y, dx);
-}
-void tanh_forward_cpu(const Tensor& x, Tensor& out) { map_forward<act::Tanh>("tanh", x, out); }
-void tanh_backward_cpu(const Tensor& grad, const Tensor& y, Tensor& dx) {
-  map_backward<act::Tanh>("tanh_backward", grad, y, dx);
-}
-void relu_forward_cpu(const Tensor& x, Tensor& out) { map_forward<act::Relu>("relu", x, out); }
-void relu_backward_cpu(const Tensor& grad, const Tensor& x, Tensor& dx) {
-  map_backward<act::Relu>("relu_backward", grad, x, dx);
-}
-void leaky_relu_forward_cpu(const Tensor& x, double slope, Tensor& out) {
-  map_forward<act::LeakyRelu>("leaky_relu", x, out, slope);
-}
-void leaky_relu_backward_cpu(const Tensor& grad, const Tensor& x, double slope, Tensor& dx) {
-  map_backward<act::LeakyRelu>("leaky_relu_backward", grad, x, dx, slope);
-}
-void elu_forward_cpu(const Tensor& x, double alpha, Tensor& out) {
-  map_forward<act::Elu>("elu", x, out, alpha);
-}
-void elu_backward_cpu(const Tensor& grad, const Tensor& x, double alpha, Tensor& dx) {
-  map_backward<act::Elu>("elu_backward", grad, x, dx, alpha);
-}
-void softplus_forward_cpu(const Tensor& x, double beta, double threshold, Tensor& out) {
-  map_forward<act::Softplus>("softplus", x, out, beta, threshold);
-}
-void softplus_backward_cpu(const Tensor& grad, const Tensor& x, double beta, double threshold,
-                           Tensor& dx) {
-  map_backward<act::Softplus>("softplus_backward", grad, x, dx, beta, threshold);
-}
-void gelu_forward_cpu(const Tensor& x, bool tanh_approx, Tensor& out) {
-  if (tanh_approx) map_forward<act::GeluTanh>("gelu", x, out);
-  else map_forward<act::Gelu>("gelu", x, out);
-}
-void gelu_backward_cpu(const Tensor& grad, const Tensor& x, bool tanh_approx, Tensor& dx) {
-  if (tanh_approx) map_backward<act::GeluTanh>("gelu_backward", grad, x, dx);
-  else map_backward<act::Gelu>("gelu_backward", grad, x, dx);
-}
-void silu_forward_cpu(const Tensor& x, Tensor& out) { map_forward<act::Silu>("silu", x, out); }
-void silu_backward_cpu(const Tensor& grad, const Tensor& x, Tensor& dx) {
-  map_backward<act::Silu>("silu_backward", grad, x, dx);
-}
+KERNELS_DEFINE_POINTWISE_ACTIVATIONS(CpuActLoops, cpu)
 
 void softmax_forward_cpu(const Tensor& x, int64_t outer, int64_t D, int64_t inner, Tensor& out) {
   KERNELS_DISPATCH_FLOAT(x.dtype, "softmax", [&] {

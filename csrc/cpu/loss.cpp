@@ -27,7 +27,7 @@
 #include <limits>
 #include <vector>
 
-#include "../common/activation_math.h"
+#include "../common/activation_dispatch.h"
 #include "../common/dispatch.h"
 #include "parallel.h"
 
@@ -269,20 +269,6 @@ void ploss_bwd(const F& f, const T* g, bool reduced, T scale, const T* x, const 
   });
 }
 
-// Calls body(functor) with the functor of `kind` in scalar type T.
-template <class T, class Body>
-void with_point_loss(PointLoss kind, double param, const Body& body) {
-  switch (kind) {
-    case PointLoss::Mse: return body(act::MseLoss<T>{});
-    case PointLoss::L1: return body(act::L1Loss<T>{});
-    case PointLoss::SmoothL1: return body(act::SmoothL1Loss<T>{static_cast<T>(param)});
-    case PointLoss::Huber: return body(act::HuberLoss<T>{static_cast<T>(param)});
-    case PointLoss::Bce: return body(act::BceLoss<T>{});
-    case PointLoss::BceWithLogits: return body(act::BceWithLogitsLoss<T>{});
-    case PointLoss::KlDiv: return body(act::KlDivLoss<T>{});
-    case PointLoss::KlDivLogTarget: return body(act::KlDivLogTargetLoss<T>{});
-  }
-}
 
 template <class T>
 const T* opt_data(const Tensor& t) {
@@ -297,7 +283,7 @@ bool pointwise_loss_forward_cpu(PointLoss kind, double param, const Tensor& x, c
   bool ok = true;
   KERNELS_DISPATCH_FLOAT(x.dtype, "loss", [&] {
     using T = scalar_t;
-    with_point_loss<T>(kind, param, [&](const auto& f) {
+    act::with_point_loss<T>(kind, param, [&](const auto& f) {
       ok = ploss_fwd<T>(f, kind == PointLoss::Bce, x.data<T>(), y.data<T>(), opt_data<T>(w),
                         opt_data<T>(pw), x.numel(), reduce, scale, out.data<T>());
     });
@@ -310,7 +296,7 @@ void pointwise_loss_backward_cpu(PointLoss kind, double param, const Tensor& gra
                                  const Tensor& pw, Tensor& dx, Tensor& dy) {
   KERNELS_DISPATCH_FLOAT(x.dtype, "loss_backward", [&] {
     using T = scalar_t;
-    with_point_loss<T>(kind, param, [&](const auto& f) {
+    act::with_point_loss<T>(kind, param, [&](const auto& f) {
       ploss_bwd<T>(f, grad.data<T>(), reduced, static_cast<T>(scale), x.data<T>(), y.data<T>(),
                    opt_data<T>(w), opt_data<T>(pw), dx.defined() ? dx.data<T>() : nullptr,
                    dy.defined() ? dy.data<T>() : nullptr, x.numel());

@@ -10,7 +10,7 @@
 //            lanes as csrc/cpu/activation.cpp, so a seed gives the same mask on both devices).
 #include <cmath>
 
-#include "../common/activation_math.h"
+#include "../common/activation_dispatch.h"
 #include "../common/dispatch.h"
 #include "../common/philox.h"
 #include "activation.h"
@@ -31,30 +31,24 @@ __global__ void act_bwd_kernel(const T* g, const T* s, T* d, int64_t n, F f) {
   CUDA_KERNEL_LOOP(i, n) d[i] = f.bwd(g[i], s[i]);
 }
 
-template <template <class> class F, class... P>
-void map_forward(const char* op, const Tensor& x, Tensor& out, P... params) {
-  const int64_t n = x.numel();
-  if (!n) return;
-  cuda::DeviceGuard guard(x.device().index);
-  KERNELS_DISPATCH_FLOAT(x.dtype, op, [&] {
-    const F<scalar_t> f{static_cast<scalar_t>(params)...};
-    act_fwd_kernel<<<cuda::grid_for(n), cuda::kBlock>>>(x.data<scalar_t>(), out.data<scalar_t>(), n, f);
-  });
-  cuda::check_launch(op);
-}
-
-template <template <class> class F, class... P>
-void map_backward(const char* op, const Tensor& grad, const Tensor& saved, Tensor& dx, P... params) {
-  const int64_t n = grad.numel();
-  if (!n) return;
-  cuda::DeviceGuard guard(grad.device().index);
-  KERNELS_DISPATCH_FLOAT(grad.dtype, op, [&] {
-    const F<scalar_t> f{static_cast<scalar_t>(params)...};
-    act_bwd_kernel<<<cuda::grid_for(n), cuda::kBlock>>>(grad.data<scalar_t>(), saved.data<scalar_t>(),
-                                                        dx.data<scalar_t>(), n, f);
-  });
-  cuda::check_launch(op);
-}
+// The activation loops policy of csrc/common/activation_dispatch.h.
+struct CudaActLoops {
+  template <class T, class F>
+  static void fwd(const char* op, const Tensor& x, const T* xp, T* o, int64_t n, const F& f) {
+    if (!n) return;
+    cuda::DeviceGuard guard(x.device().index);
+    act_fwd_kernel<<<cuda::grid_for(n), cuda::kBlock>>>(xp, o, n, f);
+    cuda::check_launch(op);
+  }
+  template <class T, class F>
+  static void bwd(const char* op, const Tensor& grad, const T* g, const T* s, T* d, int64_t n,
+                  const F& f) {
+    if (!n) return;
+    cuda::DeviceGuard guard(grad.device().index);
+    act_bwd_kernel<<<cuda::grid_for(n), cuda::kBlock>>>(g, s, d, n, f);
+    cuda::check_launch(op);
+  }
+};
 
 template <class T>
 __device__ __forceinline__ T neg_inf() {
@@ -208,49 +202,7 @@ __global__ void dropout_bwd_kernel(const T* g, const bool* mask, T* d, int64_t n
 
 }  // namespace
 
-void sigmoid_forward_cuda(const Tensor& x, Tensor& out) { map_forward<act::Sigmoid>("sigmoid", x, out); }
-void sigmoid_backward_cuda(const Tensor& grad, const Tensor& y, Tensor& dx) {
-  map_backward<act::Sigmoid>("sigmoid_backward", grad, y, dx);
-}
-void tanh_forward_cuda(const Tensor& x, Tensor& out) { map_forward<act::Tanh>("tanh", x, out); }
-void tanh_backward_cuda(const Tensor& grad, const Tensor& y, Tensor& dx) {
-  map_backward<act::Tanh>("tanh_backward", grad, y, dx);
-}
-void relu_forward_cuda(const Tensor& x, Tensor& out) { map_forward<act::Relu>("relu", x, out); }
-void relu_backward_cuda(const Tensor& grad, const Tensor& x, Tensor& dx) {
-  map_backward<act::Relu>("relu_backward", grad, x, dx);
-}
-void leaky_relu_forward_cuda(const Tensor& x, double slope, Tensor& out) {
-  map_forward<act::LeakyRelu>("leaky_relu", x, out, slope);
-}
-void leaky_relu_backward_cuda(const Tensor& grad, const Tensor& x, double slope, Tensor& dx) {
-  map_backward<act::LeakyRelu>("leaky_relu_backward", grad, x, dx, slope);
-}
-void elu_forward_cuda(const Tensor& x, double alpha, Tensor& out) {
-  map_forward<act::Elu>("elu", x, out, alpha);
-}
-void elu_backward_cuda(const Tensor& grad, const Tensor& x, double alpha, Tensor& dx) {
-  map_backward<act::Elu>("elu_backward", grad, x, dx, alpha);
-}
-void softplus_forward_cuda(const Tensor& x, double beta, double threshold, Tensor& out) {
-  map_forward<act::Softplus>("softplus", x, out, beta, threshold);
-}
-void softplus_backward_cuda(const Tensor& grad, const Tensor& x, double beta, double threshold,
-                            Tensor& dx) {
-  map_backward<act::Softplus>("softplus_backward", grad, x, dx, beta, threshold);
-}
-void gelu_forward_cuda(const Tensor& x, bool tanh_approx, Tensor& out) {
-  if (tanh_approx) map_forward<act::GeluTanh>("gelu", x, out);
-  else map_forward<act::Gelu>("gelu", x, out);
-}
-void gelu_backward_cuda(const Tensor& grad, const Tensor& x, bool tanh_approx, Tensor& dx) {
-  if (tanh_approx) map_backward<act::GeluTanh>("gelu_backward", grad, x, dx);
-  else map_backward<act::Gelu>("gelu_backward", grad, x, dx);
-}
-void silu_forward_cuda(const Tensor& x, Tensor& out) { map_forward<act::Silu>("silu", x, out); }
-void silu_backward_cuda(const Tensor& grad, const Tensor& x, Tensor& dx) {
-  map_backward<act::Silu>("silu_backward", grad, x, dx);
-}
+KERNELS_DEFINE_POINTWISE_ACTIVATIONS(CudaActLoops, cuda)
 
 void softmax_forward_cuda(const Tensor& x, int64_t outer, int64_t D, int64_t inner, Tensor& out) {
   softmax_fwd<false>("softmax", x, outer, D, inner, out);

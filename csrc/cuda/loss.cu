@@ -13,7 +13,7 @@
 #include <cmath>
 #include <optional>
 
-#include "../common/activation_math.h"
+#include "../common/activation_dispatch.h"
 #include "../common/cuda_backend.h"
 #include "../common/dispatch.h"
 #include "block_reduce.cuh"
@@ -319,19 +319,6 @@ void nll_loss_backward_cuda(const Tensor& grad, const Tensor& target, const Tens
 
 namespace {
 
-template <class T, class Body>
-void with_point_loss(PointLoss kind, double param, const Body& body) {
-  switch (kind) {
-    case PointLoss::Mse: return body(act::MseLoss<T>{});
-    case PointLoss::L1: return body(act::L1Loss<T>{});
-    case PointLoss::SmoothL1: return body(act::SmoothL1Loss<T>{static_cast<T>(param)});
-    case PointLoss::Huber: return body(act::HuberLoss<T>{static_cast<T>(param)});
-    case PointLoss::Bce: return body(act::BceLoss<T>{});
-    case PointLoss::BceWithLogits: return body(act::BceWithLogitsLoss<T>{});
-    case PointLoss::KlDiv: return body(act::KlDivLoss<T>{});
-    case PointLoss::KlDivLogTarget: return body(act::KlDivLogTargetLoss<T>{});
-  }
-}
 
 constexpr int kPartialBlocks = 1024;
 
@@ -388,7 +375,7 @@ bool pointwise_loss_forward_cuda(PointLoss kind, double param, const Tensor& x, 
                           : Tensor();
   KERNELS_DISPATCH_FLOAT(x.dtype, "loss", [&] {
     using T = scalar_t;
-    with_point_loss<T>(kind, param, [&](const auto& f) {
+    act::with_point_loss<T>(kind, param, [&](const auto& f) {
       if (n > 0) {
         ploss_fwd_kernel<T><<<std::max(blocks, 1u), cuda::kBlock>>>(
             f, x.data<T>(), y.data<T>(), opt_data<T>(w), opt_data<T>(pw), n, reduce, out.data<T>(),
@@ -413,7 +400,7 @@ void pointwise_loss_backward_cuda(PointLoss kind, double param, const Tensor& gr
   cuda::DeviceGuard guard(x.device().index);
   KERNELS_DISPATCH_FLOAT(x.dtype, "loss_backward", [&] {
     using T = scalar_t;
-    with_point_loss<T>(kind, param, [&](const auto& f) {
+    act::with_point_loss<T>(kind, param, [&](const auto& f) {
       ploss_bwd_kernel<T><<<cuda::grid_for(n), cuda::kBlock>>>(
           f, grad.data<T>(), reduced, static_cast<T>(scale), x.data<T>(), y.data<T>(), opt_data<T>(w),
           opt_data<T>(pw), dx.defined() ? dx.data<T>() : nullptr, dy.defined() ? dy.data<T>() : nullptr,

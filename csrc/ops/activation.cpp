@@ -80,37 +80,27 @@ void relu_(Tensor& x) {
   if (x.numel()) KERNELS_ROUTE(x, "relu_", relu_forward_cpu(x, x), relu_forward_cuda(x, x));
 }
 
-Tensor leaky_relu_forward(const Tensor& x, double slope) {
-  check_input("leaky_relu", x);
-  Tensor out = Tensor::empty(x.shape, x.dtype, x.device());
-  if (x.numel())
-    KERNELS_ROUTE(x, "leaky_relu", leaky_relu_forward_cpu(x, slope, out),
-                  leaky_relu_forward_cuda(x, slope, out));
-  return out;
-}
-Tensor leaky_relu_backward(const Tensor& grad, const Tensor& x, double slope) {
-  check_backward("leaky_relu_backward", grad, x, "input");
-  Tensor dx = Tensor::empty(grad.shape, grad.dtype, grad.device());
-  if (grad.numel())
-    KERNELS_ROUTE(grad, "leaky_relu_backward", leaky_relu_backward_cpu(grad, x, slope, dx),
-                  leaky_relu_backward_cuda(grad, x, slope, dx));
-  return dx;
-}
+// One scalar parameter P, saved input.
+#define KERNELS_PARAM_ACT(NAME, P)                                                                 \
+  Tensor NAME##_forward(const Tensor& x, double P) {                                               \
+    check_input(#NAME, x);                                                                         \
+    Tensor out = Tensor::empty(x.shape, x.dtype, x.device());                                      \
+    if (x.numel())                                                                                 \
+      KERNELS_ROUTE(x, #NAME, NAME##_forward_cpu(x, P, out), NAME##_forward_cuda(x, P, out));      \
+    return out;                                                                                    \
+  }                                                                                                \
+  Tensor NAME##_backward(const Tensor& grad, const Tensor& x, double P) {                           \
+    check_backward(#NAME "_backward", grad, x, "input");                                           \
+    Tensor dx = Tensor::empty(grad.shape, grad.dtype, grad.device());                              \
+    if (grad.numel())                                                                              \
+      KERNELS_ROUTE(grad, #NAME "_backward", NAME##_backward_cpu(grad, x, P, dx),                  \
+                    NAME##_backward_cuda(grad, x, P, dx));                                         \
+    return dx;                                                                                     \
+  }
 
-Tensor elu_forward(const Tensor& x, double alpha) {
-  check_input("elu", x);
-  Tensor out = Tensor::empty(x.shape, x.dtype, x.device());
-  if (x.numel()) KERNELS_ROUTE(x, "elu", elu_forward_cpu(x, alpha, out), elu_forward_cuda(x, alpha, out));
-  return out;
-}
-Tensor elu_backward(const Tensor& grad, const Tensor& x, double alpha) {
-  check_backward("elu_backward", grad, x, "input");
-  Tensor dx = Tensor::empty(grad.shape, grad.dtype, grad.device());
-  if (grad.numel())
-    KERNELS_ROUTE(grad, "elu_backward", elu_backward_cpu(grad, x, alpha, dx),
-                  elu_backward_cuda(grad, x, alpha, dx));
-  return dx;
-}
+KERNELS_PARAM_ACT(leaky_relu, slope)
+KERNELS_PARAM_ACT(elu, alpha)
+#undef KERNELS_PARAM_ACT
 
 Tensor softplus_forward(const Tensor& x, double beta, double threshold) {
   check_input("softplus", x);
@@ -147,43 +137,31 @@ Tensor gelu_backward(const Tensor& grad, const Tensor& x, const std::string& app
   return dx;
 }
 
-Tensor softmax_forward(const Tensor& x, int64_t dim) {
-  check_input("softmax", x);
-  const Slices s = slices_of("softmax", x.shape, dim);
-  Tensor out = Tensor::empty(x.shape, x.dtype, x.device());
-  if (x.numel())
-    KERNELS_ROUTE(x, "softmax", softmax_forward_cpu(x, s.outer, s.D, s.inner, out),
-                  softmax_forward_cuda(x, s.outer, s.D, s.inner, out));
-  return out;
-}
-Tensor softmax_backward(const Tensor& grad, const Tensor& y, int64_t dim) {
-  check_backward("softmax_backward", grad, y, "output");
-  const Slices s = slices_of("softmax_backward", y.shape, dim);
-  Tensor dx = Tensor::empty(grad.shape, grad.dtype, grad.device());
-  if (grad.numel())
-    KERNELS_ROUTE(grad, "softmax_backward", softmax_backward_cpu(grad, y, s.outer, s.D, s.inner, dx),
-                  softmax_backward_cuda(grad, y, s.outer, s.D, s.inner, dx));
-  return dx;
-}
-Tensor log_softmax_forward(const Tensor& x, int64_t dim) {
-  check_input("log_softmax", x);
-  const Slices s = slices_of("log_softmax", x.shape, dim);
-  Tensor out = Tensor::empty(x.shape, x.dtype, x.device());
-  if (x.numel())
-    KERNELS_ROUTE(x, "log_softmax", log_softmax_forward_cpu(x, s.outer, s.D, s.inner, out),
-                  log_softmax_forward_cuda(x, s.outer, s.D, s.inner, out));
-  return out;
-}
-Tensor log_softmax_backward(const Tensor& grad, const Tensor& y, int64_t dim) {
-  check_backward("log_softmax_backward", grad, y, "output");
-  const Slices s = slices_of("log_softmax_backward", y.shape, dim);
-  Tensor dx = Tensor::empty(grad.shape, grad.dtype, grad.device());
-  if (grad.numel())
-    KERNELS_ROUTE(grad, "log_softmax_backward",
-                  log_softmax_backward_cpu(grad, y, s.outer, s.D, s.inner, dx),
-                  log_softmax_backward_cuda(grad, y, s.outer, s.D, s.inner, dx));
-  return dx;
-}
+// Normalised along dim, saved output.
+#define KERNELS_SOFTMAX_OP(NAME)                                                                   \
+  Tensor NAME##_forward(const Tensor& x, int64_t dim) {                                            \
+    check_input(#NAME, x);                                                                         \
+    const Slices s = slices_of(#NAME, x.shape, dim);                                               \
+    Tensor out = Tensor::empty(x.shape, x.dtype, x.device());                                      \
+    if (x.numel())                                                                                 \
+      KERNELS_ROUTE(x, #NAME, NAME##_forward_cpu(x, s.outer, s.D, s.inner, out),                   \
+                    NAME##_forward_cuda(x, s.outer, s.D, s.inner, out));                           \
+    return out;                                                                                    \
+  }                                                                                                \
+  Tensor NAME##_backward(const Tensor& grad, const Tensor& y, int64_t dim) {                       \
+    check_backward(#NAME "_backward", grad, y, "output");                                          \
+    const Slices s = slices_of(#NAME "_backward", y.shape, dim);                                   \
+    Tensor dx = Tensor::empty(grad.shape, grad.dtype, grad.device());                              \
+    if (grad.numel())                                                                              \
+      KERNELS_ROUTE(grad, #NAME "_backward",                                                       \
+                    NAME##_backward_cpu(grad, y, s.outer, s.D, s.inner, dx),                       \
+                    NAME##_backward_cuda(grad, y, s.outer, s.D, s.inner, dx));                     \
+    return dx;                                                                                     \
+  }
+
+KERNELS_SOFTMAX_OP(softmax)
+KERNELS_SOFTMAX_OP(log_softmax)
+#undef KERNELS_SOFTMAX_OP
 
 static void check_p(const char* op, double p) {
   KCHECK(p >= 0 && p <= 1, op, ": dropout probability has to be between 0 and 1, but got ", p);

@@ -19,6 +19,7 @@ import warnings
 from .. import _C
 from ..autograd import Function, is_grad_enabled
 from ..tensor import ToDtype
+from .elementwise import _function, _saving_unary
 
 Tensor = _C.Tensor
 
@@ -48,25 +49,6 @@ def _dim(op, dim):
 # ---------------------------------------------------------------- Functions
 
 
-def _output_saving(name):
-    fwd = getattr(_C, name + "_forward")
-    bwd = getattr(_C, name + "_backward")
-
-    def forward(ctx, x):
-        y = fwd(x)
-        ctx.save_for_backward(y)
-        return y
-
-    def backward(ctx, grad):
-        (y,) = ctx.saved_tensors
-        return bwd(grad, y)
-
-    return type(name.capitalize(), (Function,), {
-        "forward": staticmethod(forward), "backward": staticmethod(backward),
-        "__doc__": f"{name}(x); backward from the output y.",
-    })
-
-
 def _input_saving(name):
     """A Function whose forward takes (x, *params) and whose backward needs x and the params."""
     fwd = getattr(_C, name + "_forward")
@@ -82,48 +64,37 @@ def _input_saving(name):
         return (bwd(grad, x, *ctx.params),) + (None,) * len(ctx.params)
 
     cls_name = "".join(p.capitalize() for p in name.split("_"))
-    return type(cls_name, (Function,), {
-        "forward": staticmethod(forward), "backward": staticmethod(backward),
-        "__doc__": f"{name}(x, *params); backward from the input x.",
-    })
+    return _function(cls_name, forward, backward, f"{name}(x, *params); backward from the input x.")
 
 
-Sigmoid = _output_saving("sigmoid")
-Tanh = _output_saving("tanh")
-Relu = _input_saving("relu")
+def _softmax_like(cls_name, name):
+    """A Function for _C.<name>_forward(x, dim), whose backward needs the output y and dim."""
+    fwd = getattr(_C, name + "_forward")
+    bwd = getattr(_C, name + "_backward")
+
+    def forward(ctx, x, dim):
+        y = fwd(x, dim)
+        ctx.save_for_backward(y)
+        ctx.dim = dim
+        return y
+
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return bwd(grad, y, ctx.dim), None
+
+    return _function(cls_name, forward, backward, f"{name}(x, dim); backward from the output y.")
+
+
+Sigmoid = _saving_unary("sigmoid", saves="output")
+Tanh = _saving_unary("tanh", saves="output")
+Relu = _saving_unary("relu", saves="input")
+Silu = _saving_unary("silu", saves="input")
 LeakyRelu = _input_saving("leaky_relu")
 Elu = _input_saving("elu")
 Softplus = _input_saving("softplus")
 Gelu = _input_saving("gelu")
-Silu = _input_saving("silu")
-
-
-class Softmax(Function):
-    @staticmethod
-    def forward(ctx, x, dim):
-        y = _C.softmax_forward(x, dim)
-        ctx.save_for_backward(y)
-        ctx.dim = dim
-        return y
-
-    @staticmethod
-    def backward(ctx, grad):
-        (y,) = ctx.saved_tensors
-        return _C.softmax_backward(grad, y, ctx.dim), None
-
-
-class LogSoftmax(Function):
-    @staticmethod
-    def forward(ctx, x, dim):
-        y = _C.log_softmax_forward(x, dim)
-        ctx.save_for_backward(y)
-        ctx.dim = dim
-        return y
-
-    @staticmethod
-    def backward(ctx, grad):
-        (y,) = ctx.saved_tensors
-        return _C.log_softmax_backward(grad, y, ctx.dim), None
+Softmax = _softmax_like("Softmax", "softmax")
+LogSoftmax = _softmax_like("LogSoftmax", "log_softmax")
 
 
 class Dropout(Function):

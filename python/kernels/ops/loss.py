@@ -192,26 +192,26 @@ def _pair(op, input, target):
     _check_tensor(op, target, "target")
 
 
-def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
-    """torch.nn.functional.mse_loss: (x - y)^2."""
-    op = "mse_loss"
+def _weighted_pointwise(op, fn, input, target, size_average, reduce, reduction, weight):
+    """fn.apply(input, target, reduction), or with an elementwise weight applied before reducing."""
     _pair(op, input, target)
     reduction = _reduction(op, size_average, reduce, reduction)
     if weight is not None:
         _check_weight_same(op, weight, input)
-        return _weighted(op, MseLoss.apply(input, target, "none"), weight, reduction, True)
-    return MseLoss.apply(input, target, reduction)
+        return _weighted(op, fn.apply(input, target, "none"), weight, reduction, True)
+    return fn.apply(input, target, reduction)
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """torch.nn.functional.mse_loss: (x - y)^2."""
+    return _weighted_pointwise("mse_loss", MseLoss, input, target, size_average, reduce, reduction,
+                               weight)
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """torch.nn.functional.l1_loss: |x - y|."""
-    op = "l1_loss"
-    _pair(op, input, target)
-    reduction = _reduction(op, size_average, reduce, reduction)
-    if weight is not None:
-        _check_weight_same(op, weight, input)
-        return _weighted(op, L1Loss.apply(input, target, "none"), weight, reduction, True)
-    return L1Loss.apply(input, target, reduction)
+    return _weighted_pointwise("l1_loss", L1Loss, input, target, size_average, reduce, reduction,
+                               weight)
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):

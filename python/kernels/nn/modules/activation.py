@@ -14,20 +14,27 @@ def _inplace_call(fn, input, *args, inplace=False):
     return fn(input, *args, inplace=True) if inplace else fn(input, *args)
 
 
-class ReLU(Module):
-    """max(0, x)."""
+class _InplaceActivation(Module):
+    """An activation whose only argument is ``inplace``; forward calls F.<_fn_name>."""
 
     __constants__ = ["inplace"]
+    _fn_name = ""
 
     def __init__(self, inplace=False):
         super().__init__()
         self.inplace = inplace
 
     def forward(self, input):
-        return _inplace_call(F.relu, input, inplace=self.inplace)
+        return _inplace_call(getattr(F, self._fn_name), input, inplace=self.inplace)
 
     def extra_repr(self):
         return "inplace=True" if self.inplace else ""
+
+
+class ReLU(_InplaceActivation):
+    """max(0, x)."""
+
+    _fn_name = "relu"
 
 
 class Sigmoid(Module):
@@ -111,20 +118,10 @@ class GELU(Module):
         return f"approximate={self.approximate!r}"
 
 
-class SiLU(Module):
+class SiLU(_InplaceActivation):
     """x * sigmoid(x)."""
 
-    __constants__ = ["inplace"]
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return _inplace_call(F.silu, input, inplace=self.inplace)
-
-    def extra_repr(self):
-        return "inplace=True" if self.inplace else ""
+    _fn_name = "silu"
 
 
 def _implicit_dim(ndim):
@@ -132,35 +129,31 @@ def _implicit_dim(ndim):
     return 0 if ndim in (0, 1, 3) else 1
 
 
-class Softmax(Module):
+class _DimActivation(Module):
+    """Normalised along ``dim`` (None: torch's legacy implicit choice); forward calls F.<_fn_name>."""
+
+    __constants__ = ["dim"]
+    _fn_name = ""
+
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input):
+        dim = _implicit_dim(input.ndim) if self.dim is None else self.dim
+        return getattr(F, self._fn_name)(input, dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class Softmax(_DimActivation):
     """exp(x_i) / sum_j exp(x_j) along ``dim``."""
 
-    __constants__ = ["dim"]
-
-    def __init__(self, dim=None):
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input):
-        dim = _implicit_dim(input.ndim) if self.dim is None else self.dim
-        return F.softmax(input, dim)
-
-    def extra_repr(self):
-        return f"dim={self.dim}"
+    _fn_name = "softmax"
 
 
-class LogSoftmax(Module):
+class LogSoftmax(_DimActivation):
     """log(softmax(x)) along ``dim``, computed stably."""
 
-    __constants__ = ["dim"]
-
-    def __init__(self, dim=None):
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input):
-        dim = _implicit_dim(input.ndim) if self.dim is None else self.dim
-        return F.log_softmax(input, dim)
-
-    def extra_repr(self):
-        return f"dim={self.dim}"
+    _fn_name = "log_softmax"
