@@ -12,41 +12,91 @@
 #include <cstdint>
 
 namespace kernels::gemm_detail {
+namespace {
 
-#define KERNELS_ROW_FMA(i)                          \
-  {                                                 \
-    const __m256 a = _mm256_broadcast_ss(Ap + (i)); \
-    c##i##0 = _mm256_fmadd_ps(a, b0, c##i##0);      \
-    c##i##1 = _mm256_fmadd_ps(a, b1, c##i##1);      \
+// The ymm operations for one scalar type; W lanes per register.
+template <class T>
+struct Avx;
+
+template <>
+struct Avx<float> {
+  using V = __m256;
+  static constexpr int W = 8;
+  static V zero() { return _mm256_setzero_ps(); }
+  static V set1(float a) { return _mm256_set1_ps(a); }
+  static V bcast(const float* p) { return _mm256_broadcast_ss(p); }
+  static V load(const float* p) { return _mm256_load_ps(p); }
+  static V loadu(const float* p) { return _mm256_loadu_ps(p); }
+  static void storeu(float* p, V v) { _mm256_storeu_ps(p, v); }
+  static V add(V a, V b) { return _mm256_add_ps(a, b); }
+  static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
+  static V fmadd(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+  static float hsum(V s) {
+    __m128 h = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
+    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_add_ss(h, _mm_movehdup_ps(h));
+    return _mm_cvtss_f32(h);
+  }
+};
+
+template <>
+struct Avx<double> {
+  using V = __m256d;
+  static constexpr int W = 4;
+  static V zero() { return _mm256_setzero_pd(); }
+  static V set1(double a) { return _mm256_set1_pd(a); }
+  static V bcast(const double* p) { return _mm256_broadcast_sd(p); }
+  static V load(const double* p) { return _mm256_load_pd(p); }
+  static V loadu(const double* p) { return _mm256_loadu_pd(p); }
+  static void storeu(double* p, V v) { _mm256_storeu_pd(p, v); }
+  static V add(V a, V b) { return _mm256_add_pd(a, b); }
+  static V mul(V a, V b) { return _mm256_mul_pd(a, b); }
+  static V fmadd(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
+  static double hsum(V s) {
+    __m128d h = _mm_add_pd(_mm256_castpd256_pd128(s), _mm256_extractf128_pd(s, 1));
+    return _mm_cvtsd_f64(_mm_add_sd(h, _mm_unpackhi_pd(h, h)));
+  }
+};
+
+#define KERNELS_ROW_FMA(i)                   \
+  {                                          \
+    const V a = X::bcast(Ap + (i));          \
+    c##i##0 = X::fmadd(a, b0, c##i##0);      \
+    c##i##1 = X::fmadd(a, b1, c##i##1);      \
   }
 
-#define KERNELS_ROW_STORE(i)                                                              \
-  {                                                                                       \
-    float* c = C + (i)*ldc;                                                               \
-    if (beta == 0.0f) {                                                                   \
-      _mm256_storeu_ps(c, _mm256_mul_ps(va, c##i##0));                                    \
-      _mm256_storeu_ps(c + 8, _mm256_mul_ps(va, c##i##1));                                \
-    } else {                                                                              \
-      _mm256_storeu_ps(c, _mm256_fmadd_ps(va, c##i##0, _mm256_mul_ps(vb, _mm256_loadu_ps(c)))); \
-      _mm256_storeu_ps(c + 8,                                                             \
-                       _mm256_fmadd_ps(va, c##i##1, _mm256_mul_ps(vb, _mm256_loadu_ps(c + 8)))); \
-    }                                                                                     \
+#define KERNELS_ROW_STORE(i)                                                       \
+  {                                                                                \
+    T* c = C + (i)*ldc;                                                            \
+    if (beta == T(0)) {                                                            \
+      X::storeu(c, X::mul(va, c##i##0));                                           \
+      X::storeu(c + W, X::mul(va, c##i##1));                                       \
+    } else {                                                                       \
+      X::storeu(c, X::fmadd(va, c##i##0, X::mul(vb, X::loadu(c))));               \
+      X::storeu(c + W, X::fmadd(va, c##i##1, X::mul(vb, X::loadu(c + W))));       \
+    }                                                                              \
   }
 
-void sgemm_kernel_6x16_avx2(int64_t kc, const float* __restrict Ap, const float* __restrict Bp,
-                            float* __restrict C, int64_t ldc, float alpha, float beta) {
-  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
-  __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
-  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
-  __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
-  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
-  __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+// The 6 x 2W tile: 6 rows x 2 registers = 12 accumulators, 2 for B, 1 broadcast of A.
+template <class T>
+inline __attribute__((always_inline)) void gemm_kernel_6x2w(int64_t kc, const T* __restrict Ap,
+                                                            const T* __restrict Bp, T* __restrict C,
+                                                            int64_t ldc, T alpha, T beta) {
+  using X = Avx<T>;
+  using V = typename X::V;
+  constexpr int W = X::W;
+  V c00 = X::zero(), c01 = X::zero();
+  V c10 = X::zero(), c11 = X::zero();
+  V c20 = X::zero(), c21 = X::zero();
+  V c30 = X::zero(), c31 = X::zero();
+  V c40 = X::zero(), c41 = X::zero();
+  V c50 = X::zero(), c51 = X::zero();
   for (int i = 0; i < 6; ++i) _mm_prefetch(reinterpret_cast<const char*>(C + i * ldc), _MM_HINT_T0);
 #pragma GCC unroll 4
   for (int64_t k = 0; k < kc; ++k) {
-    const __m256 b0 = _mm256_load_ps(Bp);
-    const __m256 b1 = _mm256_load_ps(Bp + 8);
-    _mm_prefetch(reinterpret_cast<const char*>(Bp + 16 * 8), _MM_HINT_T0);
+    const V b0 = X::load(Bp);
+    const V b1 = X::load(Bp + W);
+    _mm_prefetch(reinterpret_cast<const char*>(Bp + 2 * W * 8), _MM_HINT_T0);
     KERNELS_ROW_FMA(0)
     KERNELS_ROW_FMA(1)
     KERNELS_ROW_FMA(2)
@@ -54,9 +104,9 @@ void sgemm_kernel_6x16_avx2(int64_t kc, const float* __restrict Ap, const float*
     KERNELS_ROW_FMA(4)
     KERNELS_ROW_FMA(5)
     Ap += 6;
-    Bp += 16;
+    Bp += 2 * W;
   }
-  const __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
+  const V va = X::set1(alpha), vb = X::set1(beta);
   KERNELS_ROW_STORE(0)
   KERNELS_ROW_STORE(1)
   KERNELS_ROW_STORE(2)
@@ -68,98 +118,41 @@ void sgemm_kernel_6x16_avx2(int64_t kc, const float* __restrict Ap, const float*
 #undef KERNELS_ROW_FMA
 #undef KERNELS_ROW_STORE
 
-#define KERNELS_ROW_FMA(i)                          \
-  {                                                 \
-    const __m256d a = _mm256_broadcast_sd(Ap + (i)); \
-    c##i##0 = _mm256_fmadd_pd(a, b0, c##i##0);      \
-    c##i##1 = _mm256_fmadd_pd(a, b1, c##i##1);      \
+// Contiguous dot product for the unpacked vector-shaped path: four independent ymm sums.
+template <class T>
+inline __attribute__((always_inline)) T dot_avx2(const T* x, const T* y, int64_t n) {
+  using X = Avx<T>;
+  using V = typename X::V;
+  constexpr int W = X::W;
+  V s0 = X::zero(), s1 = X::zero(), s2 = X::zero(), s3 = X::zero();
+  int64_t k = 0;
+  for (; k + 4 * W <= n; k += 4 * W) {
+    s0 = X::fmadd(X::loadu(x + k), X::loadu(y + k), s0);
+    s1 = X::fmadd(X::loadu(x + k + W), X::loadu(y + k + W), s1);
+    s2 = X::fmadd(X::loadu(x + k + 2 * W), X::loadu(y + k + 2 * W), s2);
+    s3 = X::fmadd(X::loadu(x + k + 3 * W), X::loadu(y + k + 3 * W), s3);
   }
+  for (; k + W <= n; k += W) s0 = X::fmadd(X::loadu(x + k), X::loadu(y + k), s0);
+  T acc = X::hsum(X::add(X::add(s0, s1), X::add(s2, s3)));
+  for (; k < n; ++k) acc += x[k] * y[k];
+  return acc;
+}
 
-#define KERNELS_ROW_STORE(i)                                                              \
-  {                                                                                       \
-    double* c = C + (i)*ldc;                                                              \
-    if (beta == 0.0) {                                                                    \
-      _mm256_storeu_pd(c, _mm256_mul_pd(va, c##i##0));                                    \
-      _mm256_storeu_pd(c + 4, _mm256_mul_pd(va, c##i##1));                                \
-    } else {                                                                              \
-      _mm256_storeu_pd(c, _mm256_fmadd_pd(va, c##i##0, _mm256_mul_pd(vb, _mm256_loadu_pd(c)))); \
-      _mm256_storeu_pd(c + 4,                                                             \
-                       _mm256_fmadd_pd(va, c##i##1, _mm256_mul_pd(vb, _mm256_loadu_pd(c + 4)))); \
-    }                                                                                     \
-  }
+}  // namespace
+
+// float: 6x16 tile (2 ymm of 8 floats per row); double: 6x8 tile (2 ymm of 4 doubles per row).
+void sgemm_kernel_6x16_avx2(int64_t kc, const float* __restrict Ap, const float* __restrict Bp,
+                            float* __restrict C, int64_t ldc, float alpha, float beta) {
+  gemm_kernel_6x2w<float>(kc, Ap, Bp, C, ldc, alpha, beta);
+}
 
 void dgemm_kernel_6x8_avx2(int64_t kc, const double* __restrict Ap, const double* __restrict Bp,
                            double* __restrict C, int64_t ldc, double alpha, double beta) {
-  __m256d c00 = _mm256_setzero_pd(), c01 = _mm256_setzero_pd();
-  __m256d c10 = _mm256_setzero_pd(), c11 = _mm256_setzero_pd();
-  __m256d c20 = _mm256_setzero_pd(), c21 = _mm256_setzero_pd();
-  __m256d c30 = _mm256_setzero_pd(), c31 = _mm256_setzero_pd();
-  __m256d c40 = _mm256_setzero_pd(), c41 = _mm256_setzero_pd();
-  __m256d c50 = _mm256_setzero_pd(), c51 = _mm256_setzero_pd();
-  for (int i = 0; i < 6; ++i) _mm_prefetch(reinterpret_cast<const char*>(C + i * ldc), _MM_HINT_T0);
-#pragma GCC unroll 4
-  for (int64_t k = 0; k < kc; ++k) {
-    const __m256d b0 = _mm256_load_pd(Bp);
-    const __m256d b1 = _mm256_load_pd(Bp + 4);
-    _mm_prefetch(reinterpret_cast<const char*>(Bp + 8 * 8), _MM_HINT_T0);
-    KERNELS_ROW_FMA(0)
-    KERNELS_ROW_FMA(1)
-    KERNELS_ROW_FMA(2)
-    KERNELS_ROW_FMA(3)
-    KERNELS_ROW_FMA(4)
-    KERNELS_ROW_FMA(5)
-    Ap += 6;
-    Bp += 8;
-  }
-  const __m256d va = _mm256_set1_pd(alpha), vb = _mm256_set1_pd(beta);
-  KERNELS_ROW_STORE(0)
-  KERNELS_ROW_STORE(1)
-  KERNELS_ROW_STORE(2)
-  KERNELS_ROW_STORE(3)
-  KERNELS_ROW_STORE(4)
-  KERNELS_ROW_STORE(5)
+  gemm_kernel_6x2w<double>(kc, Ap, Bp, C, ldc, alpha, beta);
 }
 
-#undef KERNELS_ROW_FMA
-#undef KERNELS_ROW_STORE
+float sdot_avx2(const float* x, const float* y, int64_t n) { return dot_avx2(x, y, n); }
 
-// Contiguous dot products for the unpacked vector-shaped path: four independent ymm sums.
-float sdot_avx2(const float* x, const float* y, int64_t n) {
-  __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(),
-         s3 = _mm256_setzero_ps();
-  int64_t k = 0;
-  for (; k + 32 <= n; k += 32) {
-    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + k), _mm256_loadu_ps(y + k), s0);
-    s1 = _mm256_fmadd_ps(_mm256_loadu_ps(x + k + 8), _mm256_loadu_ps(y + k + 8), s1);
-    s2 = _mm256_fmadd_ps(_mm256_loadu_ps(x + k + 16), _mm256_loadu_ps(y + k + 16), s2);
-    s3 = _mm256_fmadd_ps(_mm256_loadu_ps(x + k + 24), _mm256_loadu_ps(y + k + 24), s3);
-  }
-  for (; k + 8 <= n; k += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + k), _mm256_loadu_ps(y + k), s0);
-  const __m256 s = _mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3));
-  __m128 h = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
-  h = _mm_add_ps(h, _mm_movehl_ps(h, h));
-  h = _mm_add_ss(h, _mm_movehdup_ps(h));
-  float acc = _mm_cvtss_f32(h);
-  for (; k < n; ++k) acc += x[k] * y[k];
-  return acc;
-}
-
-double ddot_avx2(const double* x, const double* y, int64_t n) {
-  __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd(), s2 = _mm256_setzero_pd(),
-          s3 = _mm256_setzero_pd();
-  int64_t k = 0;
-  for (; k + 16 <= n; k += 16) {
-    s0 = _mm256_fmadd_pd(_mm256_loadu_pd(x + k), _mm256_loadu_pd(y + k), s0);
-    s1 = _mm256_fmadd_pd(_mm256_loadu_pd(x + k + 4), _mm256_loadu_pd(y + k + 4), s1);
-    s2 = _mm256_fmadd_pd(_mm256_loadu_pd(x + k + 8), _mm256_loadu_pd(y + k + 8), s2);
-    s3 = _mm256_fmadd_pd(_mm256_loadu_pd(x + k + 12), _mm256_loadu_pd(y + k + 12), s3);
-  }
-  for (; k + 4 <= n; k += 4) s0 = _mm256_fmadd_pd(_mm256_loadu_pd(x + k), _mm256_loadu_pd(y + k), s0);
-  const __m256d s = _mm256_add_pd(_mm256_add_pd(s0, s1), _mm256_add_pd(s2, s3));
-  __m128d h = _mm_add_pd(_mm256_castpd256_pd128(s), _mm256_extractf128_pd(s, 1));
-  double acc = _mm_cvtsd_f64(_mm_add_sd(h, _mm_unpackhi_pd(h, h)));
-  for (; k < n; ++k) acc += x[k] * y[k];
-  return acc;
-}
+double ddot_avx2(const double* x, const double* y, int64_t n) { return dot_avx2(x, y, n); }
 
 }  // namespace kernels::gemm_detail

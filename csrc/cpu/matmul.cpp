@@ -47,6 +47,17 @@ double ddot_avx2(const double* x, const double* y, int64_t n);
 
 namespace {
 
+// Inside an omp parallel region: this thread's number t among n (0 of 1 without OpenMP).
+inline void this_thread(int64_t& t, int64_t& n) {
+#ifdef _OPENMP
+  t = omp_get_thread_num();
+  n = omp_get_num_threads();
+#else
+  t = 0;
+  n = 1;
+#endif
+}
+
 bool cpu_has_avx2_fma() {
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
   __builtin_cpu_init();
@@ -133,58 +144,32 @@ T* scratch(int slot, size_t n) {
   return static_cast<T*>(b.p);
 }
 
-// Pack op(A)[i0:i0+mc, k0:k0+kc] into slivers of MR rows: Ap[s*kc*MR + k*MR + r].
-template <class T, int MR>
-void pack_a(bool ta, const T* A, int64_t lda, int64_t i0, int64_t k0, int64_t mc, int64_t kc,
-            int64_t s_begin, int64_t s_end, T* Ap) {
+// Pack the kc x wc panel P(k, w) = M(k0 + k, w0 + w) into slivers of W columns, zero-padded:
+// out[s*kc*W + k*W + c] = P(k, s*W + c), where M(k, w) = X[k*ld + w] if k_major, else X[w*ld + k].
+// op(B) is M with k_major = !tb (slivers of NR columns); op(A) read as M(k, i) = op(A)(i, k) has
+// k_major = ta (slivers of MR rows: Ap[s*kc*MR + k*MR + r]).
+template <class T, int W>
+void pack_slivers(bool k_major, const T* X, int64_t ld, int64_t k0, int64_t w0, int64_t wc,
+                  int64_t kc, int64_t s_begin, int64_t s_end, T* out) {
   for (int64_t s = s_begin; s < s_end; ++s) {
-    const int64_t r0 = s * MR, mr = std::min<int64_t>(MR, mc - r0);
-    T* dst = Ap + s * kc * MR;
-    if (!ta) {
-      const T* src = A + (i0 + r0) * lda + k0;
-      if (mr == MR) {
-        for (int64_t k = 0; k < kc; ++k)
-          for (int r = 0; r < MR; ++r) dst[k * MR + r] = src[r * lda + k];
+    const int64_t c0 = s * W, n = std::min<int64_t>(W, wc - c0);
+    T* dst = out + s * kc * W;
+    if (k_major) {
+      const T* src = X + k0 * ld + w0 + c0;
+      if (n == W) {
+        for (int64_t k = 0; k < kc; ++k) std::memcpy(dst + k * W, src + k * ld, W * sizeof(T));
       } else {
         for (int64_t k = 0; k < kc; ++k)
-          for (int r = 0; r < MR; ++r) dst[k * MR + r] = r < mr ? src[r * lda + k] : T(0);
+          for (int c = 0; c < W; ++c) dst[k * W + c] = c < n ? src[k * ld + c] : T(0);
       }
     } else {
-      const T* src = A + k0 * lda + i0 + r0;
-      if (mr == MR) {
+      const T* src = X + (w0 + c0) * ld + k0;
+      if (n == W) {
         for (int64_t k = 0; k < kc; ++k)
-          for (int r = 0; r < MR; ++r) dst[k * MR + r] = src[k * lda + r];
+          for (int c = 0; c < W; ++c) dst[k * W + c] = src[c * ld + k];
       } else {
         for (int64_t k = 0; k < kc; ++k)
-          for (int r = 0; r < MR; ++r) dst[k * MR + r] = r < mr ? src[k * lda + r] : T(0);
-      }
-    }
-  }
-}
-
-// Pack op(B)[k0:k0+kc, j0:j0+nc] into slivers of NR columns: Bp[s*kc*NR + k*NR + c].
-template <class T, int NR>
-void pack_b(bool tb, const T* B, int64_t ldb, int64_t k0, int64_t j0, int64_t nc, int64_t kc,
-            int64_t s_begin, int64_t s_end, T* Bp) {
-  for (int64_t s = s_begin; s < s_end; ++s) {
-    const int64_t c0 = s * NR, nr = std::min<int64_t>(NR, nc - c0);
-    T* dst = Bp + s * kc * NR;
-    if (!tb) {
-      const T* src = B + k0 * ldb + j0 + c0;
-      if (nr == NR) {
-        for (int64_t k = 0; k < kc; ++k) std::memcpy(dst + k * NR, src + k * ldb, NR * sizeof(T));
-      } else {
-        for (int64_t k = 0; k < kc; ++k)
-          for (int c = 0; c < NR; ++c) dst[k * NR + c] = c < nr ? src[k * ldb + c] : T(0);
-      }
-    } else {
-      const T* src = B + (j0 + c0) * ldb + k0;
-      if (nr == NR) {
-        for (int64_t k = 0; k < kc; ++k)
-          for (int c = 0; c < NR; ++c) dst[k * NR + c] = src[c * ldb + k];
-      } else {
-        for (int64_t k = 0; k < kc; ++k)
-          for (int c = 0; c < NR; ++c) dst[k * NR + c] = c < nr ? src[c * ldb + k] : T(0);
+          for (int c = 0; c < W; ++c) dst[k * W + c] = c < n ? src[c * ld + k] : T(0);
       }
     }
   }
@@ -237,10 +222,10 @@ void gemm_blocked(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, co
     for (int64_t pc = 0; pc < K; pc += Bk::KC) {
       const int64_t kc = std::min(Bk::KC, K - pc);
       const T beta_k = pc == 0 ? beta : T(1);
-      pack_b<T, NR>(tb, B, ldb, pc, jc, nc, kc, 0, nslv, Bp);
+      pack_slivers<T, NR>(!tb, B, ldb, pc, jc, nc, kc, 0, nslv, Bp);
       for (int64_t ic = 0; ic < M; ic += MC) {
         const int64_t mc = std::min(MC, M - ic);
-        pack_a<T, MR>(ta, A, lda, ic, pc, mc, kc, 0, (mc + MR - 1) / MR, Ap);
+        pack_slivers<T, MR>(ta, A, lda, pc, ic, mc, kc, 0, (mc + MR - 1) / MR, Ap);
         macro_kernel<T>(kern, mc, nc, kc, Ap, Bp, 0, nslv, C + ic * ldc + jc, ldc, alpha, beta_k);
       }
     }
@@ -302,11 +287,8 @@ void gemm_simple(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, con
   if (nt > 1 && (M >= nt || N >= 64 * nt)) {
 #pragma omp parallel num_threads(nt)
     {
-#ifdef _OPENMP
-      const int64_t t = omp_get_thread_num(), n = omp_get_num_threads();
-#else
-      const int64_t t = 0, n = 1;
-#endif
+      int64_t t, n;
+      this_thread(t, n);
       if (M >= n)
         block(M * t / n, M * (t + 1) / n, 0, N);
       else
@@ -365,11 +347,8 @@ void gemm_impl(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const
   }
 #pragma omp parallel num_threads(nt)
   {
-#ifdef _OPENMP
-    const int64_t t = omp_get_thread_num(), n = omp_get_num_threads();
-#else
-    const int64_t t = 0, n = 1;
-#endif
+    int64_t t, n;
+    this_thread(t, n);
     const int64_t u0 = units * t / n, u1 = units * (t + 1) / n;
     if (by_rows) {
       const int64_t i0 = u0 * MR, i1 = std::min(M, u1 * MR);

@@ -58,6 +58,20 @@ int64_t prod(const std::vector<int64_t>& s, int b, int e) {
   return p;
 }
 
+// cat/split: each of `outer` rows of the whole tensor is the pieces' rows laid end to end; piece i
+// has cols[i] elements per row and starts at element offs[i] of the row.
+void piece_columns(const std::vector<Tensor>& pieces, int64_t outer, std::vector<int64_t>& cols,
+                   std::vector<int64_t>& offs) {
+  cols.assign(pieces.size(), 0);
+  offs.assign(pieces.size(), 0);
+  int64_t off = 0;
+  for (size_t i = 0; i < pieces.size(); ++i) {
+    cols[i] = outer ? pieces[i].numel() / outer : 0;
+    offs[i] = off;
+    off += cols[i];
+  }
+}
+
 }  // namespace
 
 void cat_forward_cpu(const std::vector<Tensor>& inputs, int dim, Tensor& out) {
@@ -65,13 +79,8 @@ void cat_forward_cpu(const std::vector<Tensor>& inputs, int dim, Tensor& out) {
   const int64_t row = out.numel() / std::max<int64_t>(outer, 1);  // elements per out row
   const size_t isz = itemsize(out.dtype);
   const int64_t nin = static_cast<int64_t>(inputs.size());
-  std::vector<int64_t> cols(nin), offs(nin);
-  int64_t off = 0;
-  for (int64_t i = 0; i < nin; ++i) {
-    cols[i] = outer ? inputs[i].numel() / outer : 0;
-    offs[i] = off;
-    off += cols[i];
-  }
+  std::vector<int64_t> cols, offs;
+  piece_columns(inputs, outer, cols, offs);
   char* o = static_cast<char*>(out.raw_data());
   const int64_t avg = std::max<int64_t>(1, row / std::max<int64_t>(nin, 1));
   parallel_for(outer * nin, std::max<int64_t>(1, kGrainElementwise / avg), [&](int64_t b, int64_t e) {
@@ -89,13 +98,8 @@ void split_forward_cpu(const Tensor& input, int dim, std::vector<Tensor>& outs) 
   const int64_t row = input.numel() / std::max<int64_t>(outer, 1);
   const size_t isz = itemsize(input.dtype);
   const int64_t nout = static_cast<int64_t>(outs.size());
-  std::vector<int64_t> cols(nout), offs(nout);
-  int64_t off = 0;
-  for (int64_t i = 0; i < nout; ++i) {
-    cols[i] = outer ? outs[i].numel() / outer : 0;
-    offs[i] = off;
-    off += cols[i];
-  }
+  std::vector<int64_t> cols, offs;
+  piece_columns(outs, outer, cols, offs);
   const char* in = static_cast<const char*>(input.raw_data());
   const int64_t avg = std::max<int64_t>(1, row / std::max<int64_t>(nout, 1));
   parallel_for(outer * nout, std::max<int64_t>(1, kGrainElementwise / avg), [&](int64_t b, int64_t e) {

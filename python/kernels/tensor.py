@@ -214,13 +214,17 @@ class Clone(Function):
         return grad
 
 
-def _parse_to(args, kwargs):
+def _parse_to(args, kwargs, *, accept_copy=True, unexpected="to: unexpected arguments",
+              expected="to: expected a dtype, a device or a tensor"):
+    """(dtype, device, copy) from the arguments of ``Tensor.to`` or ``nn.Module.to``: positional
+    dtypes, devices and tensors, and the keywords dtype, device, non_blocking (ignored) and, when
+    `accept_copy`, copy. `unexpected` and `expected` open the TypeError messages."""
     dtype = kwargs.pop("dtype", None)
     device = kwargs.pop("device", None)
     kwargs.pop("non_blocking", None)
-    copy = kwargs.pop("copy", False)
+    copy = kwargs.pop("copy", False) if accept_copy else False
     if kwargs:
-        raise TypeError(f"to: unexpected arguments {sorted(kwargs)}")
+        raise TypeError(f"{unexpected} {sorted(kwargs)}")
     for a in args:
         if isinstance(a, _C.dtype):
             dtype = a
@@ -229,7 +233,7 @@ def _parse_to(args, kwargs):
         elif isinstance(a, (str, _C.device, int)) and not isinstance(a, bool):
             device = a
         else:
-            raise TypeError(f"to: expected a dtype, a device or a tensor, got {a!r}")
+            raise TypeError(f"{expected}, got {a!r}")
     return dtype, device, copy
 
 

@@ -53,46 +53,38 @@ def matmul(input, other):
     return Matmul.apply(input, other)
 
 
+def _check_pair(op, other_name, a, b, ndim, kind):
+    """Both arguments are Tensors of rank `ndim` (`kind` names them in the message)."""
+    _check_tensor(op, "input", a)
+    _check_tensor(op, other_name, b)
+    if a.ndim != ndim or b.ndim != ndim:
+        raise ValueError(
+            f"{op}: both arguments must be {kind}, got {tuple(a.shape)} and {tuple(b.shape)}"
+        )
+
+
+def _check_size0(op, what, a, b):
+    if a.shape[0] != b.shape[0]:
+        raise ValueError(f"{op}: {what}: {tuple(a.shape)} and {tuple(b.shape)}")
+
+
 def mm(input, mat2):
     """torch.mm: (n,m) @ (m,p) -> (n,p), no broadcasting."""
-    _check_tensor("mm", "input", input)
-    _check_tensor("mm", "mat2", mat2)
-    if input.ndim != 2 or mat2.ndim != 2:
-        raise ValueError(
-            f"mm: both arguments must be 2-D matrices, got {tuple(input.shape)} and "
-            f"{tuple(mat2.shape)}"
-        )
+    _check_pair("mm", "mat2", input, mat2, 2, "2-D matrices")
     return Matmul.apply(input, mat2)
 
 
 def bmm(input, mat2):
     """torch.bmm: (b,n,m) @ (b,m,p) -> (b,n,p), same batch size, no broadcasting."""
-    _check_tensor("bmm", "input", input)
-    _check_tensor("bmm", "mat2", mat2)
-    if input.ndim != 3 or mat2.ndim != 3:
-        raise ValueError(
-            f"bmm: both arguments must be 3-D batches of matrices, got {tuple(input.shape)} and "
-            f"{tuple(mat2.shape)}"
-        )
-    if input.shape[0] != mat2.shape[0]:
-        raise ValueError(
-            f"bmm: batch sizes differ: {tuple(input.shape)} and {tuple(mat2.shape)}"
-        )
+    _check_pair("bmm", "mat2", input, mat2, 3, "3-D batches of matrices")
+    _check_size0("bmm", "batch sizes differ", input, mat2)
     return Matmul.apply(input, mat2)
 
 
 def dot(input, other):
     """torch.dot: inner product of two 1-D tensors of the same length (0-d result)."""
-    _check_tensor("dot", "input", input)
-    _check_tensor("dot", "other", other)
-    if input.ndim != 1 or other.ndim != 1:
-        raise ValueError(
-            f"dot: both arguments must be 1-D, got {tuple(input.shape)} and {tuple(other.shape)}"
-        )
-    if input.shape[0] != other.shape[0]:
-        raise ValueError(
-            f"dot: the vectors differ in length: {tuple(input.shape)} and {tuple(other.shape)}"
-        )
+    _check_pair("dot", "other", input, other, 1, "1-D")
+    _check_size0("dot", "the vectors differ in length", input, other)
     return Matmul.apply(input, other)
 
 

@@ -16,6 +16,7 @@ from collections import namedtuple
 
 from .. import _C
 from ..autograd import Function
+from .elementwise import _function
 
 Tensor = _C.Tensor
 
@@ -54,26 +55,23 @@ def _dims(dim, op):
 # ---------------------------------------------------------------- Functions
 
 
-class Sum(Function):
-    @staticmethod
+def _shape_reduce(name):
+    """_C.<name>_forward(x, dims, keepdim), whose gradient needs only x's shape (sum, mean)."""
+    fwd = getattr(_C, name + "_forward")
+    bwd = getattr(_C, name + "_backward")
+
     def forward(ctx, x, dims, keepdim):
         ctx.shape, ctx.dims, ctx.keepdim = list(x.shape), dims, keepdim
-        return _C.sum_forward(x, dims, keepdim)
+        return fwd(x, dims, keepdim)
 
-    @staticmethod
     def backward(ctx, grad):
-        return _C.sum_backward(grad, ctx.shape, ctx.dims, ctx.keepdim), None, None
+        return bwd(grad, ctx.shape, ctx.dims, ctx.keepdim), None, None
+
+    return _function(name.capitalize(), forward, backward)
 
 
-class Mean(Function):
-    @staticmethod
-    def forward(ctx, x, dims, keepdim):
-        ctx.shape, ctx.dims, ctx.keepdim = list(x.shape), dims, keepdim
-        return _C.mean_forward(x, dims, keepdim)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return _C.mean_backward(grad, ctx.shape, ctx.dims, ctx.keepdim), None, None
+Sum = _shape_reduce("sum")
+Mean = _shape_reduce("mean")
 
 
 class Var(Function):
@@ -104,66 +102,51 @@ class Std(Function):
         return dx, None, None, None
 
 
-class MaxDim(Function):
-    """Values and int64 indices along one dim; the gradient goes to the returned index."""
+def _dim_reduce(name):
+    """_C.<name>_forward(x, dim, keepdim): values and int64 indices along one dim; the gradient
+    goes to the returned index (max, min)."""
+    fwd = getattr(_C, name + "_forward")
+    bwd = getattr(_C, name + "_backward")
 
-    @staticmethod
     def forward(ctx, x, dim, keepdim):
-        values, indices = _C.max_forward(x, dim, keepdim)
+        values, indices = fwd(x, dim, keepdim)
         ctx.save_for_backward(indices)
         ctx.shape, ctx.dim, ctx.keepdim = list(x.shape), dim, keepdim
         ctx.mark_non_differentiable(indices)
         return values, indices
 
-    @staticmethod
     def backward(ctx, grad, _grad_indices=None):
         (indices,) = ctx.saved_tensors
-        return _C.max_backward(grad, indices, ctx.shape, ctx.dim, ctx.keepdim), None, None
+        return bwd(grad, indices, ctx.shape, ctx.dim, ctx.keepdim), None, None
+
+    return _function(name.capitalize() + "Dim", forward, backward,
+                     "Values and int64 indices along one dim; the gradient goes to the returned index.")
 
 
-class MinDim(Function):
-    @staticmethod
-    def forward(ctx, x, dim, keepdim):
-        values, indices = _C.min_forward(x, dim, keepdim)
-        ctx.save_for_backward(indices)
-        ctx.shape, ctx.dim, ctx.keepdim = list(x.shape), dim, keepdim
-        ctx.mark_non_differentiable(indices)
-        return values, indices
+def _extremum(name):
+    """_C.<name>_forward(x, dims, keepdim): maximum or minimum over any dims; ties share the
+    gradient evenly (amax, amin)."""
+    fwd = getattr(_C, name + "_forward")
+    bwd = getattr(_C, name + "_backward")
 
-    @staticmethod
-    def backward(ctx, grad, _grad_indices=None):
-        (indices,) = ctx.saved_tensors
-        return _C.min_backward(grad, indices, ctx.shape, ctx.dim, ctx.keepdim), None, None
-
-
-class Amax(Function):
-    """Maximum over any dims; ties share the gradient evenly."""
-
-    @staticmethod
     def forward(ctx, x, dims, keepdim):
-        out = _C.amax_forward(x, dims, keepdim)
+        out = fwd(x, dims, keepdim)
         ctx.save_for_backward(x, out)
         ctx.dims, ctx.keepdim = dims, keepdim
         return out
 
-    @staticmethod
     def backward(ctx, grad):
         x, out = ctx.saved_tensors
-        return _C.amax_backward(grad, x, out, ctx.dims, ctx.keepdim), None, None
+        return bwd(grad, x, out, ctx.dims, ctx.keepdim), None, None
+
+    return _function(name.capitalize(), forward, backward,
+                     f"{name}: extremum over any dims; ties share the gradient evenly.")
 
 
-class Amin(Function):
-    @staticmethod
-    def forward(ctx, x, dims, keepdim):
-        out = _C.amin_forward(x, dims, keepdim)
-        ctx.save_for_backward(x, out)
-        ctx.dims, ctx.keepdim = dims, keepdim
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, out = ctx.saved_tensors
-        return _C.amin_backward(grad, x, out, ctx.dims, ctx.keepdim), None, None
+MaxDim = _dim_reduce("max")
+MinDim = _dim_reduce("min")
+Amax = _extremum("amax")
+Amin = _extremum("amin")
 
 
 # ---------------------------------------------------------------- public functions

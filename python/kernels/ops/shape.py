@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import _C
 from ..autograd import Function, is_grad_enabled
+from .elementwise import _function
 
 Tensor = _C.Tensor
 
@@ -296,17 +297,26 @@ class Split(Function):
         return _C.split_backward(list(grads), ctx.dim), None, None, None
 
 
-class IndexSelect(Function):
-    @staticmethod
+def _indexed(name, c_name):
+    """_C.<c_name>_forward(x, dim, index), whose backward needs x's shape, dim and the index
+    (index_select, gather)."""
+    fwd = getattr(_C, c_name + "_forward")
+    bwd = getattr(_C, c_name + "_backward")
+
     def forward(ctx, x, dim, index):
         ctx.in_shape, ctx.dim = list(x.shape), dim
         ctx.save_for_backward(index)
-        return _C.index_select_forward(x, dim, index)
+        return fwd(x, dim, index)
 
-    @staticmethod
     def backward(ctx, grad):
         (index,) = ctx.saved_tensors
-        return _C.index_select_backward(grad, ctx.in_shape, ctx.dim, index), None, None
+        return bwd(grad, ctx.in_shape, ctx.dim, index), None, None
+
+    return _function(name, forward, backward)
+
+
+IndexSelect = _indexed("IndexSelect", "index_select")
+Gather = _indexed("Gather", "gather")
 
 
 class IndexAdd(Function):
@@ -328,19 +338,6 @@ class IndexAdd(Function):
                 ar = _C.arange(0, k, 1, _C.dtype.int64, grad.device)
                 dsource = _C.index_add_forward(zeros, ctx.dim, ar, dsource, ctx.alpha)
         return grad, None, None, dsource, None
-
-
-class Gather(Function):
-    @staticmethod
-    def forward(ctx, x, dim, index):
-        ctx.in_shape, ctx.dim = list(x.shape), dim
-        ctx.save_for_backward(index)
-        return _C.gather_forward(x, dim, index)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (index,) = ctx.saved_tensors
-        return _C.gather_backward(grad, ctx.in_shape, ctx.dim, index), None, None
 
 
 class ScatterAdd(Function):

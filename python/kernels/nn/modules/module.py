@@ -28,7 +28,7 @@ import numpy as np
 from ... import _C
 from ...autograd import no_grad
 from ..._device import as_device, as_dtype
-from ...tensor import from_dlpack, tensor as _make_tensor
+from ...tensor import _parse_to, from_dlpack, tensor as _make_tensor
 from ..parameter import Parameter
 
 Tensor = _C.Tensor
@@ -461,20 +461,10 @@ class Module:
         A dtype applies to floating-point parameters and buffers only (integer buffers such as
         counters keep their dtype), a device to all of them.
         """
-        device = kwargs.pop("device", None)
-        dtype = kwargs.pop("dtype", None)
-        kwargs.pop("non_blocking", None)
-        if kwargs:
-            raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
-        for a in args:
-            if isinstance(a, _C.dtype):
-                dtype = a
-            elif isinstance(a, Tensor):
-                dtype, device = a.dtype, a.device
-            elif isinstance(a, (str, _C.device, int)) and not isinstance(a, bool):
-                device = a
-            else:
-                raise TypeError(f"to() expected a device, a dtype or a tensor, got {a!r}")
+        dtype, device, _ = _parse_to(
+            args, kwargs, accept_copy=False, unexpected="to() got unexpected keyword arguments",
+            expected="to() expected a device, a dtype or a tensor",
+        )
         if dtype is not None:
             dtype = as_dtype(dtype)
             if not dtype.is_floating_point:
