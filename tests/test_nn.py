@@ -19,14 +19,6 @@ def T(x, dtype=None):
     return kernels.tensor(np.asarray(x), dtype=dtype)
 
 
-def has_fn(*names):
-    return all(hasattr(F, n) for n in names)
-
-
-def needs_fn(*names):
-    return pytest.mark.skipif(not has_fn(*names),
-                              reason=f"kernels.functional lacks {', '.join(names)}")
-
 
 def torch_or_skip():
     return pytest.importorskip("torch")
@@ -361,8 +353,6 @@ def test_state_dict_values_are_detached_and_share_memory():
 @pytest.mark.parametrize("act", [False, True])
 def test_state_dict_round_trip_kernels_torch_kernels(dtype, act):
     torch = torch_or_skip()
-    if act and not has_fn("relu"):
-        pytest.skip("kernels.functional lacks relu")
     kdt, tdt = getattr(kernels, dtype), getattr(torch, dtype)
     km = MLP(act=act).to(kdt)
     km.scale.copy_(T([1.0, 2.0, 0.5], dtype=kdt))
@@ -967,8 +957,6 @@ ACTIVATIONS = [
                          ids=[f"{a[0]}{i}" for i, a in enumerate(ACTIVATIONS)])
 def test_activation_modules_vs_torch(name, args, kwargs, fn):
     torch = torch_or_skip()
-    if not has_fn(fn):
-        pytest.skip(f"kernels.functional lacks {fn}")
     x = RNG.standard_normal((3, 5, 2)) * 3
     xk = T(x).requires_grad_()
     xt = torch.tensor(x, requires_grad=True)
@@ -1036,8 +1024,6 @@ LOSSES = [
                          ids=[f"{a[0]}{i}" for i, a in enumerate(LOSSES)])
 def test_loss_modules_vs_torch(name, kwargs, kind, fn):
     torch = torch_or_skip()
-    if not has_fn(fn):
-        pytest.skip(f"kernels.functional lacks {fn}")
     x, y, yt, yk = _loss_inputs(torch, kind)
     if kind == "kl" and kwargs.get("log_target"):
         y = np.log(y)
@@ -1056,7 +1042,6 @@ def test_loss_modules_vs_torch(name, kwargs, kind, fn):
     np.testing.assert_allclose(xk.grad.numpy(), xt.grad.numpy(), rtol=1e-9, atol=1e-11)
 
 
-@needs_fn("dropout")
 def test_dropout_module_train_and_eval():
     m = nn.Dropout(0.5)
     x = kernels.ones(1000)
@@ -1067,7 +1052,6 @@ def test_dropout_module_train_and_eval():
     assert np.all(nn.Dropout(0.0)(x).numpy() == 1)
 
 
-@needs_fn("relu")
 def test_training_step_reduces_loss():
     """A few plain SGD steps on a tiny regression: parameters, grads and the in-place update."""
     kernels.manual_seed(1)
