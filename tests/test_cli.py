@@ -15,7 +15,6 @@ pytest.importorskip("kernels.optim")
 if importlib.util.find_spec("mlxtend") is None:
     pytest.skip("mlxtend is not installed (pip install 'dlkernels[data]')", allow_module_level=True)
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _accuracy(text):
@@ -73,7 +72,9 @@ def test_mlp_resume_and_plot(capsys, tmp_path, monkeypatch):
 
 
 def test_command_line_entry_points():
-    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python") + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    # the child imports the same kernels this test process did (installed or the source tree)
+    pkg_parent = os.path.dirname(os.path.dirname(os.path.abspath(kernels.__file__)))
+    env = dict(os.environ, PYTHONPATH=pkg_parent + os.pathsep + os.environ.get("PYTHONPATH", ""))
     r = subprocess.run([sys.executable, "-m", "kernels", "--help"], capture_output=True, text=True, env=env,
                        timeout=120)
     assert r.returncode == 0 and "mlp" in r.stdout
