@@ -101,3 +101,43 @@ def test_subcommand_table_is_extensible(capsys):
         assert calls == [(5, 7, 1e-3)]
     finally:
         del cli.SUBCOMMANDS["testjob"]
+
+
+@pytest.mark.parametrize("job,extra,floor", [
+    ("lenet5", [], 0.90),
+    ("lenet5", ["--variant", "modern"], 0.90),
+    ("resnet", ["--width", "4"], 0.60),
+])
+def test_cnn_jobs_train_to_a_real_accuracy_and_draw(job, extra, floor, capsys, tmp_path):
+    pytest.importorskip("matplotlib")
+    rc = cli.main([job, "--epochs", "1", "--seed", "0", "--plot-dir", str(tmp_path)] + extra)
+    assert rc == 0
+    out = capsys.readouterr().out
+    assert _accuracy(out) >= floor, out
+    for suffix in ("history", "confusion", "filters"):
+        assert (tmp_path / f"{job}_{suffix}.png").read_bytes()[:4] == b"\x89PNG", suffix
+
+
+def test_image_jobs_read_mnist_idx_folders(capsys, tmp_path):
+    # a tiny IDX pair written in LeCun's format stands in for the full MNIST download
+    import gzip
+    import struct
+
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    for prefix, n in (("train", 64), ("t10k", 20)):
+        labels = rng.integers(0, 10, n).astype(np.uint8)
+        images = np.zeros((n, 28, 28), np.uint8)
+        for i, c in enumerate(labels):  # class c lights column block c: learnable
+            images[i, 4:24, 2 + 2 * c:4 + 2 * c] = 255
+        with gzip.open(tmp_path / f"{prefix}-images-idx3-ubyte.gz", "wb") as fh:
+            fh.write(struct.pack(">IIII", 0x803, n, 28, 28) + images.tobytes())
+        with open(tmp_path / f"{prefix}-labels-idx1-ubyte", "wb") as fh:
+            fh.write(struct.pack(">II", 0x801, n) + labels.tobytes())
+    rc = cli.main(["lenet5", "--data", str(tmp_path), "--epochs", "6", "--batch-size", "16",
+                   "--max-shift", "0", "--schedule", "none", "--quiet"])
+    assert rc == 0
+    out = capsys.readouterr().out
+    m = re.search(r"test accuracy: ([0-9.]+) \((\d+)/(\d+)\)", out)
+    assert m and m.group(3) == "20" and float(m.group(1)) >= 0.9, out

@@ -1,0 +1,31 @@
+"""The scripts in examples/ run from the public API on a tiny budget and reach real numbers."""
+import importlib.util
+import os
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if importlib.util.find_spec("mlxtend") is None or importlib.util.find_spec("matplotlib") is None:
+    pytest.skip("the examples need mlxtend and matplotlib (pip install 'dlkernels[test]')",
+                allow_module_level=True)
+
+
+def load(name):
+    spec = importlib.util.spec_from_file_location(name, os.path.join(ROOT, "examples", name + ".py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.mark.parametrize("script,floor,pictures", [
+    ("train_lenet5", 0.90, ("history.png", "c1_filters.png", "confusion.png")),
+    ("train_resnet", 0.80, ("history.png", "conv1_filters.png", "confusion.png", "resnet.npz")),
+])
+def test_cnn_example_trains(script, floor, pictures, tmp_path, capsys):
+    acc = load(script).main(["--epochs", "1", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert acc >= floor, out
+    for name in pictures:
+        assert (tmp_path / name).stat().st_size > 0, name
+    if script == "train_resnet":  # the reloaded weights give the same accuracy
+        assert f"reloaded weights: test accuracy {acc:.4f}" in out
