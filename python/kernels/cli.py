@@ -5,6 +5,8 @@
                           [--plot-dir DIR] [--data MNIST_DIR] [--quiet]
     kernels-train lenet5  [--variant lecun|modern] ...
     kernels-train resnet  [--blocks 1 1 1] [--width 16] ...
+    kernels-train charlstm [--text FILE] [--hidden 256] [--layers 2] [--seq-len 100] ...
+    kernels-train seq2seq [--task reverse|sort] [--cell lstm|gru] [--bidirectional] ...
 
 Subcommands live in the table ``SUBCOMMANDS`` (name -> "module:attribute" of a
 :class:`Command`), so a model family adds its own job with one line and the module is imported
@@ -36,6 +38,8 @@ SUBCOMMANDS = {
     "mlp": "kernels.jobs.mlp:COMMAND",
     "lenet5": "kernels.jobs.cnn:LENET5_COMMAND",
     "resnet": "kernels.jobs.cnn:RESNET_COMMAND",
+    "charlstm": "kernels.jobs.charlstm:COMMAND",
+    "seq2seq": "kernels.jobs.seq2seq:COMMAND",
 }
 
 

@@ -7,9 +7,10 @@
 * :class:`Generator`: a private shuffle / augmentation stream of the Philox generator;
 * ``kernels.data.transforms``: Compose, Normalize, mean_std, RandomCrop, RandomShift,
   RandomHorizontalFlip, RandomRotation, ColorJitter, AddGaussianNoise;
-* datasets with no network: :func:`digits`, :func:`mnist_5k`, :func:`mnist` (IDX files).
+* datasets with no network: :func:`digits`, :func:`mnist_5k`, :func:`mnist` (IDX files);
+* ``kernels.data.text``: load_text (default: Python's documentation), CharVocab, TBPTTBatches.
 """
-from . import transforms
+from . import text, transforms
 from ._generator import Generator
 from .dataloader import DataLoader, default_collate
 from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
@@ -29,7 +30,7 @@ from .transforms import (
 
 __all__ = [
     "Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split",
-    "DataLoader", "default_collate", "Generator", "transforms",
+    "DataLoader", "default_collate", "Generator", "transforms", "text",
     "digits", "mnist_5k", "mnist", "read_idx",
     "Compose", "Lambda", "Normalize", "mean_std", "RandomCrop", "RandomShift",
     "RandomHorizontalFlip", "RandomRotation", "ColorJitter", "AddGaussianNoise",

@@ -1,0 +1,171 @@
+"""``kernels-train charlstm``: a character-level LSTM language model.
+
+Default text: Python's own documentation (``pydoc_data.topics``); ``--text FILE`` trains on any
+text. 90/10 train/validation split, truncated BPTT over chunks of ``--seq-len`` characters from
+``--batch-size`` parallel streams, gradient clipping, Adam with a cosine schedule. Reports train and
+validation loss in nats per character each epoch, prints a sample, and can checkpoint / resume.
+"""
+from __future__ import annotations
+
+import math
+import os
+import time
+
+from ..cli import Command
+from .classify import build_optimizer
+
+
+def _arguments(p):
+    p.add_argument("--text", metavar="FILE", default=None,
+                   help="text file to model (default: Python's documentation, pydoc_data.topics)")
+    p.add_argument("--hidden", type=int, default=256, help="LSTM hidden size (default %(default)s)")
+    p.add_argument("--layers", type=int, default=2, help="LSTM layers (default %(default)s)")
+    p.add_argument("--embedding", type=int, default=64, help="character embedding size (default %(default)s)")
+    p.add_argument("--dropout", type=float, default=0.0,
+                   help="dropout between and after the LSTM layers (default %(default)s)")
+    p.add_argument("--seq-len", type=int, default=100, help="BPTT truncation length (default %(default)s)")
+    p.add_argument("--clip", type=float, default=1.0, help="gradient-norm clipping (default %(default)s)")
+    p.add_argument("--val-fraction", type=float, default=0.1,
+                   help="the last fraction of the text used for validation (default %(default)s)")
+    p.add_argument("--sample-length", type=int, default=300,
+                   help="characters sampled after training (default %(default)s)")
+    p.add_argument("--temperature", type=float, default=0.8, help="sampling temperature (default %(default)s)")
+    p.add_argument("--prime", default="The ", help="text the sample starts from (default %(default)r)")
+    p.add_argument("--sample-only", action="store_true",
+                   help="load --checkpoint and only print a sample (no training)")
+
+
+def _evaluate(model, batches, device):
+    from kernels import no_grad
+    from kernels.functional import cross_entropy
+
+    model.eval()
+    total, count, state = 0.0, 0, None
+    with no_grad():
+        for x, y in batches:
+            logits, state = model(x, state)
+            n = y.numel()
+            total += float(cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1)).item()) * n
+            count += n
+    model.train()
+    return total / max(count, 1)
+
+
+def _run(args):
+    import numpy as np
+
+    import kernels
+    from kernels import models, optim, train
+    from kernels.data import text as textdata
+    from kernels.functional import cross_entropy
+    from kernels.nn.utils import clip_grad_norm_
+
+    log = (lambda *a, **k: None) if args.quiet else print
+    if args.threads:
+        kernels.set_num_threads(args.threads)
+    kernels.manual_seed(args.seed)
+    device = kernels.device(args.device)
+    t_start = time.perf_counter()
+
+    if args.sample_only:
+        if not args.checkpoint or not os.path.exists(args.checkpoint):
+            raise SystemExit("kernels-train charlstm: --sample-only needs an existing --checkpoint")
+        ckpt = kernels.load(args.checkpoint)
+        vocab = textdata.CharVocab.from_state_dict(ckpt["extra"]["vocab"])
+        cfg = ckpt["extra"]["config"]
+        model = models.CharLSTM(len(vocab), cfg["hidden"], cfg["layers"], cfg["embedding"]).to(device)
+        model.load_state_dict(ckpt["model"])
+        print(_sample(model, vocab, args, device))
+        return 0
+
+    text = textdata.load_text(args.text)
+    vocab = textdata.CharVocab.from_text(text)
+    train_ids, val_ids = textdata.split_text(vocab.encode(text), args.val_fraction)
+    train_batches = textdata.TBPTTBatches(train_ids, args.batch_size, args.seq_len, device=device)
+    val_batches = (textdata.TBPTTBatches(val_ids, min(args.batch_size, max(1, (len(val_ids) - 1) // args.seq_len)),
+                                         args.seq_len, device=device) if len(val_ids) > 1 else None)
+    config = {"hidden": args.hidden, "layers": args.layers, "embedding": args.embedding}
+    model = models.CharLSTM(len(vocab), args.hidden, args.layers, args.embedding, args.dropout).to(device)
+    optimizer = build_optimizer(args.optimizer, model.parameters(), args.lr, args.weight_decay)
+    scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs * len(train_batches))
+    history = train.History()
+    first_epoch = 1
+    if args.resume:
+        if not args.checkpoint:
+            raise SystemExit("kernels-train: --resume needs --checkpoint PATH")
+        if os.path.exists(args.checkpoint):
+            ckpt = train.load_checkpoint(args.checkpoint, model, optimizer, scheduler, history=history)
+            first_epoch = int(ckpt["epoch"]) + 1
+            log(f"resumed from {args.checkpoint} after epoch {first_epoch - 1}")
+        else:
+            log(f"no checkpoint at {args.checkpoint} yet: starting from scratch")
+
+    n_params = sum(p.numel() for p in model.parameters())
+    source = args.text or "Python's documentation (pydoc_data.topics)"
+    log(f"char-LSTM {args.layers}x{args.hidden} ({n_params:,} parameters) on {source}: "
+        f"{len(text):,} characters, vocabulary {len(vocab)}, {len(train_ids):,} train / {len(val_ids):,} "
+        f"validation; batch {args.batch_size} x seq {args.seq_len}, {len(train_batches)} steps per epoch, "
+        f"{args.optimizer} lr {args.lr:g}, device {device}")
+    for epoch in range(first_epoch, args.epochs + 1):
+        t0 = time.perf_counter()
+        state, total, count = None, 0.0, 0
+        bar = train.ProgressBar(len(train_batches), desc=f"epoch {epoch}/{args.epochs}",
+                                bar=False if args.quiet else None)
+        for x, y in train_batches:
+            state = models.detach_state(state)  # truncated BPTT: carry the state, not its history
+            logits, state = model(x, state)
+            loss = cross_entropy(logits.reshape(-1, len(vocab)), y.reshape(-1))
+            value = float(loss.item())
+            if not math.isfinite(value):
+                raise train.NonFiniteLossError(f"charlstm: loss became {value} in epoch {epoch}; "
+                                               "try a lower --lr or --clip")
+            optimizer.zero_grad()
+            loss.backward()
+            clip_grad_norm_(model.parameters(), args.clip)
+            optimizer.step()
+            scheduler.step()
+            total += value * y.numel()
+            count += y.numel()
+            bar.update(1, loss=f"{value:.3f}")
+        bar.close()
+        record = {"epoch": epoch, "loss": total / count}
+        if val_batches is not None:
+            record["val_loss"] = _evaluate(model, val_batches, device)
+        record["time"] = time.perf_counter() - t0
+        history.append(record)
+        val = f"  val {record['val_loss']:.4f}" if "val_loss" in record else ""
+        log(f"epoch {epoch}/{args.epochs}  train {record['loss']:.4f}{val} nats/char  "
+            f"({record['time']:.1f} s, {count / record['time']:,.0f} chars/s)")
+        if args.checkpoint:
+            train.save_checkpoint(args.checkpoint, model, optimizer, scheduler, epoch, history,
+                                  extra={"vocab": vocab.state_dict(), "config": config})
+    elapsed = time.perf_counter() - t_start
+    if args.plot_dir and history.records:
+        path = train.plot_history(history, os.path.join(args.plot_dir, "charlstm_history.png"),
+                                  title="char-LSTM: nats per character")
+        log(f"wrote {path}")
+    if args.sample_length:
+        log("--- sample ---")
+        log(_sample(model, vocab, args, device))
+        log("--------------")
+    last = history.records[-1] if history.records else {}
+    vl = last.get("val_loss", float("nan"))
+    print(f"train loss: {last.get('loss', float('nan')):.4f}  validation loss: {vl:.4f} nats/char "
+          f"({vl / math.log(2):.3f} bits/char)  total time: {elapsed:.1f} s")
+    return 0
+
+
+def _sample(model, vocab, args, device):
+    import numpy as np
+
+    prime = "".join(c for c in args.prime if c in vocab.index) or vocab.chars[0]
+    ids = model.sample(vocab.encode(prime), args.sample_length, args.temperature,
+                       rng=np.random.default_rng(args.seed), device=device)
+    return prime + vocab.decode(ids)
+
+
+COMMAND = Command(
+    "train a character-level LSTM language model (default text: Python's documentation)",
+    _arguments, _run,
+    defaults={"epochs": 10, "batch_size": 64, "lr": 3e-3, "optimizer": "adam"},
+)
