@@ -38,6 +38,7 @@ namespace {
 
 constexpr int64_t kMinCols = 128;           // GEMM width below which images are batched
 constexpr int64_t kMaxBlockElems = 1 << 21;  // cap on one batched column matrix (elements)
+constexpr double kMinParallelFlops = 2.0e6;  // below this a parallel region costs more than it saves
 
 // Host scratch freed at scope exit.
 struct Scratch {
@@ -66,7 +67,8 @@ struct Plan {
 Plan make_plan(const ConvGeom& g) {
   Plan p;
   const int nt = thread_count();
-  if (nt > 1 && g.N >= nt) p.nt = static_cast<int>(std::min<int64_t>(nt, g.N));
+  const double flops = 2.0 * double(g.N) * double(g.O) * double(g.P()) * double(g.Kg());
+  if (nt > 1 && g.N >= nt && flops >= kMinParallelFlops) p.nt = static_cast<int>(std::min<int64_t>(nt, g.N));
   const int64_t per_thread = (g.N + p.nt - 1) / std::max(p.nt, 1);
   const int64_t P = std::max<int64_t>(g.P(), 1);
   int64_t nb = (kMinCols + P - 1) / P;
