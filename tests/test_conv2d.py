@@ -120,6 +120,12 @@ SPECIAL = [
     dict(N=3, C=4, O=4, G=4, H=9, W=7, k=(3, 3), stride=2, padding=1, dilation=1, bias=True),
     dict(N=1, C=3, O=2, G=1, H=7, W=6, k=(4, 2), stride=1, padding="same", dilation=2, bias=True),  # odd 'same'
     dict(N=2, C=2, O=2, G=1, H=3, W=3, k=(3, 3), stride=3, padding=0, dilation=1, bias=True),  # 1x1 output
+    # implicit-GEMM paths (>= 128 outputs per image): groups, strides, dilation, odd 'same',
+    # several k blocks (Kg > 256), several position blocks with a partial sliver, Og % 6 != 0
+    dict(N=3, C=4, O=16, G=2, H=17, W=19, k=(3, 4), stride=(2, 1), padding=(2, 1), dilation=(1, 2), bias=True),
+    dict(N=2, C=3, O=14, G=1, H=12, W=13, k=(4, 3), stride=1, padding="same", dilation=1, bias=False),
+    dict(N=2, C=32, O=8, G=1, H=12, W=12, k=(3, 3), stride=1, padding=1, dilation=1, bias=True),
+    dict(N=1, C=2, O=7, G=1, H=20, W=20, k=(3, 3), stride=1, padding=0, dilation=1, bias=True),
     # large enough (> 2 MFLOP) for the threaded paths: one image per GEMM, and 8 images per GEMM
     dict(N=7, C=8, O=16, G=1, H=16, W=16, k=(3, 3), stride=1, padding=1, dilation=1, bias=True),
     dict(N=16, C=32, O=64, G=2, H=5, W=5, k=(3, 3), stride=1, padding=0, dilation=1, bias=True),

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "../common/dispatch.h"
+#include "conv2d_packed.h"
 #include "matmul.h"
 #include "parallel.h"
 
@@ -57,23 +58,33 @@ inline int thread_count() {
 #endif
 }
 
-// How the images are walked: `nt` threads each taking a contiguous range of images (nt == 1:
-// one after the other, with threaded GEMMs), `nb` images per GEMM.
+// How the images are walked. They are cut into `chunks` contiguous ranges that `nt` threads take
+// in turn (dynamic scheduling: a thread that the OS delays leaves its share to the others); each
+// chunk sums its own dW partial and the partials are added in chunk order, so results do not
+// depend on the thread count or the schedule. `nb`: images per GEMM. `inner`: a single chunk run
+// image after image with threaded GEMMs and im2col / col2im (fewer images than threads).
 struct Plan {
   int nt = 1;
+  int64_t chunks = 1;
   int64_t nb = 1;
+  bool inner = false;
 };
 
 Plan make_plan(const ConvGeom& g) {
   Plan p;
   const int nt = thread_count();
   const double flops = 2.0 * double(g.N) * double(g.O) * double(g.P()) * double(g.Kg());
-  if (nt > 1 && g.N >= nt && flops >= kMinParallelFlops) p.nt = static_cast<int>(std::min<int64_t>(nt, g.N));
-  const int64_t per_thread = (g.N + p.nt - 1) / std::max(p.nt, 1);
   const int64_t P = std::max<int64_t>(g.P(), 1);
+  if (nt > 1 && g.N >= nt && flops >= kMinParallelFlops) {
+    p.nt = nt;
+    // Up to 4 chunks per thread, fewer when outputs are small so each chunk still fills a GEMM.
+    p.chunks = std::min<int64_t>(g.N, std::max<int64_t>(nt, std::min<int64_t>(4 * nt, g.N * P / kMinCols)));
+  }
+  p.inner = p.nt == 1 && nt > 1 && flops >= kMinParallelFlops;
+  const int64_t per_chunk = g.N / std::max<int64_t>(p.chunks, 1);
   int64_t nb = (kMinCols + P - 1) / P;
   nb = std::min(nb, std::max<int64_t>(1, kMaxBlockElems / std::max<int64_t>(1, g.Kg() * P)));
-  p.nb = std::max<int64_t>(1, std::min(nb, per_thread));
+  p.nb = std::max<int64_t>(1, std::min(nb, per_chunk));
   return p;
 }
 
@@ -245,22 +256,24 @@ void backward_block(const ConvGeom& g, const T* dy, const T* x, const T* w, T* d
   }
 }
 
-// Runs body(t, n_begin, n_end, inner) over the plan's threads (inner: the GEMMs thread themselves).
+// Runs body(t, chunk, n_begin, n_end, inner) for every chunk of images, t being the thread.
 template <class F>
-void for_image_ranges(const ConvGeom& g, const Plan& plan, const F& body) {
+void for_image_chunks(const ConvGeom& g, const Plan& plan, const F& body) {
   if (plan.nt <= 1) {
-    body(0, int64_t(0), g.N, true);
+    for (int64_t c = 0; c < plan.chunks; ++c)
+      body(0, c, g.N * c / plan.chunks, g.N * (c + 1) / plan.chunks, plan.inner);
     return;
   }
 #pragma omp parallel num_threads(plan.nt)
   {
 #ifdef _OPENMP
-    const int t = omp_get_thread_num(), n = omp_get_num_threads();
+    const int t = omp_get_thread_num();
 #else
-    const int t = 0, n = 1;
+    const int t = 0;
 #endif
-    const int64_t b = g.N * t / n, e = g.N * (t + 1) / n;
-    body(t, b, e, false);
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t c = 0; c < plan.chunks; ++c)
+      body(t, c, g.N * c / plan.chunks, g.N * (c + 1) / plan.chunks, false);
   }
 }
 
@@ -268,11 +281,26 @@ template <class T>
 void forward_impl(const ConvGeom& g, const T* x, const T* w, const T* bias, T* y) {
   if (g.N == 0 || g.O == 0) return;
   const Plan plan = make_plan(g);
+  // Implicit GEMM (conv2d_packed.cpp) when its B panels serve several A slivers: weights packed
+  // once, no column matrix in memory.
+  if (plan.nb == 1 && !plan.inner && g.Og() > conv_detail::kPackedRows && conv_detail::packed_available()) {
+    Scratch wp(conv_detail::packed_weight_size<T>(g) * sizeof(T));
+    T* Ap = static_cast<T*>(wp.p);
+    conv_detail::pack_conv_weights<T>(g, w, Ap);
+    const size_t per = conv_detail::packed_workspace_size<T>(g);
+    Scratch ws(per * plan.nt * sizeof(T));
+    for_image_chunks(g, plan, [&](int t, int64_t, int64_t b, int64_t e, bool) {
+      for (int64_t n = b; n < e; ++n)
+        conv_detail::packed_forward_image<T>(g, x + n * g.C * g.HW(), Ap, bias, y + n * g.O * g.P(),
+                                             static_cast<T*>(ws.p) + per * t);
+    });
+    return;
+  }
   const size_t col_n = static_cast<size_t>(g.Kg() * plan.nb * g.P());
   const size_t tmp_n = plan.nb > 1 ? static_cast<size_t>(g.Og() * plan.nb * g.P()) : 0;
   const size_t per = col_n + tmp_n;
   Scratch ws(per * plan.nt * sizeof(T));
-  for_image_ranges(g, plan, [&](int t, int64_t b, int64_t e, bool inner) {
+  for_image_chunks(g, plan, [&](int t, int64_t, int64_t b, int64_t e, bool inner) {
     T* col = static_cast<T*>(ws.p) + per * t;
     for (int64_t n = b; n < e; n += plan.nb)
       forward_block(g, x, w, bias, y, n, std::min(plan.nb, e - n), col, col + col_n, inner);
@@ -286,28 +314,39 @@ void backward_impl(const ConvGeom& g, const T* dy, const T* x, const T* w, T* dx
   if (dw) std::fill(dw, dw + wn, T(0));
   if (g.N == 0 || (!dx && !dw)) return;
   const Plan plan = make_plan(g);
-  const bool need_col = !(plan.nb == 1 && g.pointwise());
+  // dW as an implicit GEMM (conv2d_packed.cpp) whenever images go one per GEMM.
+  const bool packed_dw = dw && plan.nb == 1 && !plan.inner && conv_detail::packed_available();
+  const bool direct = plan.nb == 1 && g.pointwise();
+  const bool need_col = !direct && (dx || !packed_dw);
+  const size_t wg_n = packed_dw ? conv_detail::packed_wgrad_workspace_size<T>(g) : 0;
   const size_t col_n = need_col ? static_cast<size_t>(g.Kg() * plan.nb * g.P()) : 0;
   const size_t tmp_n = plan.nb > 1 ? static_cast<size_t>(g.Og() * plan.nb * g.P()) : 0;
-  const size_t part_n = dw ? static_cast<size_t>(wn) : 0;  // dW partial of threads 1..nt-1
-  const size_t per = col_n + tmp_n + part_n;
+  const size_t per = wg_n + col_n + tmp_n;  // per thread; the wgrad part first, 64-byte aligned
+  // dW partials of chunks 1..chunks-1 (chunk 0 sums into dw itself).
   Scratch ws(per * plan.nt * sizeof(T));
-  for_image_ranges(g, plan, [&](int t, int64_t b, int64_t e, bool inner) {
-    T* col = static_cast<T*>(ws.p) + per * t;
-    T* dw_acc = nullptr;
-    if (dw) {
-      dw_acc = t == 0 ? dw : col + col_n + tmp_n;
-      if (t != 0) std::fill(dw_acc, dw_acc + wn, T(0));
+  Scratch parts(dw ? static_cast<size_t>(wn * (plan.chunks - 1)) * sizeof(T) : 0);
+  auto part = [&](int64_t c) { return c == 0 ? dw : static_cast<T*>(parts.p) + wn * (c - 1); };
+  for_image_chunks(g, plan, [&](int t, int64_t chunk, int64_t b, int64_t e, bool inner) {
+    T* base = static_cast<T*>(ws.p) + per * t;
+    T* col = base + wg_n;
+    T* dw_acc = dw ? part(chunk) : nullptr;
+    if (dw_acc && chunk != 0) std::fill(dw_acc, dw_acc + wn, T(0));
+    if (packed_dw) {
+      for (int64_t n = b; n < e; ++n) {
+        conv_detail::packed_weight_grad_image<T>(g, x + n * g.C * g.HW(), dy + n * g.O * g.P(),
+                                                 dw_acc, base);
+        if (dx) backward_block(g, dy, x, w, dx, static_cast<T*>(nullptr), n, 1, col, col + col_n, inner);
+      }
+      return;
     }
     for (int64_t n = b; n < e; n += plan.nb)
       backward_block(g, dy, x, w, dx, dw_acc, n, std::min(plan.nb, e - n), col, col + col_n, inner);
   });
-  if (dw && plan.nt > 1) {
-    T* base = static_cast<T*>(ws.p);
+  if (dw && plan.chunks > 1) {
     parallel_for(wn, kGrainElementwise, [&](int64_t b, int64_t e) {
-      for (int t = 1; t < plan.nt; ++t) {
-        const T* part = base + per * t + col_n + tmp_n;
-        for (int64_t i = b; i < e; ++i) dw[i] += part[i];
+      for (int64_t c = 1; c < plan.chunks; ++c) {
+        const T* pc = part(c);
+        for (int64_t i = b; i < e; ++i) dw[i] += pc[i];
       }
     });
   }

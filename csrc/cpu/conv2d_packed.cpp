@@ -1,0 +1,273 @@
+// Convolution forward as an implicit GEMM on the project's AVX2 GEMM micro-kernels
+// (csrc/cpu/gemm_avx2.cpp), for one image at a time:
+//
+//   y[g*Og + o, p] = sum_k w[g*Og + o, k] * col[k, p] (+ bias),  k = (c*kH + i)*kW + j < Kg, p < P
+//   col[k, p] = x[g*Cg + c, oh*sh - ph + i*dh, ow*sw - pw + j*dw]  (0 in the padding), p = oh*OW + ow
+//
+// which is W_g (Og, Kg) @ col (Kg, P) as in conv2d.cpp, but col is never stored whole: the B
+// panels the micro-kernel reads (slivers of NR consecutive output positions by kc rows of k,
+// Bp[k*NR + lane]) are filled block by block straight from the image, each row of k built in an
+// L1 buffer and cut into the slivers. Against im2col + gemm_cpu this saves writing col to memory
+// and reading it back to pack it, and the weights (A slivers of MR output channels by Kg) are
+// packed once per call instead of once per image.
+// Blocking: output positions in blocks of kNC, k in blocks of kKC; the B panel (kc x kNC) stays
+// in L2 and each of its slivers is used by all the A slivers of the group while it sits in L1.
+// Tiles that stick out of Og or P are computed into a small buffer and only their valid part is
+// written.
+#include "conv2d_packed.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+#include "matmul.h"
+
+namespace kernels {
+namespace gemm_detail {  // csrc/cpu/gemm_avx2.cpp
+void sgemm_kernel_6x16_avx2(int64_t kc, const float* Ap, const float* Bp, float* C, int64_t ldc,
+                            float alpha, float beta);
+void dgemm_kernel_6x8_avx2(int64_t kc, const double* Ap, const double* Bp, double* C, int64_t ldc,
+                           double alpha, double beta);
+}  // namespace gemm_detail
+
+namespace conv_detail {
+
+namespace {
+
+template <class T>
+struct Tile;
+template <>
+struct Tile<float> {
+  static constexpr int MR = 6, NR = 16;
+  static void kernel(int64_t kc, const float* Ap, const float* Bp, float* C, int64_t ldc, float beta) {
+    gemm_detail::sgemm_kernel_6x16_avx2(kc, Ap, Bp, C, ldc, 1.0f, beta);
+  }
+};
+template <>
+struct Tile<double> {
+  static constexpr int MR = 6, NR = 8;
+  static void kernel(int64_t kc, const double* Ap, const double* Bp, double* C, int64_t ldc,
+                     double beta) {
+    gemm_detail::dgemm_kernel_6x8_avx2(kc, Ap, Bp, C, ldc, 1.0, beta);
+  }
+};
+
+constexpr int64_t kKC = 256;  // k per block
+constexpr int64_t kNC = 256;  // output positions per block (a multiple of NR)
+constexpr int64_t kPC = 256;  // output positions per reduction block of the weight gradient
+
+// out[t*S] = col[k, p0 + t] for t < np, with k = (c, i, j) and xc = x[c] (H, W): the output
+// positions run along output rows, so each row's part is one contiguous (stride 1) or strided
+// read of an input row, zero where it falls in the padding. S = 1 builds a row; S = NR writes
+// one lane of a B sliver of the weight gradient (where k runs along the lanes).
+template <class T, int S>
+void im2col_segment(const ConvGeom& g, const T* xc, int64_t i, int64_t j, int64_t p0, int64_t np,
+                    T* out) {
+  int64_t oh = p0 / g.OW, ow = p0 % g.OW;
+  for (int64_t t = 0; t < np; ++oh, ow = 0) {
+    const int64_t n = std::min(np - t, g.OW - ow);
+    T* d = out + t * S;
+    t += n;
+    const int64_t ih = oh * g.sh - g.ph + i * g.dh;
+    if (ih < 0 || ih >= g.H) {
+      for (int64_t u = 0; u < n; ++u) d[u * S] = T(0);
+      continue;
+    }
+    const T* xr = xc + ih * g.W;
+    const int64_t iw = ow * g.sw - g.pw + j * g.dw;  // input column of the segment's first value
+    if (g.sw == 1) {
+      const int64_t lo = std::min(n, std::max<int64_t>(0, -iw));
+      const int64_t hi = std::max(lo, std::min(n, g.W - iw));
+      for (int64_t u = 0; u < lo; ++u) d[u * S] = T(0);
+      for (int64_t u = lo; u < hi; ++u) d[u * S] = xr[iw + u];
+      for (int64_t u = hi; u < n; ++u) d[u * S] = T(0);
+    } else {
+      for (int64_t u = 0, w = iw; u < n; ++u, w += g.sw) d[u * S] = w >= 0 && w < g.W ? xr[w] : T(0);
+    }
+  }
+}
+
+// Advances (c, i, j) to the next k = (c*kH + i)*kW + j.
+inline void next_k(const ConvGeom& g, int64_t& c, int64_t& i, int64_t& j) {
+  if (++j == g.kW) {
+    j = 0;
+    if (++i == g.kH) {
+      i = 0;
+      ++c;
+    }
+  }
+}
+
+// The B panel of rows k0 .. k0+kc and positions p0 .. p0+np of one group (x is its (Cg, H, W)
+// channels), as nq = ceil(np/NR) slivers: Bp[q*kc*NR + (k - k0)*NR + lane] = col[k, p0 + q*NR + lane]
+// (0 past np). Each row of k is built in `row` (L1) and then cut into the slivers.
+template <class T, int NR>
+void pack_panel(const ConvGeom& g, const T* x, int64_t k0, int64_t kc, int64_t p0, int64_t np,
+                T* row, T* Bp) {
+  const int64_t kk = g.kH * g.kW, nq = (np + NR - 1) / NR;
+  std::fill(row + np, row + nq * NR, T(0));
+  int64_t c = k0 / kk, i = k0 % kk / g.kW, j = k0 % g.kW;
+  for (int64_t k = 0; k < kc; ++k) {
+    im2col_segment<T, 1>(g, x + c * g.H * g.W, i, j, p0, np, row);
+    for (int64_t q = 0; q < nq; ++q) std::memcpy(Bp + (q * kc + k) * NR, row + q * NR, NR * sizeof(T));
+    next_k(g, c, i, j);
+  }
+}
+
+}  // namespace
+
+bool packed_available() {
+  static const bool ok = gemm_avx2_available() && std::getenv("KERNELS_GEMM_PORTABLE") == nullptr;
+  return ok;
+}
+
+template <class T>
+size_t packed_weight_size(const ConvGeom& g) {
+  constexpr int MR = Tile<T>::MR;
+  return static_cast<size_t>(g.G * ((g.Og() + MR - 1) / MR) * MR * g.Kg());
+}
+
+template <class T>
+size_t packed_workspace_size(const ConvGeom& g) {
+  constexpr int MR = Tile<T>::MR, NR = Tile<T>::NR;
+  const int64_t nc = std::min(kNC, (g.P() + NR - 1) / NR * NR);
+  const int64_t n = std::min(kKC, g.Kg()) * nc + nc + MR * NR;  // B panel, one row, edge tile
+  return static_cast<size_t>((n + 15) / 16 * 16);  // keeps every thread's part 64-byte aligned
+}
+
+template <class T>
+void pack_conv_weights(const ConvGeom& g, const T* w, T* Ap) {
+  constexpr int MR = Tile<T>::MR;
+  const int64_t Og = g.Og(), Kg = g.Kg(), slivers = (Og + MR - 1) / MR;
+  for (int64_t gi = 0; gi < g.G; ++gi)
+    for (int64_t s = 0; s < slivers; ++s) {
+      T* dst = Ap + (gi * slivers + s) * MR * Kg;
+      for (int64_t k = 0; k < Kg; ++k)
+        for (int r = 0; r < MR; ++r) {
+          const int64_t o = s * MR + r;
+          dst[k * MR + r] = o < Og ? w[(gi * Og + o) * Kg + k] : T(0);
+        }
+    }
+}
+
+template <class T>
+void packed_forward_image(const ConvGeom& g, const T* x_n, const T* Ap, const T* bias, T* y_n,
+                          T* workspace) {
+  constexpr int MR = Tile<T>::MR, NR = Tile<T>::NR;
+  const int64_t Og = g.Og(), Kg = g.Kg(), P = g.P(), slivers = (Og + MR - 1) / MR;
+  const int64_t nc = std::min(kNC, (P + NR - 1) / NR * NR);
+  T* Bp = workspace;  // 64-byte aligned: the micro-kernel loads B aligned
+  T* row = Bp + std::min(kKC, Kg) * nc;
+  T* tile = row + nc;
+  for (int64_t gi = 0; gi < g.G; ++gi) {
+    const T* xg = x_n + gi * g.Cg() * g.H * g.W;
+    const T* Ag = Ap + gi * slivers * MR * Kg;
+    T* yg = y_n + gi * Og * P;
+    if (bias)  // rows start as the bias; every k block then accumulates
+      for (int64_t o = 0; o < Og; ++o) std::fill(yg + o * P, yg + (o + 1) * P, bias[gi * Og + o]);
+    for (int64_t p0 = 0; p0 < P; p0 += kNC) {
+      const int64_t np = std::min(kNC, P - p0), nq = (np + NR - 1) / NR;
+      for (int64_t k0 = 0; k0 < Kg; k0 += kKC) {
+        const int64_t kc = std::min(kKC, Kg - k0);
+        const bool first = k0 == 0 && !bias;  // no earlier value in y to add to
+        pack_panel<T, NR>(g, xg, k0, kc, p0, np, row, Bp);
+        for (int64_t q = 0; q < nq; ++q) {
+          const int64_t lanes = std::min<int64_t>(NR, np - q * NR), p = p0 + q * NR;
+          const T* bq = Bp + q * kc * NR;
+          for (int64_t s = 0; s < slivers; ++s) {
+            const T* a = Ag + s * MR * Kg + k0 * MR;
+            const int64_t rows = std::min<int64_t>(MR, Og - s * MR);
+            T* c = yg + s * MR * P + p;
+            if (rows == MR && lanes == NR) {
+              Tile<T>::kernel(kc, a, bq, c, P, first ? T(0) : T(1));
+            } else {
+              Tile<T>::kernel(kc, a, bq, tile, NR, T(0));
+              for (int64_t r = 0; r < rows; ++r)
+                for (int64_t t = 0; t < lanes; ++t)
+                  c[r * P + t] = first ? tile[r * NR + t] : c[r * P + t] + tile[r * NR + t];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+template <class T>
+size_t packed_wgrad_workspace_size(const ConvGeom& g) {
+  constexpr int MR = Tile<T>::MR, NR = Tile<T>::NR;
+  const int64_t pc = std::min(kPC, g.P()), slivers = (g.Og() + MR - 1) / MR;
+  const int64_t n = NR * pc + slivers * MR * pc + MR * NR;  // B sliver, A panel, edge tile
+  return static_cast<size_t>((n + 15) / 16 * 16);
+}
+
+template <class T>
+void packed_weight_grad_image(const ConvGeom& g, const T* x_n, const T* dy_n, T* dw,
+                              T* workspace) {
+  constexpr int MR = Tile<T>::MR, NR = Tile<T>::NR;
+  const int64_t Og = g.Og(), Kg = g.Kg(), P = g.P(), slivers = (Og + MR - 1) / MR;
+  const int64_t nq = (Kg + NR - 1) / NR, pc_max = std::min(kPC, P);
+  T* Bq = workspace;  // first: 64-byte aligned for the micro-kernel's B loads
+  T* Ap = Bq + NR * pc_max;
+  T* tile = Ap + slivers * MR * pc_max;
+  for (int64_t gi = 0; gi < g.G; ++gi) {
+    const T* xg = x_n + gi * g.Cg() * g.H * g.W;
+    const T* dyg = dy_n + gi * Og * P;
+    T* dwg = dw + gi * Og * Kg;
+    for (int64_t p0 = 0; p0 < P; p0 += kPC) {
+      const int64_t pc = std::min(kPC, P - p0);
+      // A slivers: MR output channels of dy interleaved, Ap[s][t*MR + r] = dy[s*MR + r, p0 + t].
+      for (int64_t s = 0; s < slivers; ++s)
+        for (int r = 0; r < MR; ++r) {
+          const int64_t o = s * MR + r;
+          T* d = Ap + s * MR * pc + r;
+          if (o < Og) {
+            const T* src = dyg + o * P + p0;
+            for (int64_t t = 0; t < pc; ++t) d[t * MR] = src[t];
+          } else {
+            for (int64_t t = 0; t < pc; ++t) d[t * MR] = T(0);
+          }
+        }
+      int64_t c = 0, i = 0, j = 0;
+      for (int64_t q = 0; q < nq; ++q) {
+        // B sliver: NR consecutive k as lanes, Bq[t*NR + l] = col[q*NR + l, p0 + t].
+        const int64_t lanes = std::min<int64_t>(NR, Kg - q * NR);
+        for (int64_t l = 0; l < lanes; ++l, next_k(g, c, i, j))
+          im2col_segment<T, NR>(g, xg + c * g.H * g.W, i, j, p0, pc, Bq + l);
+        for (int64_t l = lanes; l < NR; ++l)
+          for (int64_t t = 0; t < pc; ++t) Bq[t * NR + l] = T(0);
+        for (int64_t s = 0; s < slivers; ++s) {
+          const int64_t rows = std::min<int64_t>(MR, Og - s * MR);
+          T* cq = dwg + s * MR * Kg + q * NR;
+          if (rows == MR && lanes == NR) {
+            Tile<T>::kernel(pc, Ap + s * MR * pc, Bq, cq, Kg, T(1));
+          } else {
+            Tile<T>::kernel(pc, Ap + s * MR * pc, Bq, tile, NR, T(0));
+            for (int64_t r = 0; r < rows; ++r)
+              for (int64_t l = 0; l < lanes; ++l) cq[r * Kg + l] += tile[r * NR + l];
+          }
+        }
+      }
+    }
+  }
+}
+
+template size_t packed_weight_size<float>(const ConvGeom&);
+template size_t packed_weight_size<double>(const ConvGeom&);
+template size_t packed_workspace_size<float>(const ConvGeom&);
+template size_t packed_workspace_size<double>(const ConvGeom&);
+template void pack_conv_weights<float>(const ConvGeom&, const float*, float*);
+template void pack_conv_weights<double>(const ConvGeom&, const double*, double*);
+template void packed_forward_image<float>(const ConvGeom&, const float*, const float*, const float*,
+                                          float*, float*);
+template void packed_forward_image<double>(const ConvGeom&, const double*, const double*,
+                                           const double*, double*, double*);
+template size_t packed_wgrad_workspace_size<float>(const ConvGeom&);
+template size_t packed_wgrad_workspace_size<double>(const ConvGeom&);
+template void packed_weight_grad_image<float>(const ConvGeom&, const float*, const float*, float*,
+                                              float*);
+template void packed_weight_grad_image<double>(const ConvGeom&, const double*, const double*,
+                                               double*, double*);
+
+}  // namespace conv_detail
+}  // namespace kernels
