@@ -91,6 +91,10 @@ SPECIAL = [
     dict(N=1, Ci=3, Co=2, G=1, H=3, W=4, k=(3, 3), stride=2, padding=1, output_padding=1, dilation=1, bias=False),
     dict(N=2, Ci=2, Co=2, G=1, H=3, W=3, k=(2, 2), stride=1, padding=0, output_padding=1, dilation=2, bias=True),
     dict(N=16, Ci=32, Co=16, G=2, H=6, W=6, k=(3, 3), stride=2, padding=1, output_padding=1, dilation=1, bias=True),
+    # >= 128 input positions per image and >= 16 input channels per group: the fused-col2im path
+    dict(N=2, Ci=16, Co=4, G=1, H=12, W=12, k=(3, 3), stride=2, padding=1, output_padding=1, dilation=1, bias=True),
+    dict(N=1, Ci=32, Co=6, G=2, H=12, W=11, k=(2, 3), stride=(1, 2), padding=(0, 1), output_padding=(0, 1),
+         dilation=(2, 1), bias=False),
 ]
 
 CASES = random_cases(24, seed=11) + SPECIAL
@@ -190,17 +194,17 @@ def test_is_the_input_gradient_of_conv2d():
 
 
 @pytest.mark.parametrize("threads", [1, 3])
-def test_thread_count_does_not_change_results(threads):
+@pytest.mark.parametrize("c", [SPECIAL[4], SPECIAL[5]], ids=_case_id)
+def test_thread_count_does_not_change_results(c, threads):
     from opcheck import run
 
-    c = SPECIAL[-1]
     x, w, b = _args(c, np.random.default_rng(5))
     ours, _ = _fns(c)
-    ref_out, ref_grads, _ = run(ours, [x, w, b])
+    ref_out, ref_grads, _ = run(ours, _arglist(x, w, b))
     prev = kernels.get_num_threads()
     kernels.set_num_threads(threads)
     try:
-        out, grads, _ = run(ours, [x, w, b])
+        out, grads, _ = run(ours, _arglist(x, w, b))
     finally:
         kernels.set_num_threads(prev)
     np.testing.assert_allclose(out, ref_out, rtol=1e-12, atol=1e-12)

@@ -40,6 +40,7 @@ namespace {
 constexpr int64_t kMinCols = 128;           // GEMM width below which images are batched
 constexpr int64_t kMaxBlockElems = 1 << 21;  // cap on one batched column matrix (elements)
 constexpr double kMinParallelFlops = 2.0e6;  // below this a parallel region costs more than it saves
+constexpr int64_t kPackedDxMinChannels = 16;  // Og from which the fused dx pays (see backward_impl)
 
 // Host scratch freed at scope exit.
 struct Scratch {
@@ -314,28 +315,39 @@ void backward_impl(const ConvGeom& g, const T* dy, const T* x, const T* w, T* dx
   if (dw) std::fill(dw, dw + wn, T(0));
   if (g.N == 0 || (!dx && !dw)) return;
   const Plan plan = make_plan(g);
-  // dW as an implicit GEMM (conv2d_packed.cpp) whenever images go one per GEMM.
-  const bool packed_dw = dw && plan.nb == 1 && !plan.inner && conv_detail::packed_available();
+  // Implicit GEMMs (conv2d_packed.cpp) whenever images go one per GEMM: dW without a column
+  // matrix, and dx with the col2im fused into the GEMM's tiles when there are enough output
+  // channels (the tiles' reduction length) to pay for adding each tile into dx.
+  const bool packed = plan.nb == 1 && !plan.inner && conv_detail::packed_available();
+  const bool packed_dx = packed && dx && g.Og() >= kPackedDxMinChannels;
+  Scratch wt(packed_dx ? conv_detail::packed_dgrad_weight_size<T>(g) * sizeof(T) : 0);
+  if (packed_dx) conv_detail::pack_conv_weights_transposed<T>(g, w, static_cast<T*>(wt.p));
   const bool direct = plan.nb == 1 && g.pointwise();
-  const bool need_col = !direct && (dx || !packed_dw);
-  const size_t wg_n = packed_dw ? conv_detail::packed_wgrad_workspace_size<T>(g) : 0;
+  const bool need_col = !direct && ((dw && !packed) || (dx && !packed_dx));
+  const size_t wg_n = packed && dw ? conv_detail::packed_wgrad_workspace_size<T>(g) : 0;
+  const size_t dg_n = packed_dx ? conv_detail::packed_dgrad_workspace_size<T>(g) : 0;
   const size_t col_n = need_col ? static_cast<size_t>(g.Kg() * plan.nb * g.P()) : 0;
   const size_t tmp_n = plan.nb > 1 ? static_cast<size_t>(g.Og() * plan.nb * g.P()) : 0;
-  const size_t per = wg_n + col_n + tmp_n;  // per thread; the wgrad part first, 64-byte aligned
-  // dW partials of chunks 1..chunks-1 (chunk 0 sums into dw itself).
+  const size_t per = wg_n + dg_n + col_n + tmp_n;  // per thread; wg_n, dg_n keep 64-byte alignment
   Scratch ws(per * plan.nt * sizeof(T));
+  // dW partials of chunks 1..chunks-1 (chunk 0 sums into dw itself).
   Scratch parts(dw ? static_cast<size_t>(wn * (plan.chunks - 1)) * sizeof(T) : 0);
   auto part = [&](int64_t c) { return c == 0 ? dw : static_cast<T*>(parts.p) + wn * (c - 1); };
   for_image_chunks(g, plan, [&](int t, int64_t chunk, int64_t b, int64_t e, bool inner) {
     T* base = static_cast<T*>(ws.p) + per * t;
-    T* col = base + wg_n;
+    T* col = base + wg_n + dg_n;
     T* dw_acc = dw ? part(chunk) : nullptr;
     if (dw_acc && chunk != 0) std::fill(dw_acc, dw_acc + wn, T(0));
-    if (packed_dw) {
+    if (packed) {
       for (int64_t n = b; n < e; ++n) {
-        conv_detail::packed_weight_grad_image<T>(g, x + n * g.C * g.HW(), dy + n * g.O * g.P(),
-                                                 dw_acc, base);
-        if (dx) backward_block(g, dy, x, w, dx, static_cast<T*>(nullptr), n, 1, col, col + col_n, inner);
+        if (dw)
+          conv_detail::packed_weight_grad_image<T>(g, x + n * g.C * g.HW(), dy + n * g.O * g.P(),
+                                                   dw_acc, base);
+        if (packed_dx)
+          conv_detail::packed_input_grad_image<T>(g, dy + n * g.O * g.P(), static_cast<T*>(wt.p),
+                                                  dx + n * g.C * g.HW(), base + wg_n);
+        else if (dx)
+          backward_block(g, dy, x, w, dx, static_cast<T*>(nullptr), n, 1, col, col + col_n, inner);
       }
       return;
     }

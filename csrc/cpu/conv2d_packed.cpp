@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 #include "matmul.h"
 
@@ -252,6 +253,134 @@ void packed_weight_grad_image(const ConvGeom& g, const T* x_n, const T* dy_n, T*
   }
 }
 
+// The positions p0 .. p0+lanes-1 of one sliver as runs that each lie in one output row: lanes
+// [lane, lane + n) are output row oh, columns ow .. ow + n - 1; ih0 = oh*sh - ph, iw0 = ow*sw - pw.
+struct Runs {
+  int count = 0;
+  int64_t lane[16], n[16], ih0[16], iw0[16];
+};
+
+Runs sliver_runs(const ConvGeom& g, int64_t p, int64_t lanes) {
+  Runs r;
+  int64_t oh = p / g.OW, ow = p % g.OW;
+  for (int64_t l = 0; l < lanes; ++oh, ow = 0) {
+    const int64_t n = std::min(lanes - l, g.OW - ow);
+    r.lane[r.count] = l;
+    r.n[r.count] = n;
+    r.ih0[r.count] = oh * g.sh - g.ph;
+    r.iw0[r.count] = ow * g.sw - g.pw;
+    ++r.count;
+    l += n;
+  }
+  return r;
+}
+
+// Where kernel tap k = (c*kH + i)*kW + j reads: channel offset c*H*W and the offsets i*dh, j*dw.
+struct Tap {
+  int64_t off, di, dj;
+};
+
+// dx += the MR x NR tile of dcol for taps[0 .. rows) and the sliver's positions (runs):
+// dx[c, oh*sh - ph + i*dh, ow*sw - pw + j*dw] += tile[r][lane], the col2im of the tile.
+template <class T, int NR>
+void scatter_tile(const ConvGeom& g, const T* tile, const Tap* taps, int64_t rows, const Runs& runs,
+                  T* dx) {
+  for (int64_t r = 0; r < rows; ++r) {
+    T* dxc = dx + taps[r].off;
+    const T* src = tile + r * NR;
+    for (int q = 0; q < runs.count; ++q) {
+      const int64_t ih = runs.ih0[q] + taps[r].di;
+      if (ih < 0 || ih >= g.H) continue;
+      T* xr = dxc + ih * g.W;
+      const int64_t iw = runs.iw0[q] + taps[r].dj, n = runs.n[q];
+      const T* sq = src + runs.lane[q];
+      if (g.sw == 1) {
+        const int64_t lo = std::min(n, std::max<int64_t>(0, -iw));
+        const int64_t hi = std::max(lo, std::min(n, g.W - iw));
+        T* xo = xr + iw;
+        for (int64_t t = lo; t < hi; ++t) xo[t] += sq[t];
+      } else {
+        for (int64_t t = 0, w = iw; t < n; ++t, w += g.sw)
+          if (w >= 0 && w < g.W) xr[w] += sq[t];
+      }
+    }
+  }
+}
+
+template <class T>
+size_t packed_dgrad_weight_size(const ConvGeom& g) {
+  constexpr int MR = Tile<T>::MR;
+  return static_cast<size_t>(g.G * ((g.Kg() + MR - 1) / MR) * MR * g.Og());
+}
+
+template <class T>
+void pack_conv_weights_transposed(const ConvGeom& g, const T* w, T* Ap) {
+  constexpr int MR = Tile<T>::MR;
+  const int64_t Og = g.Og(), Kg = g.Kg(), slivers = (Kg + MR - 1) / MR;
+  for (int64_t gi = 0; gi < g.G; ++gi)
+    for (int64_t s = 0; s < slivers; ++s) {
+      T* dst = Ap + (gi * slivers + s) * MR * Og;
+      for (int64_t o = 0; o < Og; ++o)
+        for (int r = 0; r < MR; ++r) {
+          const int64_t k = s * MR + r;
+          dst[o * MR + r] = k < Kg ? w[(gi * Og + o) * Kg + k] : T(0);
+        }
+    }
+}
+
+template <class T>
+size_t packed_dgrad_workspace_size(const ConvGeom& g) {
+  constexpr int MR = Tile<T>::MR, NR = Tile<T>::NR;
+  const int64_t nc = std::min(kNC, (g.P() + NR - 1) / NR * NR);
+  const int64_t n = g.Og() * nc + MR * NR;  // B panel of dy, one tile
+  return static_cast<size_t>((n + 15) / 16 * 16);
+}
+
+template <class T>
+void packed_input_grad_image(const ConvGeom& g, const T* dy_n, const T* Ap, T* dx_n, T* workspace) {
+  constexpr int MR = Tile<T>::MR, NR = Tile<T>::NR;
+  const int64_t Og = g.Og(), Kg = g.Kg(), P = g.P(), slivers = (Kg + MR - 1) / MR;
+  const int64_t nc = std::min(kNC, (P + NR - 1) / NR * NR);
+  T* Bp = workspace;  // 64-byte aligned
+  T* tile = Bp + Og * nc;
+  std::vector<Tap> taps(static_cast<size_t>(Kg));
+  for (int64_t k = 0, c = 0, i = 0, j = 0; k < Kg; ++k, next_k(g, c, i, j))
+    taps[k] = Tap{c * g.H * g.W, i * g.dh, j * g.dw};
+  std::fill(dx_n, dx_n + g.C * g.H * g.W, T(0));
+  for (int64_t gi = 0; gi < g.G; ++gi) {
+    const T* dyg = dy_n + gi * Og * P;
+    const T* Ag = Ap + gi * slivers * MR * Og;
+    T* dxg = dx_n + gi * g.Cg() * g.H * g.W;
+    for (int64_t p0 = 0; p0 < P; p0 += kNC) {
+      const int64_t np = std::min(kNC, P - p0), nq = (np + NR - 1) / NR;
+      // B slivers of dy: Bp[q*Og*NR + o*NR + lane] = dy[o, p0 + q*NR + lane] (0 past np)
+      for (int64_t q = 0; q < nq; ++q) {
+        const int64_t lanes = std::min<int64_t>(NR, np - q * NR);
+        T* bq = Bp + q * Og * NR;
+        for (int64_t o = 0; o < Og; ++o) {
+          const T* src = dyg + o * P + p0 + q * NR;
+          T* d = bq + o * NR;
+          if (lanes == NR) {
+            std::memcpy(d, src, NR * sizeof(T));
+          } else {
+            for (int64_t l = 0; l < NR; ++l) d[l] = l < lanes ? src[l] : T(0);
+          }
+        }
+      }
+      for (int64_t q = 0; q < nq; ++q) {
+        const int64_t lanes = std::min<int64_t>(NR, np - q * NR);
+        const Runs runs = sliver_runs(g, p0 + q * NR, lanes);
+        const T* bq = Bp + q * Og * NR;
+        for (int64_t s = 0; s < slivers; ++s) {
+          Tile<T>::kernel(Og, Ag + s * MR * Og, bq, tile, NR, T(0));
+          scatter_tile<T, NR>(g, tile, taps.data() + s * MR, std::min<int64_t>(MR, Kg - s * MR), runs,
+                              dxg);
+        }
+      }
+    }
+  }
+}
+
 template size_t packed_weight_size<float>(const ConvGeom&);
 template size_t packed_weight_size<double>(const ConvGeom&);
 template size_t packed_workspace_size<float>(const ConvGeom&);
@@ -262,6 +391,16 @@ template void packed_forward_image<float>(const ConvGeom&, const float*, const f
                                           float*, float*);
 template void packed_forward_image<double>(const ConvGeom&, const double*, const double*,
                                            const double*, double*, double*);
+template size_t packed_dgrad_weight_size<float>(const ConvGeom&);
+template size_t packed_dgrad_weight_size<double>(const ConvGeom&);
+template void pack_conv_weights_transposed<float>(const ConvGeom&, const float*, float*);
+template void pack_conv_weights_transposed<double>(const ConvGeom&, const double*, double*);
+template size_t packed_dgrad_workspace_size<float>(const ConvGeom&);
+template size_t packed_dgrad_workspace_size<double>(const ConvGeom&);
+template void packed_input_grad_image<float>(const ConvGeom&, const float*, const float*, float*,
+                                             float*);
+template void packed_input_grad_image<double>(const ConvGeom&, const double*, const double*,
+                                              double*, double*);
 template size_t packed_wgrad_workspace_size<float>(const ConvGeom&);
 template size_t packed_wgrad_workspace_size<double>(const ConvGeom&);
 template void packed_weight_grad_image<float>(const ConvGeom&, const float*, const float*, float*,

@@ -37,4 +37,18 @@ size_t packed_wgrad_workspace_size(const ConvGeom& g);
 template <class T>
 void packed_weight_grad_image(const ConvGeom& g, const T* x_n, const T* dy_n, T* dw, T* workspace);
 
+// Input gradient, dx[n] = col2im(W_g^T @ dy[n, g]) per group, with the col2im fused: each
+// MR x NR tile of W_g^T @ dy (MR kernel taps k by NR output positions) is added into dx as soon
+// as it is computed, so the (Kg, P) matrix is never stored. The weights are packed transposed
+// (slivers of MR taps by Og) once per call.
+template <class T>
+size_t packed_dgrad_weight_size(const ConvGeom& g);
+template <class T>
+void pack_conv_weights_transposed(const ConvGeom& g, const T* w, T* Ap);
+template <class T>
+size_t packed_dgrad_workspace_size(const ConvGeom& g);
+// dx_n (C, H, W) = the input gradient of one image from dy_n (O, OH, OW) (overwritten).
+template <class T>
+void packed_input_grad_image(const ConvGeom& g, const T* dy_n, const T* Ap, T* dx_n, T* workspace);
+
 }  // namespace kernels::conv_detail
