@@ -13,15 +13,18 @@
 // of x; its input-gradient is conv2d(dout, w) and its weight-gradient the conv's dW with
 // (dy, x) = (input, dout).
 //
-// Threads: images are split between the threads, each running im2col and single-threaded GEMMs
-// (gemm_cpu inside a parallel region does not thread) on its own workspace; dW is summed from
-// per-thread partials. This beat threading each GEMM on 2 cores for both LeNet and ResNet shapes
-// (bench/bench_conv2d.py): the per-image GEMMs are small, and a threaded GEMM repacks the shared
-// operand per thread. With fewer images than threads, images run in turn and the GEMM and
+// Threads: chunks of images are shared out between the threads, each running im2col and
+// single-threaded GEMMs (gemm_cpu inside a parallel region does not thread) on its own
+// workspace; dW is summed from per-chunk partials in a fixed order (see Plan). The per-image
+// GEMMs are small, and a threaded GEMM repacks its shared operand per thread, so splitting images
+// beats threading each GEMM; with fewer images than threads, images run in turn and the GEMM and
 // im2col/col2im thread themselves. Small outputs (P < kMinCols) put several images in one GEMM,
 // their columns side by side in a (Kg, nb*P) matrix, so that LeNet's 5x5 -> 1x1 layer is one
-// product per thread instead of one matrix-vector product per image. A 1x1, stride-1, unpadded
+// product per chunk instead of one matrix-vector product per image. A 1x1, stride-1, unpadded
 // conv uses x itself as the column matrix.
+// Where the GEMM's AVX2 micro-kernels are available and images go one per GEMM, the forward,
+// dW and (with >= 16 channels per group) dx run as implicit GEMMs on those micro-kernels instead
+// (conv2d_packed.cpp): no column matrix in memory, weights packed once per call.
 #include "conv2d.h"
 
 #include <algorithm>
@@ -60,10 +63,11 @@ inline int thread_count() {
 }
 
 // How the images are walked. They are cut into `chunks` contiguous ranges that `nt` threads take
-// in turn (dynamic scheduling: a thread that the OS delays leaves its share to the others); each
-// chunk sums its own dW partial and the partials are added in chunk order, so results do not
-// depend on the thread count or the schedule. `nb`: images per GEMM. `inner`: a single chunk run
-// image after image with threaded GEMMs and im2col / col2im (fewer images than threads).
+// in turn (dynamic scheduling: a thread that the OS delays leaves its share to the others). Each
+// chunk sums its own dW partial and the partials are added in chunk order; the chunks do not
+// depend on the thread count, so neither do the results, bit for bit. `nb`: images per GEMM.
+// `inner`: fewer images than threads, so a single chunk runs image after image with threaded
+// GEMMs and im2col / col2im.
 struct Plan {
   int nt = 1;
   int64_t chunks = 1;
@@ -71,18 +75,22 @@ struct Plan {
   bool inner = false;
 };
 
+constexpr int64_t kMinChunks = 4, kMaxChunks = 16;
+
 Plan make_plan(const ConvGeom& g) {
   Plan p;
   const int nt = thread_count();
   const double flops = 2.0 * double(g.N) * double(g.O) * double(g.P()) * double(g.Kg());
+  const bool worth_threads = nt > 1 && flops >= kMinParallelFlops;
   const int64_t P = std::max<int64_t>(g.P(), 1);
-  if (nt > 1 && g.N >= nt && flops >= kMinParallelFlops) {
-    p.nt = nt;
-    // Up to 4 chunks per thread, fewer when outputs are small so each chunk still fills a GEMM.
-    p.chunks = std::min<int64_t>(g.N, std::max<int64_t>(nt, std::min<int64_t>(4 * nt, g.N * P / kMinCols)));
+  p.inner = worth_threads && g.N < nt;
+  if (!p.inner) {
+    // Enough chunks to share out, fewer when outputs are small so each still fills a GEMM.
+    p.chunks = std::min<int64_t>(g.N, std::max<int64_t>(kMinChunks, std::min<int64_t>(kMaxChunks, g.N * P / kMinCols)));
+    p.chunks = std::max<int64_t>(p.chunks, 1);
+    if (worth_threads) p.nt = static_cast<int>(std::min<int64_t>(nt, p.chunks));
   }
-  p.inner = p.nt == 1 && nt > 1 && flops >= kMinParallelFlops;
-  const int64_t per_chunk = g.N / std::max<int64_t>(p.chunks, 1);
+  const int64_t per_chunk = std::max<int64_t>(1, g.N / p.chunks);
   int64_t nb = (kMinCols + P - 1) / P;
   nb = std::min(nb, std::max<int64_t>(1, kMaxBlockElems / std::max<int64_t>(1, g.Kg() * P)));
   p.nb = std::max<int64_t>(1, std::min(nb, per_chunk));
