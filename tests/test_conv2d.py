@@ -115,6 +115,8 @@ SPECIAL = [
     dict(N=1, C=4, O=2, G=2, H=4, W=4, k=(1, 1), stride=1, padding=0, dilation=1, bias=False),
     dict(N=7, C=2, O=3, G=1, H=4, W=5, k=(3, 3), stride=1, padding=0, dilation=1, bias=True),  # tiny outputs
     dict(N=7, C=16, O=12, G=1, H=5, W=5, k=(5, 5), stride=1, padding=0, dilation=1, bias=True),  # 5x5 -> 1x1
+    dict(N=5, C=6, O=4, G=2, H=3, W=4, k=(3, 4), stride=2, padding=0, dilation=1, bias=False),  # dense, groups
+    dict(N=3, C=2, O=3, G=1, H=5, W=3, k=(3, 2), stride=1, padding=0, dilation=(2, 2), bias=True),  # 1x1 out, dilated
     dict(N=7, C=1, O=6, G=1, H=32, W=32, k=(5, 5), stride=1, padding=0, dilation=1, bias=True),  # LeNet conv1
     dict(N=2, C=8, O=8, G=1, H=12, W=12, k=(3, 3), stride=1, padding=1, dilation=1, bias=False),  # ResNet-like
     dict(N=3, C=4, O=4, G=4, H=9, W=7, k=(3, 3), stride=2, padding=1, dilation=1, bias=True),

@@ -91,6 +91,8 @@ SPECIAL = [
     dict(N=1, Ci=3, Co=2, G=1, H=3, W=4, k=(3, 3), stride=2, padding=1, output_padding=1, dilation=1, bias=False),
     dict(N=2, Ci=2, Co=2, G=1, H=3, W=3, k=(2, 2), stride=1, padding=0, output_padding=1, dilation=2, bias=True),
     dict(N=16, Ci=32, Co=16, G=2, H=6, W=6, k=(3, 3), stride=2, padding=1, output_padding=1, dilation=1, bias=True),
+    # from 1x1 (DCGAN's first layer): a linear layer
+    dict(N=3, Ci=8, Co=4, G=2, H=1, W=1, k=(4, 4), stride=1, padding=0, output_padding=0, dilation=1, bias=True),
     # >= 128 input positions per image and >= 16 input channels per group: the fused-col2im path
     dict(N=2, Ci=16, Co=4, G=1, H=12, W=12, k=(3, 3), stride=2, padding=1, output_padding=1, dilation=1, bias=True),
     dict(N=1, Ci=32, Co=6, G=2, H=12, W=11, k=(2, 3), stride=(1, 2), padding=(0, 1), output_padding=(0, 1),
@@ -194,7 +196,7 @@ def test_is_the_input_gradient_of_conv2d():
 
 
 @pytest.mark.parametrize("threads", [1, 3])
-@pytest.mark.parametrize("c", [SPECIAL[4], SPECIAL[5]], ids=_case_id)
+@pytest.mark.parametrize("c", [SPECIAL[4], SPECIAL[6]], ids=_case_id)
 def test_thread_count_does_not_change_results(c, threads):
     from opcheck import run
 

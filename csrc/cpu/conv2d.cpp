@@ -97,6 +97,41 @@ Plan make_plan(const ConvGeom& g) {
   return p;
 }
 
+// A kernel that covers the whole unpadded input (one output position, e.g. LeNet's 5x5 -> 1x1
+// layer, or a transposed conv from 1x1) makes the conv a linear layer on the flattened images:
+// col is x itself with the images as columns, so y (N, O) = x (N, Kg) @ W^T per group, in one
+// GEMM for the whole batch that threads itself.
+bool dense(const ConvGeom& g) {
+  return g.OH == 1 && g.OW == 1 && g.ph == 0 && g.pw == 0 && g.kH == g.H && g.kW == g.W &&
+         (g.dh == 1 || g.kH == 1) && (g.dw == 1 || g.kW == 1);
+}
+
+template <class T>
+void dense_forward(const ConvGeom& g, const T* x, const T* w, const T* bias, T* y) {
+  const int64_t Og = g.Og(), Kg = g.Kg(), ldx = g.C * g.HW();
+  T beta = T(0);
+  if (bias) {
+    for (int64_t n = 0; n < g.N; ++n) std::memcpy(y + n * g.O, bias, static_cast<size_t>(g.O) * sizeof(T));
+    beta = T(1);
+  }
+  for (int64_t gi = 0; gi < g.G; ++gi)  // y[:, g] (N, Og) = x[:, g] (N, Kg) @ Wg^T
+    gemm_cpu<T>(false, true, g.N, Og, Kg, T(1), x + gi * Kg, ldx, w + gi * Og * Kg, Kg, beta,
+                y + gi * Og, g.O);
+}
+
+template <class T>
+void dense_backward(const ConvGeom& g, const T* dy, const T* x, const T* w, T* dx, T* dw) {
+  const int64_t Og = g.Og(), Kg = g.Kg(), ldx = g.C * g.HW();
+  for (int64_t gi = 0; gi < g.G; ++gi) {
+    if (dw)  // dWg (Og, Kg) = dy[:, g]^T (Og, N) @ x[:, g] (N, Kg)
+      gemm_cpu<T>(true, false, Og, Kg, g.N, T(1), dy + gi * Og, g.O, x + gi * Kg, ldx, T(0),
+                  dw + gi * Og * Kg, Kg);
+    if (dx)  // dx[:, g] (N, Kg) = dy[:, g] (N, Og) @ Wg (Og, Kg)
+      gemm_cpu<T>(false, false, g.N, Kg, Og, T(1), dy + gi * Og, g.O, w + gi * Og * Kg, Kg, T(0),
+                  dx + gi * Kg, ldx);
+  }
+}
+
 // Output columns [lo, hi) whose input column iw = ow*s + x0 lies in [0, W).
 inline void valid_range(int64_t x0, int64_t s, int64_t W, int64_t OW, int64_t& lo, int64_t& hi) {
   lo = x0 >= 0 ? 0 : std::min(OW, (-x0 + s - 1) / s);
@@ -289,6 +324,7 @@ void for_image_chunks(const ConvGeom& g, const Plan& plan, const F& body) {
 template <class T>
 void forward_impl(const ConvGeom& g, const T* x, const T* w, const T* bias, T* y) {
   if (g.N == 0 || g.O == 0) return;
+  if (dense(g)) return dense_forward(g, x, w, bias, y);
   const Plan plan = make_plan(g);
   // Implicit GEMM (conv2d_packed.cpp) when its B panels serve several A slivers: weights packed
   // once, no column matrix in memory.
@@ -322,6 +358,7 @@ void backward_impl(const ConvGeom& g, const T* dy, const T* x, const T* w, T* dx
   const int64_t wn = g.O * g.Kg();
   if (dw) std::fill(dw, dw + wn, T(0));
   if (g.N == 0 || (!dx && !dw)) return;
+  if (dense(g)) return dense_backward(g, dy, x, w, dx, dw);
   const Plan plan = make_plan(g);
   // Implicit GEMMs (conv2d_packed.cpp) whenever images go one per GEMM: dW without a column
   // matrix, and dx with the col2im fused into the GEMM's tiles when there are enough output
