@@ -19,9 +19,9 @@
 // GEMMs are small, and a threaded GEMM repacks its shared operand per thread, so splitting images
 // beats threading each GEMM; with fewer images than threads, images run in turn and the GEMM and
 // im2col/col2im thread themselves. Small outputs (P < kMinCols) put several images in one GEMM,
-// their columns side by side in a (Kg, nb*P) matrix, so that LeNet's 5x5 -> 1x1 layer is one
-// product per chunk instead of one matrix-vector product per image. A 1x1, stride-1, unpadded
-// conv uses x itself as the column matrix.
+// their columns side by side in a (Kg, nb*P) matrix, so the GEMM stays wide enough to run well.
+// A 1x1, stride-1, unpadded conv uses x itself as the column matrix, and a kernel covering the
+// whole unpadded input (LeNet's 5x5 -> 1x1) is a linear layer: one GEMM for the whole batch.
 // Where the GEMM's AVX2 micro-kernels are available and images go one per GEMM, the forward,
 // dW and (with >= 16 channels per group) dx run as implicit GEMMs on those micro-kernels instead
 // (conv2d_packed.cpp): no column matrix in memory, weights packed once per call.
@@ -29,7 +29,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <vector>
 
 #include "../common/dispatch.h"
 #include "conv2d_packed.h"

@@ -1,19 +1,24 @@
-// Convolution forward as an implicit GEMM on the project's AVX2 GEMM micro-kernels
-// (csrc/cpu/gemm_avx2.cpp), for one image at a time:
+// Convolution as implicit GEMMs on the project's AVX2 GEMM micro-kernels (csrc/cpu/gemm_avx2.cpp:
+// C (MR x NR) = Ap * Bp + beta C over kc, Ap[k*MR + r], Bp[k*NR + lane]), one image at a time.
+// With col[k, p] = x[g*Cg + c, oh*sh - ph + i*dh, ow*sw - pw + j*dw] (0 in the padding),
+// k = (c*kH + i)*kW + j < Kg, p = oh*OW + ow < P, and Wg (Og, Kg) the group's weights:
 //
-//   y[g*Og + o, p] = sum_k w[g*Og + o, k] * col[k, p] (+ bias),  k = (c*kH + i)*kW + j < Kg, p < P
-//   col[k, p] = x[g*Cg + c, oh*sh - ph + i*dh, ow*sw - pw + j*dw]  (0 in the padding), p = oh*OW + ow
+//   forward  y[g] (Og, P) = Wg @ col (+ bias): A = Wg in slivers of MR channels (packed once per
+//            call), B = col in slivers of NR positions, built block by block straight from the
+//            image (each row of k in an L1 buffer, then cut into slivers).
+//   dW       dWg (Og, Kg) += dy[g] (Og, P) @ col^T: A = dy in slivers of MR channels, B = col^T in
+//            slivers of NR kernel taps, written lane by lane straight from the image; reduced
+//            over positions in blocks of kPC.
+//   dx       dcol (Kg, P) = Wg^T @ dy[g]: A = Wg^T in slivers of MR taps (packed once per call),
+//            B = dy in slivers of NR positions; each MR x NR tile is added into dx (col2im) as
+//            soon as it is computed.
 //
-// which is W_g (Og, Kg) @ col (Kg, P) as in conv2d.cpp, but col is never stored whole: the B
-// panels the micro-kernel reads (slivers of NR consecutive output positions by kc rows of k,
-// Bp[k*NR + lane]) are filled block by block straight from the image, each row of k built in an
-// L1 buffer and cut into the slivers. Against im2col + gemm_cpu this saves writing col to memory
-// and reading it back to pack it, and the weights (A slivers of MR output channels by Kg) are
-// packed once per call instead of once per image.
-// Blocking: output positions in blocks of kNC, k in blocks of kKC; the B panel (kc x kNC) stays
-// in L2 and each of its slivers is used by all the A slivers of the group while it sits in L1.
-// Tiles that stick out of Og or P are computed into a small buffer and only their valid part is
-// written.
+// Against im2col + gemm_cpu (conv2d.cpp) no Kg x P matrix is ever written to memory and read back
+// to be packed, and the weights are packed once per call instead of once per image.
+// Blocking (forward): output positions in blocks of kNC, k in blocks of kKC; the B panel
+// (kc x kNC) stays in L2 and each sliver is used by all the group's A slivers while it is in L1.
+// Tiles that stick out of the matrix are computed into a small buffer and only their valid part
+// is used.
 #include "conv2d_packed.h"
 
 #include <algorithm>

@@ -1,5 +1,5 @@
-// Convolution forward as an implicit GEMM on the GEMM's own AVX2 micro-kernels (internal to the
-// conv family; csrc/cpu/conv2d.cpp decides when to use it). See conv2d_packed.cpp.
+// Convolution forward, weight gradient and input gradient as implicit GEMMs on the GEMM's own AVX2
+// micro-kernels (internal to the conv family; csrc/cpu/conv2d.cpp decides when). See conv2d_packed.cpp.
 #pragma once
 #include <cstddef>
 
