@@ -130,6 +130,8 @@ SPECIAL = [
     dict(N=1, C=2, O=7, G=1, H=20, W=20, k=(3, 3), stride=1, padding=0, dilation=1, bias=True),
     dict(N=2, C=3, O=16, G=1, H=23, W=21, k=(3, 3), stride=(2, 1), padding=(1, 0), dilation=(1, 2), bias=True),
     dict(N=1, C=4, O=32, G=2, H=13, W=12, k=(2, 3), stride=1, padding="same", dilation=(2, 1), bias=False),
+    # threaded, implicit-GEMM dW with the im2col dx (Og < 16) and an odd Kg*P (workspace alignment)
+    dict(N=16, C=3, O=12, G=1, H=23, W=23, k=(3, 3), stride=1, padding=0, dilation=1, bias=True),
     # large enough (> 2 MFLOP) for the threaded paths: one image per GEMM, and 8 images per GEMM
     dict(N=7, C=8, O=16, G=1, H=16, W=16, k=(3, 3), stride=1, padding=1, dilation=1, bias=True),
     dict(N=16, C=32, O=64, G=2, H=5, W=5, k=(3, 3), stride=1, padding=0, dilation=1, bias=True),

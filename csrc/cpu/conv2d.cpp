@@ -372,7 +372,9 @@ void backward_impl(const ConvGeom& g, const T* dy, const T* x, const T* w, T* dx
   const size_t dg_n = packed_dx ? conv_detail::packed_dgrad_workspace_size<T>(g) : 0;
   const size_t col_n = need_col ? static_cast<size_t>(g.Kg() * plan.nb * g.P()) : 0;
   const size_t tmp_n = plan.nb > 1 ? static_cast<size_t>(g.Og() * plan.nb * g.P()) : 0;
-  const size_t per = wg_n + dg_n + col_n + tmp_n;  // per thread; wg_n, dg_n keep 64-byte alignment
+  // Per thread, rounded to 64 bytes: the micro-kernels load their B slivers (at the start of the
+  // wgrad and dgrad parts, whose sizes are rounded too) with aligned loads.
+  const size_t per = (wg_n + dg_n + col_n + tmp_n + 15) / 16 * 16;
   Scratch ws(per * plan.nt * sizeof(T));
   // dW partials of chunks 1..chunks-1 (chunk 0 sums into dw itself).
   Scratch parts(dw ? static_cast<size_t>(wn * (plan.chunks - 1)) * sizeof(T) : 0);
