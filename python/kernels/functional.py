@@ -7,3 +7,4 @@ from .ops.loss import (  # noqa: F401
     l1_loss, mse_loss, nll_loss, smooth_l1_loss,
 )
 from .ops.matmul import linear  # noqa: F401
+from .ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: F401

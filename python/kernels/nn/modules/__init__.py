@@ -10,6 +10,7 @@ from .loss import (  # noqa: F401
     BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss,
     SmoothL1Loss,
 )
+from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d  # noqa: F401
 
 __all__ = [
     "Module",
@@ -40,4 +41,8 @@ __all__ = [
     "MSELoss",
     "NLLLoss",
     "SmoothL1Loss",
+    "Conv1d",
+    "Conv2d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
 ]

@@ -1,0 +1,263 @@
+"""Convolution layers, as torch.nn: ``Conv1d``, ``Conv2d``, ``ConvTranspose1d``,
+``ConvTranspose2d``.
+
+Same constructor arguments, attributes (kernel_size, stride, padding, dilation, output_padding as
+tuples; padding may be 'same' / 'valid' for the convolutions), state_dict keys (weight, bias),
+weight shapes ((out, in/groups, *k) for a conv, (in, out/groups, *k) for a transposed conv), repr
+and initialisation: weight ~ kaiming_uniform_(a=sqrt(5)), bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in))
+with fan_in = weight.size(1) * prod(kernel_size). Only padding_mode='zeros' is implemented; the
+other torch modes raise NotImplementedError.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+
+from ... import _C
+from ... import functional as F
+from ..._device import as_device, as_dtype
+from ...tensor import empty
+from .. import init
+from ..parameter import Parameter
+from .module import Module
+
+Tensor = _C.Tensor
+
+__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
+
+_PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
+def _is_int(v):
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+
+def _ntuple(cls, name, v, nd):
+    if _is_int(v):
+        return (int(v),) * nd
+    if isinstance(v, (tuple, list)) and len(v) in (1, nd) and all(_is_int(x) for x in v):
+        return tuple(int(x) for x in v) * (nd if len(v) == 1 else 1)
+    raise ValueError(f"{cls}: {name} must be an int or a tuple of {nd} ints, got {v!r}")
+
+
+class _ConvNd(Module):
+    """Shared constructor, checks, initialisation and repr of the four layers."""
+
+    __constants__ = ["stride", "padding", "dilation", "groups", "padding_mode", "output_padding",
+                     "in_channels", "out_channels", "kernel_size"]
+    _nd = 2
+    _transposed = False
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation, transposed,
+                 output_padding, groups, bias, padding_mode, device=None, dtype=None):
+        super().__init__()
+        cls, nd = type(self).__name__, self._nd
+        for name, v in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if not _is_int(v) or v <= 0:
+                raise ValueError(f"{cls}: {name} must be a positive int, got {v!r}")
+        if not _is_int(groups) or groups <= 0:
+            raise ValueError(f"{cls}: groups must be a positive integer, got {groups!r}")
+        if in_channels % groups != 0:
+            raise ValueError(f"{cls}: in_channels={in_channels} must be divisible by groups={groups}")
+        if out_channels % groups != 0:
+            raise ValueError(f"{cls}: out_channels={out_channels} must be divisible by groups={groups}")
+        kernel_size = _ntuple(cls, "kernel_size", kernel_size, nd)
+        stride = _ntuple(cls, "stride", stride, nd)
+        dilation = _ntuple(cls, "dilation", dilation, nd)
+        if any(k <= 0 for k in kernel_size):
+            raise ValueError(f"{cls}: kernel_size must be positive, got {kernel_size}")
+        if any(s <= 0 for s in stride):
+            raise ValueError(f"{cls}: stride must be positive, got {stride}")
+        if any(d <= 0 for d in dilation):
+            raise ValueError(f"{cls}: dilation must be positive, got {dilation}")
+        if isinstance(padding, str):
+            if padding not in ("same", "valid"):
+                raise ValueError(
+                    f"{cls}: invalid padding string {padding!r}, should be one of 'valid', 'same'")
+            if padding == "same" and any(s != 1 for s in stride):
+                raise ValueError(
+                    f"{cls}: padding='same' is not supported for strided convolutions (stride {stride})")
+        else:
+            padding = _ntuple(cls, "padding", padding, nd)
+            if any(p < 0 for p in padding):
+                raise ValueError(f"{cls}: padding must be non-negative, got {padding}")
+        if padding_mode not in _PADDING_MODES:
+            raise ValueError(f"{cls}: padding_mode must be one of {_PADDING_MODES}, got {padding_mode!r}")
+        if padding_mode != "zeros":
+            if transposed:
+                raise ValueError(f'{cls}: only "zeros" padding mode is supported, got {padding_mode!r}')
+            raise NotImplementedError(
+                f"{cls}: padding_mode={padding_mode!r} is not implemented; only 'zeros' is")
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.kernel_size = kernel_size
+        self.stride = stride
+        self.padding = padding
+        self.dilation = dilation
+        self.transposed = transposed
+        self.output_padding = output_padding
+        self.groups = groups
+        self.padding_mode = padding_mode
+        kw = dict(dtype=as_dtype(dtype, _C.dtype.float32), device=as_device(device))
+        if transposed:
+            shape = (in_channels, out_channels // groups) + kernel_size
+        else:
+            shape = (out_channels, in_channels // groups) + kernel_size
+        self.weight = Parameter(empty(shape, **kw))
+        if bias:
+            self.bias = Parameter(empty(out_channels, **kw))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def _check_input(self, input):
+        cls = type(self).__name__
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{cls}: expected a Tensor as input, got {type(input).__name__}")
+        w = self.weight
+        if input.dtype != w.dtype:
+            raise TypeError(
+                f"{cls}: input is {input.dtype} but the layer's weight is {w.dtype}; convert the "
+                "input (.to(dtype)) or the model (.double() / .float())"
+            )
+        if input.device != w.device:
+            raise RuntimeError(
+                f"{cls}: input is on {input.device} but the layer's weight is on {w.device}; "
+                "move one of them (.to(device))"
+            )
+
+    def extra_repr(self):
+        s = "{in_channels}, {out_channels}, kernel_size={kernel_size}, stride={stride}"
+        if self.padding != (0,) * len(self.padding):
+            s += ", padding={padding}"
+        if self.dilation != (1,) * len(self.dilation):
+            s += ", dilation={dilation}"
+        if self.output_padding != (0,) * len(self.output_padding):
+            s += ", output_padding={output_padding}"
+        if self.groups != 1:
+            s += ", groups={groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += ", padding_mode={padding_mode}"
+        return s.format(**self.__dict__)
+
+
+class Conv2d(_ConvNd):
+    """2-D convolution: input (N, C_in, H, W) -> (N, C_out, OH, OW); weight
+    (C_out, C_in/groups, kH, kW), bias (C_out)."""
+
+    _nd = 2
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
+                 groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, False,
+                         (0, 0), groups, bias, padding_mode, device, dtype)
+
+    def forward(self, input):
+        self._check_input(input)
+        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
+                        self.groups)
+
+
+class Conv1d(_ConvNd):
+    """1-D convolution: input (N, C_in, L) -> (N, C_out, OL); weight (C_out, C_in/groups, k)."""
+
+    _nd = 1
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
+                 groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, False,
+                         (0,), groups, bias, padding_mode, device, dtype)
+
+    def forward(self, input):
+        self._check_input(input)
+        return F.conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
+                        self.groups)
+
+
+class _ConvTransposeNd(_ConvNd):
+    def __init__(self, in_channels, out_channels, kernel_size, stride, padding, output_padding,
+                 groups, bias, dilation, padding_mode, device, dtype):
+        cls, nd = type(self).__name__, self._nd
+        if isinstance(padding, str):
+            raise ValueError(f"{cls}: padding must be an int or a tuple of {nd} ints, got {padding!r}")
+        output_padding = _ntuple(cls, "output_padding", output_padding, nd)
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, True,
+                         output_padding, groups, bias, padding_mode, device, dtype)
+        for op, s, d in zip(self.output_padding, self.stride, self.dilation):
+            if op < 0 or (op >= s and op >= d):
+                raise ValueError(
+                    f"{cls}: output_padding {self.output_padding} must be non-negative and smaller "
+                    f"than either stride {self.stride} or dilation {self.dilation}")
+
+    def _output_padding(self, input, output_size):
+        """output_padding for a requested output_size (torch's rule), else the layer's own."""
+        if output_size is None:
+            return self.output_padding
+        cls, nd = type(self).__name__, self._nd
+        output_size = [int(s) for s in output_size]
+        if len(output_size) == nd + 2:
+            output_size = output_size[2:]
+        if len(output_size) != nd:
+            raise ValueError(
+                f"{cls}: output_size must have {nd} or {nd + 2} elements (got {len(output_size)})")
+        if input.ndim != nd + 2:
+            return self.output_padding  # conv_transpose reports the bad input rank
+        res = []
+        for d in range(nd):
+            smallest = ((input.shape[d + 2] - 1) * self.stride[d] - 2 * self.padding[d]
+                        + self.dilation[d] * (self.kernel_size[d] - 1) + 1)
+            largest = smallest + self.stride[d] - 1
+            if not smallest <= output_size[d] <= largest:
+                raise ValueError(
+                    f"{cls}: requested an output size of {output_size}, but valid sizes range from "
+                    f"{smallest} to {largest} in dim {d} (for an input of {tuple(input.shape)[2:]})")
+            res.append(output_size[d] - smallest)
+        return tuple(res)
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """2-D transposed convolution (the gradient of conv2d with respect to its input):
+    input (N, C_in, H, W) -> (N, C_out, OH, OW), OH = (H-1)*stride - 2*padding
+    + dilation*(kH-1) + output_padding + 1; weight (C_in, C_out/groups, kH, kW), bias (C_out)."""
+
+    _nd = 2
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
+                 device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, output_padding,
+                         groups, bias, dilation, padding_mode, device, dtype)
+
+    def forward(self, input, output_size=None):
+        self._check_input(input)
+        return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
+                                  self._output_padding(input, output_size), self.groups,
+                                  self.dilation)
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """1-D transposed convolution: input (N, C_in, L) -> (N, C_out, OL); weight
+    (C_in, C_out/groups, k), bias (C_out)."""
+
+    _nd = 1
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
+                 device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, output_padding,
+                         groups, bias, dilation, padding_mode, device, dtype)
+
+    def forward(self, input, output_size=None):
+        self._check_input(input)
+        return F.conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding,
+                                  self._output_padding(input, output_size), self.groups,
+                                  self.dilation)
