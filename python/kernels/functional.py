@@ -7,3 +7,6 @@ from .ops.loss import (  # noqa: F401
     l1_loss, mse_loss, nll_loss, smooth_l1_loss,
 )
 from .ops.matmul import linear  # noqa: F401
+from .ops.norm import (  # noqa: F401
+    batch_norm, dropout1d, dropout2d, dropout3d, group_norm, layer_norm,
+)
