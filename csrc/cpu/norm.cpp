@@ -12,9 +12,10 @@
 //     training: dx = w_c invstd_c (g - Sg_c / M - (x - mean_c) invstd_c^2 Sgx_c / M)
 //     eval:     dx = w_c invstd_c g                  (a per-channel affine map)
 //   Both write dx as dx = k1_c g + k2_c x + k0_c.
-//   Statistics are two-pass over a chunk that stays in cache (its mean, then the squared
-//   deviations about it, both in double); chunks merge with Chan's formula, so float32 keeps its
-//   precision when |mean| >> std. Work split:
+//   Statistics are the corrected two-pass sums over a chunk that stays in cache: a first mean m0,
+//   then s1 = sum (x - m0), s2 = sum (x - m0)^2, giving mean = m0 + s1 / n and
+//   M2 = s2 - s1^2 / n; chunks merge with Chan's formula. float32 thus keeps its precision when
+//   |mean| >> std (the vector loops and their precision are in norm_vec.cpp). Work split:
 //     K >= kMinPlane: a task is (channel, chunk of its M values). When C covers the threads a
 //       channel is one chunk, and the task normalises (or writes dx) right after its sums, while
 //       the channel is still in L2; otherwise chunk partials are merged and a second parallel
@@ -24,7 +25,7 @@
 //
 // layer_norm / group_norm (the row kernels): x is R rows of D = S L values; segment s of row r
 // (L contiguous values) has the affine channel ch = (r % G) S + s.
-//   mean_r, var_r (biased, two-pass in double), rstd_r = 1 / sqrt(var_r + eps)
+//   mean_r, var_r (biased, corrected two-pass as above), rstd_r = 1 / sqrt(var_r + eps)
 //   y = (x - mean_r) rstd_r w_ch + b_ch
 //   backward: xhat = (x - mean_r) rstd_r, dxh = g w_ch, A_r = sum_row dxh, B_r = sum_row dxh xhat
 //     dx = rstd_r (dxh - A_r / D - xhat B_r / D);  dweight_ch = sum g xhat,  dbias_ch = sum g
@@ -42,11 +43,14 @@
 
 #include "../common/dispatch.h"
 #include "../common/philox.h"
+#include "norm_vec.h"
 #include "parallel.h"
 
 namespace kernels {
 
 namespace {
+
+namespace nv = normvec;
 
 constexpr int64_t kMinPlane = 16;  // K below this: batch_norm walks whole rows (column path)
 constexpr int64_t kChunk = 16384;  // values per task: a chunk of x (and grad) stays in L2
@@ -66,53 +70,6 @@ struct Moments {
     n = t;
   }
 };
-
-template <class T>
-double sum_of(const T* x, int64_t n) {
-  double s = 0;
-#pragma omp simd reduction(+ : s)
-  for (int64_t i = 0; i < n; ++i) s += static_cast<double>(x[i]);
-  return s;
-}
-
-template <class T>
-double sqdev_of(const T* x, int64_t n, double m) {
-  double s = 0;
-#pragma omp simd reduction(+ : s)
-  for (int64_t i = 0; i < n; ++i) {
-    const double v = static_cast<double>(x[i]) - m;
-    s += v * v;
-  }
-  return s;
-}
-
-// sg += sum g, sgx += sum g (x - m)
-template <class T>
-void grad_sums(const T* g, const T* x, int64_t n, double m, double& sg, double& sgx) {
-  double a = 0, b = 0;
-#pragma omp simd reduction(+ : a, b)
-  for (int64_t i = 0; i < n; ++i) {
-    const double gi = static_cast<double>(g[i]);
-    a += gi;
-    b += gi * (static_cast<double>(x[i]) - m);
-  }
-  sg += a;
-  sgx += b;
-}
-
-// y = x a + s over n values
-template <class T>
-void affine(const T* x, T* y, int64_t n, T a, T s) {
-#pragma omp simd
-  for (int64_t i = 0; i < n; ++i) y[i] = x[i] * a + s;
-}
-
-// dx = g k1 + x k2 + k0 over n values
-template <class T>
-void affine2(const T* g, const T* x, T* dx, int64_t n, T k1, T k2, T k0) {
-#pragma omp simd
-  for (int64_t i = 0; i < n; ++i) dx[i] = g[i] * k1 + x[i] * k2 + k0;
-}
 
 // y = keep ? x sc : 0 over n values (a dropped map is 0 even where x is inf or NaN, as dropout)
 template <class T>
@@ -201,24 +158,27 @@ struct BnForward {
   const T* plane(int64_t n, int64_t c) const { return x + (n * d.C + c) * d.K; }
   T* out_plane(int64_t n, int64_t c) const { return y + (n * d.C + c) * d.K; }
 
-  // The moments of channel c's values [m0, m1): two passes over data that stays in cache.
+  // The moments of channel c's values [m0, m1): a first mean, then the corrected two-pass sums
+  // about it, over data that stays in cache.
   Moments chunk_moments(int64_t c, int64_t m0, int64_t m1) const {
     Moments mo;
     mo.n = static_cast<double>(m1 - m0);
     if (m1 <= m0) return mo;
     double s = 0;
-    for_pieces(m0, m1, d.K, [&](int64_t n, int64_t k0, int64_t k1) { s += sum_of(plane(n, c) + k0, k1 - k0); });
-    mo.mean = s / mo.n;
-    double q = 0;
-    for_pieces(m0, m1, d.K,
-               [&](int64_t n, int64_t k0, int64_t k1) { q += sqdev_of(plane(n, c) + k0, k1 - k0, mo.mean); });
-    mo.m2 = q;
+    for_pieces(m0, m1, d.K, [&](int64_t n, int64_t k0, int64_t k1) { s += nv::sum(plane(n, c) + k0, k1 - k0); });
+    const double m = s / mo.n;
+    double s1 = 0, s2 = 0;
+    for_pieces(m0, m1, d.K, [&](int64_t n, int64_t k0, int64_t k1) {
+      nv::centered_sums(plane(n, c) + k0, k1 - k0, m, s1, s2);
+    });
+    mo.mean = m + s1 / mo.n;
+    mo.m2 = std::max(0.0, s2 - s1 * s1 / mo.n);
     return mo;
   }
 
   void write(int64_t c, int64_t m0, int64_t m1, T a, T s) const {
     for_pieces(m0, m1, d.K, [&](int64_t n, int64_t k0, int64_t k1) {
-      affine(plane(n, c) + k0, out_plane(n, c) + k0, k1 - k0, a, s);
+      nv::affine(plane(n, c) + k0, out_plane(n, c) + k0, k1 - k0, a, s);
     });
   }
 
@@ -330,7 +290,7 @@ struct BnForward {
       parallel_for(d.N * d.C, std::max<int64_t>(1, kGrainElementwise / d.K), [&](int64_t pb, int64_t pe) {
         for (int64_t p = pb; p < pe; ++p) {
           const int64_t c = p % d.C;
-          affine(x + p * d.K, y + p * d.K, d.K, a[c], s[c]);
+          nv::affine(x + p * d.K, y + p * d.K, d.K, a[c], s[c]);
         }
       });
       return;
@@ -382,13 +342,13 @@ struct BnBackward {
   void chunk_sums(int64_t c, int64_t m0, int64_t m1, double& sg, double& sgx) const {
     const double mean = static_cast<double>(smean[c]);
     for_pieces(m0, m1, d.K, [&](int64_t n, int64_t k0, int64_t k1) {
-      grad_sums(g + off(n, c) + k0, x + off(n, c) + k0, k1 - k0, mean, sg, sgx);
+      nv::grad_sums(g + off(n, c) + k0, x + off(n, c) + k0, k1 - k0, mean, sg, sgx);
     });
   }
 
   void write(int64_t c, int64_t m0, int64_t m1, T k1, T k2, T k0) const {
     for_pieces(m0, m1, d.K, [&](int64_t n, int64_t a, int64_t b) {
-      affine2(g + off(n, c) + a, x + off(n, c) + a, dx + off(n, c) + a, b - a, k1, k2, k0);
+      nv::affine2(g + off(n, c) + a, x + off(n, c) + a, dx + off(n, c) + a, b - a, k1, k2, k0);
     });
   }
 
@@ -493,39 +453,32 @@ void row_forward(const T* x, const T* w, const T* b, double eps, const RowNormDi
     for (int64_t r = rb; r < re; ++r) {
       const T* xr = x + r * D;
       T* yr = y + r * D;
-      const double m = D > 0 ? sum_of(xr, D) / static_cast<double>(D) : std::numeric_limits<double>::quiet_NaN();
-      const double var = D > 0 ? sqdev_of(xr, D, m) / static_cast<double>(D) : m;
+      double m = std::numeric_limits<double>::quiet_NaN(), var = m;
+      if (D > 0) {
+        const double m0 = nv::sum(xr, D) / static_cast<double>(D);
+        double s1 = 0, s2 = 0;
+        nv::centered_sums(xr, D, m0, s1, s2);
+        m = m0 + s1 / static_cast<double>(D);
+        var = std::max(0.0, s2 - s1 * s1 / static_cast<double>(D)) / static_cast<double>(D);
+      }
       const double rs = 1.0 / std::sqrt(var + eps);
       mean[r] = static_cast<T>(m);
       rstd[r] = static_cast<T>(rs);
       const int64_t ch0 = (r % d.G) * d.S;
       if (d.L == 1) {  // layer_norm: a weight per value
-        const T mt = static_cast<T>(m), rt = static_cast<T>(rs);
-        const T* wr = w ? w + ch0 : nullptr;
-        const T* br = b ? b + ch0 : nullptr;
-        if (wr && br) {
-#pragma omp simd
-          for (int64_t i = 0; i < D; ++i) yr[i] = (xr[i] - mt) * rt * wr[i] + br[i];
-        } else if (wr) {
-#pragma omp simd
-          for (int64_t i = 0; i < D; ++i) yr[i] = (xr[i] - mt) * rt * wr[i];
-        } else if (br) {
-#pragma omp simd
-          for (int64_t i = 0; i < D; ++i) yr[i] = (xr[i] - mt) * rt + br[i];
-        } else {
-#pragma omp simd
-          for (int64_t i = 0; i < D; ++i) yr[i] = (xr[i] - mt) * rt;
-        }
+        nv::normalize(xr, w ? w + ch0 : nullptr, b ? b + ch0 : nullptr, yr, D, static_cast<T>(m), static_cast<T>(rs));
         continue;
       }
       for (int64_t s = 0; s < d.S; ++s) {  // group_norm: a weight per segment of L values
         const double wc = w ? static_cast<double>(w[ch0 + s]) : 1.0;
         const double bc = b ? static_cast<double>(b[ch0 + s]) : 0.0;
-        affine(xr + s * d.L, yr + s * d.L, d.L, static_cast<T>(wc * rs), static_cast<T>(bc - m * wc * rs));
+        nv::affine(xr + s * d.L, yr + s * d.L, d.L, static_cast<T>(wc * rs), static_cast<T>(bc - m * wc * rs));
       }
     }
   });
 }
+
+constexpr int64_t kRowFlush = 64;  // rows summed into a part's T accumulators before they go to double
 
 template <class T>
 void row_backward(const T* g, const T* x, const T* w, const T* mean, const T* rstd, const RowNormDims& d,
@@ -537,9 +490,21 @@ void row_backward(const T* g, const T* x, const T* w, const T* mean, const T* rs
   // Per part: dweight and dbias partial sums (double).
   std::vector<double> acc(affine_grads ? static_cast<size_t>(2 * P * nch) : 0, 0.0);
   parallel_for(P, 1, [&](int64_t pb, int64_t pe) {
+    // layer_norm: per-value sums in T over up to kRowFlush rows, then added to the double ones.
+    std::vector<T> tw(affine_grads && d.L == 1 ? nch : 0), tb(tw.size());
     for (int64_t p = pb; p < pe; ++p) {
       double* adw = affine_grads ? acc.data() + 2 * p * nch : nullptr;
       double* adb = affine_grads ? adw + nch : nullptr;
+      int64_t pending = 0;
+      auto flush = [&] {
+        for (int64_t c = 0; c < nch; ++c) {
+          adw[c] += tw[c];
+          adb[c] += tb[c];
+        }
+        std::fill(tw.begin(), tw.end(), T(0));
+        std::fill(tb.begin(), tb.end(), T(0));
+        pending = 0;
+      };
       for (int64_t r = d.R * p / P; r < d.R * (p + 1) / P; ++r) {
         const T* gr = g + r * D;
         const T* xr = x + r * D;
@@ -547,32 +512,13 @@ void row_backward(const T* g, const T* x, const T* w, const T* mean, const T* rs
         const int64_t ch0 = (r % d.G) * d.S;
         double A = 0, B = 0;  // sum dxh, sum dxh (x - m)
         if (d.L == 1) {
-          const T* wr = w ? w + ch0 : nullptr;
-          if (adw) {
-            double* aw = adw + ch0;
-            double* ab = adb + ch0;
-#pragma omp simd reduction(+ : A, B)
-            for (int64_t i = 0; i < D; ++i) {
-              const double gi = static_cast<double>(gr[i]), xc = static_cast<double>(xr[i]) - m;
-              const double dxh = wr ? gi * static_cast<double>(wr[i]) : gi;
-              A += dxh;
-              B += dxh * xc;
-              aw[i] += gi * xc * rs;
-              ab[i] += gi;
-            }
-          } else {
-#pragma omp simd reduction(+ : A, B)
-            for (int64_t i = 0; i < D; ++i) {
-              const double gi = static_cast<double>(gr[i]), xc = static_cast<double>(xr[i]) - m;
-              const double dxh = wr ? gi * static_cast<double>(wr[i]) : gi;
-              A += dxh;
-              B += dxh * xc;
-            }
-          }
+          nv::weighted_grad_sums(gr, xr, w ? w + ch0 : nullptr, D, m, rs, adw ? tw.data() + ch0 : nullptr,
+                                 adw ? tb.data() + ch0 : nullptr, A, B);
+          if (adw && ++pending == kRowFlush) flush();
         } else {
           for (int64_t s = 0; s < d.S; ++s) {
             double sg = 0, sgx = 0;
-            grad_sums(gr + s * d.L, xr + s * d.L, d.L, m, sg, sgx);
+            nv::grad_sums(gr + s * d.L, xr + s * d.L, d.L, m, sg, sgx);
             const double wc = w ? static_cast<double>(w[ch0 + s]) : 1.0;
             A += wc * sg;
             B += wc * sgx;
@@ -588,21 +534,15 @@ void row_backward(const T* g, const T* x, const T* w, const T* mean, const T* rs
         const T k2t = static_cast<T>(k2), k0t = static_cast<T>(-rs * A / static_cast<double>(D) - k2 * m);
         T* dr = dx + r * D;
         if (d.L == 1) {
-          const T rst = static_cast<T>(rs);
-          const T* wr = w ? w + ch0 : nullptr;
-          if (wr) {
-#pragma omp simd
-            for (int64_t i = 0; i < D; ++i) dr[i] = gr[i] * (rst * wr[i]) + xr[i] * k2t + k0t;
-          } else {
-            affine2(gr, xr, dr, D, rst, k2t, k0t);
-          }
+          nv::weighted_affine2(gr, xr, w ? w + ch0 : nullptr, dr, D, static_cast<T>(rs), k2t, k0t);
         } else {
           for (int64_t s = 0; s < d.S; ++s) {
             const double wc = w ? static_cast<double>(w[ch0 + s]) : 1.0;
-            affine2(gr + s * d.L, xr + s * d.L, dr + s * d.L, d.L, static_cast<T>(rs * wc), k2t, k0t);
+            nv::affine2(gr + s * d.L, xr + s * d.L, dr + s * d.L, d.L, static_cast<T>(rs * wc), k2t, k0t);
           }
         }
       }
+      if (adw && d.L == 1) flush();
     }
   });
   if (!affine_grads) return;
