@@ -97,6 +97,21 @@ void for_pieces(int64_t m0, int64_t m1, int64_t K, const F& f) {
   }
 }
 
+// The same pieces, last first: a pass that follows a forward one starts on the data that the
+// forward pass touched last, still in cache.
+template <class F>
+void for_pieces_reversed(int64_t m0, int64_t m1, int64_t K, const F& f) {
+  if (m0 >= m1) return;
+  int64_t n = (m1 - 1) / K, k = (m1 - 1) % K + 1;
+  while (m1 > m0) {
+    const int64_t len = std::min(k, m1 - m0);
+    f(n, k - len, k);
+    m1 -= len;
+    --n;
+    k = K;
+  }
+}
+
 // Chunks per channel for the plane path: one when the channels cover the threads.
 int64_t chunks_per_channel(const BatchNormDims& d) {
   const int64_t T = max_threads(), M = d.N * d.K;
@@ -168,7 +183,7 @@ struct BnForward {
     for_pieces(m0, m1, d.K, [&](int64_t n, int64_t k0, int64_t k1) { s += nv::sum(plane(n, c) + k0, k1 - k0); });
     const double m = s / mo.n;
     double s1 = 0, s2 = 0;
-    for_pieces(m0, m1, d.K, [&](int64_t n, int64_t k0, int64_t k1) {
+    for_pieces_reversed(m0, m1, d.K, [&](int64_t n, int64_t k0, int64_t k1) {
       nv::centered_sums(plane(n, c) + k0, k1 - k0, m, s1, s2);
     });
     mo.mean = m + s1 / mo.n;
@@ -347,7 +362,7 @@ struct BnBackward {
   }
 
   void write(int64_t c, int64_t m0, int64_t m1, T k1, T k2, T k0) const {
-    for_pieces(m0, m1, d.K, [&](int64_t n, int64_t a, int64_t b) {
+    for_pieces_reversed(m0, m1, d.K, [&](int64_t n, int64_t a, int64_t b) {
       nv::affine2(g + off(n, c) + a, x + off(n, c) + a, dx + off(n, c) + a, b - a, k1, k2, k0);
     });
   }
