@@ -9,7 +9,8 @@ inputs and thread count (OMP_NUM_THREADS set before either library loads, torch.
 "ours kernel" times the two C++ calls alone (_C.<op>_forward + _C.<op>_backward), without the
 autograd bookkeeping. Each library is timed in its own block (warm-up, then all repeats) with a
 pause between blocks, so the two OpenMP pools do not spin against each other. Medians; ratio =
-torch time / our time (above 1: ours is faster). Results go to bench/results/norm.{json,md}.
+torch time / our time (above 1: ours is faster). Results go to bench/results/norm.{json,md},
+with the load average at the end of the run: on a shared machine the medians move with it.
 """
 import argparse
 import datetime
@@ -121,13 +122,15 @@ def main():
         return
     meta = {"machine": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
             "threads": args.threads, "commit": commit(), "date": datetime.date.today().isoformat(),
-            "torch": torch.__version__, "repeats": args.repeats, "dtype": "float32"}
+            "torch": torch.__version__, "repeats": args.repeats, "dtype": "float32",
+            "load_average": [round(v, 2) for v in os.getloadavg()]}
     out_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
     os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, "norm.json"), "w") as f:
         json.dump({"meta": meta, "rows": rows}, f, indent=1)
     lines = [f"float32 fwd+bwd, {args.threads} threads, median of {args.repeats}, commit {meta['commit']}, "
-             f"{meta['date']}, torch {meta['torch']}", "",
+             f"{meta['date']}, torch {meta['torch']}, load average {meta['load_average']} on "
+             f"{meta['cpus']} CPUs (a shared machine: timings move with the load)", "",
              "| op | shape | ours ms | ours kernels ms | torch ms | torch/ours |", "|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['op']} | {tuple(r['shape'])} | {r['ours_ms']:.3f} | {r['ours_kernel_ms']:.3f} | "
