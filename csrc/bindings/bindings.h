@@ -18,6 +18,7 @@ void bind_activation(py::module_& m);   // sigmoid, tanh, relu, ..., softmax, lo
 void bind_loss(py::module_& m);         // cross_entropy, nll, mse, l1, smooth_l1, bce, kl_div
 void bind_optim(py::module_& m);        // fused optimizer steps
 void bind_conv(py::module_& m);         // conv1d, conv2d, conv_transpose1d, conv_transpose2d
+void bind_norm(py::module_& m);         // batch_norm, layer_norm, group_norm, feature_dropout
 }  // namespace kernels
 
 // Every kernel entry point releases the GIL while it runs.

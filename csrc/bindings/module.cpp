@@ -22,4 +22,5 @@ PYBIND11_MODULE(_C, m) {
   kernels::bind_loss(m);
   kernels::bind_optim(m);
   kernels::bind_conv(m);
+  kernels::bind_norm(m);
 }

@@ -8,3 +8,6 @@ from .ops.loss import (  # noqa: F401
 )
 from .ops.matmul import linear  # noqa: F401
 from .ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: F401
+from .ops.norm import (  # noqa: F401
+    batch_norm, dropout1d, dropout2d, dropout3d, group_norm, layer_norm,
+)

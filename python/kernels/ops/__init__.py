@@ -1,6 +1,6 @@
 """One module per op family; each holds the autograd Functions that call the C++ kernels."""
 import importlib
 
-FAMILIES = ("elementwise", "reduce", "shape", "matmul", "activation", "loss", "conv")
+FAMILIES = ("elementwise", "reduce", "shape", "matmul", "activation", "loss", "conv", "norm")
 
 modules = [importlib.import_module(f"{__name__}.{name}") for name in FAMILIES]

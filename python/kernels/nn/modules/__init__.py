@@ -11,6 +11,9 @@ from .loss import (  # noqa: F401
     SmoothL1Loss,
 )
 from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d  # noqa: F401
+from .dropout import Dropout1d, Dropout2d, Dropout3d  # noqa: F401
+from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d  # noqa: F401
+from .normalization import GroupNorm, LayerNorm  # noqa: F401
 
 __all__ = [
     "Module",
@@ -45,4 +48,12 @@ __all__ = [
     "Conv2d",
     "ConvTranspose1d",
     "ConvTranspose2d",
+    "Dropout1d",
+    "Dropout2d",
+    "Dropout3d",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "BatchNorm3d",
+    "GroupNorm",
+    "LayerNorm",
 ]

@@ -1,5 +1,6 @@
 """``Dropout``: zeroes each element with probability p while training, scales the rest by
-1/(1-p); the identity in eval mode."""
+1/(1-p); the identity in eval mode. ``Dropout1d`` / ``Dropout2d`` / ``Dropout3d`` zero whole
+channels instead."""
 from __future__ import annotations
 
 import numbers
@@ -7,7 +8,7 @@ import numbers
 from ... import functional as F
 from .module import Module
 
-__all__ = ["Dropout"]
+__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d"]
 
 
 class Dropout(Module):
@@ -27,3 +28,42 @@ class Dropout(Module):
 
     def extra_repr(self):
         return f"p={self.p}, inplace={self.inplace}"
+
+
+class _DropoutNd(Module):
+    """Channel dropout: zeroes whole feature maps with probability p while training, scales the
+    rest by 1/(1-p); the identity in eval mode."""
+
+    __constants__ = ["p", "inplace"]
+    _fn = None
+
+    def __init__(self, p=0.5, inplace=False):
+        super().__init__()
+        if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 <= p <= 1:
+            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        self.p = p
+        self.inplace = inplace
+
+    def forward(self, input):
+        return type(self)._fn(input, self.p, self.training, self.inplace)
+
+    def extra_repr(self):
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout1d(_DropoutNd):
+    """Zeroes channels of (N, C, L) or (C, L) input."""
+
+    _fn = staticmethod(F.dropout1d)
+
+
+class Dropout2d(_DropoutNd):
+    """Zeroes channels of (N, C, H, W) input (a 3-D input is read as (N, C, L), as torch)."""
+
+    _fn = staticmethod(F.dropout2d)
+
+
+class Dropout3d(_DropoutNd):
+    """Zeroes channels of (N, C, D, H, W) or (C, D, H, W) input."""
+
+    _fn = staticmethod(F.dropout3d)
