@@ -17,6 +17,9 @@ void bind_shape(py::module_& m);        // cat, stack, split, index_select, gath
 void bind_activation(py::module_& m);   // sigmoid, tanh, relu, ..., softmax, log_softmax, dropout
 void bind_loss(py::module_& m);         // cross_entropy, nll, mse, l1, smooth_l1, bce, kl_div
 void bind_optim(py::module_& m);        // fused optimizer steps
+void bind_pool(py::module_& m);         // max/avg/adaptive pooling; bind_upsample: interpolate; bind_pad: pad
+void bind_upsample(py::module_& m);
+void bind_pad(py::module_& m);
 }  // namespace kernels
 
 // Every kernel entry point releases the GIL while it runs.

@@ -21,4 +21,7 @@ PYBIND11_MODULE(_C, m) {
   kernels::bind_activation(m);
   kernels::bind_loss(m);
   kernels::bind_optim(m);
+  kernels::bind_pool(m);
+  kernels::bind_upsample(m);
+  kernels::bind_pad(m);
 }

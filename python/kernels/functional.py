@@ -7,3 +7,10 @@ from .ops.loss import (  # noqa: F401
     l1_loss, mse_loss, nll_loss, smooth_l1_loss,
 )
 from .ops.matmul import linear  # noqa: F401
+from .ops.pool import (  # noqa: F401
+    adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool1d_with_indices,
+    adaptive_max_pool2d, adaptive_max_pool2d_with_indices, avg_pool1d, avg_pool2d, max_pool1d,
+    max_pool1d_with_indices, max_pool2d, max_pool2d_with_indices,
+)
+from .ops.upsample import interpolate, upsample, upsample_bilinear, upsample_nearest  # noqa: F401
+from .ops.pad import pad  # noqa: F401

@@ -1,0 +1,234 @@
+// Pooling on the CPU. x is (P, H, W) (P = N*C planes), y (P, OH, OW); geometry in pool.h.
+//
+// max_pool2d:  y[p,oh,ow] = max over the window's valid positions, in torch's scan order (kh
+//              outer, kw inner); the first max wins ties, NaN propagates (the last NaN wins).
+//              indices[p,oh,ow] = ih*W + iw of the winner.
+//              dx[p, indices[p,o]] += dy[p,o]   (zeroed first; windows may overlap)
+// avg_pool2d:  y = sum over the valid positions / div, with (torch's rules, per axis)
+//                b = o*s - p, e = min(b + k, n + p)          (padded extent, clipped by ceil_mode)
+//                count_include_pad: e - b;  else: min(e, n) - max(b, 0)
+//              div = divisor_override or count_h * count_w.   dx[window] += dy / div
+// adaptive_avg_pool2d: window rows [floor(oh*H/OH), ceil((oh+1)*H/OH)), columns alike;
+//              y = sum / kh / kw (torch's order of division); dx[window] += dy / kh / kw.
+// adaptive_max_pool2d: max over the same windows with max_pool2d's rules; the same scatter.
+//
+// Max and avg run per plane through the vectorised loops of pool_plane.h (AVX2 when the CPU has
+// it); adaptive pooling sums rows into a column buffer, then columns. Every kernel is parallel
+// over planes: a plane is never split, so the backward scatters need no atomics.
+#include "pool.h"
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "../common/dispatch.h"
+#include "../common/pool_math.h"
+#include "matmul.h"  // gemm_avx2_available(): the CPU has AVX2 + FMA
+#include "parallel.h"
+#define KERNELS_POOL_ISA base
+#include "pool_plane.h"
+
+namespace kernels {
+
+namespace {
+
+template <class T>
+const pool_detail::PlaneFns<T>& plane_fns() {
+  static const pool_detail::PlaneFns<T> fns =
+      gemm_avx2_available() ? pool_detail::plane_fns_avx2<T>() : pool_detail::base::plane_fns<T>();
+  return fns;
+}
+
+// Planes per chunk: enough work per thread to pay for waking it.
+int64_t plane_grain(int64_t plane_elems) {
+  return std::max<int64_t>(1, 16384 / std::max<int64_t>(plane_elems, 1));
+}
+
+}  // namespace
+
+void max_pool2d_forward_cpu(const Tensor& input, const Pool2dGeom& g, Tensor& out, Tensor& indices) {
+  KERNELS_DISPATCH_FLOAT(input.dtype, "max_pool2d", [&] {
+    using T = scalar_t;
+    const T* x = input.data<T>();
+    T* y = out.data<T>();
+    int64_t* ind = indices.data<int64_t>();
+    const auto& fns = plane_fns<T>();
+    // The winning tap's offset is kept in an int of T's width; fall back to int64 when it
+    // could overflow int32 (only for enormous planes).
+    const int64_t max_off = (g.kH - 1) * g.dH * g.W + (g.kW - 1) * g.dW;
+    const auto run = (sizeof(T) == 4 && max_off >= std::numeric_limits<int32_t>::max()) ? fns.max_wide
+                                                                                          : fns.max;
+    parallel_for(g.P, plane_grain(g.H * g.W), [&](int64_t b, int64_t e) { run(x, y, ind, g, b, e); });
+  });
+}
+
+void max_pool2d_backward_cpu(const Tensor& grad, const Tensor& indices, const Pool2dGeom& g,
+                             Tensor& dinput) {
+  KERNELS_DISPATCH_FLOAT(grad.dtype, "max_pool2d_backward", [&] {
+    using T = scalar_t;
+    const T* gy = grad.data<T>();
+    const int64_t* ind = indices.data<int64_t>();
+    T* dx = dinput.data<T>();
+    const int64_t in = g.H * g.W, on = g.OH * g.OW;
+    parallel_for(g.P, plane_grain(in + on), [&](int64_t b, int64_t e) {
+      for (int64_t p = b; p < e; ++p) {
+        T* d = dx + p * in;
+        const T* gr = gy + p * on;
+        const int64_t* ir = ind + p * on;
+        std::fill(d, d + in, T(0));
+        for (int64_t o = 0; o < on; ++o) {
+          const int64_t i = ir[o];
+          // torch's index of a window with no valid position lies outside the plane: no target.
+          if (i >= 0 && i < in) d[i] += gr[o];
+        }
+      }
+    });
+  });
+}
+
+namespace {
+
+// div[oh*OW + ow] for every output of one plane (the same for all planes).
+template <class T>
+std::vector<T> avg_divisors(const Pool2dGeom& g, bool count_include_pad, int64_t divisor_override) {
+  std::vector<int64_t> rf(static_cast<size_t>(g.OH)), cf(static_cast<size_t>(g.OW));
+  pool_detail::base::avg_counts(g, count_include_pad, rf.data(), cf.data());
+  std::vector<T> div(static_cast<size_t>(g.OH * g.OW));
+  for (int64_t oh = 0; oh < g.OH; ++oh)
+    for (int64_t ow = 0; ow < g.OW; ++ow) {
+      // torch: an empty window (no valid position) outputs 0 whatever the divisor.
+      const bool empty = avg_window_empty(oh, g.sH, g.pH, g.kH, g.H) ||
+                         avg_window_empty(ow, g.sW, g.pW, g.kW, g.W);
+      div[oh * g.OW + ow] =
+          empty ? T(0) : static_cast<T>(divisor_override ? divisor_override : rf[oh] * cf[ow]);
+    }
+  return div;
+}
+
+}  // namespace
+
+void avg_pool2d_forward_cpu(const Tensor& input, const Pool2dGeom& g, bool count_include_pad,
+                            int64_t divisor_override, Tensor& out) {
+  KERNELS_DISPATCH_FLOAT(input.dtype, "avg_pool2d", [&] {
+    using T = scalar_t;
+    const std::vector<T> div = avg_divisors<T>(g, count_include_pad, divisor_override);
+    const T* x = input.data<T>();
+    T* y = out.data<T>();
+    const auto run = plane_fns<T>().avg;
+    parallel_for(g.P, plane_grain(g.H * g.W),
+                 [&](int64_t b, int64_t e) { run(x, y, g, div.data(), b, e); });
+  });
+}
+
+void avg_pool2d_backward_cpu(const Tensor& grad, const Pool2dGeom& g, bool count_include_pad,
+                             int64_t divisor_override, Tensor& dinput) {
+  KERNELS_DISPATCH_FLOAT(grad.dtype, "avg_pool2d_backward", [&] {
+    using T = scalar_t;
+    const std::vector<T> div = avg_divisors<T>(g, count_include_pad, divisor_override);
+    const T* gy = grad.data<T>();
+    T* dx = dinput.data<T>();
+    const auto run = plane_fns<T>().avg_backward;
+    parallel_for(g.P, plane_grain(g.H * g.W),
+                 [&](int64_t b, int64_t e) { run(gy, dx, g, div.data(), b, e); });
+  });
+}
+
+void adaptive_avg_pool2d_forward_cpu(const Tensor& input, const Pool2dGeom& g, Tensor& out) {
+  KERNELS_DISPATCH_FLOAT(input.dtype, "adaptive_avg_pool2d", [&] {
+    using T = scalar_t;
+    const T* x = input.data<T>();
+    T* y = out.data<T>();
+    const int64_t H = g.H, W = g.W, OH = g.OH, OW = g.OW;
+    parallel_for(g.P, plane_grain(H * W), [&](int64_t b, int64_t e) {
+      std::vector<T> col(static_cast<size_t>(W));
+      for (int64_t p = b; p < e; ++p) {
+        const T* xp = x + p * H * W;
+        T* yp = y + p * OH * OW;
+        for (int64_t oh = 0; oh < OH; ++oh) {
+          const int64_t h0 = adaptive_start(oh, OH, H), h1 = adaptive_end(oh, OH, H);
+          // Column sums of the window's rows, vectorised across w.
+          std::fill(col.begin(), col.end(), T(0));
+          for (int64_t h = h0; h < h1; ++h) {
+            const T* __restrict r = xp + h * W;
+            T* __restrict c = col.data();
+            for (int64_t w = 0; w < W; ++w) c[w] += r[w];
+          }
+          for (int64_t ow = 0; ow < OW; ++ow) {
+            const int64_t w0 = adaptive_start(ow, OW, W), w1 = adaptive_end(ow, OW, W);
+            T s = 0;
+            for (int64_t w = w0; w < w1; ++w) s += col[w];
+            yp[oh * OW + ow] = s / static_cast<T>(h1 - h0) / static_cast<T>(w1 - w0);
+          }
+        }
+      }
+    });
+  });
+}
+
+void adaptive_avg_pool2d_backward_cpu(const Tensor& grad, const Pool2dGeom& g, Tensor& dinput) {
+  KERNELS_DISPATCH_FLOAT(grad.dtype, "adaptive_avg_pool2d_backward", [&] {
+    using T = scalar_t;
+    const T* gy = grad.data<T>();
+    T* dx = dinput.data<T>();
+    const int64_t H = g.H, W = g.W, OH = g.OH, OW = g.OW;
+    parallel_for(g.P, plane_grain(H * W), [&](int64_t b, int64_t e) {
+      std::vector<T> row(static_cast<size_t>(W));
+      for (int64_t p = b; p < e; ++p) {
+        const T* gp = gy + p * OH * OW;
+        T* dp = dx + p * H * W;
+        std::fill(dp, dp + H * W, T(0));
+        for (int64_t oh = 0; oh < OH; ++oh) {
+          const int64_t h0 = adaptive_start(oh, OH, H), h1 = adaptive_end(oh, OH, H);
+          // One row of the windows' gradients, then added to each of the window's rows.
+          std::fill(row.begin(), row.end(), T(0));
+          for (int64_t ow = 0; ow < OW; ++ow) {
+            const int64_t w0 = adaptive_start(ow, OW, W), w1 = adaptive_end(ow, OW, W);
+            const T gd = gp[oh * OW + ow] / static_cast<T>(h1 - h0) / static_cast<T>(w1 - w0);
+            for (int64_t w = w0; w < w1; ++w) row[w] += gd;
+          }
+          for (int64_t h = h0; h < h1; ++h) {
+            T* __restrict d = dp + h * W;
+            const T* __restrict r = row.data();
+            for (int64_t w = 0; w < W; ++w) d[w] += r[w];
+          }
+        }
+      }
+    });
+  });
+}
+
+void adaptive_max_pool2d_forward_cpu(const Tensor& input, const Pool2dGeom& g, Tensor& out,
+                                     Tensor& indices) {
+  KERNELS_DISPATCH_FLOAT(input.dtype, "adaptive_max_pool2d", [&] {
+    using T = scalar_t;
+    const T* x = input.data<T>();
+    T* y = out.data<T>();
+    int64_t* ind = indices.data<int64_t>();
+    const int64_t H = g.H, W = g.W, OH = g.OH, OW = g.OW;
+    parallel_for(g.P, plane_grain(H * W), [&](int64_t b, int64_t e) {
+      for (int64_t p = b; p < e; ++p) {
+        const T* xp = x + p * H * W;
+        for (int64_t oh = 0; oh < OH; ++oh) {
+          const int64_t h0 = adaptive_start(oh, OH, H), h1 = adaptive_end(oh, OH, H);
+          for (int64_t ow = 0; ow < OW; ++ow) {
+            const int64_t w0 = adaptive_start(ow, OW, W), w1 = adaptive_end(ow, OW, W);
+            T m = -std::numeric_limits<T>::infinity();
+            int64_t mi = h0 * W + w0;
+            for (int64_t h = h0; h < h1; ++h)
+              for (int64_t w = w0; w < w1; ++w) {
+                const T v = xp[h * W + w];
+                if (v > m || v != v) {
+                  m = v;
+                  mi = h * W + w;
+                }
+              }
+            y[(p * OH + oh) * OW + ow] = m;
+            ind[(p * OH + oh) * OW + ow] = mi;
+          }
+        }
+      }
+    });
+  });
+}
+
+}  // namespace kernels
