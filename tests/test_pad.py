@@ -55,7 +55,7 @@ def _table(seed, n):
     return cases
 
 
-CASES = _table(1, 48) + [
+CASES = _table(1, 36) + [
     ((2, 3, 5, 7), (1, 2, 3, 0), {"mode": "reflect"}),
     ((2, 3, 5, 7), (4, 6, 4, 4), {"mode": "reflect"}),  # the largest reflect pads
     ((2, 3, 5, 7), (7, 2, 5, 1), {"mode": "circular"}),  # circular pad == size
@@ -97,7 +97,7 @@ def test_pad_backward(shape, pad, kw):
     fn = lambda t: F.pad(t, pad, **kw)  # noqa: E731
     check_torch(fn, lambda t: TF.pad(t, pad, **kw), [x])
     check_torch(fn, lambda t: TF.pad(t, pad, **kw), [x], dtype=kernels.float32, atol=1e-6, rtol=1e-6)
-    if np.prod(shape) <= 150:
+    if np.prod(shape) <= 120:
         gradcheck(fn, [x])
 
 

@@ -143,13 +143,13 @@ def _table(seed, n, dilation):
     return cases
 
 
-MAX_CASES = _table(1, 36, dilation=True) + [
+MAX_CASES = _table(1, 26, dilation=True) + [
     ((2, 3, 28, 28), {"kernel_size": 2}),  # LeNet
     ((2, 4, 32, 32), {"kernel_size": 3, "stride": 2, "padding": 1}),  # ResNet stem
     ((1, 2, 9, 9), {"kernel_size": 3, "stride": None}),  # stride None = kernel_size
     ((1, 1, 6, 7), {"kernel_size": (2, 3), "stride": (1, 2), "padding": (1, 0), "ceil_mode": True}),
 ]
-AVG_CASES = _table(2, 36, dilation=False) + [
+AVG_CASES = _table(2, 26, dilation=False) + [
     ((2, 3, 28, 28), {"kernel_size": 2}),
     ((2, 4, 32, 32), {"kernel_size": 3, "stride": 2, "padding": 1}),
     ((1, 2, 7, 7), {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True, "count_include_pad": False}),
@@ -199,7 +199,7 @@ def test_max_pool2d_backward(shape, kw):
     fn = lambda t: F.max_pool2d(t, **kw)  # noqa: E731
     check_torch(fn, lambda t: TF.max_pool2d(t, **kw), [x])
     check_torch(fn, lambda t: TF.max_pool2d(t, **kw), [x], dtype=kernels.float32, atol=1e-6, rtol=1e-6)
-    if np.prod(shape) <= 400:
+    if np.prod(shape) <= 250:
         gradcheck(fn, [x])
 
 
@@ -272,7 +272,7 @@ def test_avg_pool2d_backward(shape, kw):
     fn = lambda t: F.avg_pool2d(t, **kw)  # noqa: E731
     check_torch(fn, lambda t: TF.avg_pool2d(t, **kw), [x])
     check_torch(fn, lambda t: TF.avg_pool2d(t, **kw), [x], dtype=kernels.float32, atol=1e-5, rtol=1e-5)
-    if np.prod(shape) <= 400:
+    if np.prod(shape) <= 250:
         gradcheck(fn, [x])
 
 
@@ -366,9 +366,10 @@ def test_pool1d(shape, kw):
               max_kw.get("ceil_mode", False)):
         check_torch(lambda t: F.max_pool1d(t, dilation=2, **max_kw), lambda t: TF.max_pool1d(t, dilation=2, **max_kw),
                     [x])
-    for o in (1, 3, shape[-1] + 2):
-        check_torch(lambda t: F.adaptive_avg_pool1d(t, o), lambda t: TF.adaptive_avg_pool1d(t, o), [x])
-        check_torch(lambda t: F.adaptive_max_pool1d(t, o, True), lambda t: TF.adaptive_max_pool1d(t, o, True), [x])
+    o = 3 if len(shape) == 2 else shape[-1] + 2  # shrinking and growing windows
+    check_torch(lambda t: F.adaptive_avg_pool1d(t, o), lambda t: TF.adaptive_avg_pool1d(t, o), [x])
+    check_torch(lambda t: F.adaptive_max_pool1d(t, o, True), lambda t: TF.adaptive_max_pool1d(t, o, True), [x])
+    x = x[:1]  # finite differences on a small slice
     gradcheck(lambda t: F.max_pool1d(t, **max_kw), [x])
     gradcheck(lambda t: F.avg_pool1d(t, **avg_kw), [x])
     gradcheck(lambda t: F.adaptive_avg_pool1d(t, 3), [x])

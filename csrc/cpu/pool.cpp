@@ -26,6 +26,7 @@
 #include "matmul.h"  // gemm_avx2_available(): the CPU has AVX2 + FMA
 #include "parallel.h"
 #define KERNELS_POOL_ISA base
+#define KERNELS_POOL_VBYTES 16
 #include "pool_plane.h"
 
 namespace kernels {
@@ -37,6 +38,35 @@ const pool_detail::PlaneFns<T>& plane_fns() {
   static const pool_detail::PlaneFns<T> fns =
       gemm_avx2_available() ? pool_detail::plane_fns_avx2<T>() : pool_detail::base::plane_fns<T>();
   return fns;
+}
+
+// torch's loop, one output at a time (the fallback for planes too large for the vector loops).
+template <class T>
+void max_planes_scalar(const T* x, T* y, int64_t* ind, const Pool2dGeom& g, int64_t p0, int64_t p1) {
+  for (int64_t p = p0; p < p1; ++p) {
+    const T* xp = x + p * g.H * g.W;
+    for (int64_t oh = 0; oh < g.OH; ++oh)
+      for (int64_t ow = 0; ow < g.OW; ++ow) {
+        int64_t h0 = oh * g.sH - g.pH, w0 = ow * g.sW - g.pW;
+        const int64_t h1 = std::min(h0 + (g.kH - 1) * g.dH + 1, g.H);
+        const int64_t w1 = std::min(w0 + (g.kW - 1) * g.dW + 1, g.W);
+        while (h0 < 0) h0 += g.dH;
+        while (w0 < 0) w0 += g.dW;
+        T m = -std::numeric_limits<T>::infinity();
+        int64_t mi = h0 * g.W + w0;
+        for (int64_t h = h0; h < h1; h += g.dH)
+          for (int64_t w = w0; w < w1; w += g.dW) {
+            const T v = xp[h * g.W + w];
+            if (v > m || v != v) {
+              m = v;
+              mi = h * g.W + w;
+            }
+          }
+        const int64_t o = (p * g.OH + oh) * g.OW + ow;
+        y[o] = m;
+        ind[o] = mi;
+      }
+  }
 }
 
 // Planes per chunk: enough work per thread to pay for waking it.
@@ -52,12 +82,12 @@ void max_pool2d_forward_cpu(const Tensor& input, const Pool2dGeom& g, Tensor& ou
     const T* x = input.data<T>();
     T* y = out.data<T>();
     int64_t* ind = indices.data<int64_t>();
-    const auto& fns = plane_fns<T>();
-    // The winning tap's offset is kept in an int of T's width; fall back to int64 when it
-    // could overflow int32 (only for enormous planes).
+    // The vector loops keep the winning tap's offset in an int of T's width; planes too large
+    // for int32 offsets take the plain loop.
     const int64_t max_off = (g.kH - 1) * g.dH * g.W + (g.kW - 1) * g.dW;
-    const auto run = (sizeof(T) == 4 && max_off >= std::numeric_limits<int32_t>::max()) ? fns.max_wide
-                                                                                          : fns.max;
+    const auto run = (sizeof(T) == 4 && max_off >= std::numeric_limits<int32_t>::max())
+                         ? &max_planes_scalar<T>
+                         : plane_fns<T>().max;
     parallel_for(g.P, plane_grain(g.H * g.W), [&](int64_t b, int64_t e) { run(x, y, ind, g, b, e); });
   });
 }
@@ -88,19 +118,21 @@ void max_pool2d_backward_cpu(const Tensor& grad, const Tensor& indices, const Po
 
 namespace {
 
-// div[oh*OW + ow] for every output of one plane (the same for all planes).
+// The divisor of every output of one plane (the same for all planes), laid out as the plane
+// loops read it: rows of OW padded to whole vectors (pad lanes 1), +inf for an empty window
+// (torch outputs 0 there and sends it no gradient).
 template <class T>
 std::vector<T> avg_divisors(const Pool2dGeom& g, bool count_include_pad, int64_t divisor_override) {
   std::vector<int64_t> rf(static_cast<size_t>(g.OH)), cf(static_cast<size_t>(g.OW));
   pool_detail::base::avg_counts(g, count_include_pad, rf.data(), cf.data());
-  std::vector<T> div(static_cast<size_t>(g.OH * g.OW));
+  const int64_t L = plane_fns<T>().lanes, OWp = (g.OW + L - 1) / L * L;
+  std::vector<T> div(static_cast<size_t>(g.OH * OWp), T(1));
   for (int64_t oh = 0; oh < g.OH; ++oh)
     for (int64_t ow = 0; ow < g.OW; ++ow) {
-      // torch: an empty window (no valid position) outputs 0 whatever the divisor.
       const bool empty = avg_window_empty(oh, g.sH, g.pH, g.kH, g.H) ||
                          avg_window_empty(ow, g.sW, g.pW, g.kW, g.W);
-      div[oh * g.OW + ow] =
-          empty ? T(0) : static_cast<T>(divisor_override ? divisor_override : rf[oh] * cf[ow]);
+      div[oh * OWp + ow] = empty ? std::numeric_limits<T>::infinity()
+                                 : static_cast<T>(divisor_override ? divisor_override : rf[oh] * cf[ow]);
     }
   return div;
 }

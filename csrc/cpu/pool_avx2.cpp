@@ -1,6 +1,7 @@
 // The pooling plane loops of csrc/cpu/pool_plane.h compiled for AVX2/FMA (this file gets -mavx2
 // -mfma); pool.cpp calls them only after a run-time CPU check.
 #define KERNELS_POOL_ISA avx2
+#define KERNELS_POOL_VBYTES 32
 #include "pool_plane.h"
 
 namespace kernels::pool_detail {
