@@ -73,10 +73,33 @@ int64_t phase_len(const Pool2dGeom& g) {
   return std::max(blocks + ((g.kW - 1) * g.dW) / g.sW + 1, (g.W + g.pW + g.sW - 1) / g.sW);
 }
 
+// Stride 2: the phase of input column w is (w + pW) & 1 at index (w + pW) >> 1, so even and odd
+// columns go to two fixed runs (a plain interleave the compiler vectorises).
+template <class T>
+struct Stride2Runs {
+  T* even;
+  T* odd;
+};
+template <class T>
+Stride2Runs<T> stride2_runs(T* buf, int64_t pW, int64_t Q) {
+  return {buf + (pW & 1) * Q + (pW >> 1), buf + ((pW + 1) & 1) * Q + ((pW + 1) >> 1)};
+}
+
 // buf[p*Q + q] = row[q*s + p - pW], or fill outside the row.
 template <class T>
 void pack_row(const T* __restrict row, const Pool2dGeom& g, int64_t Q, T fill, T* __restrict buf) {
   const int64_t s = g.sW;
+  if (s == 2) {
+    std::fill(buf, buf + 2 * Q, fill);
+    const Stride2Runs<T> r = stride2_runs(buf, g.pW, Q);
+    const int64_t half = g.W / 2;
+    for (int64_t j = 0; j < half; ++j) {
+      r.even[j] = row[2 * j];
+      r.odd[j] = row[2 * j + 1];
+    }
+    if (g.W & 1) r.even[half] = row[g.W - 1];
+    return;
+  }
   for (int64_t p = 0; p < s; ++p) {
     T* b = buf + p * Q;
     const int64_t first = g.pW - p;  // q*s + p - pW >= 0  <=>  q*s >= first
@@ -86,8 +109,6 @@ void pack_row(const T* __restrict row, const Pool2dGeom& g, int64_t Q, T fill, T
     const T* r = row + p - g.pW;
     if (s == 1) {
       std::memcpy(b + q0, r + q0, static_cast<size_t>(q1 - q0) * sizeof(T));
-    } else if (s == 2) {
-      for (int64_t q = q0; q < q1; ++q) b[q] = r[2 * q];  // constant stride: vectorises
     } else {
       for (int64_t q = q0; q < q1; ++q) b[q] = r[q * s];
     }
@@ -248,8 +269,18 @@ void avg_plane_backward(const T* gy, T* dx, const Pool2dGeom& g, const T* div, P
   // Unpack: dx[h][w] = rows[h][(w + pW) % sW][(w + pW) / sW].
   const int64_t st = g.sW;
   for (int64_t h = 0; h < g.H; ++h) {
-    const T* r = rows + h * RS;
+    T* r = rows + h * RS;
     T* out = dx + h * g.W;
+    if (st == 2) {
+      const Stride2Runs<T> runs = stride2_runs(r, g.pW, Q);
+      const int64_t half = g.W / 2;
+      for (int64_t j = 0; j < half; ++j) {
+        out[2 * j] = runs.even[j];
+        out[2 * j + 1] = runs.odd[j];
+      }
+      if (g.W & 1) out[g.W - 1] = runs.even[half];
+      continue;
+    }
     for (int64_t p = 0; p < st; ++p) {
       const int64_t first = g.pW - p;  // w = q*s + p - pW in [0, W)
       const int64_t q0 = first <= 0 ? 0 : (first + st - 1) / st;
