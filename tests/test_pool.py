@@ -250,6 +250,52 @@ def test_max_pool2d_cuda_vs_cpu(shape, kw):
     np.testing.assert_array_equal(_np(idx_gpu), _np(idx_cpu))
 
 
+# ------------------------------------------------------------------------------ the other CPU loops
+
+
+@pytest.fixture
+def cpu_path(request):
+    """Run a test on the baseline-ISA vector loops ("base") or torch's plain loop for max pooling
+    ("scalar") instead of the AVX2 ones this machine would pick."""
+    prev = kernels._C._pool_set_cpu_path(request.param)
+    yield request.param
+    kernels._C._pool_set_cpu_path(prev)
+
+
+SUBSET = MAX_CASES[::4] + MAX_CASES[-4:]
+
+
+@pytest.mark.parametrize("cpu_path", ["base", "scalar"], indirect=True)
+@pytest.mark.parametrize("shape,kw", SUBSET, ids=_ids(SUBSET))
+def test_max_pool2d_other_cpu_paths(cpu_path, shape, kw):
+    rng = np.random.default_rng(17)
+    x = rng.integers(0, 3, shape).astype(np.float32)  # ties
+    x[rng.random(shape) < 0.05] = np.nan
+    for dtype in (np.float32, np.float64):
+        out, idx = F.max_pool2d(kernels.tensor(x.astype(dtype)), return_indices=True, **kw)
+        tout, tidx = TF.max_pool2d(torch.tensor(x.astype(dtype)), return_indices=True, **kw)
+        np.testing.assert_array_equal(_np(out), tout.numpy())
+        np.testing.assert_array_equal(_np(idx), tidx.numpy())
+    check_torch(lambda t: F.max_pool2d(t, **kw), lambda t: TF.max_pool2d(t, **kw), [_distinct(shape)])
+
+
+AVG_SUBSET = AVG_CASES[::4] + AVG_CASES[-5:]
+
+
+@pytest.mark.parametrize("cpu_path", ["base"], indirect=True)
+@pytest.mark.parametrize("shape,kw", AVG_SUBSET, ids=_ids(AVG_SUBSET))
+def test_avg_pool2d_base_cpu_path(cpu_path, shape, kw):
+    x = np.random.default_rng(18).standard_normal(shape)
+    check_torch(lambda t: F.avg_pool2d(t, **kw), lambda t: TF.avg_pool2d(t, **kw), [x])
+    check_torch(lambda t: F.avg_pool2d(t, **kw), lambda t: TF.avg_pool2d(t, **kw), [x], dtype=kernels.float32,
+                atol=1e-5, rtol=1e-5)
+
+
+def test_cpu_path_bad_name():
+    with pytest.raises(ValueError, match="expected 'auto', 'base' or 'scalar'"):
+        kernels._C._pool_set_cpu_path("sse9")
+
+
 # ------------------------------------------------------------------------------ avg_pool2d
 
 
@@ -297,7 +343,8 @@ def _osize(shape, o):
 
 
 @pytest.mark.parametrize("shape,osize", ADAPTIVE_CASES, ids=_AIDS)
-def test_adaptive_avg_pool2d(shape, osize):
+@pytest.mark.parametrize("cpu_path", ["auto", "base"], indirect=True)
+def test_adaptive_avg_pool2d(shape, osize, cpu_path):
     x = np.random.default_rng(10).standard_normal(shape)
     want, _ = np_adaptive_pool2d(x, _osize(shape, osize), "avg")
     out = F.adaptive_avg_pool2d(kernels.tensor(x), osize)

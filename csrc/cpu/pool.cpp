@@ -10,10 +10,11 @@
 //              div = divisor_override or count_h * count_w.   dx[window] += dy / div
 // adaptive_avg_pool2d: window rows [floor(oh*H/OH), ceil((oh+1)*H/OH)), columns alike;
 //              y = sum / kh / kw (torch's order of division); dx[window] += dy / kh / kw.
+//              (windows of neighbouring outputs overlap when OH does not divide H)
 // adaptive_max_pool2d: max over the same windows with max_pool2d's rules; the same scatter.
 //
-// Max and avg run per plane through the vectorised loops of pool_plane.h (AVX2 when the CPU has
-// it); adaptive pooling sums rows into a column buffer, then columns. Every kernel is parallel
+// Max, avg and adaptive avg run per plane through the vector loops of pool_plane.h (AVX2 when
+// the CPU has it); adaptive max is a plain loop per output. Every kernel is parallel
 // over planes: a plane is never split, so the backward scatters need no atomics.
 #include "pool.h"
 
@@ -33,11 +34,15 @@ namespace kernels {
 
 namespace {
 
+enum class CpuPath { Auto, Base, Scalar };
+CpuPath g_path = CpuPath::Auto;  // pool_set_cpu_path (tests)
+
 template <class T>
 const pool_detail::PlaneFns<T>& plane_fns() {
-  static const pool_detail::PlaneFns<T> fns =
+  static const pool_detail::PlaneFns<T> best =
       gemm_avx2_available() ? pool_detail::plane_fns_avx2<T>() : pool_detail::base::plane_fns<T>();
-  return fns;
+  static const pool_detail::PlaneFns<T> base = pool_detail::base::plane_fns<T>();
+  return g_path == CpuPath::Auto ? best : base;
 }
 
 // torch's loop, one output at a time (the fallback for planes too large for the vector loops).
@@ -76,6 +81,15 @@ int64_t plane_grain(int64_t plane_elems) {
 
 }  // namespace
 
+std::string pool_set_cpu_path(const std::string& path) {
+  const CpuPath prev = g_path;
+  if (path == "auto") g_path = CpuPath::Auto;
+  else if (path == "base") g_path = CpuPath::Base;
+  else if (path == "scalar") g_path = CpuPath::Scalar;
+  else KCHECK(false, "pool_set_cpu_path: expected 'auto', 'base' or 'scalar', got '", path, "'");
+  return prev == CpuPath::Auto ? "auto" : prev == CpuPath::Base ? "base" : "scalar";
+}
+
 void max_pool2d_forward_cpu(const Tensor& input, const Pool2dGeom& g, Tensor& out, Tensor& indices) {
   KERNELS_DISPATCH_FLOAT(input.dtype, "max_pool2d", [&] {
     using T = scalar_t;
@@ -85,9 +99,9 @@ void max_pool2d_forward_cpu(const Tensor& input, const Pool2dGeom& g, Tensor& ou
     // The vector loops keep the winning tap's offset in an int of T's width; planes too large
     // for int32 offsets take the plain loop.
     const int64_t max_off = (g.kH - 1) * g.dH * g.W + (g.kW - 1) * g.dW;
-    const auto run = (sizeof(T) == 4 && max_off >= std::numeric_limits<int32_t>::max())
-                         ? &max_planes_scalar<T>
-                         : plane_fns<T>().max;
+    const bool scalar = g_path == CpuPath::Scalar ||
+                        (sizeof(T) == 4 && max_off >= std::numeric_limits<int32_t>::max());
+    const auto run = scalar ? &max_planes_scalar<T> : plane_fns<T>().max;
     parallel_for(g.P, plane_grain(g.H * g.W), [&](int64_t b, int64_t e) { run(x, y, ind, g, b, e); });
   });
 }
@@ -170,30 +184,8 @@ void adaptive_avg_pool2d_forward_cpu(const Tensor& input, const Pool2dGeom& g, T
     using T = scalar_t;
     const T* x = input.data<T>();
     T* y = out.data<T>();
-    const int64_t H = g.H, W = g.W, OH = g.OH, OW = g.OW;
-    parallel_for(g.P, plane_grain(H * W), [&](int64_t b, int64_t e) {
-      std::vector<T> col(static_cast<size_t>(W));
-      for (int64_t p = b; p < e; ++p) {
-        const T* xp = x + p * H * W;
-        T* yp = y + p * OH * OW;
-        for (int64_t oh = 0; oh < OH; ++oh) {
-          const int64_t h0 = adaptive_start(oh, OH, H), h1 = adaptive_end(oh, OH, H);
-          // Column sums of the window's rows, vectorised across w.
-          std::fill(col.begin(), col.end(), T(0));
-          for (int64_t h = h0; h < h1; ++h) {
-            const T* __restrict r = xp + h * W;
-            T* __restrict c = col.data();
-            for (int64_t w = 0; w < W; ++w) c[w] += r[w];
-          }
-          for (int64_t ow = 0; ow < OW; ++ow) {
-            const int64_t w0 = adaptive_start(ow, OW, W), w1 = adaptive_end(ow, OW, W);
-            T s = 0;
-            for (int64_t w = w0; w < w1; ++w) s += col[w];
-            yp[oh * OW + ow] = s / static_cast<T>(h1 - h0) / static_cast<T>(w1 - w0);
-          }
-        }
-      }
-    });
+    const auto run = plane_fns<T>().adaptive_avg;
+    parallel_for(g.P, plane_grain(g.H * g.W), [&](int64_t b, int64_t e) { run(x, y, g, b, e); });
   });
 }
 
@@ -202,30 +194,8 @@ void adaptive_avg_pool2d_backward_cpu(const Tensor& grad, const Pool2dGeom& g, T
     using T = scalar_t;
     const T* gy = grad.data<T>();
     T* dx = dinput.data<T>();
-    const int64_t H = g.H, W = g.W, OH = g.OH, OW = g.OW;
-    parallel_for(g.P, plane_grain(H * W), [&](int64_t b, int64_t e) {
-      std::vector<T> row(static_cast<size_t>(W));
-      for (int64_t p = b; p < e; ++p) {
-        const T* gp = gy + p * OH * OW;
-        T* dp = dx + p * H * W;
-        std::fill(dp, dp + H * W, T(0));
-        for (int64_t oh = 0; oh < OH; ++oh) {
-          const int64_t h0 = adaptive_start(oh, OH, H), h1 = adaptive_end(oh, OH, H);
-          // One row of the windows' gradients, then added to each of the window's rows.
-          std::fill(row.begin(), row.end(), T(0));
-          for (int64_t ow = 0; ow < OW; ++ow) {
-            const int64_t w0 = adaptive_start(ow, OW, W), w1 = adaptive_end(ow, OW, W);
-            const T gd = gp[oh * OW + ow] / static_cast<T>(h1 - h0) / static_cast<T>(w1 - w0);
-            for (int64_t w = w0; w < w1; ++w) row[w] += gd;
-          }
-          for (int64_t h = h0; h < h1; ++h) {
-            T* __restrict d = dp + h * W;
-            const T* __restrict r = row.data();
-            for (int64_t w = 0; w < W; ++w) d[w] += r[w];
-          }
-        }
-      }
-    });
+    const auto run = plane_fns<T>().adaptive_avg_backward;
+    parallel_for(g.P, plane_grain(g.H * g.W), [&](int64_t b, int64_t e) { run(gy, dx, g, b, e); });
   });
 }
 

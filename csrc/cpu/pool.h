@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <string>
 
 #include "../common/tensor.h"
 
@@ -36,5 +37,10 @@ inline void adaptive_max_pool2d_backward_cpu(const Tensor& grad, const Tensor& i
                                              const Pool2dGeom& g, Tensor& dinput) {
   max_pool2d_backward_cpu(grad, indices, g, dinput);
 }
+
+// Which CPU loops pooling uses: "auto" (AVX2 when the CPU has it), "base" (the baseline-ISA
+// vector loops) or "scalar" (base, plus torch's one-output-at-a-time loop for max pooling).
+// For tests; returns the previous setting. ValueError on another name.
+std::string pool_set_cpu_path(const std::string& path);
 
 }  // namespace kernels

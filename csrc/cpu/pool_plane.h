@@ -28,6 +28,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "../common/pool_math.h"
 #include "pool.h"
 
 namespace kernels::pool_detail {
@@ -41,6 +42,9 @@ struct PlaneFns {
   // x or grad, y or dx, geometry, div (see avg_plane), planes [p0, p1)
   void (*avg)(const T*, T*, const Pool2dGeom&, const T*, int64_t, int64_t);
   void (*avg_backward)(const T*, T*, const Pool2dGeom&, const T*, int64_t, int64_t);
+  // x or grad, y or dx, geometry, planes [p0, p1)
+  void (*adaptive_avg)(const T*, T*, const Pool2dGeom&, int64_t, int64_t);
+  void (*adaptive_avg_backward)(const T*, T*, const Pool2dGeom&, int64_t, int64_t);
 };
 template <class T>
 PlaneFns<T> plane_fns_avx2();  // csrc/cpu/pool_avx2.cpp
@@ -318,9 +322,92 @@ void avg_planes_backward(const T* gy, T* dx, const Pool2dGeom& g, const T* div, 
   for (int64_t p = p0; p < p1; ++p) avg_plane_backward(gy + p * on, dx + p * in, g, div, s);
 }
 
+// adaptive_avg_pool2d, window (oh, ow) = rows [h0, h1) x columns [w0, w1) (pool_math.h):
+// y = sum / (h1 - h0) / (w1 - w0). Global pooling (1x1) is one vector sum of the plane; other
+// sizes add the window's rows into a column buffer, then sum its columns.
+template <class T>
+void adaptive_avg_planes(const T* x, T* y, const Pool2dGeom& g, int64_t p0, int64_t p1) {
+  using S = Simd<T>;
+  constexpr int L = S::L;
+  const int64_t H = g.H, W = g.W, OH = g.OH, OW = g.OW, n = H * W;
+  if (OH == 1 && OW == 1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      const T* xp = x + p * n;
+      typename S::V a0 = S::splat(T(0)), a1 = a0, a2 = a0, a3 = a0;
+      int64_t i = 0;
+      for (; i + 4 * L <= n; i += 4 * L) {
+        a0 += S::load(xp + i);
+        a1 += S::load(xp + i + L);
+        a2 += S::load(xp + i + 2 * L);
+        a3 += S::load(xp + i + 3 * L);
+      }
+      for (; i + L <= n; i += L) a0 += S::load(xp + i);
+      const typename S::V a = (a0 + a1) + (a2 + a3);
+      T sum = 0;
+      for (int l = 0; l < L; ++l) sum += a[l];
+      for (; i < n; ++i) sum += xp[i];
+      y[p] = sum / static_cast<T>(H) / static_cast<T>(W);
+    }
+    return;
+  }
+  std::vector<T> col(static_cast<size_t>(W));
+  for (int64_t p = p0; p < p1; ++p) {
+    const T* xp = x + p * n;
+    T* yp = y + p * OH * OW;
+    for (int64_t oh = 0; oh < OH; ++oh) {
+      const int64_t h0 = adaptive_start(oh, OH, H), h1 = adaptive_end(oh, OH, H);
+      std::fill(col.begin(), col.end(), T(0));
+      for (int64_t h = h0; h < h1; ++h) {
+        const T* __restrict r = xp + h * W;
+        T* __restrict c = col.data();
+        for (int64_t w = 0; w < W; ++w) c[w] += r[w];
+      }
+      for (int64_t ow = 0; ow < OW; ++ow) {
+        const int64_t w0 = adaptive_start(ow, OW, W), w1 = adaptive_end(ow, OW, W);
+        T sum = 0;
+        for (int64_t w = w0; w < w1; ++w) sum += col[w];
+        yp[oh * OW + ow] = sum / static_cast<T>(h1 - h0) / static_cast<T>(w1 - w0);
+      }
+    }
+  }
+}
+
+// dx[window] += dy / (h1 - h0) / (w1 - w0): one row of the windows' gradients per oh, written to
+// each row of the window (assigned when the row windows tile H, accumulated when they overlap).
+template <class T>
+void adaptive_avg_planes_backward(const T* gy, T* dx, const Pool2dGeom& g, int64_t p0, int64_t p1) {
+  const int64_t H = g.H, W = g.W, OH = g.OH, OW = g.OW, n = H * W;
+  const bool tiled = H % OH == 0;  // every input row lies in exactly one row window
+  std::vector<T> row(static_cast<size_t>(W));
+  for (int64_t p = p0; p < p1; ++p) {
+    const T* gp = gy + p * OH * OW;
+    T* dp = dx + p * n;
+    if (!tiled) std::fill(dp, dp + n, T(0));
+    for (int64_t oh = 0; oh < OH; ++oh) {
+      const int64_t h0 = adaptive_start(oh, OH, H), h1 = adaptive_end(oh, OH, H);
+      std::fill(row.begin(), row.end(), T(0));
+      for (int64_t ow = 0; ow < OW; ++ow) {
+        const int64_t w0 = adaptive_start(ow, OW, W), w1 = adaptive_end(ow, OW, W);
+        const T gd = gp[oh * OW + ow] / static_cast<T>(h1 - h0) / static_cast<T>(w1 - w0);
+        for (int64_t w = w0; w < w1; ++w) row[w] += gd;
+      }
+      for (int64_t h = h0; h < h1; ++h) {
+        T* __restrict d = dp + h * W;
+        const T* __restrict r = row.data();
+        if (tiled) {
+          std::memcpy(d, r, static_cast<size_t>(W) * sizeof(T));
+        } else {
+          for (int64_t w = 0; w < W; ++w) d[w] += r[w];
+        }
+      }
+    }
+  }
+}
+
 template <class T>
 PlaneFns<T> plane_fns() {
-  return {Simd<T>::L, &max_planes<T>, &avg_planes<T>, &avg_planes_backward<T>};
+  return {Simd<T>::L, &max_planes<T>, &avg_planes<T>, &avg_planes_backward<T>, &adaptive_avg_planes<T>,
+          &adaptive_avg_planes_backward<T>};
 }
 
 }  // namespace KERNELS_POOL_ISA
