@@ -4,7 +4,7 @@
 
 Shapes: LeNet (B 64, C 6, 28x28, 2x2 max/avg pooling) and ResNet (B 64, C 64, 32x32: 2x2, and the
 stem's 3x3 stride 2 padding 1; global average pooling). Both libraries run through their autograd
-(fwd+bwd = y = op(x); y.backward(g)), float32. The thread count is set through the environment
+(fwd+bwd = x.grad = None; y = op(x); y.backward(g)), float32. The thread count is set through the environment
 before either library loads, and with torch.set_num_threads. Each library is timed in its own
 block (warm-up, then all repeats) with a pause in between, so the two OpenMP pools do not spin
 against each other. Each case runs --rounds alternating blocks; reports the
@@ -102,10 +102,13 @@ def main():
             with torch.no_grad():
                 call(TF, xt)
 
+        # .grad reset each time (zero_grad(set_to_none=True)): times the op, not gradient accumulation
         def k_fb():
+            xk.grad = None
             call(KF, xk).backward(gk)
 
         def t_fb():
+            xt.grad = None
             call(TF, xt).backward(gt)
 
         fns = {"ours_fwd": k_fwd, "ours_fwd_bwd": k_fb, "torch_fwd": t_fwd, "torch_fwd_bwd": t_fb}
