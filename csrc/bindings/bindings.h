@@ -19,6 +19,9 @@ void bind_loss(py::module_& m);         // cross_entropy, nll, mse, l1, smooth_l
 void bind_optim(py::module_& m);        // fused optimizer steps
 void bind_conv(py::module_& m);         // conv1d, conv2d, conv_transpose1d, conv_transpose2d
 void bind_norm(py::module_& m);         // batch_norm, layer_norm, group_norm, feature_dropout
+void bind_pool(py::module_& m);         // max/avg/adaptive pooling; bind_upsample: interpolate; bind_pad: pad
+void bind_upsample(py::module_& m);
+void bind_pad(py::module_& m);
 }  // namespace kernels
 
 // Every kernel entry point releases the GIL while it runs.

@@ -23,4 +23,7 @@ PYBIND11_MODULE(_C, m) {
   kernels::bind_optim(m);
   kernels::bind_conv(m);
   kernels::bind_norm(m);
+  kernels::bind_pool(m);
+  kernels::bind_upsample(m);
+  kernels::bind_pad(m);
 }

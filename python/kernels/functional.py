@@ -11,3 +11,10 @@ from .ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa
 from .ops.norm import (  # noqa: F401
     batch_norm, dropout1d, dropout2d, dropout3d, group_norm, layer_norm,
 )
+from .ops.pool import (  # noqa: F401
+    adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool1d_with_indices,
+    adaptive_max_pool2d, adaptive_max_pool2d_with_indices, avg_pool1d, avg_pool2d, max_pool1d,
+    max_pool1d_with_indices, max_pool2d, max_pool2d_with_indices,
+)
+from .ops.upsample import interpolate, upsample, upsample_bilinear, upsample_nearest  # noqa: F401
+from .ops.pad import pad  # noqa: F401

@@ -2,5 +2,6 @@
 import importlib
 
 FAMILIES = ("elementwise", "reduce", "shape", "matmul", "activation", "loss", "conv", "norm")
+FAMILIES += ("pool", "upsample", "pad")
 
 modules = [importlib.import_module(f"{__name__}.{name}") for name in FAMILIES]
