@@ -17,6 +17,8 @@ void bind_shape(py::module_& m);        // cat, stack, split, index_select, gath
 void bind_activation(py::module_& m);   // sigmoid, tanh, relu, ..., softmax, log_softmax, dropout
 void bind_loss(py::module_& m);         // cross_entropy, nll, mse, l1, smooth_l1, bce, kl_div
 void bind_optim(py::module_& m);        // fused optimizer steps
+void bind_rnn(py::module_& m);          // rnn/lstm/gru layers and cells
+void bind_embedding(py::module_& m);    // embedding, one_hot
 }  // namespace kernels
 
 // Every kernel entry point releases the GIL while it runs.

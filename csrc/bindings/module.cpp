@@ -21,4 +21,6 @@ PYBIND11_MODULE(_C, m) {
   kernels::bind_activation(m);
   kernels::bind_loss(m);
   kernels::bind_optim(m);
+  kernels::bind_rnn(m);
+  kernels::bind_embedding(m);
 }

@@ -7,3 +7,5 @@ from .ops.loss import (  # noqa: F401
     l1_loss, mse_loss, nll_loss, smooth_l1_loss,
 )
 from .ops.matmul import linear  # noqa: F401
+from .ops.rnn import gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell  # noqa: F401
+from .ops.embedding import embedding, one_hot  # noqa: F401

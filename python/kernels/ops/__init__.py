@@ -2,5 +2,6 @@
 import importlib
 
 FAMILIES = ("elementwise", "reduce", "shape", "matmul", "activation", "loss")
+FAMILIES += ("rnn", "embedding")
 
 modules = [importlib.import_module(f"{__name__}.{name}") for name in FAMILIES]
