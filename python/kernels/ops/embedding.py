@@ -80,7 +80,8 @@ def one_hot(tensor, num_classes=-1):
         if tensor.numel() == 0:
             raise ValueError(f"one_hot: cannot infer num_classes from an empty tensor "
                              f"{tuple(tensor.shape)}; pass num_classes")
-        num_classes = int(tensor.max().item()) + 1
+        # negative values leave 0 classes, and the kernel reports them
+        num_classes = max(int(tensor.max().item()) + 1, 0)
     elif num_classes < 0:
         raise ValueError(f"one_hot: num_classes must be non-negative or -1, got {num_classes}")
     return _C.one_hot(tensor, num_classes)
