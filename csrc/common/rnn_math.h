@@ -3,7 +3,8 @@
 // the G gate pre-activations of that unit sit at columns j, H+j, ... of the projected rows.
 //
 // Per row, gx holds x W_ih^T (without bias) and gh holds h_prev W_hh^T (without bias); biases are
-// added here (b_ih / b_hh may be null). Gate orders and formulas are torch's:
+// added here (b_ih / b_hh are never null: zeros for a layer without bias, so that the CPU loops
+// have no conditional loads and vectorise). Gate orders and formulas are torch's:
 //   rnn_tanh / rnn_relu  h = act(gx + b_ih + gh + b_hh)                       saved: h
 //   lstm  (i,f,g,o)      i,f,o = sigmoid(.), g = tanh(.) of gx + b_ih + gh + b_hh
 //                        c = f c_prev + i g,  h = o tanh(c)                   saved: i,f,g,o; c
@@ -43,48 +44,55 @@ inline const char* rnn_mode_name(RnnMode m) {
 
 namespace rnn {
 
-template <class T>
-KERNELS_HD T bias_at(const T* b, int64_t k) {
-  return b ? b[k] : T(0);
-}
+// The nonlinearities, as a policy so that the CPU can swap in vectorisable versions
+// (csrc/cpu/rnn_avx2.cpp) while the maths below stays written once.
+struct ActMath {
+  template <class T>
+  static KERNELS_HD T sigmoid(T x) {
+    return act::k_sigmoid(x);
+  }
+  template <class T>
+  static KERNELS_HD T tanh(T x) {
+    return act::k_tanh(x);
+  }
+};
 
 // ---------------------------------------------------------------- forward, one unit
 // gx: the row's G*H projections (overwritten by the saved activations); gh: the hidden ones.
 
-template <class T, bool Relu>
+template <class T, bool Relu, class M = ActMath>
 KERNELS_HD T rnn_fwd(T* gx, const T* gh, const T* bih, const T* bhh, int64_t j) {
-  const T pre = gx[j] + bias_at(bih, j) + gh[j] + bias_at(bhh, j);
-  const T h = Relu ? (pre > T(0) ? pre : T(0)) : act::k_tanh(pre);
+  const T pre = gx[j] + bih[j] + gh[j] + bhh[j];
+  const T h = Relu ? (pre > T(0) ? pre : T(0)) : M::tanh(pre);
   gx[j] = h;
   return h;
 }
 
-template <class T>
+template <class T, class M = ActMath>
 KERNELS_HD T lstm_fwd(T* gx, const T* gh, const T* bih, const T* bhh, int64_t H, int64_t j,
                       T c_prev, T& c_out) {
   T a[4];
   for (int q = 0; q < 4; ++q) {
     const int64_t k = q * H + j;
-    a[q] = gx[k] + bias_at(bih, k) + gh[k] + bias_at(bhh, k);
+    a[q] = gx[k] + bih[k] + gh[k] + bhh[k];
   }
-  const T i = act::k_sigmoid(a[0]), f = act::k_sigmoid(a[1]), g = act::k_tanh(a[2]),
-          o = act::k_sigmoid(a[3]);
+  const T i = M::sigmoid(a[0]), f = M::sigmoid(a[1]), g = M::tanh(a[2]), o = M::sigmoid(a[3]);
   gx[j] = i;
   gx[H + j] = f;
   gx[2 * H + j] = g;
   gx[3 * H + j] = o;
   const T c = f * c_prev + i * g;
   c_out = c;
-  return o * act::k_tanh(c);
+  return o * M::tanh(c);
 }
 
-template <class T>
+template <class T, class M = ActMath>
 KERNELS_HD T gru_fwd(T* gx, const T* gh, const T* bih, const T* bhh, int64_t H, int64_t j, T h_prev,
                      T& hn_out) {
-  const T r = act::k_sigmoid(gx[j] + bias_at(bih, j) + gh[j] + bias_at(bhh, j));
-  const T z = act::k_sigmoid(gx[H + j] + bias_at(bih, H + j) + gh[H + j] + bias_at(bhh, H + j));
-  const T hn = gh[2 * H + j] + bias_at(bhh, 2 * H + j);
-  const T n = act::k_tanh(gx[2 * H + j] + bias_at(bih, 2 * H + j) + r * hn);
+  const T r = M::sigmoid(gx[j] + bih[j] + gh[j] + bhh[j]);
+  const T z = M::sigmoid(gx[H + j] + bih[H + j] + gh[H + j] + bhh[H + j]);
+  const T hn = gh[2 * H + j] + bhh[2 * H + j];
+  const T n = M::tanh(gx[2 * H + j] + bih[2 * H + j] + r * hn);
   gx[j] = r;
   gx[H + j] = z;
   gx[2 * H + j] = n;
@@ -102,10 +110,10 @@ KERNELS_HD void rnn_bwd(const T* sv, T dh, int64_t j, T* dg) {
 }
 
 // Returns dc_prev.
-template <class T>
+template <class T, class M = ActMath>
 KERNELS_HD T lstm_bwd(const T* sv, T c, T c_prev, T dh, T dc, int64_t H, int64_t j, T* dg) {
   const T i = sv[j], f = sv[H + j], g = sv[2 * H + j], o = sv[3 * H + j];
-  const T tc = act::k_tanh(c);
+  const T tc = M::tanh(c);
   dc += dh * o * (T(1) - tc * tc);
   dg[j] = dc * g * i * (T(1) - i);
   dg[H + j] = dc * c_prev * f * (T(1) - f);

@@ -20,7 +20,7 @@ template <class T>
 struct FwdStep {
   T* G;          // (R, GH): projections in, activations out
   const T* Gh;   // (n, GH) hidden projections of this step
-  const T* bih;  // (GH) or null
+  const T* bih;  // (GH), zeros when the layer has no bias
   const T* bhh;
   T* h;          // (B, H) carried state
   T* c;          // (B, H) carried cell state (lstm)
@@ -133,8 +133,10 @@ void forward_direction(const RnnLayer& L, int64_t d, const Tensor& x, const std:
   const bool reverse = d == 1;
   FwdStep<T> a;
   a.G = ws[3 * d].data<T>();
-  a.bih = ptr_or_null<T>(w[4 * d + 2]);
-  a.bhh = ptr_or_null<T>(w[4 * d + 3]);
+  Tensor zeros = Tensor::empty({GH}, x.dtype, x.device());
+  CUDA_CHECK(cudaMemsetAsync(zeros.raw_data(), 0, zeros.nbytes()));
+  a.bih = w[4 * d + 2].defined() ? w[4 * d + 2].data<T>() : zeros.data<T>();
+  a.bhh = w[4 * d + 3].defined() ? w[4 * d + 3].data<T>() : zeros.data<T>();
   a.h = hn.data<T>() + d * B * H;
   a.c = M == RnnMode::Lstm ? cn.data<T>() + d * B * H : nullptr;
   a.E = ws[3 * d + 1].defined() ? ws[3 * d + 1].data<T>() : nullptr;
