@@ -9,7 +9,7 @@
 //     one fused pointwise pass        dGx, dGh from dy + the carried dh (and dc)
 //     dh[0:n] = dGh_t W_hh            GEMM (+ the direct part dh z for the GRU)
 //   then once over all rows:  dW_ih = dGx^T X,  dW_hh = dGh^T Hprev,  db = column sums,
-//   dX (+)= dGx W_ih.
+//   dX (+)= dGx W_ih  (dX sums the directions).
 // Rows of a step are b * row_b apart, so a step's block of Gh / dGh is one strided GEMM operand.
 // Threads: the big GEMMs thread themselves; the time loops split the batch (split_batch), each
 // thread running every step on its own rows with single-threaded per-step GEMMs.
@@ -17,7 +17,6 @@
 
 #include <algorithm>
 #include <cstring>
-
 #include <type_traits>
 
 #include "../common/dispatch.h"
