@@ -3,6 +3,10 @@ reference and torch (state_dict copied from torch: same outputs, final states an
 the input, h0/c0 and every weight), over layers 1-2, bidirectional, batch_first, bias, packed
 variable lengths; backward against float64 finite differences; truncated BPTT; dropout between
 layers; CPU against CUDA; bad inputs."""
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -499,6 +503,41 @@ def test_dropout_between_layers_train_vs_eval():
         if layer < 2:
             h = F.dropout(h, 0.5, True)
     np.testing.assert_array_equal(y1, _np(h))
+
+
+_PORTABLE_SCRIPT = """
+import sys, numpy as np, kernels
+r = np.random.default_rng(0)
+out = []
+for cls in (kernels.nn.LSTM, kernels.nn.GRU, kernels.nn.RNN):
+    kernels.manual_seed(1)
+    m = cls(5, 19, num_layers=2, bidirectional=True)
+    x = kernels.tensor(r.standard_normal((6, 13, 5)).astype(np.float32), requires_grad=True)
+    y, _ = m(x)
+    (y * y).sum().backward()
+    out += [y.detach().numpy(), x.grad.numpy(), m.weight_hh_l0.grad.numpy()]
+np.savez(sys.argv[1], *out)
+"""
+
+
+def test_portable_kernels_match(tmp_path):
+    """KERNELS_GEMM_PORTABLE=1 (in a child process: it is read once) replaces the packed AVX2
+    step GEMM and the vectorised float rows by gemm_cpu and the libm rows; same results."""
+    pkg_parent = os.path.dirname(os.path.dirname(os.path.abspath(kernels.__file__)))
+    outs = []
+    for portable in (False, True):
+        env = dict(os.environ, PYTHONPATH=pkg_parent + os.pathsep + os.environ.get("PYTHONPATH", ""))
+        env.pop("KERNELS_GEMM_PORTABLE", None)
+        if portable:
+            env["KERNELS_GEMM_PORTABLE"] = "1"
+        path = tmp_path / f"out{int(portable)}.npz"
+        r = subprocess.run([sys.executable, "-c", _PORTABLE_SCRIPT, str(path)], env=env, capture_output=True,
+                           text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        with np.load(path) as f:
+            outs.append([f[k] for k in sorted(f.files, key=lambda k: int(k.split("_")[1]))])
+    for a, b in zip(*outs):
+        np.testing.assert_allclose(a, b, atol=2e-5, rtol=1e-4)
 
 
 # ------------------------------------------------------------------ CPU vs CUDA

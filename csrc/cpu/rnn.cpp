@@ -16,6 +16,7 @@
 #include "rnn.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <type_traits>
 
@@ -87,8 +88,9 @@ void weight_grad(const T* A, int64_t K, const T* dG, int64_t R, int64_t GH, T* d
   });
 }
 
+// KERNELS_GEMM_PORTABLE=1 turns off the AVX2 rows too, as it does the GEMM micro-kernels.
 bool rows_avx2() {
-  static const bool on = gemm_avx2_available();
+  static const bool on = gemm_avx2_available() && std::getenv("KERNELS_GEMM_PORTABLE") == nullptr;
   return on;
 }
 
