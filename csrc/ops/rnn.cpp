@@ -23,8 +23,6 @@ struct Parsed {
 
 const char* dir_suffix(int64_t d) { return d ? "_reverse" : ""; }
 
-Tensor opt(const OptTensor& t) { return t ? *t : Tensor(); }
-
 void check_like(const char* op, const Tensor& t, const Tensor& input, const char* name,
                 const std::string& suffix = "") {
   KCHECK_TYPE(t.dtype == input.dtype, op, ": ", name, suffix, " is ", t.desc(), " but the input is ",
@@ -119,7 +117,7 @@ Parsed parse_layer(const char* op, RnnMode mode, const Tensor& input, const OptT
   return P;
 }
 
-// A (D, B, H) state, or (B, H) for a cell (D == 0 marks the cell form).
+// A state or gradient that must have exactly the shape `want` (and the input's dtype and device).
 void check_state(const char* op, const Tensor& t, const Tensor& input, const char* name,
                  const std::vector<int64_t>& want) {
   check_defined(op, t, name);
