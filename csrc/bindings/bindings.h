@@ -22,6 +22,8 @@ void bind_norm(py::module_& m);         // batch_norm, layer_norm, group_norm, f
 void bind_pool(py::module_& m);         // max/avg/adaptive pooling; bind_upsample: interpolate; bind_pad: pad
 void bind_upsample(py::module_& m);
 void bind_pad(py::module_& m);
+void bind_rnn(py::module_& m);          // rnn/lstm/gru layers and cells
+void bind_embedding(py::module_& m);    // embedding, one_hot
 }  // namespace kernels
 
 // Every kernel entry point releases the GIL while it runs.

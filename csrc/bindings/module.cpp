@@ -26,4 +26,6 @@ PYBIND11_MODULE(_C, m) {
   kernels::bind_pool(m);
   kernels::bind_upsample(m);
   kernels::bind_pad(m);
+  kernels::bind_rnn(m);
+  kernels::bind_embedding(m);
 }

@@ -18,3 +18,5 @@ from .ops.pool import (  # noqa: F401
 )
 from .ops.upsample import interpolate, upsample, upsample_bilinear, upsample_nearest  # noqa: F401
 from .ops.pad import pad  # noqa: F401
+from .ops.rnn import gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell  # noqa: F401
+from .ops.embedding import embedding, one_hot  # noqa: F401

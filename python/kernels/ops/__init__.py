@@ -3,5 +3,6 @@ import importlib
 
 FAMILIES = ("elementwise", "reduce", "shape", "matmul", "activation", "loss", "conv", "norm")
 FAMILIES += ("pool", "upsample", "pad")
+FAMILIES += ("rnn", "embedding")
 
 modules = [importlib.import_module(f"{__name__}.{name}") for name in FAMILIES]

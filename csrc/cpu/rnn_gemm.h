@@ -1,0 +1,33 @@
+// The per-step product of a recurrence, C (M x N) = A (M x K) op(W) (+ beta C), with the weight
+// W packed once per sequence instead of once per step (gemm_cpu packs both operands on every
+// call; for a (64 x 256) x (256 x 1024) step that repacking of W_hh costs about as much as the
+// arithmetic). op(W) is packed into the zero-padded NR-column slivers of the GEMM's AVX2
+// micro-kernels (csrc/cpu/gemm_avx2.cpp), KC rows per block; each call packs only A's few rows.
+// Without AVX2/FMA (or with KERNELS_GEMM_PORTABLE=1) it simply calls gemm_cpu.
+// gemm() is single-threaded: the recurrences call it from inside their own parallel region,
+// each thread on its own rows of the batch.
+#pragma once
+#include <cstdint>
+
+#include "../common/tensor.h"
+
+namespace kernels {
+
+template <class T>
+class PackedWeight {
+ public:
+  // op(W) is (K x N): W[j*ldw + k] when tw, else W[k*ldw + j].
+  PackedWeight(bool tw, const T* W, int64_t ldw, int64_t K, int64_t N);
+  // Elements of scratch that gemm() needs for M rows of A.
+  int64_t work_size(int64_t M) const;
+  void gemm(int64_t M, const T* A, int64_t lda, T beta, T* C, int64_t ldc, T* work) const;
+
+ private:
+  bool tw_;
+  const T* W_;
+  int64_t ldw_, K_, N_;
+  bool packed_ = false;
+  Tensor buf_;  // the packed slivers (64-byte aligned host memory)
+};
+
+}  // namespace kernels
