@@ -1,8 +1,9 @@
 """One module per op family; each holds the autograd Functions that call the C++ kernels."""
 import importlib
 
-FAMILIES = ("elementwise", "reduce", "shape", "matmul", "activation", "loss", "conv", "norm")
-FAMILIES += ("pool", "upsample", "pad")
-FAMILIES += ("rnn", "embedding")
+FAMILIES = (
+    "elementwise", "reduce", "shape", "matmul", "activation", "loss",
+    "conv", "norm", "pool", "upsample", "pad", "rnn", "embedding",
+)
 
 modules = [importlib.import_module(f"{__name__}.{name}") for name in FAMILIES]
