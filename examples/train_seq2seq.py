@@ -1,6 +1,7 @@
-"""An LSTM encoder-decoder that learns to reverse sequences of 5-15 digits.
+"""An LSTM encoder-decoder that learns to reverse (or sort) sequences of 5-15 digits.
 
-    python examples/train_seq2seq.py [--steps 3000] [--seed 0] [--device cpu]
+    python examples/train_seq2seq.py [--steps 3000] [--task reverse|sort] [--min-len 5] [--max-len 15]
+                                     [--hidden 256] [--seed 0] [--device cpu]
 
 Batches are generated on the fly; the decoder is trained with teacher forcing and evaluated by
 greedy decoding (whole-sequence exact match) on 1,000 held-out sequences.
@@ -21,6 +22,9 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--steps", type=int, default=3000)
     p.add_argument("--task", choices=("reverse", "sort"), default="reverse")
+    p.add_argument("--min-len", type=int, default=5)
+    p.add_argument("--max-len", type=int, default=15)
+    p.add_argument("--hidden", type=int, default=256)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="cpu")
     args = p.parse_args(argv)
@@ -31,11 +35,11 @@ def main(argv=None):
     def T(a):
         return kernels.tensor(a, device=args.device)
 
-    model = models.Seq2Seq(VOCAB, SOS, EOS, PAD, hidden_size=256).to(args.device)
+    model = models.Seq2Seq(VOCAB, SOS, EOS, PAD, hidden_size=args.hidden).to(args.device)
     optimizer = optim.Adam(model.parameters(), lr=3e-3)
     scheduler = optim.lr_scheduler.OneCycleLR(optimizer, max_lr=3e-3, total_steps=args.steps)
     for step in range(1, args.steps + 1):
-        src, lengths, tgt_in, tgt_out = make_batch(rng, 128, args.task, 5, 15)
+        src, lengths, tgt_in, tgt_out = make_batch(rng, 128, args.task, args.min_len, args.max_len)
         logits = model(T(src), lengths, T(tgt_in))
         loss = cross_entropy(logits.reshape(-1, VOCAB), T(tgt_out).reshape(-1), ignore_index=PAD)
         optimizer.zero_grad()
@@ -46,7 +50,8 @@ def main(argv=None):
         if step % 250 == 0 or step == args.steps:
             print(f"step {step}: loss {loss.item():.4f}")
 
-    src, lengths, _, tgt_out = make_batch(np.random.default_rng(12345), 1000, args.task, 5, 15)
+    src, lengths, _, tgt_out = make_batch(np.random.default_rng(12345), 1000, args.task,
+                                         args.min_len, args.max_len)
     pred = model.greedy(T(src), lengths, tgt_out.shape[1])
     acc = sequence_accuracy(pred, tgt_out)
     print(f"whole-sequence accuracy on 1,000 new sequences: {acc:.3f}  ({time.perf_counter() - start:.1f} s)")
