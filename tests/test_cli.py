@@ -103,14 +103,14 @@ def test_subcommand_table_is_extensible(capsys):
         del cli.SUBCOMMANDS["testjob"]
 
 
-@pytest.mark.parametrize("job,extra,floor", [
-    ("lenet5", [], 0.90),
-    ("lenet5", ["--variant", "modern"], 0.90),
-    ("resnet", ["--width", "4"], 0.60),
+@pytest.mark.parametrize("job,epochs,extra,floor", [
+    ("lenet5", 3, [], 0.90),
+    ("lenet5", 1, ["--variant", "modern"], 0.90),
+    ("resnet", 3, ["--width", "8"], 0.85),
 ])
-def test_cnn_jobs_train_to_a_real_accuracy_and_draw(job, extra, floor, capsys, tmp_path):
+def test_cnn_jobs_train_to_a_real_accuracy_and_draw(job, epochs, extra, floor, capsys, tmp_path):
     pytest.importorskip("matplotlib")
-    rc = cli.main([job, "--epochs", "1", "--seed", "0", "--plot-dir", str(tmp_path)] + extra)
+    rc = cli.main([job, "--epochs", str(epochs), "--seed", "0", "--plot-dir", str(tmp_path)] + extra)
     assert rc == 0
     out = capsys.readouterr().out
     assert _accuracy(out) >= floor, out

@@ -17,12 +17,12 @@ def load(name):
     return mod
 
 
-@pytest.mark.parametrize("script,floor,pictures", [
-    ("train_lenet5", 0.90, ("history.png", "c1_filters.png", "confusion.png")),
-    ("train_resnet", 0.80, ("history.png", "conv1_filters.png", "confusion.png", "resnet.npz")),
+@pytest.mark.parametrize("script,epochs,floor,pictures", [
+    ("train_lenet5", 3, 0.90, ("history.png", "c1_filters.png", "confusion.png")),
+    ("train_resnet", 2, 0.85, ("history.png", "conv1_filters.png", "confusion.png", "resnet.npz")),
 ])
-def test_cnn_example_trains(script, floor, pictures, tmp_path, capsys):
-    acc = load(script).main(["--epochs", "1", "--out", str(tmp_path)])
+def test_cnn_example_trains(script, epochs, floor, pictures, tmp_path, capsys):
+    acc = load(script).main(["--epochs", str(epochs), "--out", str(tmp_path)])
     out = capsys.readouterr().out
     assert acc >= floor, out
     for name in pictures:

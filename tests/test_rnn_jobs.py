@@ -92,9 +92,10 @@ def _example(name):
 
 def test_char_lstm_example(tmp_path, capsys):
     pytest.importorskip("matplotlib")
-    val = _example("train_char_lstm").main(["--epochs", "1", "--hidden", "64", "--max-chars", "60000",
+    val = _example("train_char_lstm").main(["--epochs", "3", "--hidden", "128", "--max-chars", "200000",
                                             "--out", str(tmp_path)])
-    assert val < 3.0  # nats/char; a uniform guess over this vocabulary is ~4.4
+    # nats/char: a uniform guess over this vocabulary is 4.6, character frequencies alone 3.24
+    assert val < 2.8
     assert (tmp_path / "history.png").stat().st_size > 0
 
 
