@@ -316,6 +316,15 @@ def test_where_scalars_and_promotion():
     np.testing.assert_array_equal(_np(x.where(c, -1.0)), [1.0, -1.0, 3.0])
     out = kernels.where(c, kernels.tensor([1, 2, 3]), 0.5)
     assert out.dtype == kernels.float32
+    # two numbers, as torch.where(c, 1.0, 0.0): float32 for floats, int64 for ints
+    out = kernels.where(c, 1.0, 0.0)
+    assert out.dtype == kernels.float32 and tuple(out.shape) == (3,)
+    np.testing.assert_array_equal(_np(out), [1.0, 0.0, 1.0])
+    out = kernels.where(c, 2, -1)
+    assert out.dtype == kernels.int64
+    np.testing.assert_array_equal(_np(out), [2, -1, 2])
+    with pytest.raises(TypeError, match="where"):
+        kernels.where(c, "a", 0.0)
 
 
 # ------------------------------------------------------------------------------ sum_to

@@ -528,7 +528,10 @@ def where(condition, input, other):
     if condition.dtype != _BOOL:
         raise TypeError(f"where: condition must be a bool tensor, got {condition.dtype} of shape "
                         f"{tuple(condition.shape)}")
-    _check_operands("where", input, other)
+    # both may be numbers (torch.where(c, 1.0, 0.0)): the condition already gives shape and device
+    for v in (input, other):
+        if not isinstance(v, Tensor) and not _is_scalar(v):
+            raise TypeError(f"where: expected a Tensor or a number, got {type(v).__name__}")
     dt = result_type(input, other)
     dev = condition.device
     a = _cast(input, dt) if isinstance(input, Tensor) else _C.full([], float(input), dt, dev)
