@@ -10,7 +10,8 @@ a_l = sigmoid(z_l), z_l = a_{l-1} W_l^T + b_l (W_l is (out, in), as nn.Linear):
     delta_l = (delta_{l+1} W_{l+1}) * a_l (1 - a_l)              hidden layers
     dE/dW_l = delta_l^T a_{l-1},   dE/db_l = sum over n of delta_l
 
-Everything is float64 so that the manual gradients can be compared with autograd's to 1e-10.
+Everything is float64 so that the manual gradients can be compared with autograd's to 1e-10
+(the difference is often exactly 0: autograd does the same arithmetic in the same order).
 """
 import argparse
 import time
