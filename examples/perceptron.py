@@ -45,7 +45,7 @@ def train_perceptron(x, t, epochs, eta=1.0, verbose=True):
         acc = 1.0 - errors.abs().mean().item()
         accuracies.append(acc)
         if verbose:
-            print(f"  epoch {epoch:2d}: {acc:4.0%} right, then W = {np.round(w.tolist(), 2).tolist()}")
+            print(f"  epoch {epoch:2d}: {acc:4.0%} right, then W = {[round(v, 2) for v in w.tolist()]}")
         if acc == 1.0:
             return w, accuracies, epoch
     return w, accuracies, None
