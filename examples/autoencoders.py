@@ -149,14 +149,15 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="cpu")
     p.add_argument("--out", default="runs/autoencoders", help="folder for the PNG")
-    p.add_argument("--train-size", type=int, default=4000, help="use the first N training images")
+    p.add_argument("--train-size", type=int, default=4000, help="train on N of the 4,000 images")
     args = p.parse_args(argv)
     kernels.manual_seed(args.seed)
     start = time.perf_counter()
 
     train_set = data.mnist_5k(train=True)
     if args.train_size < len(train_set):
-        train_set = data.Subset(train_set, range(args.train_size))
+        # a random subset: the file's rows are sorted by class
+        train_set = data.Subset(train_set, kernels.randperm(len(train_set))[:args.train_size].tolist())
     test_set = data.mnist_5k(train=False)
     train_loader = data.DataLoader(train_set, batch_size=64, shuffle=True)
     test_loader = data.DataLoader(test_set, batch_size=500)
