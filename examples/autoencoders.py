@@ -1,6 +1,6 @@
 """Four autoencoders on mnist_5k: dense bottleneck, sparse, denoising and convolutional.
 
-    python examples/autoencoders.py [--kind all] [--epochs 15] [--seed 0] [--device cpu]
+    python examples/autoencoders.py [--kind all] [--epochs 10] [--seed 0] [--device cpu]
                                     [--out runs/autoencoders] [--train-size 4000]
 
 Each model maps a digit to a code and back, trained to reproduce its input (MSE):
@@ -17,6 +17,8 @@ their reconstructions.
 import argparse
 import os
 import time
+
+import numpy as np
 
 import kernels
 from kernels import data, nn, optim
@@ -123,29 +125,27 @@ def show(kind, encoder, decoder, x):
 
 
 def plot_rows(rows, path):
-    """rows: [(label, images (N, 28, 28)), ...] drawn as one row of tiles each."""
+    """rows: [(label, images (N, 28, 28)), ...], tiled into one picture, one row of tiles each."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
-    cols = len(rows[0][1])
-    fig = Figure(figsize=(0.9 * cols + 1.4, 0.95 * len(rows)), dpi=100)
+    tiles = np.stack([images for _, images in rows])  # (rows, N, 28, 28)
+    n_rows, cols = tiles.shape[:2]
+    picture = np.pad(tiles, ((0, 0), (0, 0), (1, 1), (1, 1)), constant_values=1.0)  # white frames
+    picture = picture.transpose(0, 2, 1, 3).reshape(n_rows * 30, cols * 30)
+    fig = Figure(figsize=(0.6 * cols + 1.2, 0.6 * n_rows + 0.3), dpi=100)
     FigureCanvasAgg(fig)
-    for r, (label, images) in enumerate(rows):
-        for c, img in enumerate(images):
-            ax = fig.add_subplot(len(rows), cols, r * cols + c + 1)
-            ax.imshow(img, cmap="gray", vmin=0, vmax=1)
-            ax.set_xticks([])
-            ax.set_yticks([])
-            if c == 0:
-                ax.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=8)
-    fig.tight_layout()
+    ax = fig.add_subplot(1, 1, 1)
+    ax.imshow(picture, cmap="gray", vmin=0, vmax=1)
+    ax.set_xticks([])
+    ax.set_yticks([30 * r + 14.5 for r in range(n_rows)], [label for label, _ in rows], fontsize=8)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    fig.savefig(path)
+    fig.savefig(path, bbox_inches="tight")
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--kind", choices=KINDS + ("all",), default="all")
-    p.add_argument("--epochs", type=int, default=15)
+    p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="cpu")
     p.add_argument("--out", default="runs/autoencoders", help="folder for the PNG")
@@ -159,7 +159,7 @@ def main(argv=None):
         # a random subset: the file's rows are sorted by class
         train_set = data.Subset(train_set, kernels.randperm(len(train_set))[:args.train_size].tolist())
     test_set = data.mnist_5k(train=False)
-    train_loader = data.DataLoader(train_set, batch_size=64, shuffle=True)
+    train_loader = data.DataLoader(train_set, batch_size=32, shuffle=True)
     test_loader = data.DataLoader(test_set, batch_size=500)
 
     # the baseline every autoencoder must beat: predict the mean training image for every digit
@@ -182,7 +182,7 @@ def main(argv=None):
         print(f"{kind:9s} test MSE {r['mse']:.4f}, code sparsity {r['sparsity']:.1%}{extra}")
         results[kind] = r
         inputs, recons = show(kind, encoder, decoder, examples)
-        rows += [(f"{kind}\ninput", inputs), (f"{kind}\noutput", recons)]
+        rows += [(f"{kind} input", inputs), (f"{kind} output", recons)]
 
     path = os.path.join(args.out, "recon.png")
     plot_rows(rows, path)
