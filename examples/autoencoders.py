@@ -62,14 +62,13 @@ def add_noise(x):
     return (x + NOISE_STD * kernels.randn_like(x)).clamp(0.0, 1.0)
 
 
-def loss_and_code(kind, encoder, decoder, x):
-    """(training loss, reconstruction, code) of one batch of clean images x."""
+def training_loss(kind, encoder, decoder, x):
+    """The loss of one batch of clean images x."""
     code = encoder(add_noise(x) if kind == "denoising" else x)
-    recon = decoder(code)
-    loss = F.mse_loss(recon, x)  # the target is always the clean image
+    loss = F.mse_loss(decoder(code), x)  # the target is always the clean image
     if kind == "sparse":
         loss = loss + L1_WEIGHT * code.abs().mean()
-    return loss, recon, code
+    return loss
 
 
 def train(kind, train_loader, epochs, device):
@@ -82,7 +81,7 @@ def train(kind, train_loader, epochs, device):
         total, n = 0.0, 0
         for x, _ in train_loader:
             x = x.to(device)
-            loss, _, _ = loss_and_code(kind, encoder, decoder, x)
+            loss = training_loss(kind, encoder, decoder, x)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
