@@ -76,6 +76,9 @@ class UNet(nn.Module):
         self.up1 = nn.ConvTranspose2d(2 * c, c, 2, stride=2)
         self.dec1 = conv_block(2 * c, c)
         self.head = nn.Conv2d(c, 1, 1)
+        # start from the prior "about 1 pixel in 10 is a disc" (logit -2.2), not 50/50: the first
+        # steps then learn shapes instead of spending themselves on the background
+        nn.init.constant_(self.head.bias, -2.2)
 
     def forward(self, x):
         e1 = self.enc1(x)
@@ -135,12 +138,12 @@ def main(argv=None):
     train_x, train_y = make_shapes(args.train_size, seed=args.seed)
     test_x, test_y = make_shapes(args.test_size, seed=args.seed + 10_000)  # other images
     train_set = data.TensorDataset(kernels.tensor(train_x), kernels.tensor(train_y))
-    loader = data.DataLoader(train_set, batch_size=32, shuffle=True)
+    loader = data.DataLoader(train_set, batch_size=16, shuffle=True)
 
     model = UNet(width=args.width).to(args.device)
     loss_fn = nn.BCEWithLogitsLoss()
-    optimizer = optim.Adam(model.parameters(), lr=3e-3)
-    scheduler = optim.lr_scheduler.OneCycleLR(optimizer, max_lr=3e-3,
+    optimizer = optim.Adam(model.parameters(), lr=1e-2)
+    scheduler = optim.lr_scheduler.OneCycleLR(optimizer, max_lr=1e-2,
                                               total_steps=args.epochs * len(loader))
     for epoch in range(1, args.epochs + 1):
         model.train()
