@@ -1,6 +1,7 @@
 // Build information and CUDA runtime queries.
 #include "../common/check.h"
 #include "../common/cuda_backend.h"
+#include "../cpu/fma_peak.h"
 #include "../cpu/parallel.h"
 #include "bindings.h"
 
@@ -47,6 +48,24 @@ void bind_runtime(py::module_& m) {
     omp_set_num_threads(n);
 #endif
   });
+  m.def(
+      "fma_peak",
+      [](int threads, double seconds) {
+        KCHECK(threads >= 1, "fma_peak: expected a positive thread count, got ", threads);
+        KCHECK(seconds > 0 && seconds <= 60, "fma_peak: seconds must be in (0, 60], got ", seconds);
+        FmaPeak p;
+        {
+          py::gil_scoped_release nogil;
+          p = fma_peak_cpu(threads, seconds);
+        }
+        py::dict d;
+        d["gflops"] = p.gflops;
+        d["threads"] = p.threads;
+        d["seconds"] = p.seconds;
+        d["isa"] = p.isa;
+        return d;
+      },
+      py::arg("threads") = 1, py::arg("seconds") = 0.3);
   m.def("cuda_device_count", &cuda::device_count);
   m.def("cuda_devices", [] {
     py::list out;

@@ -1,0 +1,55 @@
+"""Forward + backward of one op through each library's Python API, the way a training step runs
+it: the forward records the graph, backward() takes a fixed upstream gradient, and the gradients
+of every input that needs one are computed. Shared by the conv2d, pool, norm and loss families.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from bench.harness import Case, rel_err
+
+
+def fwd_bwd_case(family, name, inputs, grads, ours_op, torch_op, flops=None, nbytes=None,
+                 target=None, size=None, tol=1e-3):
+    """inputs: name -> numpy array (float32, or int64 for targets); grads: the names that need a
+    gradient. ours_op(kernels, F, **tensors) / torch_op(torch, TF, **tensors) return the output."""
+
+    def setup():
+        import torch
+        import torch.nn.functional as TF
+
+        import kernels
+        import kernels.functional as F
+
+        kt = {k: kernels.tensor(v, requires_grad=k in grads) for k, v in inputs.items()}
+        tt = {k: torch.tensor(v, requires_grad=k in grads) for k, v in inputs.items()}
+        out = ours_op(kernels, F, **kt)
+        scalar = out.ndim == 0
+        g = None if scalar else np.random.default_rng(1).standard_normal(tuple(out.shape)).astype(np.float32)
+        kg = None if scalar else kernels.tensor(g)
+        tg = None if scalar else torch.tensor(g)
+
+        def ours():
+            for k in grads:
+                kt[k].grad = None
+            y = ours_op(kernels, F, **kt)
+            y.backward(kg)
+            return y
+
+        def peer():
+            for k in grads:
+                tt[k].grad = None
+            y = torch_op(torch, TF, **tt)
+            y.backward(tg)
+            return y
+
+        def check():
+            yo, yt = ours(), peer()
+            errs = [rel_err(yo.detach().numpy(), yt.detach().numpy())]
+            errs += [rel_err(kt[k].grad.numpy(), tt[k].grad.numpy()) for k in grads]
+            return max(errs)
+
+        return ours, peer, check
+
+    return Case(family, name, "torch", setup, flops=flops, nbytes=nbytes, target=target, size=size,
+                tol=tol)

@@ -1,0 +1,69 @@
+"""GEMM against numpy (OpenBLAS): square sizes, and the products the networks actually run.
+
+Forms (how the layers call it): "nn" C = A @ B (matmul), "nt" C = X @ W^T (a linear layer's
+forward, an LSTM's gate projections), "tn" C = dY^T @ X (a linear layer's weight gradient).
+numpy gets the same transposed views, which OpenBLAS takes without copying.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from bench.harness import Case, rel_err
+
+SQUARE = [256, 512, 1024, 2048]
+
+# name, form, M, N, K. Sources: MLP 784-256-128-10 at batch 64; LeNet-5's im2col products per
+# image (c1, c3) and its c5/f6 as linear layers at batch 64; LSTM gates at batch 64 (hidden
+# projection per step; the input projection of all T=100 steps at once; the W_hh gradient).
+NETWORK = [
+    ("mlp.fc1 fwd", "nt", 64, 256, 784),
+    ("mlp.fc1 dX", "nn", 64, 784, 256),
+    ("mlp.fc1 dW", "tn", 256, 784, 64),
+    ("mlp.fc2 fwd", "nt", 64, 128, 256),
+    ("lenet.c1 im2col", "nn", 6, 784, 25),
+    ("lenet.c3 im2col", "nn", 16, 100, 150),
+    ("lenet.c5 fwd", "nt", 64, 120, 400),
+    ("lenet.f6 fwd", "nt", 64, 84, 120),
+    ("lstm256 W_hh", "nt", 64, 1024, 256),
+    ("lstm512 W_hh", "nt", 64, 2048, 512),
+    ("lstm256 W_ih x T", "nt", 6400, 1024, 256),
+    ("lstm256 dW_hh", "tn", 1024, 256, 6400),
+]
+
+
+def _case(name, form, M, N, K, target, size=None):
+    def setup():
+        from kernels import _C
+
+        rng = np.random.default_rng(0)
+        if form == "nn":
+            a = rng.standard_normal((M, K), dtype=np.float32)
+            b = rng.standard_normal((K, N), dtype=np.float32)
+            ta, tb = _C.from_numpy(a), _C.from_numpy(b)
+            ours = lambda: _C.matmul_forward(ta, tb)  # noqa: E731
+            peer = lambda: a @ b  # noqa: E731
+        elif form == "nt":
+            x = rng.standard_normal((M, K), dtype=np.float32)
+            w = rng.standard_normal((N, K), dtype=np.float32)
+            tx, tw = _C.from_numpy(x), _C.from_numpy(w)
+            ours = lambda: _C.linear_forward(tx, tw, None)  # noqa: E731
+            peer = lambda: x @ w.T  # noqa: E731
+        else:  # "tn": dW (M,N) = dY^T @ X with dY (K,M), X (K,N); linear_backward's weight part
+            dy = rng.standard_normal((K, M), dtype=np.float32)
+            x = rng.standard_normal((K, N), dtype=np.float32)
+            tdy, tx, tw = _C.from_numpy(dy), _C.from_numpy(x), _C.from_numpy(np.zeros((M, N), np.float32))
+            ours = lambda: _C.linear_backward(tdy, tx, tw, False, [False, True, False])[1]  # noqa: E731
+            peer = lambda: dy.T @ x  # noqa: E731
+        check = lambda: rel_err(ours().numpy(), peer())  # noqa: E731
+        return ours, peer, check
+
+    return Case("gemm", name, "numpy", setup, flops=2.0 * M * N * K, target=target,
+                size=size, tol=1e-4)
+
+
+def cases(opts):
+    out = [_case(f"{n}^3", "nn", n, n, n, 0.95 if n >= 1024 else None, n) for n in SQUARE]
+    for name, form, M, N, K in NETWORK:
+        # The issue's targets: >= 1.0x at the networks' shapes with M <= 256.
+        out.append(_case(f"{name} ({form} {M}x{N}x{K})", form, M, N, K, 1.0 if M <= 256 else None, 0))
+    return out

@@ -1,0 +1,38 @@
+"""batchnorm in training mode (batch statistics, running stats updated), forward + backward
+against torch."""
+from __future__ import annotations
+
+import numpy as np
+
+from bench.cases._autograd import fwd_bwd_case
+
+SHAPES = [(64, 6, 28, 28), (64, 64, 32, 32), (64, 256)]
+
+
+def cases(opts):
+    out = []
+    rng = np.random.default_rng(0)
+    for shape in SHAPES:
+        C = shape[1]
+        inputs = {"x": rng.standard_normal(shape).astype(np.float32),
+                  "w": rng.standard_normal(C).astype(np.float32),
+                  "b": rng.standard_normal(C).astype(np.float32)}
+        stats = {}
+
+        def ours_op(kernels, F, x, w, b, C=C):
+            if "k" not in stats:
+                stats["k"] = (kernels.zeros(C), kernels.ones(C))
+            rm, rv = stats["k"]
+            return F.batch_norm(x, rm, rv, w, b, training=True)
+
+        def torch_op(torch, TF, x, w, b, C=C):
+            if "t" not in stats:
+                stats["t"] = (torch.zeros(C), torch.ones(C))
+            rm, rv = stats["t"]
+            return TF.batch_norm(x, rm, rv, w, b, training=True)
+
+        n = int(np.prod(shape))
+        out.append(fwd_bwd_case(
+            "norm", f"batch_norm train fwd+bwd {shape}", inputs, ("x", "w", "b"), ours_op,
+            torch_op, nbytes=4.0 * 5 * n, target=1.0, size=shape[0], tol=2e-3))
+    return out

@@ -1,0 +1,56 @@
+"""One LSTM / GRU layer, forward + backward over a whole sequence (T=100, B=64, input = hidden
+size), against torch.nn.LSTM / nn.GRU with the same weights."""
+from __future__ import annotations
+
+import numpy as np
+
+from bench.harness import Case, rel_err
+
+GATES = {"LSTM": 4, "GRU": 3}
+TARGETS = {("LSTM", 256): 1.2, ("LSTM", 512): 1.0}
+
+
+def _case(mode, T, B, H):
+    def setup():
+        import torch
+
+        import kernels
+
+        x = np.random.default_rng(0).standard_normal((T, B, H)).astype(np.float32)
+        tm = getattr(torch.nn, mode)(H, H)
+        km = getattr(kernels.nn, mode)(H, H)
+        km.load_state_dict({k: v.detach().numpy() for k, v in tm.state_dict().items()})
+        tx = torch.from_numpy(x).requires_grad_(True)
+        kx = kernels.tensor(x, requires_grad=True)
+
+        def ours():
+            kx.grad = None
+            km.zero_grad()
+            out, _ = km(kx)
+            out.sum().backward()
+            return out
+
+        def peer():
+            tx.grad = None
+            tm.zero_grad()
+            out, _ = tm(tx)
+            out.sum().backward()
+            return out
+
+        def check():
+            yo, yt = ours(), peer()
+            errs = [rel_err(yo.detach().numpy(), yt.detach().numpy()), rel_err(kx.grad.numpy(), tx.grad.numpy())]
+            kp = dict(km.named_parameters())
+            errs += [rel_err(kp[n].grad.numpy(), p.grad.numpy()) for n, p in tm.named_parameters()]
+            return max(errs)
+
+        return ours, peer, check
+
+    # GEMM work: 2 products (input, hidden) forward, 4 of the same size backward.
+    flops = 6 * 2.0 * T * B * GATES[mode] * H * H
+    return Case("rnn", f"{mode} layer fwd+bwd T={T} B={B} H={H}", "torch", setup, flops=flops,
+                target=TARGETS.get((mode, H)), size=H, tol=2e-3)
+
+
+def cases(opts):
+    return [_case(mode, 100, 64, H) for mode in ("LSTM", "GRU") for H in (256, 512)]

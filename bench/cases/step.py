@@ -1,0 +1,150 @@
+"""Whole training steps against the same model in torch, built from the same weights:
+LeNet-5 (cross-entropy, SGD with momentum) at batch 64 and 256, and the character LSTM
+(embedding 64, 2-layer LSTM, decoder; T=100, B=64; gradient clipping, Adam) at hidden 256 / 512.
+A step is zero_grad, forward, loss, backward, (clip,) optimizer step."""
+from __future__ import annotations
+
+import numpy as np
+
+from bench.harness import Case, rel_err
+
+
+def _torch_lenet(torch):
+    nn = torch.nn
+
+    class LeNet5(nn.Module):  # kernels.models.LeNet5's layers, names and activations
+        def __init__(self):
+            super().__init__()
+            self.c1, self.c3, self.c5 = nn.Conv2d(1, 6, 5), nn.Conv2d(6, 16, 5), nn.Conv2d(16, 120, 5)
+            self.f6, self.output = nn.Linear(120, 84), nn.Linear(84, 10)
+
+        def forward(self, x):
+            x = torch.nn.functional.avg_pool2d(torch.tanh(self.c1(x)), 2)
+            x = torch.nn.functional.avg_pool2d(torch.tanh(self.c3(x)), 2)
+            x = torch.flatten(torch.tanh(self.c5(x)), 1)
+            return self.output(torch.tanh(self.f6(x)))
+
+    return LeNet5()
+
+
+def _torch_charlstm(torch, V, H, E):
+    nn = torch.nn
+
+    class CharLSTM(nn.Module):  # kernels.models.CharLSTM's layers and names
+        def __init__(self):
+            super().__init__()
+            self.embed = nn.Embedding(V, E)
+            self.lstm = nn.LSTM(E, H, num_layers=2, batch_first=True)
+            self.decoder = nn.Linear(H, V)
+
+        def forward(self, x):
+            return self.decoder(self.lstm(self.embed(x))[0])
+
+    return CharLSTM()
+
+
+def _step_case(name, build, target, size):
+    """build() -> (ours_model, ours_opt, ours_loss_fn, torch_model, torch_opt, torch_loss_fn)."""
+
+    def setup():
+        km, kopt, kloss, tm, topt, tloss = build()
+
+        def ours():
+            kopt.zero_grad()
+            loss = kloss(km)
+            loss.backward()
+            kopt.step()
+            return loss
+
+        def peer():
+            topt.zero_grad()
+            loss = tloss(tm)
+            loss.backward()
+            topt.step()
+            return loss
+
+        def check():
+            # One step from identical weights: the same loss, then the same gradients.
+            lo, lt = ours(), peer()
+            errs = [rel_err(lo.item(), lt.item())]
+            kp = dict(km.named_parameters())
+            errs += [rel_err(kp[n].grad.numpy(), p.grad.numpy()) for n, p in tm.named_parameters()]
+            return max(errs)
+
+        return ours, peer, check
+
+    return Case("step", name, "torch", setup, target=target, size=size, tol=5e-3)
+
+
+def _lenet(B):
+    def build():
+        import torch
+
+        import kernels
+        from kernels.models import LeNet5
+
+        rng = np.random.default_rng(0)
+        x = rng.standard_normal((B, 1, 32, 32)).astype(np.float32)
+        y = rng.integers(0, 10, B).astype(np.int64)
+        kernels.manual_seed(0)
+        km = LeNet5()
+        tm = _torch_lenet(torch)
+        tm.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in km.state_dict().items()})
+        kx, ky, tx, ty = kernels.tensor(x), kernels.tensor(y), torch.from_numpy(x), torch.from_numpy(y)
+        kopt = kernels.optim.SGD(km.parameters(), lr=0.01, momentum=0.9)
+        topt = torch.optim.SGD(tm.parameters(), lr=0.01, momentum=0.9)
+        kloss = lambda m: kernels.functional.cross_entropy(m(kx), ky)  # noqa: E731
+        tloss = lambda m: torch.nn.functional.cross_entropy(m(tx), ty)  # noqa: E731
+        return km, kopt, kloss, tm, topt, tloss
+
+    return _step_case(f"LeNet-5 training step, batch {B}", build, 3.0 if B == 64 else None, B)
+
+
+def _charlstm(H, T=100, B=64, V=65, E=64):
+    def build():
+        import torch
+
+        import kernels
+        from kernels.models import CharLSTM
+        from kernels.nn.utils import clip_grad_norm_
+
+        ids = np.random.default_rng(0).integers(0, V, (B, T + 1)).astype(np.int64)
+        kernels.manual_seed(0)
+        km = CharLSTM(V, hidden_size=H, num_layers=2, embedding_dim=E)
+        tm = _torch_charlstm(torch, V, H, E)
+        tm.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in km.state_dict().items()})
+        kx, ky = kernels.tensor(ids[:, :-1]), kernels.tensor(ids[:, 1:].reshape(-1))
+        tx, ty = torch.from_numpy(ids[:, :-1]), torch.from_numpy(ids[:, 1:].reshape(-1))
+        kopt = kernels.optim.Adam(km.parameters(), lr=3e-3)
+        topt = torch.optim.Adam(tm.parameters(), lr=3e-3)
+
+        def kloss(m):
+            loss = kernels.functional.cross_entropy(m(kx)[0].reshape(-1, V), ky)
+            return _ClipOnBackward(loss, lambda: clip_grad_norm_(m.parameters(), 5.0))
+
+        def tloss(m):
+            loss = torch.nn.functional.cross_entropy(m(tx).reshape(-1, V), ty)
+            return _ClipOnBackward(loss, lambda: torch.nn.utils.clip_grad_norm_(m.parameters(), 5.0))
+
+        return km, kopt, kloss, tm, topt, tloss
+
+    return _step_case(f"char-LSTM training step, T={T} B={B} H={H}", build, None, H)
+
+
+class _ClipOnBackward:
+    """A loss whose backward() also clips the gradients, so the step is
+    zero_grad, forward, backward, clip, optimizer step for both libraries."""
+
+    def __init__(self, loss, clip):
+        self.loss, self.clip = loss, clip
+
+    def backward(self):
+        self.loss.backward()
+        self.clip()
+
+    def item(self):
+        return self.loss.item()
+
+
+def cases(opts):
+    return [_lenet(64), _lenet(256), _charlstm(256), _charlstm(512)]

@@ -1,0 +1,175 @@
+"""Run the benchmark suite: every kernel family against its peer, same process, same inputs,
+same thread count (float32).
+
+    python -m bench                          # everything, 2 threads -> bench/results/cpu_2threads.*
+    python -m bench --op matmul --size 1024  # one family (or a word of a case name), one size
+    python -m bench --op conv2d step --threads 1
+    python -m bench --sweep                  # GEMM GFLOP/s against size: ours, numpy, torch
+    python -m bench --list                   # what would run
+
+Peers: numpy (OpenBLAS) for GEMM, torch (CPU: oneDNN / MKL) for the rest. Before any timing,
+each case checks that our result matches the peer's. Reported: median time and spread, GFLOP/s
+or GB/s, % of this machine's measured FMA peak, and the ratio peer time / our time.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import time
+
+ALIASES = {"matmul": "gemm", "mm": "gemm", "conv": "conv2d", "pooling": "pool",
+           "max_pool2d": "pool", "avg_pool2d": "pool", "batchnorm": "norm", "batch_norm": "norm",
+           "softmax": "loss", "cross_entropy": "loss", "lstm": "rnn", "gru": "rnn",
+           "training": "step", "lenet": "step", "charlstm": "step"}
+
+
+def parse(argv=None):
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--op", nargs="+", default=None,
+                   help="families (gemm conv2d pool norm loss rnn step, or matmul, lstm, ...) or "
+                        "words of case names; default: all")
+    p.add_argument("--size", type=int, nargs="+", default=None,
+                   help="only cases of these sizes (GEMM n, batch, hidden size)")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--repeats", type=int, default=10, help="timed calls per block")
+    p.add_argument("--rounds", type=int, default=2, help="alternating blocks of ours and the peer")
+    p.add_argument("--warmup", type=int, default=2)
+    p.add_argument("--min-time", type=float, default=0.25,
+                   help="keep repeating a block (up to 10x the repeats) until it lasts this long")
+    p.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results"))
+    p.add_argument("--name", default=None, help="file name of the results (default from threads and filters)")
+    p.add_argument("--no-save", action="store_true", help="print the table only")
+    p.add_argument("--list", action="store_true", help="list the selected cases and exit")
+    p.add_argument("--sweep", action="store_true", help="GEMM sweep over sizes and network shapes, with a plot")
+    return p.parse_args(argv)
+
+
+def set_threads(n):
+    """Before numpy, torch or kernels load: each reads its thread count once."""
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(n)
+
+
+def select(all_cases, ops, sizes):
+    def wanted(c):
+        if sizes and c.size not in sizes:
+            return False
+        if not ops:
+            return True
+        for op in ops:
+            op_l = op.lower()
+            if ALIASES.get(op_l, op_l) == c.family or op_l in c.name.lower():
+                return True
+        return False
+
+    return [c for c in all_cases if wanted(c)]
+
+
+def result_name(args):
+    if args.name:
+        return args.name
+    name = f"cpu_{args.threads}threads"
+    if args.op or args.size:
+        parts = (args.op or []) + [str(s) for s in (args.size or [])]
+        name += "_" + re.sub(r"[^A-Za-z0-9]+", "-", "_".join(parts)).strip("-")
+    return name
+
+
+def run_case(case, args, peak_gflops):
+    from bench.harness import compare
+
+    row = {"family": case.family, "name": case.name, "peer": case.peer, "target": case.target,
+           "flops": case.flops, "nbytes": case.nbytes}
+    try:
+        ours, peer, check = case.setup()
+        if check is not None:
+            err = check()
+            row["max_rel_err"] = err
+            if not err <= case.tol:
+                raise AssertionError(f"our result differs from the peer's: max relative error {err:.3g} > {case.tol}")
+    except Exception as e:  # report the case and go on with the others
+        row["error"] = f"{type(e).__name__}: {e}"
+        return row
+    t_ours, t_peer = compare(ours, peer, args.repeats, args.warmup, args.rounds, args.min_time)
+    row["ours"] = vars(t_ours) | {"spread": t_ours.spread}
+    row["peer_t"] = vars(t_peer) | {"spread": t_peer.spread}
+    row["ratio"] = t_peer.median / t_ours.median
+    row["min_ratio"] = t_peer.best / t_ours.best
+    if case.flops:
+        row["ours_gflops"] = case.flops / t_ours.median / 1e9
+        row["peer_gflops"] = case.flops / t_peer.median / 1e9
+        row["pct_peak"] = 100.0 * row["ours_gflops"] / peak_gflops
+    if case.nbytes:
+        row["ours_gbs"] = case.nbytes / t_ours.median / 1e9
+        row["peer_gbs"] = case.nbytes / t_peer.median / 1e9
+    return row
+
+
+def main(argv=None):
+    args = parse(argv)
+    set_threads(args.threads)
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    import importlib
+
+    import kernels
+    from bench import report
+    from bench.cases import FAMILIES
+    from bench.harness import machine_info
+
+    try:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    except ImportError:
+        sys.exit("python -m bench needs torch as the peer for most families: "
+                 "pip install 'dlkernels[bench]' (torch==2.13.0 for the CPU build)")
+    kernels.set_num_threads(args.threads)
+
+    if args.sweep:
+        from bench import sweep
+
+        sweep.main(args)
+        return
+
+    all_cases = [c for fam in FAMILIES for c in importlib.import_module(f"bench.cases.{fam}").cases(args)]
+    chosen = select(all_cases, args.op, args.size)
+    if not chosen:
+        sys.exit(f"no case matches --op {args.op} --size {args.size}; try --list")
+    if args.list:
+        for c in chosen:
+            print(f"{c.family:7s} {c.name}  (peer {c.peer}, size {c.size}, target {c.target})")
+        return
+
+    peak = kernels._C.fma_peak(args.threads, 0.3)
+    meta = machine_info(args.threads, peak)
+    print(f"{meta['cpu']} ({', '.join(meta['cpu_flags'])}), {args.threads} threads, FMA peak "
+          f"{meta['fma_peak_gflops']} GFLOP/s measured; commit {meta['commit']}; "
+          f"{len(chosen)} cases; ratio = peer time / ours (> 1: ours faster)")
+    print(f"{'':4}{'case':58s} {'ours ms':>9s} {'peer ms':>9s} {'rate':>15s} {'%peak':>6s} "
+          f"{'ratio':>6s} {'target':>7s}")
+    rows = []
+    start = time.perf_counter()
+    for i, case in enumerate(chosen, 1):
+        row = run_case(case, args, peak["gflops"])
+        rows.append(row)
+        label = f"{case.family}: {case.name}"[:58]
+        if row.get("error"):
+            print(f"{i:3d} {label:58s} ERROR {row['error']}", flush=True)
+            continue
+        pct = f"{row['pct_peak']:.0f}%" if row.get("pct_peak") is not None else ""
+        target = f"{case.target:.2f}" if case.target else ""
+        print(f"{i:3d} {label:58s} {row['ours']['median'] * 1e3:9.3f} {row['peer_t']['median'] * 1e3:9.3f} "
+              f"{report._rate(row):>15s} {pct:>6s} {row['ratio']:6.2f} {target:>7s}", flush=True)
+    print(f"{len(rows)} cases in {time.perf_counter() - start:.0f} s")
+    if not args.no_save:
+        for path in report.save(meta, rows, args.out, result_name(args)):
+            print("wrote", path)
+    if any(r.get("error") for r in rows):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
