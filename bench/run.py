@@ -22,7 +22,7 @@ import time
 ALIASES = {"matmul": "gemm", "mm": "gemm", "conv": "conv2d", "pooling": "pool",
            "max_pool2d": "pool", "avg_pool2d": "pool", "batchnorm": "norm", "batch_norm": "norm",
            "softmax": "loss", "cross_entropy": "loss", "lstm": "rnn", "gru": "rnn",
-           "training": "step", "lenet": "step", "charlstm": "step"}
+           "training": "step", "layer_norm": "norm", "python": "overhead"}
 
 
 def parse(argv=None):

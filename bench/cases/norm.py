@@ -1,5 +1,5 @@
-"""batchnorm in training mode (batch statistics, running stats updated), forward + backward
-against torch."""
+"""batchnorm in training mode (batch statistics, running stats updated) and layer_norm, forward +
+backward against torch."""
 from __future__ import annotations
 
 import numpy as np
@@ -19,13 +19,13 @@ def cases(opts):
                   "b": rng.standard_normal(C).astype(np.float32)}
         stats = {}
 
-        def ours_op(kernels, F, x, w, b, C=C):
+        def ours_op(kernels, F, x, w, b, C=C, stats=stats):
             if "k" not in stats:
                 stats["k"] = (kernels.zeros(C), kernels.ones(C))
             rm, rv = stats["k"]
             return F.batch_norm(x, rm, rv, w, b, training=True)
 
-        def torch_op(torch, TF, x, w, b, C=C):
+        def torch_op(torch, TF, x, w, b, C=C, stats=stats):
             if "t" not in stats:
                 stats["t"] = (torch.zeros(C), torch.ones(C))
             rm, rv = stats["t"]
@@ -35,4 +35,13 @@ def cases(opts):
         out.append(fwd_bwd_case(
             "norm", f"batch_norm train fwd+bwd {shape}", inputs, ("x", "w", "b"), ours_op,
             torch_op, nbytes=4.0 * 5 * n, target=1.0, size=shape[0], tol=2e-3))
+        # layer_norm over everything but the batch dimension: not a target, measured alongside.
+        normalized = shape[1:]
+        lw = {"x": inputs["x"], "w": rng.standard_normal(normalized).astype(np.float32),
+              "b": rng.standard_normal(normalized).astype(np.float32)}
+        out.append(fwd_bwd_case(
+            "norm", f"layer_norm fwd+bwd {shape}", lw, ("x", "w", "b"),
+            lambda kernels, F, x, w, b, s=normalized: F.layer_norm(x, s, w, b),
+            lambda torch, TF, x, w, b, s=normalized: TF.layer_norm(x, s, w, b),
+            nbytes=4.0 * 5 * n, size=shape[0], tol=2e-3))
     return out

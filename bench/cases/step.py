@@ -1,5 +1,5 @@
 """Whole training steps against the same model in torch, built from the same weights:
-LeNet-5 (cross-entropy, SGD with momentum) at batch 64 and 256, and the character LSTM
+an MLP 784-256-128-10 (cross-entropy, SGD with momentum) at batch 1, 64 and 256, LeNet-5 (cross-entropy, SGD with momentum) at batch 64 and 256, and the character LSTM
 (embedding 64, 2-layer LSTM, decoder; T=100, B=64; gradient clipping, Adam) at hidden 256 / 512.
 A step is zero_grad, forward, loss, backward, (clip,) optimizer step."""
 from __future__ import annotations
@@ -100,6 +100,32 @@ def _lenet(B):
     return _step_case(f"LeNet-5 training step, batch {B}", build, 3.0 if B == 64 else None, B)
 
 
+def _mlp(B, sizes=(784, 256, 128, 10)):
+    def build():
+        import torch
+
+        import kernels
+
+        rng = np.random.default_rng(0)
+        x = rng.standard_normal((B, sizes[0])).astype(np.float32)
+        y = rng.integers(0, sizes[-1], B).astype(np.int64)
+        kernels.manual_seed(0)
+        layers, tlayers = [], []
+        for a, b in zip(sizes[:-1], sizes[1:]):
+            layers += [kernels.nn.Linear(a, b), kernels.nn.ReLU()]
+            tlayers += [torch.nn.Linear(a, b), torch.nn.ReLU()]
+        km, tm = kernels.nn.Sequential(*layers[:-1]), torch.nn.Sequential(*tlayers[:-1])
+        tm.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in km.state_dict().items()})
+        kx, ky, tx, ty = kernels.tensor(x), kernels.tensor(y), torch.from_numpy(x), torch.from_numpy(y)
+        kopt = kernels.optim.SGD(km.parameters(), lr=0.01, momentum=0.9)
+        topt = torch.optim.SGD(tm.parameters(), lr=0.01, momentum=0.9)
+        kloss = lambda m: kernels.functional.cross_entropy(m(kx), ky)  # noqa: E731
+        tloss = lambda m: torch.nn.functional.cross_entropy(m(tx), ty)  # noqa: E731
+        return km, kopt, kloss, tm, topt, tloss
+
+    return _step_case(f"MLP {'-'.join(map(str, sizes))} training step, batch {B}", build, None, B)
+
+
 def _charlstm(H, T=100, B=64, V=65, E=64):
     def build():
         import torch
@@ -147,4 +173,5 @@ class _ClipOnBackward:
 
 
 def cases(opts):
-    return [_lenet(64), _lenet(256), _charlstm(256), _charlstm(512)]
+    return ([_mlp(B) for B in (1, 64, 256)] + [_lenet(64), _lenet(256)]
+            + [_charlstm(256), _charlstm(512)])

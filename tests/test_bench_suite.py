@@ -1,0 +1,111 @@
+"""The benchmark suite's plumbing (bench/): case selection, the correctness gate before timing,
+the JSON / Markdown / PNG outputs, and the FMA-peak probe. No timing is asserted."""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import kernels
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from bench import report, run  # noqa: E402
+from bench.harness import Case, Timing, rel_err  # noqa: E402
+
+
+def all_cases():
+    import importlib
+
+    from bench.cases import FAMILIES
+
+    return [c for fam in FAMILIES for c in importlib.import_module(f"bench.cases.{fam}").cases(None)]
+
+
+def test_every_family_has_cases_with_unique_names():
+    cases = all_cases()
+    from bench.cases import FAMILIES
+
+    assert {c.family for c in cases} == set(FAMILIES)
+    names = [(c.family, c.name) for c in cases]
+    assert len(names) == len(set(names))
+
+
+def test_select_by_alias_and_size():
+    cases = all_cases()
+    chosen = run.select(cases, ["matmul"], [1024])
+    assert [c.name for c in chosen] == ["1024^3"]
+    lstm = run.select(cases, ["lstm"], None)
+    assert {c.family for c in lstm} == {"rnn", "step", "gemm"}  # the family, and names with "lstm"
+    assert all("lstm" in c.name.lower() or c.family == "rnn" for c in lstm)
+    assert len([c for c in lstm if c.family == "rnn"]) == 4
+    assert run.select(cases, ["no-such-op"], None) == []
+
+
+def test_result_names_follow_filters():
+    args = run.parse(["--op", "conv2d", "--size", "64", "--threads", "1"])
+    assert run.result_name(args) == "cpu_1threads_conv2d-64"
+    assert run.result_name(run.parse([])) == "cpu_2threads"
+
+
+def test_timing_statistics():
+    t = Timing.of([3.0, 1.0, 2.0, 4.0, 5.0])
+    assert t.median == 3.0 and t.best == 1.0 and t.n == 5
+    assert t.q1 <= t.median <= t.q3
+    assert t.spread == pytest.approx((t.q3 - t.q1) / 3.0)
+
+
+def test_rel_err_and_shape_mismatch():
+    assert rel_err(np.array([1.0, 2.0]), np.array([1.0, 2.5])) == pytest.approx(0.2)
+    with pytest.raises(AssertionError, match="shapes differ"):
+        rel_err(np.zeros(3), np.zeros(4))
+
+
+def test_a_wrong_result_is_reported_and_not_timed():
+    calls = []
+
+    def setup():
+        return (lambda: calls.append("ours")), (lambda: calls.append("peer")), (lambda: 0.5)
+
+    args = run.parse(["--repeats", "1", "--rounds", "1"])
+    row = run.run_case(Case("gemm", "broken", "numpy", setup, tol=1e-3), args, 100.0)
+    assert "differs from the peer" in row["error"]
+    assert calls == []
+    md = report.markdown({"cpu": "x", "threads": 1, "fma_peak_gflops": 1, "commit": "c", "date": "d",
+                          "torch": "t", "numpy": "n", "load_average": [0]}, [row])
+    assert "ERROR" in md and "broken" in md
+
+
+def test_suite_end_to_end(tmp_path):
+    pytest.importorskip("torch")
+    cmd = [sys.executable, "-m", "bench", "--op", "lenet.f6", "cross_entropy fwd+bwd (64,10)",
+           "--repeats", "2", "--rounds", "1", "--warmup", "0", "--min-time", "0", "--threads", "1",
+           "--out", str(tmp_path), "--name", "t"]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [os.path.dirname(os.path.dirname(kernels.__file__)), ROOT]))
+    res = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stdout + res.stderr
+    data = json.loads((tmp_path / "t.json").read_text())
+    assert data["machine"]["threads"] == 1 and data["machine"]["fma_peak_gflops"] > 0
+    rows = data["results"]
+    assert [r["family"] for r in rows] == ["gemm", "loss"]
+    for r in rows:
+        assert r["max_rel_err"] <= 1e-3
+        assert r["ratio"] > 0 and r["ours"]["n"] >= 2 and r["peer_t"]["n"] >= 2
+    assert rows[0]["ours_gflops"] > 0 and rows[0]["pct_peak"] > 0
+    md = (tmp_path / "t.md").read_text()
+    assert "lenet.f6" in md and "| gemm |" in md
+    if (tmp_path / "t.png").exists():
+        assert (tmp_path / "t.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_fma_peak_probe():
+    p = kernels._C.fma_peak(1, 0.02)
+    assert p["gflops"] > 0.1 and p["threads"] == 1 and p["isa"] in ("AVX2+FMA", "portable")
+    with pytest.raises(ValueError, match="fma_peak"):
+        kernels._C.fma_peak(0, 0.1)
+    with pytest.raises(ValueError, match="fma_peak"):
+        kernels._C.fma_peak(1, -1.0)
