@@ -528,3 +528,93 @@ def test_cuda_bad_label_reports_index_error():
     with pytest.raises(ValueError, match="binary_cross_entropy.*between 0 and 1"):
         F.binary_cross_entropy(kernels.tensor(np.array([2.0]), device="cuda"),
                                kernels.tensor(np.array([1.0]), device="cuda"))
+
+
+# ------------------------------------------------------------------ float32 (N, C) fast rows
+# float32 cross_entropy on (N, C) without label smoothing runs vectorised row loops (8 lanes, a
+# padded tail, its own exp); these compare them with a float64 reference at the edges.
+
+def _ce_grad_ref(x, t, w, reduction):
+    x = x.astype(np.float64)
+    p = np.exp(x - x.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    wt = np.ones(len(t)) if w is None else w[t].astype(np.float64)
+    d = p * wt[:, None]
+    d[np.arange(len(t)), t] -= wt
+    return d / wt.sum() if reduction == "mean" else d
+
+
+@pytest.mark.parametrize("C", [1, 2, 7, 8, 9, 17, 1000, 1001])
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_float32_rows(C, threads, reduction):
+    prev = kernels.get_num_threads()
+    kernels.set_num_threads(threads)
+    try:
+        rng = np.random.default_rng(C)
+        N = 37
+        x = (rng.standard_normal((N, C)) * 6).astype(np.float32)
+        t = rng.integers(0, C, N)
+        w = rng.uniform(0.5, 2, C).astype(np.float32) if C % 2 else None
+        kx = kernels.tensor(x, requires_grad=True)
+        loss = F.cross_entropy(kx, kernels.tensor(t), weight=None if w is None else kernels.tensor(w),
+                               reduction=reduction)
+        want = np_cross_entropy(x.astype(np.float64), t, w, -100, reduction, 0.0)
+        np.testing.assert_allclose(_np(loss), want, rtol=1e-5, atol=1e-5)
+        (loss.sum() if reduction == "none" else loss).backward()
+        np.testing.assert_allclose(_np(kx.grad), _ce_grad_ref(x, t, w, reduction), rtol=1e-5, atol=1e-6)
+    finally:
+        kernels.set_num_threads(prev)
+
+
+def test_cross_entropy_float32_rows_extreme_logits():
+    ninf = -np.inf
+    x = np.array([[0.0] * 9 + [ninf],            # a masked-out class: probability exactly 0
+                  [1e4, 0.0, -1e4] + [0.0] * 7,   # huge spread: no overflow
+                  [-200.0] * 10,                  # all far below zero: the max is subtracted
+                  [0.0, np.nan] + [0.0] * 8],     # NaN propagates to the loss and the gradient
+                 dtype=np.float32)
+    t = np.array([0, 0, 3, 0])
+    kx = kernels.tensor(x, requires_grad=True)
+    loss = F.cross_entropy(kx, kernels.tensor(t), reduction="none")
+    F.cross_entropy(kx, kernels.tensor(t), reduction="sum").backward()
+    out, g = _np(loss), _np(kx.grad)
+    # row 2: lse is about -197.7 in float32 (ulp 1.5e-5), so its loss is good to ~1e-5
+    np.testing.assert_allclose(out[:3], [np.log(9.0), 0.0, np.log(10.0)], rtol=1e-5, atol=1e-6)
+    assert np.isnan(out[3]) and np.isnan(g[3]).all()
+    assert g[0, 9] == 0.0
+    np.testing.assert_allclose(g[0, :9], np.full(9, 1 / 9) - np.eye(9)[0], rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(g[1], np.eye(10)[0] * 0, atol=1e-7)
+    np.testing.assert_allclose(g[2], np.full(10, 0.1) - np.eye(10)[3], rtol=1e-5, atol=1e-7)  # lse as above
+
+
+_CE_SCRIPT = """
+import sys, numpy as np, kernels, kernels.functional as F
+rng = np.random.default_rng(0)
+x = kernels.tensor((rng.standard_normal((33, 1001)) * 5).astype(np.float32), requires_grad=True)
+loss = F.cross_entropy(x, kernels.tensor(rng.integers(0, 1001, 33)))
+loss.backward()
+np.save(sys.argv[1], np.concatenate([[loss.item()], x.grad.numpy().ravel()]))
+"""
+
+
+def test_cross_entropy_portable_matches(tmp_path):
+    """KERNELS_GEMM_PORTABLE=1 (read once, so in a child process) runs the portable libm rows;
+    both paths agree."""
+    import os
+    import subprocess
+    import sys
+
+    pkg_parent = os.path.dirname(os.path.dirname(os.path.abspath(kernels.__file__)))
+    outs = []
+    for portable in (False, True):
+        env = dict(os.environ, PYTHONPATH=pkg_parent + os.pathsep + os.environ.get("PYTHONPATH", ""))
+        env.pop("KERNELS_GEMM_PORTABLE", None)
+        if portable:
+            env["KERNELS_GEMM_PORTABLE"] = "1"
+        path = tmp_path / f"ce{int(portable)}.npy"
+        r = subprocess.run([sys.executable, "-c", _CE_SCRIPT, str(path)], env=env, capture_output=True,
+                           text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        outs.append(np.load(path))
+    np.testing.assert_allclose(outs[0], outs[1], rtol=1e-5, atol=1e-9)

@@ -521,3 +521,49 @@ def test_cuda_results_stay_on_device():
     assert out.device == x.device and idx.device == x.device
     out.sum().backward()
     assert x.grad.device == x.device
+
+
+# ------------------------------------------------------------------------------ avg_pool2d 2x2 rows
+# 2x2 / stride 2 / no padding avg pooling runs its own row loops (pool_2x2.h) instead of the
+# plane loops; it must give the plane loops' exact bits, forward and backward, at every edge.
+
+AVG2_SHAPES = [(1, 1, 2, 2), (2, 3, 28, 28), (3, 2, 7, 9), (2, 2, 10, 11), (1, 4, 5, 4), (2, 1, 3, 6),
+               (64, 6, 28, 28)]
+AVG2_KW = [dict(kernel_size=2), dict(kernel_size=2, stride=2, divisor_override=3),
+           dict(kernel_size=(2, 2), ceil_mode=True), dict(kernel_size=2, count_include_pad=False)]
+
+
+def _avg_fwd_bwd(x, g, kw):
+    kx = kernels.tensor(x, requires_grad=True)
+    y = F.avg_pool2d(kx, **kw)
+    y.backward(kernels.tensor(g.astype(x.dtype)))
+    return _np(y), _np(kx.grad)
+
+
+@pytest.mark.parametrize("shape", AVG2_SHAPES, ids=str)
+@pytest.mark.parametrize("kw", AVG2_KW, ids=lambda k: str(sorted(k.items())))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=lambda d: d.__name__)
+@pytest.mark.parametrize("threads", [1, 2])
+def test_avg_pool2d_2x2_rows_match_plane_loops_and_torch(shape, kw, dtype, threads):
+    rng = np.random.default_rng(sum(shape))
+    x = rng.standard_normal(shape).astype(dtype)
+    out_shape = tuple(TF.avg_pool2d(torch.tensor(x), **kw).shape)
+    g = rng.standard_normal(out_shape)
+    prev_threads = kernels.get_num_threads()
+    kernels.set_num_threads(threads)
+    try:
+        fast = _avg_fwd_bwd(x, g, kw)
+        prev = kernels._C._pool_set_cpu_path("base")
+        try:
+            plane = _avg_fwd_bwd(x, g, kw)
+        finally:
+            kernels._C._pool_set_cpu_path(prev)
+    finally:
+        kernels.set_num_threads(prev_threads)
+    np.testing.assert_array_equal(fast[0], plane[0])
+    np.testing.assert_array_equal(fast[1], plane[1])
+    tx = torch.tensor(x, requires_grad=True)
+    TF.avg_pool2d(tx, **kw).backward(torch.tensor(g.astype(dtype)))
+    tol = 1e-6 if dtype == np.float32 else 1e-14
+    np.testing.assert_allclose(fast[0], TF.avg_pool2d(torch.tensor(x), **kw).numpy(), rtol=tol, atol=tol)
+    np.testing.assert_allclose(fast[1], tx.grad.numpy(), rtol=tol, atol=tol)

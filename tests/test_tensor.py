@@ -281,3 +281,34 @@ def test_cuda_allocator_reuses_memory():
     y = kernels.zeros(1024, 1024, device="cuda")
     assert kernels.cuda.memory_reserved() == reserved  # served from the cache
     del y
+
+
+def test_host_cache_reuses_large_blocks_and_empties():
+    """Freed CPU blocks of >= 64 KB are kept for the next request of the same (4 KB-rounded) size;
+    reused memory still holds exactly what each op writes; host_empty_cache gives it all back."""
+    from kernels import _C
+
+    _C.host_empty_cache()
+    assert _C.host_cached_bytes() == 0
+    a = kernels.full((300, 301), 2.5)  # 361200 bytes -> a 364544-byte block
+    del a
+    held = _C.host_cached_bytes()
+    if held == 0:
+        pytest.skip("host cache turned off (KERNELS_HOST_CACHE=0)")
+    assert held == 364544
+    b = kernels.zeros((301, 300))  # same rounded size: takes the cached block
+    assert _C.host_cached_bytes() == 0
+    np.testing.assert_array_equal(b.numpy(), 0.0)
+    small = kernels.ones(100)  # below the threshold: never cached
+    del small
+    assert _C.host_cached_bytes() == 0
+    v = b.numpy()  # a numpy view keeps the block alive after the tensor goes
+    del b
+    assert _C.host_cached_bytes() == 0
+    del v
+    assert _C.host_cached_bytes() == 364544
+    c = kernels.ones((100, 1000))  # another size: a fresh block, the cached one stays
+    assert _C.host_cached_bytes() == 364544
+    np.testing.assert_array_equal(c.numpy(), 1.0)
+    _C.host_empty_cache()
+    assert _C.host_cached_bytes() == 0

@@ -1,6 +1,7 @@
 // Build information and CUDA runtime queries.
 #include "../common/check.h"
 #include "../common/cuda_backend.h"
+#include "../common/tensor.h"  // host_cached_bytes, host_empty_cache
 #include "../cpu/fma_peak.h"
 #include "../cpu/parallel.h"
 #include "bindings.h"
@@ -42,6 +43,8 @@ void bind_runtime(py::module_& m) {
     return d;
   });
   m.def("get_num_threads", &max_threads);
+  m.def("host_cached_bytes", &host_cached_bytes);
+  m.def("host_empty_cache", &host_empty_cache);
   m.def("set_num_threads", [](int n) {
     KCHECK(n >= 1, "set_num_threads: expected a positive thread count, got ", n);
 #ifdef _OPENMP

@@ -47,14 +47,6 @@ int wrap_dim(int64_t dim, int ndim, const char* op) {
   return static_cast<int>(dim < 0 ? dim + (ndim == 0 ? 1 : ndim) : dim);
 }
 
-void* host_alloc(size_t nbytes) {
-  const size_t rounded = (nbytes + 63) / 64 * 64;
-  void* p = std::aligned_alloc(64, rounded ? rounded : 64);
-  if (!p) throw std::runtime_error("out of host memory allocating " + std::to_string(nbytes) + " bytes");
-  return p;
-}
-void host_free(void* p) { std::free(p); }
-
 Tensor Tensor::empty(const std::vector<int64_t>& shape, DType dtype, Device device) {
   for (auto s : shape)
     KCHECK(s >= 0, "empty: negative dimension in shape ", shape_str(shape));

@@ -93,8 +93,11 @@ int64_t numel_of(const std::vector<int64_t>& shape);
 // Normalise a possibly negative dim against rank `ndim`; IndexError naming `op` when out of range.
 int wrap_dim(int64_t dim, int ndim, const char* op);
 
-// Host allocation helpers (64-byte aligned).
+// Host allocation helpers (64-byte aligned), csrc/common/host_alloc.cpp: large freed blocks are
+// kept for reuse; host_empty_cache() gives them back, host_cached_bytes() says how much is held.
 void* host_alloc(size_t nbytes);
 void host_free(void* p);
+size_t host_cached_bytes();
+void host_empty_cache();
 
 }  // namespace kernels

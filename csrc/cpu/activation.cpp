@@ -9,7 +9,8 @@
 //   gelu tanh   y = 0.5 x (1 + tanh(k (x + 0.044715 x^3))), k = sqrt(2/pi)
 //               dx = g (0.5 (1 + t) + 0.5 x (1 - t^2) k (1 + 3 * 0.044715 x^2)), t = tanh(...)
 //   silu        y = x sigmoid(x)                            dx = g s (1 + x (1 - s)), s = sigmoid(x)
-// The scalar functors are in csrc/common/activation_math.h (shared with CUDA).
+// The scalar functors are in csrc/common/activation_math.h (shared with CUDA). float32 tanh runs
+// the AVX2 kernel of activation_avx2.cpp where the CPU has it (libm's tanhf is a scalar call).
 //
 // softmax / log_softmax: x is viewed as (outer, D, inner) and normalised along D, max-subtracted:
 //   m = max_d x[o,d,i],  s = sum_d exp(x[o,d,i] - m)
@@ -25,11 +26,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
+#include <type_traits>
 
 #include "../common/activation_dispatch.h"
 #include "../common/dispatch.h"
 #include "../common/philox.h"
+#include "matmul.h"  // gemm_avx2_available(): the CPU has AVX2 + FMA
 #include "parallel.h"
 
 namespace kernels {
@@ -39,9 +43,22 @@ namespace {
 constexpr int64_t kGrainAct = 16384;
 
 // The activation loops policy of csrc/common/activation_dispatch.h.
+// The AVX2 float tanh of activation_avx2.cpp, when this CPU has AVX2+FMA and
+// KERNELS_GEMM_PORTABLE is unset (that variable selects the portable code everywhere).
+bool use_avx2_tanh() {
+  static const bool on = gemm_avx2_available() && std::getenv("KERNELS_GEMM_PORTABLE") == nullptr;
+  return on;
+}
+
 struct CpuActLoops {
   template <class T, class F>
   static void fwd(const char*, const Tensor&, const T* x, T* o, int64_t n, const F& f) {
+    if constexpr (std::is_same_v<F, act::Tanh<float>>) {
+      if (use_avx2_tanh()) {
+        parallel_for(n, kGrainAct, [&](int64_t b, int64_t e) { act_avx2::tanh_f32(x + b, o + b, e - b); });
+        return;
+      }
+    }
     parallel_for(n, kGrainAct, [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) o[i] = f.fwd(x[i]);
     });

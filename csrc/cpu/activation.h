@@ -2,6 +2,11 @@
 #include "../common/tensor.h"
 
 namespace kernels {
+namespace act_avx2 {
+// y[i] = tanh(x[i]) for i < n, float32, AVX2+FMA (activation_avx2.cpp); only on CPUs that have them.
+void tanh_f32(const float* x, float* y, int64_t n);
+}  // namespace act_avx2
+
 // Pointwise activations: out/dx have x's shape; the saved tensor is y for sigmoid/tanh, x else.
 void sigmoid_forward_cpu(const Tensor& x, Tensor& out);
 void sigmoid_backward_cpu(const Tensor& grad, const Tensor& y, Tensor& dx);

@@ -19,16 +19,21 @@
 //   bce -w (y log x + (1 - y) log(1 - x)), logs clamped >= -100;
 //   bce_with_logits w ((1 - y) x + (1 + (pw - 1) y) softplus(-x));
 //   kl_div y (log y - x) or, with log_target, exp(y) (y - x).
+// cross_entropy with float32, K = 1 and no label smoothing runs its row loops (max, sum of exp,
+// softmax times gradient) in loss_avx2.cpp where the CPU has AVX2 (libm's expf is a scalar call).
 // Reduced losses sum fixed chunks in double and add the chunk sums in order (the answer does not
 // depend on the thread count), then multiply by `scale` (1/numel for mean, 1/N for batchmean).
 #include "loss.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "../common/activation_dispatch.h"
 #include "../common/dispatch.h"
+#include "matmul.h"  // gemm_avx2_available(): the CPU has AVX2 + FMA
 #include "parallel.h"
 
 namespace kernels {
@@ -60,6 +65,24 @@ double ordered_sum(int64_t n, const F& f) {
   return s;
 }
 
+// loss_avx2's row loops, when this CPU has AVX2+FMA and KERNELS_GEMM_PORTABLE is unset (that
+// variable selects the portable code everywhere).
+bool use_avx2_rows() {
+  static const bool on = gemm_avx2_available() && std::getenv("KERNELS_GEMM_PORTABLE") == nullptr;
+  return on;
+}
+
+// Overloads so the dispatched body compiles for double too; only float ever takes this path.
+void row_max_exp_sum_avx2(const float* x, int64_t C, float& m, double& s) {
+  m = loss_avx2::row_max_f32(x, C);
+  s = loss_avx2::exp_sum_f32(x, C, m);
+}
+void row_max_exp_sum_avx2(const double*, int64_t, double&, double&) {}
+void exp_scale_avx2(const float* x, float* d, int64_t C, float sub, float scale) {
+  loss_avx2::exp_scale_f32(x, d, C, sub, scale);
+}
+void exp_scale_avx2(const double*, double*, int64_t, double, double) {}
+
 template <class T>
 double weight_sum(const T* w, int64_t C) {
   if (!w) return static_cast<double>(C);
@@ -87,20 +110,26 @@ LabelFault cross_entropy_forward_cpu(const Tensor& input, const Tensor& target, 
     std::vector<T> buf(red == Reduction::None ? 0 : static_cast<size_t>(P));
     T* loss = red == Reduction::None ? out.data<T>() : buf.data();
     const double wsum = weight_sum(w, C);
+    bool rows_avx2 = false;
+    if constexpr (std::is_same_v<T, float>) rows_avx2 = K == 1 && eps == 0 && use_avx2_rows();
     parallel_for(P, std::max<int64_t>(1, 4096 / std::max<int64_t>(C, 1)), [&](int64_t b, int64_t e) {
       for (int64_t p = b; p < e; ++p) {
         const int64_t n = p / K, k = p % K;
         const T* xr = x + n * C * K + k;  // class c at xr[c * K]
         T m = -std::numeric_limits<T>::infinity();
-        for (int64_t c = 0; c < C; ++c) {
-          const T v = xr[c * K];
-          m = (v > m || v != v) ? v : m;
-        }
         double s = 0, sm = 0;  // sum exp(x_c - m), sum w_c (m - x_c)
-        for (int64_t c = 0; c < C; ++c) {
-          const T v = xr[c * K];
-          s += static_cast<double>(act::k_exp(v - m));
-          if (eps > 0) sm += (w ? static_cast<double>(w[c]) : 1.0) * static_cast<double>(m - v);
+        if (rows_avx2) {
+          row_max_exp_sum_avx2(xr, C, m, s);
+        } else {
+          for (int64_t c = 0; c < C; ++c) {
+            const T v = xr[c * K];
+            m = (v > m || v != v) ? v : m;
+          }
+          for (int64_t c = 0; c < C; ++c) {
+            const T v = xr[c * K];
+            s += static_cast<double>(act::k_exp(v - m));
+            if (eps > 0) sm += (w ? static_cast<double>(w[c]) : 1.0) * static_cast<double>(m - v);
+          }
         }
         const double ls = std::log(s);
         const T lse_p = m + static_cast<T>(ls);
@@ -147,6 +176,8 @@ void cross_entropy_backward_cpu(const Tensor& grad, const Tensor& input, const T
     const T wsum = tot[1];
     const T gscale = red == Reduction::Mean ? T(1) / tot[0] : T(1);
     const T a = static_cast<T>(1.0 - eps), b = static_cast<T>(eps / static_cast<double>(C));
+    bool rows_avx2 = false;
+    if constexpr (std::is_same_v<T, float>) rows_avx2 = K == 1 && eps == 0 && use_avx2_rows();
     parallel_for(P, std::max<int64_t>(1, 4096 / std::max<int64_t>(C, 1)), [&](int64_t pb, int64_t pe) {
       for (int64_t p = pb; p < pe; ++p) {
         const int64_t n = p / K, k = p % K;
@@ -160,6 +191,11 @@ void cross_entropy_backward_cpu(const Tensor& grad, const Tensor& input, const T
         const T gp = (red == Reduction::None ? g[p] : g[0]) * gscale;
         const T wt = w ? w[tp] : T(1);
         const T lp = l[p];
+        if (rows_avx2) {
+          exp_scale_avx2(xr, dr, C, lp, gp * a * wt);
+          dr[tp] -= gp * a * wt;
+          continue;
+        }
         for (int64_t c = 0; c < C; ++c) {
           const T pc = act::k_exp(xr[c * K] - lp);
           T v = a * wt * pc;

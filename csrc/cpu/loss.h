@@ -4,6 +4,13 @@
 #include "../common/tensor.h"
 
 namespace kernels {
+namespace loss_avx2 {
+// cross_entropy's float32 row loops with AVX2+FMA (loss_avx2.cpp); only on CPUs that have them.
+float row_max_f32(const float* x, int64_t n);                  // NaN if any x is NaN
+double exp_sum_f32(const float* x, int64_t n, float m);        // sum exp(x - m), in double
+void exp_scale_f32(const float* x, float* d, int64_t n, float sub, float scale);  // scale exp(x - sub)
+}  // namespace loss_avx2
+
 
 enum class Reduction : int { None = 0, Mean = 1, Sum = 2 };
 // The pointwise losses share one kernel, instantiated per kind with the functors of

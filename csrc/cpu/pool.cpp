@@ -14,7 +14,8 @@
 // adaptive_max_pool2d: max over the same windows with max_pool2d's rules; the same scatter.
 //
 // Max, avg and adaptive avg run per plane through the vector loops of pool_plane.h (AVX2 when
-// the CPU has it); adaptive max is a plain loop per output. Every kernel is parallel
+// the CPU has it); adaptive max is a plain loop per output. avg_pool2d 2x2 stride 2 without
+// padding takes the plain row loops of pool_2x2.h instead. Every kernel is parallel
 // over planes: a plane is never split, so the backward scatters need no atomics.
 #include "pool.h"
 
@@ -26,6 +27,7 @@
 #include "../common/pool_math.h"
 #include "matmul.h"  // gemm_avx2_available(): the CPU has AVX2 + FMA
 #include "parallel.h"
+#include "pool_2x2.h"
 #define KERNELS_POOL_ISA base
 #define KERNELS_POOL_VBYTES 16
 #include "pool_plane.h"
@@ -157,9 +159,15 @@ void avg_pool2d_forward_cpu(const Tensor& input, const Pool2dGeom& g, bool count
                             int64_t divisor_override, Tensor& out) {
   KERNELS_DISPATCH_FLOAT(input.dtype, "avg_pool2d", [&] {
     using T = scalar_t;
-    const std::vector<T> div = avg_divisors<T>(g, count_include_pad, divisor_override);
     const T* x = input.data<T>();
     T* y = out.data<T>();
+    if (g_path == CpuPath::Auto && pool_detail::is_avg_2x2(g)) {
+      const T d = static_cast<T>(divisor_override ? divisor_override : 4);
+      parallel_for(g.P, plane_grain(g.H * g.W),
+                   [&](int64_t b, int64_t e) { pool_detail::avg_2x2_planes(x, y, g, d, b, e); });
+      return;
+    }
+    const std::vector<T> div = avg_divisors<T>(g, count_include_pad, divisor_override);
     const auto run = plane_fns<T>().avg;
     parallel_for(g.P, plane_grain(g.H * g.W),
                  [&](int64_t b, int64_t e) { run(x, y, g, div.data(), b, e); });
@@ -170,9 +178,15 @@ void avg_pool2d_backward_cpu(const Tensor& grad, const Pool2dGeom& g, bool count
                              int64_t divisor_override, Tensor& dinput) {
   KERNELS_DISPATCH_FLOAT(grad.dtype, "avg_pool2d_backward", [&] {
     using T = scalar_t;
-    const std::vector<T> div = avg_divisors<T>(g, count_include_pad, divisor_override);
     const T* gy = grad.data<T>();
     T* dx = dinput.data<T>();
+    if (g_path == CpuPath::Auto && pool_detail::is_avg_2x2(g)) {
+      const T d = static_cast<T>(divisor_override ? divisor_override : 4);
+      parallel_for(g.P, plane_grain(g.H * g.W),
+                   [&](int64_t b, int64_t e) { pool_detail::avg_2x2_planes_backward(gy, dx, g, d, b, e); });
+      return;
+    }
+    const std::vector<T> div = avg_divisors<T>(g, count_include_pad, divisor_override);
     const auto run = plane_fns<T>().avg_backward;
     parallel_for(g.P, plane_grain(g.H * g.W),
                  [&](int64_t b, int64_t e) { run(gy, dx, g, div.data(), b, e); });
