@@ -14,13 +14,16 @@
 //       for ic in M step MC:  pack op(A)[ic:ic+MC, pc:pc+KC] into MR-tall slivers   (L2)
 //         for jr in NC step NR:  for ir in MC step MR:  micro-kernel MR x NR over KC  (L1/regs)
 // Packing pads edge slivers with zeros, so the micro-kernel always runs a full MR x NR tile; an
-// edge tile is computed into a small buffer and only its valid part is written to C.
-// Threads: each takes an independent slice of C, rows (in MR units) when M >= N, else columns
-// (in NR units), and runs the blocked loops above on it with its own packing buffers. A thread
-// repacks the operand it shares (B for row slices), which costs O(K*N) against O(M*N*K/threads)
-// of arithmetic, and in exchange no thread ever waits for another: no barriers, which matters
-// on a 2-core machine that other processes share. Batched products with many or small members
-// give each thread whole products instead (gemm_batched_typed).
+// edge tile is computed into a small buffer and only its valid part is written to C. Slivers
+// whose lines are contiguous in k (B of x @ W^T, A row-major) are packed for float with 8x8
+// register transposes (gemm_avx2.cpp) rather than a strided scalar gather.
+// Threads: each takes a slice of C, rows (in MR units) when M >= N, else columns (in NR units).
+// Row slices share one packed B panel: each thread packs its share of the slivers, one barrier
+// per (jc, pc) block, then each runs its own rows against the whole panel (B is packed once, not
+// once per thread, and only one copy of the panel competes for L3). Column slices (M < N, A the smaller
+// operand) stay independent, each packing all of A and its own columns of B, with no barrier.
+// Batched products with many or small members give each thread whole products instead
+// (gemm_batched_typed).
 // Micro-kernels: AVX2/FMA ones (gemm_avx2.cpp) when the CPU has both, else a portable C++ one
 // with the same packed layout; KERNELS_GEMM_PORTABLE=1 in the environment forces the latter.
 // Small or vector-shaped products (M == 1, N == 1, under ~24^3) skip packing altogether.
@@ -29,6 +32,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include "../common/dispatch.h"
@@ -43,6 +47,8 @@ void dgemm_kernel_6x8_avx2(int64_t kc, const double* Ap, const double* Bp, doubl
                            double alpha, double beta);
 float sdot_avx2(const float* x, const float* y, int64_t n);
 double ddot_avx2(const double* x, const double* y, int64_t n);
+void spack_trans16_avx2(const float* X, int64_t ld, int64_t kc, float* dst);
+void spack_trans6_avx2(const float* X, int64_t ld, int64_t kc, float* dst);
 }  // namespace gemm_detail
 
 namespace {
@@ -131,7 +137,7 @@ T* scratch(int slot, size_t n) {
     size_t cap = 0;
     ~Buf() { host_free(p); }
   };
-  thread_local Buf bufs[2];
+  thread_local Buf bufs[3];
   Buf& b = bufs[slot];
   const size_t bytes = n * sizeof(T);
   if (b.cap < bytes) {
@@ -164,6 +170,15 @@ void pack_slivers(bool k_major, const T* X, int64_t ld, int64_t k0, int64_t w0, 
       }
     } else {
       const T* src = X + (w0 + c0) * ld + k0;
+      if constexpr (std::is_same<T, float>::value && (W == 16 || W == 6)) {
+        if (n == W && g_use_avx2) {
+          if (W == 16)
+            gemm_detail::spack_trans16_avx2(src, ld, kc, dst);
+          else
+            gemm_detail::spack_trans6_avx2(src, ld, kc, dst);
+          continue;
+        }
+      }
       if (n == W) {
         for (int64_t k = 0; k < kc; ++k)
           for (int c = 0; c < W; ++c) dst[k * W + c] = src[c * ld + k];
@@ -227,6 +242,52 @@ void gemm_blocked(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, co
         const int64_t mc = std::min(MC, M - ic);
         pack_slivers<T, MR>(ta, A, lda, pc, ic, mc, kc, 0, (mc + MR - 1) / MR, Ap);
         macro_kernel<T>(kern, mc, nc, kc, Ap, Bp, 0, nslv, C + ic * ldc + jc, ldc, alpha, beta_k);
+      }
+    }
+  }
+}
+
+// Row slices of C over nt threads sharing ONE packed B panel (double-buffered): for every
+// (jc, pc) block each thread packs 1/nt of the panel's slivers, one barrier, then each runs its
+// own rows against the whole panel. Against every thread packing all of B this saves
+// (nt-1)/nt of the B packing and keeps one copy of the panel in L3. With two buffers one barrier
+// per block suffices: passing the barrier of block s means every thread finished block s-1,
+// whose buffer block s+1 then reuses.
+template <class T>
+void gemm_rows_shared_b(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
+                        int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc, int nt) {
+  using Bk = Blocking<T>;
+  constexpr int MR = Bk::MR, NR = Bk::NR;
+  const MicroKernel<T> kern = pick_kernel<T>();
+  const int64_t nc_max = std::min(Bk::NC, (N + NR - 1) / NR * NR);
+  const int64_t kc_max = std::min(Bk::KC, K);
+  const int64_t panel = nc_max * kc_max;
+  T* Bbuf = scratch<T>(2, static_cast<size_t>(2 * panel));
+  const int64_t units = (M + MR - 1) / MR;
+#pragma omp parallel num_threads(nt)
+  {
+    int64_t t, n;
+    this_thread(t, n);
+    const int64_t i0 = std::min(M, units * t / n * MR), i1 = std::min(M, units * (t + 1) / n * MR);
+    const int64_t mt = std::max<int64_t>(i1 - i0, 1);
+    const int64_t m_blocks = (mt + Bk::MC - 1) / Bk::MC;
+    const int64_t MC = ((mt + m_blocks - 1) / m_blocks + MR - 1) / MR * MR;
+    T* Ap = scratch<T>(0, static_cast<size_t>(MC * kc_max));
+    int64_t step = 0;
+    for (int64_t jc = 0; jc < N; jc += Bk::NC) {
+      const int64_t nc = std::min(Bk::NC, N - jc);
+      const int64_t nslv = (nc + NR - 1) / NR;
+      for (int64_t pc = 0; pc < K; pc += Bk::KC, ++step) {
+        const int64_t kc = std::min(Bk::KC, K - pc);
+        const T beta_k = pc == 0 ? beta : T(1);
+        T* Bp = Bbuf + (step & 1) * panel;
+        pack_slivers<T, NR>(!tb, B, ldb, pc, jc, nc, kc, nslv * t / n, nslv * (t + 1) / n, Bp);
+#pragma omp barrier
+        for (int64_t ic = i0; ic < i1; ic += MC) {
+          const int64_t mc = std::min(MC, i1 - ic);
+          pack_slivers<T, MR>(ta, A, lda, pc, ic, mc, kc, 0, (mc + MR - 1) / MR, Ap);
+          macro_kernel<T>(kern, mc, nc, kc, Ap, Bp, 0, nslv, C + ic * ldc + jc, ldc, alpha, beta_k);
+        }
       }
     }
   }
@@ -335,9 +396,9 @@ void gemm_impl(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const
     gemm_simple(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, nt);
     return;
   }
-  // Threads take independent slices of C: row slices (each packs all of B) or column slices
-  // (each packs all of A), whichever is longer, in whole MR / NR units. No thread waits on
-  // another, which also keeps a shared, oversubscribed machine from stalling at barriers.
+  // Threads take slices of C in whole MR / NR units along the longer side. Row slices share one
+  // packed B (gemm_rows_shared_b); column slices (M < N: A is the smaller operand) run
+  // independently, each packing all of A and its own columns of B, with no barrier at all.
   const bool by_rows = M >= N;
   const int64_t units = by_rows ? (M + MR - 1) / MR : (N + NR - 1) / NR;
   if (units < 2 * nt) nt = static_cast<int>(std::max<int64_t>(1, units / 2));
@@ -345,22 +406,18 @@ void gemm_impl(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const
     gemm_blocked<T>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
   }
+  if (by_rows) {
+    gemm_rows_shared_b<T>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, nt);
+    return;
+  }
 #pragma omp parallel num_threads(nt)
   {
     int64_t t, n;
     this_thread(t, n);
-    const int64_t u0 = units * t / n, u1 = units * (t + 1) / n;
-    if (by_rows) {
-      const int64_t i0 = u0 * MR, i1 = std::min(M, u1 * MR);
-      if (i0 < i1)
-        gemm_blocked<T>(ta, tb, i1 - i0, N, K, alpha, ta ? A + i0 : A + i0 * lda, lda, B, ldb,
-                        beta, C + i0 * ldc, ldc);
-    } else {
-      const int64_t j0 = u0 * NR, j1 = std::min(N, u1 * NR);
-      if (j0 < j1)
-        gemm_blocked<T>(ta, tb, M, j1 - j0, K, alpha, A, lda, tb ? B + j0 * ldb : B + j0, ldb,
-                        beta, C + j0, ldc);
-    }
+    const int64_t j0 = units * t / n * NR, j1 = std::min(N, units * (t + 1) / n * NR);
+    if (j0 < j1)
+      gemm_blocked<T>(ta, tb, M, j1 - j0, K, alpha, A, lda, tb ? B + j0 * ldb : B + j0, ldb, beta,
+                      C + j0, ldc);
   }
 }
 
