@@ -54,6 +54,7 @@ SHAPES = [
     (130, 70, 2100),   # huge K against small M, N
     (1024, 1024, 64),  # square-ish, whole slivers and tiles
     (96, 48, 1100),    # both multiples of the tile
+    (1200, 1100, 1000),  # B over 4 MB: one shared panel per K block, double-buffered
 ]
 
 

@@ -7,6 +7,7 @@
 //
 // float: 6x16 tile = 6 rows x 2 ymm (8 floats) = 12 accumulators, 2 for B, 1 broadcast of A.
 // double: 6x8 tile = 6 rows x 2 ymm (4 doubles) = 12 accumulators, same register plan.
+// Also here, because they need AVX2: float packers for slivers stored across k (8x8 transposes).
 #include <immintrin.h>
 
 #include <cstdint>

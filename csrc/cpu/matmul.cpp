@@ -247,12 +247,16 @@ void gemm_blocked(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, co
   }
 }
 
-// Row slices of C over nt threads sharing ONE packed B panel (double-buffered): for every
-// (jc, pc) block each thread packs 1/nt of the panel's slivers, one barrier, then each runs its
-// own rows against the whole panel. Against every thread packing all of B this saves
-// (nt-1)/nt of the B packing and keeps one copy of the panel in L3. With two buffers one barrier
-// per block suffices: passing the barrier of block s means every thread finished block s-1,
-// whose buffer block s+1 then reuses.
+// Row slices of C over nt threads sharing ONE packed B panel (double-buffered): each thread packs
+// 1/nt of the panel's slivers, one barrier, then each runs its own rows against the whole panel.
+// Against every thread packing all of B this saves (nt-1)/nt of the B packing and keeps one copy
+// of the panel in L3. With two buffers one barrier per panel suffices: passing the barrier of
+// panel s means every thread finished panel s-1, whose buffer panel s+1 then reuses.
+// A panel is one KC block of K, or all of K when that fits in kWholeKBytes: then each MC block
+// of C gets every K block while it is still in cache (ic outside pc), instead of C making K/KC
+// trips to memory when it is larger than L3 (e.g. the LSTM's (6400, 2048) input projection).
+constexpr int64_t kWholeKBytes = int64_t(4) << 20;
+
 template <class T>
 void gemm_rows_shared_b(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
                         int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc, int nt) {
@@ -261,7 +265,9 @@ void gemm_rows_shared_b(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alp
   const MicroKernel<T> kern = pick_kernel<T>();
   const int64_t nc_max = std::min(Bk::NC, (N + NR - 1) / NR * NR);
   const int64_t kc_max = std::min(Bk::KC, K);
-  const int64_t panel = nc_max * kc_max;
+  // K rows per panel: all of K when the panel fits, else one KC block
+  const int64_t kp = K * nc_max * int64_t(sizeof(T)) <= kWholeKBytes ? K : Bk::KC;
+  const int64_t panel = nc_max * std::min(kp, K);
   T* Bbuf = scratch<T>(2, static_cast<size_t>(2 * panel));
   const int64_t units = (M + MR - 1) / MR;
 #pragma omp parallel num_threads(nt)
@@ -277,16 +283,22 @@ void gemm_rows_shared_b(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alp
     for (int64_t jc = 0; jc < N; jc += Bk::NC) {
       const int64_t nc = std::min(Bk::NC, N - jc);
       const int64_t nslv = (nc + NR - 1) / NR;
-      for (int64_t pc = 0; pc < K; pc += Bk::KC, ++step) {
-        const int64_t kc = std::min(Bk::KC, K - pc);
-        const T beta_k = pc == 0 ? beta : T(1);
+      for (int64_t p0 = 0; p0 < K; p0 += kp, ++step) {
+        const int64_t p1 = std::min(K, p0 + kp);
+        // the panel's KC block starting at pc lives at Bp + (pc - p0) * nc_max
         T* Bp = Bbuf + (step & 1) * panel;
-        pack_slivers<T, NR>(!tb, B, ldb, pc, jc, nc, kc, nslv * t / n, nslv * (t + 1) / n, Bp);
+        for (int64_t pc = p0; pc < p1; pc += Bk::KC)
+          pack_slivers<T, NR>(!tb, B, ldb, pc, jc, nc, std::min(Bk::KC, p1 - pc), nslv * t / n,
+                              nslv * (t + 1) / n, Bp + (pc - p0) * nc_max);
 #pragma omp barrier
         for (int64_t ic = i0; ic < i1; ic += MC) {
           const int64_t mc = std::min(MC, i1 - ic);
-          pack_slivers<T, MR>(ta, A, lda, pc, ic, mc, kc, 0, (mc + MR - 1) / MR, Ap);
-          macro_kernel<T>(kern, mc, nc, kc, Ap, Bp, 0, nslv, C + ic * ldc + jc, ldc, alpha, beta_k);
+          for (int64_t pc = p0; pc < p1; pc += Bk::KC) {
+            const int64_t kc = std::min(Bk::KC, p1 - pc);
+            pack_slivers<T, MR>(ta, A, lda, pc, ic, mc, kc, 0, (mc + MR - 1) / MR, Ap);
+            macro_kernel<T>(kern, mc, nc, kc, Ap, Bp + (pc - p0) * nc_max, 0, nslv,
+                            C + ic * ldc + jc, ldc, alpha, pc == 0 ? beta : T(1));
+          }
         }
       }
     }
