@@ -409,7 +409,7 @@ void gemm_impl(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const
     return;
   }
   // Threads take slices of C in whole MR / NR units. Row slices share one packed B
-  // (gemm_rows_shared_b); column slices (small M < N: A is the smaller operand) run
+  // (gemm_rows_shared_b); column slices (M < N: A is the smaller operand) run
   // independently, each packing all of A and its own columns of B, with no barrier at all.
   // (Row slices for M < N, e.g. (512, 2048, K=6400), measured slower than column slices.)
   const bool by_rows = M >= N;
