@@ -7,6 +7,7 @@
 //
 // float: 6x16 tile = 6 rows x 2 ymm (8 floats) = 12 accumulators, 2 for B, 1 broadcast of A.
 // double: 6x8 tile = 6 rows x 2 ymm (4 doubles) = 12 accumulators, same register plan.
+// Also here, because they need AVX2: float packers for slivers stored across k (8x8 transposes).
 #include <immintrin.h>
 
 #include <cstdint>
@@ -138,7 +139,90 @@ inline __attribute__((always_inline)) T dot_avx2(const T* x, const T* y, int64_t
   return acc;
 }
 
+// In-register transpose of the 8x8 block r0..r7 (row i = r_i): afterwards r_i holds column i.
+inline __attribute__((always_inline)) void transpose8x8(__m256& r0, __m256& r1, __m256& r2,
+                                                         __m256& r3, __m256& r4, __m256& r5,
+                                                         __m256& r6, __m256& r7) {
+  const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+  const __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+  const __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+  const __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+  const __m256 u0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
+  const __m256 u1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+  const __m256 u2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
+  const __m256 u3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+  const __m256 u4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0));
+  const __m256 u5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
+  const __m256 u6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0));
+  const __m256 u7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
+  r0 = _mm256_permute2f128_ps(u0, u4, 0x20);
+  r1 = _mm256_permute2f128_ps(u1, u5, 0x20);
+  r2 = _mm256_permute2f128_ps(u2, u6, 0x20);
+  r3 = _mm256_permute2f128_ps(u3, u7, 0x20);
+  r4 = _mm256_permute2f128_ps(u0, u4, 0x31);
+  r5 = _mm256_permute2f128_ps(u1, u5, 0x31);
+  r6 = _mm256_permute2f128_ps(u2, u6, 0x31);
+  r7 = _mm256_permute2f128_ps(u3, u7, 0x31);
+}
+
 }  // namespace
+
+// Packing a full sliver from an operand stored "across" the sliver (each of the sliver's W lines
+// is contiguous in k): dst[k*W + c] = X[c*ld + k]. A scalar loop gathers from W strided streams
+// one float at a time (and, with ld a multiple of 512 floats, the streams fight over a few L1
+// sets); here 8 k at a time are loaded from each line and transposed in registers.
+// W = 16: the B sliver of C = A B^T (linear forward), dst 64-byte aligned.
+void spack_trans16_avx2(const float* X, int64_t ld, int64_t kc, float* dst) {
+  int64_t k = 0;
+  for (; k + 8 <= kc; k += 8) {
+    for (int h = 0; h < 2; ++h) {
+      const float* s = X + 8 * h * ld + k;
+      __m256 r0 = _mm256_loadu_ps(s), r1 = _mm256_loadu_ps(s + ld);
+      __m256 r2 = _mm256_loadu_ps(s + 2 * ld), r3 = _mm256_loadu_ps(s + 3 * ld);
+      __m256 r4 = _mm256_loadu_ps(s + 4 * ld), r5 = _mm256_loadu_ps(s + 5 * ld);
+      __m256 r6 = _mm256_loadu_ps(s + 6 * ld), r7 = _mm256_loadu_ps(s + 7 * ld);
+      transpose8x8(r0, r1, r2, r3, r4, r5, r6, r7);
+      float* d = dst + k * 16 + 8 * h;
+      _mm256_store_ps(d, r0);
+      _mm256_store_ps(d + 16, r1);
+      _mm256_store_ps(d + 32, r2);
+      _mm256_store_ps(d + 48, r3);
+      _mm256_store_ps(d + 64, r4);
+      _mm256_store_ps(d + 80, r5);
+      _mm256_store_ps(d + 96, r6);
+      _mm256_store_ps(d + 112, r7);
+    }
+  }
+  for (; k < kc; ++k)
+    for (int c = 0; c < 16; ++c) dst[k * 16 + c] = X[c * ld + k];
+}
+
+// W = 6: the A sliver of C = A op(B) with A row-major (rows 6 and 7 of each 8x8 are don't-care
+// copies of row 5). Each column k is 6 floats: 8-wide stores overlap the next column's slot,
+// which the next store then overwrites; the last column of a block is stored exactly.
+void spack_trans6_avx2(const float* X, int64_t ld, int64_t kc, float* dst) {
+  int64_t k = 0;
+  for (; k + 8 <= kc; k += 8) {
+    const float* s = X + k;
+    __m256 r0 = _mm256_loadu_ps(s), r1 = _mm256_loadu_ps(s + ld);
+    __m256 r2 = _mm256_loadu_ps(s + 2 * ld), r3 = _mm256_loadu_ps(s + 3 * ld);
+    __m256 r4 = _mm256_loadu_ps(s + 4 * ld), r5 = _mm256_loadu_ps(s + 5 * ld);
+    __m256 r6 = r5, r7 = r5;
+    transpose8x8(r0, r1, r2, r3, r4, r5, r6, r7);
+    float* d = dst + k * 6;
+    _mm256_storeu_ps(d, r0);
+    _mm256_storeu_ps(d + 6, r1);
+    _mm256_storeu_ps(d + 12, r2);
+    _mm256_storeu_ps(d + 18, r3);
+    _mm256_storeu_ps(d + 24, r4);
+    _mm256_storeu_ps(d + 30, r5);
+    _mm256_storeu_ps(d + 36, r6);
+    _mm_storeu_ps(d + 42, _mm256_castps256_ps128(r7));
+    _mm_storel_pi(reinterpret_cast<__m64*>(d + 46), _mm256_extractf128_ps(r7, 1));
+  }
+  for (; k < kc; ++k)
+    for (int c = 0; c < 6; ++c) dst[k * 6 + c] = X[c * ld + k];
+}
 
 // float: 6x16 tile (2 ymm of 8 floats per row); double: 6x8 tile (2 ymm of 4 doubles per row).
 void sgemm_kernel_6x16_avx2(int64_t kc, const float* __restrict Ap, const float* __restrict Bp,

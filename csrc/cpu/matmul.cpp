@@ -14,13 +14,16 @@
 //       for ic in M step MC:  pack op(A)[ic:ic+MC, pc:pc+KC] into MR-tall slivers   (L2)
 //         for jr in NC step NR:  for ir in MC step MR:  micro-kernel MR x NR over KC  (L1/regs)
 // Packing pads edge slivers with zeros, so the micro-kernel always runs a full MR x NR tile; an
-// edge tile is computed into a small buffer and only its valid part is written to C.
-// Threads: each takes an independent slice of C, rows (in MR units) when M >= N, else columns
-// (in NR units), and runs the blocked loops above on it with its own packing buffers. A thread
-// repacks the operand it shares (B for row slices), which costs O(K*N) against O(M*N*K/threads)
-// of arithmetic, and in exchange no thread ever waits for another: no barriers, which matters
-// on a 2-core machine that other processes share. Batched products with many or small members
-// give each thread whole products instead (gemm_batched_typed).
+// edge tile is computed into a small buffer and only its valid part is written to C. Slivers
+// whose lines are contiguous in k (B of x @ W^T, A row-major) are packed for float with 8x8
+// register transposes (gemm_avx2.cpp) rather than a strided scalar gather.
+// Threads: each takes a slice of C, rows (in MR units) when M >= N, else columns (in NR units).
+// Row slices share one packed B panel: each thread packs its share of the slivers, one barrier
+// per (jc, pc) block, then each runs its own rows against the whole panel (B is packed once, not
+// once per thread, and only one copy of the panel competes for L3). Column slices (M < N, A the smaller
+// operand) stay independent, each packing all of A and its own columns of B, with no barrier.
+// Batched products with many or small members give each thread whole products instead
+// (gemm_batched_typed).
 // Micro-kernels: AVX2/FMA ones (gemm_avx2.cpp) when the CPU has both, else a portable C++ one
 // with the same packed layout; KERNELS_GEMM_PORTABLE=1 in the environment forces the latter.
 // Small or vector-shaped products (M == 1, N == 1, under ~24^3) skip packing altogether.
@@ -29,7 +32,12 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <type_traits>
 #include <vector>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #include "../common/dispatch.h"
 #include "parallel.h"
@@ -43,6 +51,8 @@ void dgemm_kernel_6x8_avx2(int64_t kc, const double* Ap, const double* Bp, doubl
                            double alpha, double beta);
 float sdot_avx2(const float* x, const float* y, int64_t n);
 double ddot_avx2(const double* x, const double* y, int64_t n);
+void spack_trans16_avx2(const float* X, int64_t ld, int64_t kc, float* dst);
+void spack_trans6_avx2(const float* X, int64_t ld, int64_t kc, float* dst);
 }  // namespace gemm_detail
 
 namespace {
@@ -123,6 +133,21 @@ MicroKernel<double> pick_kernel<double>() {
   return micro_kernel_portable<double, Blocking<double>::MR, Blocking<double>::NR>;
 }
 
+// Ask for transparent huge pages on a large buffer (Linux with THP in "madvise" mode, as numpy
+// does for its arrays): a 2048^2 C or a 4 MB packed panel otherwise costs thousands of
+// first-touch page faults and keeps missing the TLB. Advisory only; a no-op elsewhere.
+void advise_huge_pages(const void* p, size_t bytes) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  if (bytes < (size_t(4) << 20)) return;
+  const uintptr_t a = (reinterpret_cast<uintptr_t>(p) + 4095) & ~uintptr_t(4095);
+  const uintptr_t e = (reinterpret_cast<uintptr_t>(p) + bytes) & ~uintptr_t(4095);
+  if (e > a) madvise(reinterpret_cast<void*>(a), e - a, MADV_HUGEPAGE);
+#else
+  (void)p;
+  (void)bytes;
+#endif
+}
+
 // A growable, 64-byte-aligned scratch buffer per thread (packing buffers are reused across calls).
 template <class T>
 T* scratch(int slot, size_t n) {
@@ -131,7 +156,7 @@ T* scratch(int slot, size_t n) {
     size_t cap = 0;
     ~Buf() { host_free(p); }
   };
-  thread_local Buf bufs[2];
+  thread_local Buf bufs[3];
   Buf& b = bufs[slot];
   const size_t bytes = n * sizeof(T);
   if (b.cap < bytes) {
@@ -140,6 +165,7 @@ T* scratch(int slot, size_t n) {
     b.cap = 0;
     b.p = host_alloc(bytes);
     b.cap = bytes;
+    advise_huge_pages(b.p, bytes);
   }
   return static_cast<T*>(b.p);
 }
@@ -164,6 +190,15 @@ void pack_slivers(bool k_major, const T* X, int64_t ld, int64_t k0, int64_t w0, 
       }
     } else {
       const T* src = X + (w0 + c0) * ld + k0;
+      if constexpr (std::is_same<T, float>::value && (W == 16 || W == 6)) {
+        if (n == W && g_use_avx2) {
+          if (W == 16)
+            gemm_detail::spack_trans16_avx2(src, ld, kc, dst);
+          else
+            gemm_detail::spack_trans6_avx2(src, ld, kc, dst);
+          continue;
+        }
+      }
       if (n == W) {
         for (int64_t k = 0; k < kc; ++k)
           for (int c = 0; c < W; ++c) dst[k * W + c] = src[c * ld + k];
@@ -227,6 +262,64 @@ void gemm_blocked(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, co
         const int64_t mc = std::min(MC, M - ic);
         pack_slivers<T, MR>(ta, A, lda, pc, ic, mc, kc, 0, (mc + MR - 1) / MR, Ap);
         macro_kernel<T>(kern, mc, nc, kc, Ap, Bp, 0, nslv, C + ic * ldc + jc, ldc, alpha, beta_k);
+      }
+    }
+  }
+}
+
+// Row slices of C over nt threads sharing ONE packed B panel (double-buffered): each thread packs
+// 1/nt of the panel's slivers, one barrier, then each runs its own rows against the whole panel.
+// Against every thread packing all of B this saves (nt-1)/nt of the B packing and keeps one copy
+// of the panel in L3. With two buffers one barrier per panel suffices: passing the barrier of
+// panel s means every thread finished panel s-1, whose buffer panel s+1 then reuses.
+// A panel is one KC block of K, or all of K when that fits in kWholeKBytes: then each MC block
+// of C gets every K block while it is still in cache (ic outside pc), instead of C making K/KC
+// trips to memory when it is larger than L3 (e.g. the LSTM's (6400, 2048) input projection).
+constexpr int64_t kWholeKBytes = int64_t(4) << 20;
+
+template <class T>
+void gemm_rows_shared_b(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
+                        int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc, int nt) {
+  using Bk = Blocking<T>;
+  constexpr int MR = Bk::MR, NR = Bk::NR;
+  const MicroKernel<T> kern = pick_kernel<T>();
+  const int64_t nc_max = std::min(Bk::NC, (N + NR - 1) / NR * NR);
+  const int64_t kc_max = std::min(Bk::KC, K);
+  // K rows per panel: all of K when the panel fits, else one KC block
+  const int64_t kp = K * nc_max * int64_t(sizeof(T)) <= kWholeKBytes ? K : Bk::KC;
+  const int64_t panel = nc_max * std::min(kp, K);
+  T* Bbuf = scratch<T>(2, static_cast<size_t>(2 * panel));
+  const int64_t units = (M + MR - 1) / MR;
+#pragma omp parallel num_threads(nt)
+  {
+    int64_t t, n;
+    this_thread(t, n);
+    const int64_t i0 = std::min(M, units * t / n * MR), i1 = std::min(M, units * (t + 1) / n * MR);
+    const int64_t mt = std::max<int64_t>(i1 - i0, 1);
+    const int64_t m_blocks = (mt + Bk::MC - 1) / Bk::MC;
+    const int64_t MC = ((mt + m_blocks - 1) / m_blocks + MR - 1) / MR * MR;
+    T* Ap = scratch<T>(0, static_cast<size_t>(MC * kc_max));
+    int64_t step = 0;
+    for (int64_t jc = 0; jc < N; jc += Bk::NC) {
+      const int64_t nc = std::min(Bk::NC, N - jc);
+      const int64_t nslv = (nc + NR - 1) / NR;
+      for (int64_t p0 = 0; p0 < K; p0 += kp, ++step) {
+        const int64_t p1 = std::min(K, p0 + kp);
+        // the panel's KC block starting at pc lives at Bp + (pc - p0) * nc_max
+        T* Bp = Bbuf + (step & 1) * panel;
+        for (int64_t pc = p0; pc < p1; pc += Bk::KC)
+          pack_slivers<T, NR>(!tb, B, ldb, pc, jc, nc, std::min(Bk::KC, p1 - pc), nslv * t / n,
+                              nslv * (t + 1) / n, Bp + (pc - p0) * nc_max);
+#pragma omp barrier
+        for (int64_t ic = i0; ic < i1; ic += MC) {
+          const int64_t mc = std::min(MC, i1 - ic);
+          for (int64_t pc = p0; pc < p1; pc += Bk::KC) {
+            const int64_t kc = std::min(Bk::KC, p1 - pc);
+            pack_slivers<T, MR>(ta, A, lda, pc, ic, mc, kc, 0, (mc + MR - 1) / MR, Ap);
+            macro_kernel<T>(kern, mc, nc, kc, Ap, Bp + (pc - p0) * nc_max, 0, nslv,
+                            C + ic * ldc + jc, ldc, alpha, pc == 0 ? beta : T(1));
+          }
+        }
       }
     }
   }
@@ -335,9 +428,10 @@ void gemm_impl(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const
     gemm_simple(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, nt);
     return;
   }
-  // Threads take independent slices of C: row slices (each packs all of B) or column slices
-  // (each packs all of A), whichever is longer, in whole MR / NR units. No thread waits on
-  // another, which also keeps a shared, oversubscribed machine from stalling at barriers.
+  // Threads take slices of C in whole MR / NR units. Row slices share one packed B
+  // (gemm_rows_shared_b); column slices (M < N: A is the smaller operand) run
+  // independently, each packing all of A and its own columns of B, with no barrier at all.
+  // (Row slices for M < N, e.g. (512, 2048, K=6400), measured slower than column slices.)
   const bool by_rows = M >= N;
   const int64_t units = by_rows ? (M + MR - 1) / MR : (N + NR - 1) / NR;
   if (units < 2 * nt) nt = static_cast<int>(std::max<int64_t>(1, units / 2));
@@ -345,22 +439,19 @@ void gemm_impl(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const
     gemm_blocked<T>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
   }
+  advise_huge_pages(C, static_cast<size_t>(((M - 1) * ldc + N) * int64_t(sizeof(T))));
+  if (by_rows) {
+    gemm_rows_shared_b<T>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, nt);
+    return;
+  }
 #pragma omp parallel num_threads(nt)
   {
     int64_t t, n;
     this_thread(t, n);
-    const int64_t u0 = units * t / n, u1 = units * (t + 1) / n;
-    if (by_rows) {
-      const int64_t i0 = u0 * MR, i1 = std::min(M, u1 * MR);
-      if (i0 < i1)
-        gemm_blocked<T>(ta, tb, i1 - i0, N, K, alpha, ta ? A + i0 : A + i0 * lda, lda, B, ldb,
-                        beta, C + i0 * ldc, ldc);
-    } else {
-      const int64_t j0 = u0 * NR, j1 = std::min(N, u1 * NR);
-      if (j0 < j1)
-        gemm_blocked<T>(ta, tb, M, j1 - j0, K, alpha, A, lda, tb ? B + j0 * ldb : B + j0, ldb,
-                        beta, C + j0, ldc);
-    }
+    const int64_t j0 = units * t / n * NR, j1 = std::min(N, units * (t + 1) / n * NR);
+    if (j0 < j1)
+      gemm_blocked<T>(ta, tb, M, j1 - j0, K, alpha, A, lda, tb ? B + j0 * ldb : B + j0, ldb, beta,
+                      C + j0, ldc);
   }
 }
 

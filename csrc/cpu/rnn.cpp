@@ -75,17 +75,12 @@ void column_sums(const T* src, int64_t rows, int64_t cols, T* dst) {
   });
 }
 
-// dW (GH, K) = dG^T A over all R rows, computed as (A^T dG)^T: the GEMM then reads the R-long
-// columns of the narrower A (R, K) rather than of dG (R, GH), 4x less strided packing for LSTM.
+// dW (GH, K) = dG^T A over all R rows: one TN GEMM straight into dW. With GH >= K its threads
+// take row slices sharing one packed panel of A (matmul.cpp); that measured a little faster
+// than computing (A^T dG)^T, whose column slices each pack all of A, plus a transpose pass.
 template <class T>
 void weight_grad(const T* A, int64_t K, const T* dG, int64_t R, int64_t GH, T* dW) {
-  Tensor tmp = Tensor::empty({K, GH}, sizeof(T) == 4 ? DType::Float32 : DType::Float64, Device{});
-  T* t = tmp.data<T>();
-  gemm_cpu<T>(true, false, K, GH, R, T(1), A, K, dG, GH, T(0), t, GH);
-  parallel_for(GH, 64, [&](int64_t j0, int64_t j1) {
-    for (int64_t j = j0; j < j1; ++j)
-      for (int64_t k = 0; k < K; ++k) dW[j * K + k] = t[k * GH + j];
-  });
+  gemm_cpu<T>(true, false, GH, K, R, T(1), dG, GH, A, K, T(0), dW, K);
 }
 
 // KERNELS_GEMM_PORTABLE=1 turns off the AVX2 rows too, as it does the GEMM micro-kernels.

@@ -17,6 +17,8 @@ void sgemm_kernel_6x16_avx2(int64_t kc, const float* Ap, const float* Bp, float*
                             float alpha, float beta);
 void dgemm_kernel_6x8_avx2(int64_t kc, const double* Ap, const double* Bp, double* C, int64_t ldc,
                            double alpha, double beta);
+void spack_trans16_avx2(const float* X, int64_t ld, int64_t kc, float* dst);
+void spack_trans6_avx2(const float* X, int64_t ld, int64_t kc, float* dst);
 }  // namespace gemm_detail
 
 namespace {
@@ -29,6 +31,15 @@ struct Kernel;
 template <>
 struct Kernel<float> {
   static constexpr int NR = 16;
+  // dst[k*W + c] = X[c*ld + k] for a full sliver of W = NR (pack_w) or MR (pack_a) lines.
+  static bool pack_w(const float* X, int64_t ld, int64_t kc, float* dst) {
+    gemm_detail::spack_trans16_avx2(X, ld, kc, dst);
+    return true;
+  }
+  static bool pack_a(const float* X, int64_t ld, int64_t kc, float* dst) {
+    gemm_detail::spack_trans6_avx2(X, ld, kc, dst);
+    return true;
+  }
   static void run(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, float beta) {
     gemm_detail::sgemm_kernel_6x16_avx2(kc, a, b, c, ldc, 1.0f, beta);
   }
@@ -36,6 +47,8 @@ struct Kernel<float> {
 template <>
 struct Kernel<double> {
   static constexpr int NR = 8;
+  static bool pack_w(const double*, int64_t, int64_t, double*) { return false; }
+  static bool pack_a(const double*, int64_t, int64_t, double*) { return false; }
   static void run(int64_t kc, const double* a, const double* b, double* c, int64_t ldc, double beta) {
     gemm_detail::dgemm_kernel_6x8_avx2(kc, a, b, c, ldc, 1.0, beta);
   }
@@ -62,6 +75,7 @@ PackedWeight<T>::PackedWeight(bool tw, const T* W, int64_t ldw, int64_t K, int64
     const int64_t kc = std::min(KC, K - k0);
     for (int64_t s = 0; s < nslv; ++s) {
       T* dst = out + k0 * Npad + s * kc * NR;
+      if (tw && (s + 1) * NR <= N && Kernel<T>::pack_w(W + s * NR * ldw + k0, ldw, kc, dst)) continue;
       for (int64_t k = 0; k < kc; ++k)
         for (int c = 0; c < NR; ++c) {
           const int64_t j = s * NR + c;
@@ -95,6 +109,7 @@ void PackedWeight<T>::gemm(int64_t M, const T* A, int64_t lda, T beta, T* C, int
     // A's rows [i*MR, i*MR + MR) as kc columns of MR values, zero past M.
     for (int64_t i = 0; i < mtiles; ++i) {
       T* dst = Ap + i * kc * MR;
+      if ((i + 1) * MR <= M && Kernel<T>::pack_a(A + i * MR * lda + k0, lda, kc, dst)) continue;
       for (int r = 0; r < MR; ++r) {
         const int64_t row = i * MR + r;
         if (row < M) {

@@ -1,0 +1,119 @@
+"""The CPU GEMM's blocked paths at their edges: row slices sharing one packed B panel (several
+K blocks, so both halves of the double buffer are reused), column slices, the AVX2 transpose
+packers (k not a multiple of 8, partial slivers and tiles), 1 and 2 threads, float32 and float64,
+the portable micro-kernel, and the LSTM's packed step GEMM on batches with full row tiles."""
+import numpy as np
+import pytest
+
+import kernels
+from kernels import _C
+
+RNG = np.random.default_rng(4321)
+
+
+def T(x):
+    return _C.from_numpy(np.ascontiguousarray(x))
+
+
+def randn(shape, dtype):
+    return RNG.standard_normal(shape).astype(dtype)
+
+
+def tol(dtype, k):
+    return dict(rtol=0, atol=(2e-6 if dtype == np.float32 else 1e-13) * max(k, 8))
+
+
+@pytest.fixture(params=[1, 2], ids=["1thread", "2threads"])
+def threads(request):
+    prev = kernels.get_num_threads()
+    kernels.set_num_threads(request.param)
+    yield request.param
+    kernels.set_num_threads(prev)
+
+
+def products(M, N, K, dtype):
+    """(ours, reference) for the three forms the layers use: NN (matmul, linear dx),
+    NT (linear forward x W^T), TN (linear dW = dY^T X)."""
+    a, b = randn((M, K), dtype), randn((K, N), dtype)
+    w = randn((N, K), dtype)
+    g = randn((K, M), dtype)
+    out = []
+    out.append((_C.matmul_forward(T(a), T(b)).numpy(), a.astype(np.float64) @ b))
+    out.append((_C.linear_forward(T(a), T(w), None).numpy(), a.astype(np.float64) @ w.T.astype(np.float64)))
+    dw = _C.linear_backward(T(g), T(b), T(np.zeros((M, N), dtype)), False, [False, True, False])[1]
+    out.append((dw.numpy(), g.T.astype(np.float64) @ b))
+    return out
+
+
+# M >= N: row slices sharing B; M < N: column slices. K > 256 spans several K blocks.
+SHAPES = [
+    (301, 257, 389),   # row slices, 2 K blocks, edges in M and N
+    (397, 131, 777),   # row slices, 4 K blocks (double buffer reused twice)
+    (61, 301, 530),    # column slices
+    (2000, 400, 3),    # tiny K, many row tiles
+    (130, 70, 2100),   # huge K against small M, N
+    (1024, 1024, 64),  # square-ish, whole slivers and tiles
+    (96, 48, 1100),    # both multiples of the tile
+    (1200, 1100, 1000),  # B over 4 MB: one shared panel per K block, double-buffered
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("M,N,K", SHAPES, ids=[f"{m}x{n}x{k}" for m, n, k in SHAPES])
+def test_blocked_paths_match_numpy(M, N, K, dtype, threads):
+    for got, ref in products(M, N, K, dtype):
+        np.testing.assert_allclose(got, ref, **tol(dtype, K))
+
+
+# The transpose packers: k steps of 8 plus a remainder, full and partial slivers / row tiles.
+@pytest.mark.parametrize("K", [1, 7, 8, 9, 20, 255, 256, 257, 515])
+@pytest.mark.parametrize("M,N", [(6, 16), (7, 17), (13, 33), (64, 120), (250, 84)])
+def test_transpose_packing_edges(M, N, K, threads):
+    for got, ref in products(M, N, K, np.float32):
+        np.testing.assert_allclose(got, ref, **tol(np.float32, K))
+
+
+@pytest.mark.parametrize("ld_k", [512, 1024])
+def test_transpose_packing_power_of_two_rows(ld_k):
+    """Rows 2 KB / 4 KB apart (the strides that alias in L1) through the register transposes."""
+    x, w = randn((70, ld_k), np.float32), randn((200, ld_k), np.float32)
+    got = _C.linear_forward(T(x), T(w), None).numpy()
+    np.testing.assert_allclose(got, x.astype(np.float64) @ w.T, **tol(np.float32, ld_k))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("M,N,K", [(301, 257, 389), (61, 301, 530)])
+def test_portable_kernel_on_shared_panel(M, N, K, dtype, threads):
+    prev = _C._gemm_set_use_avx2(False)
+    try:
+        res = products(M, N, K, dtype)
+    finally:
+        _C._gemm_set_use_avx2(prev)
+    for got, ref in res:
+        np.testing.assert_allclose(got, ref, **tol(dtype, K))
+
+
+@pytest.mark.parametrize("H", [20, 36])
+def test_lstm_step_gemm_full_tiles_match_torch(H, threads):
+    """Batch 26 gives each of 2 threads 13 rows (two full 6-row tiles and one partial); 4H = 80 /
+    144 gives full and (for 20) k-remainder slivers in the packed W_hh."""
+    torch = pytest.importorskip("torch")
+    from kernels import nn as knn
+
+    torch.manual_seed(0)
+    I, B, Tn = 11, 26, 4
+    tm = torch.nn.LSTM(I, H).float()
+    km = knn.LSTM(I, H).float()
+    km.load_state_dict(tm.state_dict())
+    x = RNG.standard_normal((Tn, B, I)).astype(np.float32)
+    kx = kernels.tensor(x, requires_grad=True)
+    tx = torch.tensor(x, requires_grad=True)
+    ko, (kh, kc) = km(kx)
+    to, (th, tc) = tm(tx)
+    np.testing.assert_allclose(ko.detach().numpy(), to.detach().numpy(), atol=2e-6)
+    np.testing.assert_allclose(kc.detach().numpy(), tc.detach().numpy(), atol=2e-6)
+    (ko.sum() + kh.sum()).backward()
+    (to.sum() + th.sum()).backward()
+    np.testing.assert_allclose(kx.grad.numpy(), tx.grad.numpy(), atol=2e-5, rtol=1e-4)
+    np.testing.assert_allclose(km.weight_hh_l0.grad.numpy(), tm.weight_hh_l0.grad.numpy(), atol=2e-5,
+                               rtol=1e-4)
