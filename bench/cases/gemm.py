@@ -20,14 +20,20 @@ NETWORK = [
     ("mlp.fc1 dX", "nn", 64, 784, 256),
     ("mlp.fc1 dW", "tn", 256, 784, 64),
     ("mlp.fc2 fwd", "nt", 64, 128, 256),
+    ("mlp.fc3 fwd", "nt", 64, 10, 128),
     ("lenet.c1 im2col", "nn", 6, 784, 25),
     ("lenet.c3 im2col", "nn", 16, 100, 150),
     ("lenet.c5 fwd", "nt", 64, 120, 400),
+    ("lenet.c5 dX", "nn", 64, 400, 120),
+    ("lenet.c5 dW", "tn", 120, 400, 64),
     ("lenet.f6 fwd", "nt", 64, 84, 120),
+    ("lenet.f6 dX", "nn", 64, 120, 84),
     ("lstm256 W_hh", "nt", 64, 1024, 256),
     ("lstm512 W_hh", "nt", 64, 2048, 512),
     ("lstm256 W_ih x T", "nt", 6400, 1024, 256),
     ("lstm256 dW_hh", "tn", 1024, 256, 6400),
+    ("lstm512 W_ih x T", "nt", 6400, 2048, 512),
+    ("lstm512 dW_hh", "tn", 2048, 512, 6400),
 ]
 
 
