@@ -29,9 +29,11 @@
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 #include "../common/dispatch.h"
 #include "conv2d_packed.h"
+#include "conv2d_small.h"
 #include "matmul.h"
 #include "parallel.h"
 
@@ -324,6 +326,9 @@ template <class T>
 void forward_impl(const ConvGeom& g, const T* x, const T* w, const T* bias, T* y) {
   if (g.N == 0 || g.O == 0) return;
   if (dense(g)) return dense_forward(g, x, w, bias, y);
+  if constexpr (std::is_same_v<T, float>)
+    if (conv_detail::small_applicable(g) && conv_detail::packed_available())
+      return conv_detail::small_forward(g, x, w, bias, y);
   const Plan plan = make_plan(g);
   // Implicit GEMM (conv2d_packed.cpp) when its B panels serve several A slivers: weights packed
   // once, no column matrix in memory.
@@ -358,6 +363,9 @@ void backward_impl(const ConvGeom& g, const T* dy, const T* x, const T* w, T* dx
   if (dw) std::fill(dw, dw + wn, T(0));
   if (g.N == 0 || (!dx && !dw)) return;
   if (dense(g)) return dense_backward(g, dy, x, w, dx, dw);
+  if constexpr (std::is_same_v<T, float>)
+    if (conv_detail::small_applicable(g) && conv_detail::packed_available())
+      return conv_detail::small_backward(g, dy, x, w, dx, dw);
   const Plan plan = make_plan(g);
   // Implicit GEMMs (conv2d_packed.cpp) whenever images go one per GEMM: dW without a column
   // matrix, and dx with the col2im fused into the GEMM's tiles when there are enough output
