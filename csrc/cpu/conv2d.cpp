@@ -32,6 +32,7 @@
 #include <type_traits>
 
 #include "../common/dispatch.h"
+#include "conv2d_direct.h"
 #include "conv2d_packed.h"
 #include "conv2d_small.h"
 #include "matmul.h"
@@ -329,6 +330,9 @@ void forward_impl(const ConvGeom& g, const T* x, const T* w, const T* bias, T* y
   if constexpr (std::is_same_v<T, float>)
     if (conv_detail::small_applicable(g) && conv_detail::packed_available())
       return conv_detail::small_forward(g, x, w, bias, y);
+  if constexpr (std::is_same_v<T, float>)
+    if (conv_detail::direct_applicable(g) && conv_detail::packed_available())
+      return conv_detail::direct_forward(g, x, w, bias, y);
   const Plan plan = make_plan(g);
   // Implicit GEMM (conv2d_packed.cpp) when its B panels serve several A slivers: weights packed
   // once, no column matrix in memory.
@@ -366,6 +370,12 @@ void backward_impl(const ConvGeom& g, const T* dy, const T* x, const T* w, T* dx
   if constexpr (std::is_same_v<T, float>)
     if (conv_detail::small_applicable(g) && conv_detail::packed_available())
       return conv_detail::small_backward(g, dy, x, w, dx, dw);
+  if constexpr (std::is_same_v<T, float>)
+    if (dx && conv_detail::direct_applicable(g) && conv_detail::packed_available()) {
+      conv_detail::direct_input_grad(g, dy, w, dx);
+      dx = nullptr;  // dW (if asked) below
+      if (!dw) return;
+    }
   const Plan plan = make_plan(g);
   // Implicit GEMMs (conv2d_packed.cpp) whenever images go one per GEMM: dW without a column
   // matrix, and dx with the col2im fused into the GEMM's tiles when there are enough output
