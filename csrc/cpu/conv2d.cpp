@@ -371,10 +371,13 @@ void backward_impl(const ConvGeom& g, const T* dy, const T* x, const T* w, T* dx
     if (conv_detail::small_applicable(g) && conv_detail::packed_available())
       return conv_detail::small_backward(g, dy, x, w, dx, dw);
   if constexpr (std::is_same_v<T, float>)
-    if (dx && conv_detail::direct_applicable(g) && conv_detail::packed_available()) {
-      conv_detail::direct_input_grad(g, dy, w, dx);
-      dx = nullptr;  // dW (if asked) below
+    if (conv_detail::direct_applicable(g) && conv_detail::packed_available()) {
+      // dx as a direct conv of dy; dW with the small kernels' channels-as-lanes tiles, which need
+      // no column matrix either (the packed dW below writes its B slivers with stride-16 stores)
+      if (dx) conv_detail::direct_input_grad(g, dy, w, dx);
+      dx = nullptr;
       if (!dw) return;
+      if (g.O % 8 == 0) return conv_detail::small_backward(g, dy, x, w, nullptr, dw);
     }
   const Plan plan = make_plan(g);
   // Implicit GEMMs (conv2d_packed.cpp) whenever images go one per GEMM: dW without a column
