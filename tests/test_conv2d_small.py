@@ -1,9 +1,11 @@
-"""conv2d's direct float32 kernels for few output channels (csrc/cpu/conv2d_small_avx2.cpp: stride 1,
-no dilation, one group, O a multiple of 8 up to 32): forward, weight and input gradients against
-torch and a float64 reference at their edges (channels not a multiple of the 6-row dx tile, 8 or
-16 output lanes, rows shorter than, equal to and longer than a tile, odd sizes, asymmetric
-padding, padding wider than the kernel, batch 1), the same bits with 1 and 2 threads, and the
-portable path (KERNELS_GEMM_PORTABLE=1, in a child process) giving the same numbers.
+"""conv2d's direct float32 kernels: for few output channels (csrc/cpu/conv2d_small_avx2.cpp: stride 1,
+no dilation, one group, 6 to 32 output channels) and for many channels (conv2d_direct_avx2.cpp:
+forward and dx, >= 16 channels each way). Forward, weight and input gradients against torch in
+float64 at their edges (channels not a multiple of the 6-row tiles, 6 to 31 output lanes, rows
+shorter than, equal to and longer than a tile, odd sizes, asymmetric padding, padding wider than
+the kernel, several tap blocks, batch 1), conv_transpose2d through them, the same bits with 1 and
+2 threads, and the portable path (KERNELS_GEMM_PORTABLE=1, in a child process) giving the same
+numbers.
 """
 import json
 import os
@@ -42,6 +44,18 @@ CASES = [
     (5, 12, 11, 9, 16, (2, 3), "same"),  # even kernel: asymmetric 'same'
     (9, 4, 16, 16, 8, (3, 3), 1),  # 3x3 'ResNet-like', threaded
     (2, 6, 31, 33, 16, (7, 7), 3),  # long rows, several dx column blocks
+    (16, 1, 32, 32, 6, (5, 5), 0),  # LeNet c1: 6 channels in 8 lanes
+    (3, 2, 7, 12, 13, (3, 2), 1),  # 13 channels in 16 lanes
+    (2, 3, 5, 9, 31, (2, 2), 0),  # 16 + 15 lanes
+    # the direct kernel (conv2d_direct_avx2.cpp: >= 16 channels each way, more than 32 out or a
+    # long reduction): forward and dx
+    (4, 64, 32, 32, 64, (3, 3), 1),  # ResNet 3x3, threaded
+    (1, 16, 9, 13, 41, (3, 3), 1),  # batch 1, 6-row tiles with a partial one, 16-lane partial
+    (3, 20, 11, 8, 36, (2, 3), (0, 2)),  # 8 columns, asymmetric padding
+    (2, 17, 12, 19, 40, (5, 5), 4),  # K > 128 (several tap blocks), padding 4, partial lanes
+    (2, 32, 8, 8, 33, (1, 1), 0),  # 1x1, O % 8 != 0 (dW on the packed path)
+    (2, 16, 10, 30, 48, (3, 1), (1, 0)),  # 3x1 kernel, two column tiles
+    (2, 24, 9, 10, 40, (4, 4), "same"),  # even kernel: asymmetric 'same'
 ]
 
 
@@ -84,7 +98,7 @@ def test_small_conv_matches_torch(c):
         np.testing.assert_allclose(got, want, rtol=0, atol=2e-5 * scale)
 
 
-@pytest.mark.parametrize("c", [CASES[0], CASES[3], CASES[9]], ids=_ids)
+@pytest.mark.parametrize("c", [CASES[0], CASES[3], CASES[9], CASES[14], CASES[17]], ids=_ids)
 def test_small_conv_weight_grad_only_and_input_grad_only(c):
     """The first layer of a network needs no dx; a frozen layer no dW."""
     x, w, b = _data(c)
@@ -101,7 +115,7 @@ def test_small_conv_weight_grad_only_and_input_grad_only(c):
 
 
 @pytest.mark.parametrize("threads", [1, 2])
-@pytest.mark.parametrize("c", [CASES[0], CASES[9], CASES[10]], ids=_ids)
+@pytest.mark.parametrize("c", [CASES[0], CASES[9], CASES[10], CASES[11], CASES[14]], ids=_ids)
 def test_small_conv_same_bits_for_any_thread_count(c, threads):
     x, w, b = _data(c)
     gy = None
@@ -121,6 +135,26 @@ def test_small_conv_same_bits_for_any_thread_count(c, threads):
         np.testing.assert_array_equal(g, r)
 
 
+@pytest.mark.parametrize("c", [CASES[14], CASES[15], CASES[17]], ids=_ids)
+def test_conv_transpose2d_through_the_direct_kernels(c):
+    """conv_transpose2d's forward is conv2d's dx and its input-gradient a conv2d forward."""
+    N, C, H, W, O, k, pad = c
+    x, w, _ = _data(c)
+    rng = np.random.default_rng(4)
+    inp = rng.standard_normal((N, O, H + 2 * pad - k[0] + 1, W + 2 * pad - k[1] + 1)).astype(np.float32)
+    ti, tw = torch.tensor(inp.astype(np.float64), requires_grad=True), torch.tensor(w.astype(np.float64), requires_grad=True)
+    # conv_transpose2d weight is (C_in, C_out, kH, kW) = conv's (O, C, kH, kW)
+    ty = torch.nn.functional.conv_transpose2d(ti, tw, padding=pad)
+    gy = rng.standard_normal(tuple(ty.shape)).astype(np.float32)
+    ty.backward(torch.tensor(gy.astype(np.float64)))
+    ki, kw = kernels.tensor(inp, requires_grad=True), kernels.tensor(w, requires_grad=True)
+    ky = F.conv_transpose2d(ki, kw, padding=pad)
+    ky.backward(kernels.tensor(gy))
+    for got, want in ((ky.detach().numpy(), ty), (ki.grad.numpy(), ti.grad), (kw.grad.numpy(), tw.grad)):
+        want = want.detach().numpy()
+        np.testing.assert_allclose(got, want, rtol=0, atol=2e-5 * max(1.0, float(np.abs(want).max())))
+
+
 _PORTABLE_SCRIPT = """
 import json, sys
 import numpy as np
@@ -138,9 +172,10 @@ np.save(sys.argv[2], np.concatenate([a.ravel() for a in (y.detach().numpy(), kx.
 """
 
 
-def test_small_conv_matches_the_portable_path(tmp_path):
+@pytest.mark.parametrize("c", [CASES[3], CASES[17]], ids=_ids)
+def test_small_conv_matches_the_portable_path(tmp_path, c):
     """KERNELS_GEMM_PORTABLE=1 is read once per process: run both in children."""
-    c = list(CASES[3])
+    c = list(c)
     out = {}
     for name, portable in (("avx2", False), ("portable", True)):
         env = dict(os.environ)

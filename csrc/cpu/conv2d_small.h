@@ -6,12 +6,12 @@
 
 namespace kernels::conv_detail {
 
-// Shapes the small kernels take: stride 1, no dilation, one group, output channels a multiple of
-// 8 and at most 32 (they are the vector lanes), a short reduction. The caller also checks that
+// Shapes the small kernels take: stride 1, no dilation, one group, 6 to 32 output channels
+// (they are the vector lanes, rounded up to 8), a short reduction. The caller also checks that
 // the AVX2 kernels may run (packed_available()).
 inline bool small_applicable(const ConvGeom& g) {
-  return g.G == 1 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.O % 8 == 0 &&
-         g.O <= 32 && g.Kg() <= 512 && g.N > 0 && g.P() > 0;
+  return g.G == 1 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.O >= 6 && g.O <= 32 &&
+         g.Kg() <= 512 && g.N > 0 && g.P() > 0;
 }
 
 // y (N, O, OH, OW) = conv(x, w) (+ bias when non-null).

@@ -1,6 +1,6 @@
 // Direct float32 convolution for few output channels on AVX2/FMA (this file is compiled with
 // -mavx2 -mfma and only entered after the run-time check in conv2d.cpp). Stride 1, no dilation,
-// one group, O % 8 == 0 and O <= 32 (conv2d_small.h).
+// one group, 6 <= O <= 32 (conv2d_small.h).
 //
 // x (N, C, H, W), w (O, C, kH, kW), y (N, O, OH, OW); K = C*kH*kW taps k = (c*kH + i)*kW + j.
 // Per image, xp is x zero-padded to (C, Hp, Wp), Hp = OH + kH - 1, Wp = OW + kW - 1 (x itself
@@ -10,8 +10,9 @@
 //   dx[c, ih, iw]  = sum_{i, o, j} w[o, c, i, j] dyp[o, ih + kH-1-i, iw + kW-1-j]
 //
 // forward: a tile is R positions of one output row by the output channels as vector lanes (NV
-//   ymm of 8); per tap, NV loads of the weights packed (K, O) and R broadcasts read straight from
-//   xp (consecutive positions are consecutive addresses), so no column matrix is built.
+//   ymm of 8; O rounded up to 8 with zero weights); per tap, NV loads of the weights packed
+//   (K, O) and R broadcasts read straight from xp (consecutive positions are consecutive
+//   addresses), so no column matrix is built.
 // dW: a tile is R taps by the output channels as lanes, reduced over the positions; dy is
 //   transposed to (P, O) per image and the taps broadcast from xp. Images go in fixed chunks, each
 //   summing its own (K, O) partial, added in chunk order: the result does not depend on the
@@ -53,6 +54,10 @@ std::vector<int64_t> tap_offsets(const ConvGeom& g, int64_t Hp, int64_t Wp) {
       for (int64_t j = 0; j < g.kW; ++j) off[k++] = c * Hp * Wp + i * Wp + j;
   return off;
 }
+
+// Output channels rounded up to the 8 lanes of a ymm: the lane count of the forward and dW tiles
+// (the extra lanes hold zero weights / zero dy and are never stored).
+inline int64_t lanes_of(const ConvGeom& g) { return (g.O + 7) / 8 * 8; }
 
 // Largest tile height for NV vectors of lanes: R*NV accumulators + NV weights + 1 broadcast
 // within the 16 ymm registers.
@@ -104,15 +109,15 @@ inline int64_t parts_of(int64_t n, int64_t m) { return (n + m - 1) / m; }
 template <int NV>
 void forward_block(const ConvGeom& g, const float* xp, int64_t Wp, const int64_t* off,
                    const float* Wt, int64_t ob, const float* bias, float* y_n) {
-  const int64_t O = g.O, K = g.Kg(), P = g.P();
-  const int64_t tiles = parts_of(g.OW, rmax<NV>());
+  const int64_t O = lanes_of(g), K = g.Kg(), P = g.P();
+  const int64_t tiles = parts_of(g.OW, rmax<NV>()), valid = std::min<int64_t>(8 * NV, g.O - ob);
   alignas(64) float tile[8 * 32];
   for (int64_t oh = 0; oh < g.OH; ++oh)
     for (int64_t q = 0; q < tiles; ++q) {
       const int64_t ow0 = g.OW * q / tiles, R = g.OW * (q + 1) / tiles - ow0;
       fwd_tile_n<NV>(static_cast<int>(R), xp + oh * Wp + ow0, off, K, Wt + ob, O, tile);
       float* yp = y_n + ob * P + oh * g.OW + ow0;
-      for (int64_t o = 0; o < 8 * NV; ++o) {
+      for (int64_t o = 0; o < valid; ++o) {
         const float bo = bias ? bias[ob + o] : 0.0f;
         for (int64_t r = 0; r < R; ++r) yp[o * P + r] = tile[r * 32 + o] + bo;
       }
@@ -169,8 +174,8 @@ void wgrad_block(const ConvGeom& g, const float* xp, int64_t Wp, const int64_t* 
   const int64_t K = g.Kg(), tiles = parts_of(K, rmax<NV>());
   for (int64_t q = 0; q < tiles; ++q) {
     const int64_t k0 = K * q / tiles, R = K * (q + 1) / tiles - k0;
-    wgrad_tile_n<NV>(static_cast<int>(R), xp, off + k0, g.OH, g.OW, Wp, dyT + ob, g.O,
-                     acc + k0 * g.O + ob);
+    wgrad_tile_n<NV>(static_cast<int>(R), xp, off + k0, g.OH, g.OW, Wp, dyT + ob, lanes_of(g),
+                     acc + k0 * lanes_of(g) + ob);
   }
 }
 
@@ -258,12 +263,12 @@ void dgrad_image(const ConvGeom& g, const DxGeom& q, const float* dyp, const int
 }  // namespace
 
 void small_forward(const ConvGeom& g, const float* x, const float* w, const float* bias, float* y) {
-  const int64_t O = g.O, K = g.Kg(), P = g.P();
+  const int64_t O = lanes_of(g), K = g.Kg(), P = g.P();
   const Padded pd(g);
   const std::vector<int64_t> off = tap_offsets(g, pd.Hp, pd.Wp);
-  Buf wt(static_cast<size_t>(K * O));  // Wt[k*O + o] = w[o, k]
+  Buf wt(static_cast<size_t>(K * O));  // Wt[k*O + o] = w[o, k] (0 for o >= g.O)
   for (int64_t o = 0; o < O; ++o)
-    for (int64_t k = 0; k < K; ++k) wt.p[k * O + o] = w[o * K + k];
+    for (int64_t k = 0; k < K; ++k) wt.p[k * O + o] = o < g.O ? w[o * K + k] : 0.0f;
   const int64_t chunks = std::min<int64_t>(g.N, kChunks);
   const int nt = thread_count(g, chunks);
   const size_t per = pd.copy ? static_cast<size_t>((g.C * pd.Hp * pd.Wp + 15) / 16 * 16) : 0;
@@ -276,7 +281,7 @@ void small_forward(const ConvGeom& g, const float* x, const float* w, const floa
         pad_planes(xn, g.C, g.H, g.W, xp, pd.Hp, pd.Wp, g.ph, g.pw);
       else
         xp = const_cast<float*>(xn);
-      float* yn = y + n * O * P;
+      float* yn = y + n * g.O * P;
       int64_t ob = 0;
       for (; ob + 16 <= O; ob += 16) forward_block<2>(g, xp, pd.Wp, off.data(), wt.p, ob, bias, yn);
       if (ob < O) forward_block<1>(g, xp, pd.Wp, off.data(), wt.p, ob, bias, yn);
@@ -286,7 +291,7 @@ void small_forward(const ConvGeom& g, const float* x, const float* w, const floa
 
 void small_backward(const ConvGeom& g, const float* dy, const float* x, const float* w, float* dx,
                     float* dw) {
-  const int64_t O = g.O, K = g.Kg(), P = g.P(), C = g.C;
+  const int64_t O = g.O, Ol = lanes_of(g), K = g.Kg(), P = g.P(), C = g.C;
   const Padded pd(g);
   const DxGeom q(g);
   const std::vector<int64_t> off = tap_offsets(g, pd.Hp, pd.Wp);
@@ -312,18 +317,18 @@ void small_backward(const ConvGeom& g, const float* dy, const float* x, const fl
         }
   }
   const size_t xp_n = dw && pd.copy ? static_cast<size_t>(C * pd.Hp * pd.Wp) : 0;
-  const size_t dyT_n = dw ? static_cast<size_t>(P * O) : 0;
+  const size_t dyT_n = dw ? static_cast<size_t>(P * Ol) : 0;
   const size_t dyp_n = dx ? static_cast<size_t>(O * q.Hq * q.Wq) : 0;
   const size_t per = (xp_n + dyT_n + dyp_n + 47) / 16 * 16;
   Buf ws(per * nt);
-  Buf parts(dw ? static_cast<size_t>(chunks * K * O) : 0);  // per chunk, (K, O)
-  if (dw) std::fill(parts.p, parts.p + chunks * K * O, 0.0f);
+  Buf parts(dw ? static_cast<size_t>(chunks * K * Ol) : 0);  // per chunk, (K, Ol)
+  if (dw) std::fill(parts.p, parts.p + chunks * K * Ol, 0.0f);
 
   for_chunks(g, chunks, [&](int t, int64_t chunk, int64_t b, int64_t e) {
     float* xp = ws.p + per * t;
     float* dyT = xp + (xp_n + 15) / 16 * 16;
     float* dyp = dyT + (dyT_n + 15) / 16 * 16;
-    float* acc = dw ? parts.p + chunk * K * O : nullptr;
+    float* acc = dw ? parts.p + chunk * K * Ol : nullptr;
     for (int64_t n = b; n < e; ++n) {
       const float* dyn = dy + n * O * P;
       if (dw) {
@@ -334,10 +339,12 @@ void small_backward(const ConvGeom& g, const float* dy, const float* x, const fl
           xs = xp;
         }
         for (int64_t o = 0; o < O; ++o)
-          for (int64_t p = 0; p < P; ++p) dyT[p * O + o] = dyn[o * P + p];
+          for (int64_t p = 0; p < P; ++p) dyT[p * Ol + o] = dyn[o * P + p];
+        for (int64_t o = O; o < Ol; ++o)
+          for (int64_t p = 0; p < P; ++p) dyT[p * Ol + o] = 0.0f;
         int64_t ob = 0;
-        for (; ob + 16 <= O; ob += 16) wgrad_block<2>(g, xs, pd.Wp, off.data(), dyT, ob, acc);
-        if (ob < O) wgrad_block<1>(g, xs, pd.Wp, off.data(), dyT, ob, acc);
+        for (; ob + 16 <= Ol; ob += 16) wgrad_block<2>(g, xs, pd.Wp, off.data(), dyT, ob, acc);
+        if (ob < Ol) wgrad_block<1>(g, xs, pd.Wp, off.data(), dyT, ob, acc);
       }
       if (dx) {
         pad_planes(dyn, O, g.OH, g.OW, dyp, q.Hq, q.Wq, q.top, q.left);
@@ -352,8 +359,8 @@ void small_backward(const ConvGeom& g, const float* dy, const float* x, const fl
   if (dw) {  // dw[o, k] = sum over chunks, in order, of parts[chunk][k, o]
     for (int64_t o = 0; o < O; ++o)
       for (int64_t k = 0; k < K; ++k) {
-        float s = parts.p[k * O + o];
-        for (int64_t c = 1; c < chunks; ++c) s += parts.p[(c * K + k) * O + o];
+        float s = parts.p[k * Ol + o];
+        for (int64_t c = 1; c < chunks; ++c) s += parts.p[(c * K + k) * Ol + o];
         dw[o * K + k] = s;
       }
   }
