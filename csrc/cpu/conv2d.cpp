@@ -25,6 +25,11 @@
 // Where the GEMM's AVX2 micro-kernels are available and images go one per GEMM, the forward,
 // dW and (with >= 16 channels per group) dx run as implicit GEMMs on those micro-kernels instead
 // (conv2d_packed.cpp): no column matrix in memory, weights packed once per call.
+// float32 stride-1, undilated, ungrouped convs take direct AVX2 kernels first (same CPU check):
+// with 6..32 output channels and a short reduction (LeNet) conv2d_small_avx2.cpp does forward, dW
+// and dx; with >= 16 channels each way (ResNet) conv2d_direct_avx2.cpp does the forward and dx
+// (dx as the full correlation of dy with the flipped weights) and the small kernels' dW tiles
+// do dW when O % 8 == 0. float64 and every other shape keep the paths above.
 #include "conv2d.h"
 
 #include <algorithm>
