@@ -51,11 +51,11 @@ CASES = [
     # long reduction): forward and dx
     (4, 64, 32, 32, 64, (3, 3), 1),  # ResNet 3x3, threaded
     (1, 16, 9, 13, 41, (3, 3), 1),  # batch 1, 6-row tiles with a partial one, 16-lane partial
-    (3, 20, 11, 8, 36, (2, 3), (0, 2)),  # 8 columns, asymmetric padding
-    (2, 17, 12, 19, 40, (5, 5), 4),  # K > 128 (several tap blocks), padding 4, partial lanes
-    (2, 32, 8, 8, 33, (1, 1), 0),  # 1x1, O % 8 != 0 (dW on the packed path)
+    (3, 20, 11, 12, 36, (2, 3), (0, 2)),  # 12 -> 14 columns, asymmetric padding
+    (2, 17, 12, 24, 40, (5, 5), 4),  # K > 128 (several tap blocks), padding 4, partial lanes
+    (2, 32, 12, 12, 33, (1, 1), 0),  # 1x1, O % 8 != 0 (dW on the packed path)
     (2, 16, 10, 30, 48, (3, 1), (1, 0)),  # 3x1 kernel, two column tiles
-    (2, 24, 9, 10, 40, (4, 4), "same"),  # even kernel: asymmetric 'same'
+    (2, 24, 9, 13, 40, (4, 4), "same"),  # even kernel: asymmetric 'same'
 ]
 
 

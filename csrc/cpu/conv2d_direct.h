@@ -8,10 +8,13 @@
 namespace kernels::conv_detail {
 
 // Stride 1, no dilation, one group, enough channels both ways to fill 6-row tiles and to make the
-// padded copy of an image cheap against its work. The caller also checks packed_available().
+// padded copy of an image cheap against its work, and rows that fill at least 3/4 of their
+// 16-lane tiles (both for the forward's OW and dx's W; an 8-wide map would waste half of every
+// tile, the packed GEMM path does better there). The caller also checks packed_available().
 inline bool direct_applicable(const ConvGeom& g) {
+  auto fills = [](int64_t w) { return w >= 12 && 4 * w >= 3 * ((w + 15) / 16 * 16); };
   return g.G == 1 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.C >= 16 && g.O >= 16 &&
-         g.OW >= 8 && g.W >= 8 && g.N > 0;
+         fills(g.OW) && fills(g.W) && g.N > 0;
 }
 
 // y (N, O, OH, OW) = conv(x, w) (+ bias when non-null).
