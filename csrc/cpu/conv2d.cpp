@@ -25,13 +25,21 @@
 // Where the GEMM's AVX2 micro-kernels are available and images go one per GEMM, the forward,
 // dW and (with >= 16 channels per group) dx run as implicit GEMMs on those micro-kernels instead
 // (conv2d_packed.cpp): no column matrix in memory, weights packed once per call.
+// float32 stride-1, undilated, ungrouped convs take direct AVX2 kernels first (same CPU check):
+// with 6..32 output channels and a short reduction (LeNet) conv2d_small_avx2.cpp does forward, dW
+// and dx; with >= 16 channels each way (ResNet) conv2d_direct_avx2.cpp does the forward and dx
+// (dx as the full correlation of dy with the flipped weights) and the small kernels' dW tiles
+// do dW when O % 8 == 0. float64 and every other shape keep the paths above.
 #include "conv2d.h"
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 #include "../common/dispatch.h"
+#include "conv2d_direct.h"
 #include "conv2d_packed.h"
+#include "conv2d_small.h"
 #include "matmul.h"
 #include "parallel.h"
 
@@ -324,6 +332,12 @@ template <class T>
 void forward_impl(const ConvGeom& g, const T* x, const T* w, const T* bias, T* y) {
   if (g.N == 0 || g.O == 0) return;
   if (dense(g)) return dense_forward(g, x, w, bias, y);
+  if constexpr (std::is_same_v<T, float>)
+    if (conv_detail::small_applicable(g) && conv_detail::packed_available())
+      return conv_detail::small_forward(g, x, w, bias, y);
+  if constexpr (std::is_same_v<T, float>)
+    if (conv_detail::direct_applicable(g) && conv_detail::packed_available())
+      return conv_detail::direct_forward(g, x, w, bias, y);
   const Plan plan = make_plan(g);
   // Implicit GEMM (conv2d_packed.cpp) when its B panels serve several A slivers: weights packed
   // once, no column matrix in memory.
@@ -358,6 +372,18 @@ void backward_impl(const ConvGeom& g, const T* dy, const T* x, const T* w, T* dx
   if (dw) std::fill(dw, dw + wn, T(0));
   if (g.N == 0 || (!dx && !dw)) return;
   if (dense(g)) return dense_backward(g, dy, x, w, dx, dw);
+  if constexpr (std::is_same_v<T, float>)
+    if (conv_detail::small_applicable(g) && conv_detail::packed_available())
+      return conv_detail::small_backward(g, dy, x, w, dx, dw);
+  if constexpr (std::is_same_v<T, float>)
+    if (conv_detail::direct_applicable(g) && conv_detail::packed_available()) {
+      // dx as a direct conv of dy; dW with the small kernels' channels-as-lanes tiles, which need
+      // no column matrix either (the packed dW below writes its B slivers with stride-16 stores)
+      if (dx) conv_detail::direct_input_grad(g, dy, w, dx);
+      dx = nullptr;
+      if (!dw) return;
+      if (g.O % 8 == 0) return conv_detail::small_backward(g, dy, x, w, nullptr, dw);
+    }
   const Plan plan = make_plan(g);
   // Implicit GEMMs (conv2d_packed.cpp) whenever images go one per GEMM: dW without a column
   // matrix, and dx with the col2im fused into the GEMM's tiles when there are enough output
