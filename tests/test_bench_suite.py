@@ -81,7 +81,7 @@ def test_a_wrong_result_is_reported_and_not_timed():
 
 def test_suite_end_to_end(tmp_path):
     pytest.importorskip("torch")
-    cmd = [sys.executable, "-m", "bench", "--op", "lenet.f6", "cross_entropy fwd+bwd (64,10)",
+    cmd = [sys.executable, "-m", "bench", "--op", "lenet.f6 fwd", "cross_entropy fwd+bwd (64,10)",
            "--repeats", "2", "--rounds", "1", "--warmup", "0", "--min-time", "0", "--threads", "1",
            "--out", str(tmp_path), "--name", "t"]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
