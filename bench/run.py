@@ -117,7 +117,7 @@ def main(argv=None):
     import kernels
     from bench import report
     from bench.cases import FAMILIES
-    from bench.harness import machine_info
+    from bench.harness import machine_info, measure_peak
 
     try:
         import torch
@@ -143,7 +143,7 @@ def main(argv=None):
             print(f"{c.family:7s} {c.name}  (peer {c.peer}, size {c.size}, target {c.target})")
         return
 
-    peak = kernels._C.fma_peak(args.threads, 0.3)
+    peak = measure_peak(args.threads)
     meta = machine_info(args.threads, peak)
     print(f"{meta['cpu']} ({', '.join(meta['cpu_flags'])}), {args.threads} threads, FMA peak "
           f"{meta['fma_peak_gflops']} GFLOP/s measured; commit {meta['commit']}; "

@@ -11,7 +11,7 @@ import time
 import numpy as np
 
 from bench.cases.gemm import NETWORK
-from bench.harness import PAUSE_S, Timing, git_commit, machine_info, time_block
+from bench.harness import PAUSE_S, Timing, machine_info, measure_peak, time_block
 
 SQUARE = [64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048]
 
@@ -86,9 +86,7 @@ def _plot(meta, square, network, path):
 def main(args):
     import json
 
-    import kernels
-
-    meta = machine_info(args.threads, kernels._C.fma_peak(args.threads, 0.3))
+    meta = machine_info(args.threads, measure_peak(args.threads))
     print(f"GEMM sweep, float32, {args.threads} threads; FMA peak {meta['fma_peak_gflops']} GFLOP/s")
     print(f"{'shape':42s} {'ours':>8s} {'numpy':>8s} {'torch':>8s}  GFLOP/s")
     square, network = [], []
