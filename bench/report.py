@@ -43,14 +43,29 @@ def markdown(meta, rows) -> str:
     return "\n".join(lines) + "\n"
 
 
-def bar_chart(meta, rows, path):
-    """Horizontal bars of peer/ours per case (log scale), with each case's target marked."""
+def pyplot():
+    """matplotlib.pyplot drawing to files, or None when matplotlib is not installed."""
     try:
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
+        return None
+    return plt
+
+
+def save_figure(plt, fig, path):
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
+def bar_chart(meta, rows, path):
+    """Horizontal bars of peer/ours per case (log scale), with each case's target marked."""
+    plt = pyplot()
+    if plt is None:
         return False
     good = [r for r in rows if not r.get("error")]
     if not good:
@@ -70,10 +85,7 @@ def bar_chart(meta, rows, path):
     ax.set_xlabel("peer time / our time (log scale; > 1: ours faster; black tick: target)")
     ax.set_title(f"kernels vs numpy/torch, {meta['threads']} threads, {meta['cpu']} ({meta['commit']})",
                  fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return True
+    return save_figure(plt, fig, path)
 
 
 def save(meta, rows, out_dir, name):

@@ -29,7 +29,7 @@ def parse(argv=None):
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--op", nargs="+", default=None,
-                   help="families (gemm conv2d pool norm loss rnn step, or matmul, lstm, ...) or "
+                   help="families (gemm conv2d activation pool norm loss rnn step overhead, or matmul, lstm, ...) or "
                         "words of case names; default: all")
     p.add_argument("--size", type=int, nargs="+", default=None,
                    help="only cases of these sizes (GEMM n, batch, hidden size)")

@@ -12,6 +12,7 @@ import numpy as np
 
 from bench.cases.gemm import NETWORK
 from bench.harness import PAUSE_S, Timing, machine_info, measure_peak, time_block
+from bench.report import pyplot, save_figure
 
 SQUARE = [64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048]
 
@@ -50,12 +51,8 @@ def _measure(form, M, N, K, args):
 
 
 def _plot(meta, square, network, path):
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+    plt = pyplot()
+    if plt is None:
         return False
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 4.8), gridspec_kw={"width_ratios": [1, 1.3]})
     for lib, style in (("ours", "o-"), ("numpy", "s--"), ("torch", "^:")):
@@ -77,10 +74,7 @@ def _plot(meta, square, network, path):
     ax2.legend(fontsize=8)
     fig.suptitle(f"{meta['cpu']}, {meta['threads']} threads, commit {meta['commit']}, {meta['date']}",
                  fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return True
+    return save_figure(plt, fig, path)
 
 
 def main(args):

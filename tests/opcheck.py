@@ -129,3 +129,26 @@ def check_cuda_vs_cpu(fn, args, dtype=kernels.float32, atol=1e-5, rtol=1e-4, bac
         if gc is not None or gg is not None:
             assert gc is not None and gg is not None, f"gradient {k} missing on one device"
             np.testing.assert_allclose(gg, gc, atol=atol, rtol=rtol, err_msg=f"gradient {k} cuda vs cpu")
+
+
+def run_fast_and_portable(script, tmp_path, *args, suffix=".npy"):
+    """Run `script` (python -c) twice in child processes: with the AVX2 kernels, and with
+    KERNELS_GEMM_PORTABLE=1 (read once per process, hence the children). The script gets `args`
+    and then the path to save its result to. Returns the two result paths (fast, portable)."""
+    import os
+    import subprocess
+    import sys
+
+    pkg_parent = os.path.dirname(os.path.dirname(os.path.abspath(kernels.__file__)))
+    paths = []
+    for portable in (False, True):
+        env = dict(os.environ, PYTHONPATH=pkg_parent + os.pathsep + os.environ.get("PYTHONPATH", ""))
+        env.pop("KERNELS_GEMM_PORTABLE", None)
+        if portable:
+            env["KERNELS_GEMM_PORTABLE"] = "1"
+        path = tmp_path / (("portable" if portable else "fast") + suffix)
+        r = subprocess.run([sys.executable, "-c", script, *map(str, args), str(path)], env=env,
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        paths.append(path)
+    return paths

@@ -8,7 +8,7 @@ import pytest
 import kernels
 import kernels.functional as F
 from kernels import _C
-from opcheck import HAS_CUDA, check_cuda_vs_cpu, check_torch, gradcheck, requires_cuda
+from opcheck import HAS_CUDA, check_cuda_vs_cpu, check_torch, gradcheck, requires_cuda, run_fast_and_portable
 
 R = np.random.default_rng(11)
 _erf = np.vectorize(math.erf, otypes=[np.float64])
@@ -427,22 +427,7 @@ np.save(sys.argv[1], kernels.tensor(x).tanh().numpy())
 
 
 def test_tanh_portable_matches(tmp_path):
-    """KERNELS_GEMM_PORTABLE=1 (read once, so in a child process) runs libm's tanhf instead of the
-    AVX2 kernel; both agree to float32 rounding."""
-    import os
-    import subprocess
-    import sys
-
-    pkg_parent = os.path.dirname(os.path.dirname(os.path.abspath(kernels.__file__)))
-    outs = []
-    for portable in (False, True):
-        env = dict(os.environ, PYTHONPATH=pkg_parent + os.pathsep + os.environ.get("PYTHONPATH", ""))
-        env.pop("KERNELS_GEMM_PORTABLE", None)
-        if portable:
-            env["KERNELS_GEMM_PORTABLE"] = "1"
-        path = tmp_path / f"tanh{int(portable)}.npy"
-        r = subprocess.run([sys.executable, "-c", _TANH_SCRIPT, str(path)], env=env, capture_output=True,
-                           text=True, timeout=120)
-        assert r.returncode == 0, r.stderr
-        outs.append(np.load(path))
+    """KERNELS_GEMM_PORTABLE=1 runs libm's tanhf instead of the AVX2 kernel; both agree to float32
+    rounding."""
+    outs = [np.load(p) for p in run_fast_and_portable(_TANH_SCRIPT, tmp_path)]
     np.testing.assert_allclose(outs[0], outs[1], rtol=3e-7, atol=0)

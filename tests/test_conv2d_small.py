@@ -8,15 +8,13 @@ the kernel, several tap blocks, batch 1), conv_transpose2d through them, the sam
 numbers.
 """
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 import kernels
 import kernels.functional as F
+from opcheck import run_fast_and_portable
 
 torch = pytest.importorskip("torch")
 
@@ -174,18 +172,8 @@ np.save(sys.argv[2], np.concatenate([a.ravel() for a in (y.detach().numpy(), kx.
 
 @pytest.mark.parametrize("c", [CASES[3], CASES[17]], ids=_ids)
 def test_small_conv_matches_the_portable_path(tmp_path, c):
-    """KERNELS_GEMM_PORTABLE=1 is read once per process: run both in children."""
-    c = list(c)
-    out = {}
-    for name, portable in (("avx2", False), ("portable", True)):
-        env = dict(os.environ)
-        env.pop("KERNELS_GEMM_PORTABLE", None)
-        if portable:
-            env["KERNELS_GEMM_PORTABLE"] = "1"
-        path = tmp_path / f"{name}.npy"
-        r = subprocess.run([sys.executable, "-c", _PORTABLE_SCRIPT, json.dumps(c), str(path)], env=env,
-                           capture_output=True, text=True, timeout=120)
-        assert r.returncode == 0, r.stderr
-        out[name] = np.load(path)
+    """KERNELS_GEMM_PORTABLE=1 runs the GEMM paths instead of the direct AVX2 kernels."""
+    fast, portable = run_fast_and_portable(_PORTABLE_SCRIPT, tmp_path, json.dumps(list(c)))
+    out = {"avx2": np.load(fast), "portable": np.load(portable)}
     scale = max(1.0, float(np.abs(out["portable"]).max()))
     np.testing.assert_allclose(out["avx2"], out["portable"], rtol=0, atol=1e-5 * scale)

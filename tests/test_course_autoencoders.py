@@ -1,20 +1,10 @@
 """The autoencoder and VAE examples train on a tiny budget and reach real outcomes."""
-import importlib.util
-import os
 
 import pytest
+from examples_loader import load_example as load
 
 pytest.importorskip("matplotlib")
 pytest.importorskip("mlxtend")
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def load(name):
-    spec = importlib.util.spec_from_file_location(name, os.path.join(ROOT, "examples", name + ".py"))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 @pytest.fixture(scope="module")

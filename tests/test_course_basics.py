@@ -1,24 +1,18 @@
 """The course's first examples (perceptron, backprop by hand, initialisation and optimizers) run
 on a tiny budget and show what they claim."""
-import importlib.util
-import os
 import re
 
 import numpy as np
 import pytest
 
 import kernels
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from examples_loader import load_example
 
 
 def load(name, *needs):
     for module in ("matplotlib",) + needs:
         pytest.importorskip(module)
-    spec = importlib.util.spec_from_file_location(name, os.path.join(ROOT, "examples", name + ".py"))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_example(name)
 
 
 # ------------------------------------------------------------------------------ perceptron

@@ -1,20 +1,9 @@
 """The GAN, U-Net and ResNet-vs-plain examples run on a tiny budget and show what they teach."""
-import importlib.util
-import os
-
 import numpy as np
 import pytest
+from examples_loader import load_example as load
 
 pytest.importorskip("matplotlib")
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def load(name):
-    spec = importlib.util.spec_from_file_location(name, os.path.join(ROOT, "examples", name + ".py"))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 @pytest.mark.parametrize("seed", [0, 1])

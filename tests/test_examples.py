@@ -1,20 +1,12 @@
 """The scripts in examples/ run from the public API on a tiny budget and reach real numbers."""
 import importlib.util
-import os
 
 import pytest
+from examples_loader import load_example as load
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if importlib.util.find_spec("mlxtend") is None or importlib.util.find_spec("matplotlib") is None:
     pytest.skip("the examples need mlxtend and matplotlib (pip install 'dlkernels[test]')",
                 allow_module_level=True)
-
-
-def load(name):
-    spec = importlib.util.spec_from_file_location(name, os.path.join(ROOT, "examples", name + ".py"))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 @pytest.mark.parametrize("script,epochs,floor,pictures", [

@@ -7,7 +7,7 @@ import pytest
 import kernels
 import kernels.functional as F
 from kernels import _C
-from opcheck import Const, check_cuda_vs_cpu, check_torch, gradcheck, requires_cuda
+from opcheck import Const, check_cuda_vs_cpu, check_torch, gradcheck, requires_cuda, run_fast_and_portable
 
 R = np.random.default_rng(5)
 
@@ -599,22 +599,6 @@ np.save(sys.argv[1], np.concatenate([[loss.item()], x.grad.numpy().ravel()]))
 
 
 def test_cross_entropy_portable_matches(tmp_path):
-    """KERNELS_GEMM_PORTABLE=1 (read once, so in a child process) runs the portable libm rows;
-    both paths agree."""
-    import os
-    import subprocess
-    import sys
-
-    pkg_parent = os.path.dirname(os.path.dirname(os.path.abspath(kernels.__file__)))
-    outs = []
-    for portable in (False, True):
-        env = dict(os.environ, PYTHONPATH=pkg_parent + os.pathsep + os.environ.get("PYTHONPATH", ""))
-        env.pop("KERNELS_GEMM_PORTABLE", None)
-        if portable:
-            env["KERNELS_GEMM_PORTABLE"] = "1"
-        path = tmp_path / f"ce{int(portable)}.npy"
-        r = subprocess.run([sys.executable, "-c", _CE_SCRIPT, str(path)], env=env, capture_output=True,
-                           text=True, timeout=120)
-        assert r.returncode == 0, r.stderr
-        outs.append(np.load(path))
+    """KERNELS_GEMM_PORTABLE=1 runs the portable libm rows; both paths agree."""
+    outs = [np.load(p) for p in run_fast_and_portable(_CE_SCRIPT, tmp_path)]
     np.testing.assert_allclose(outs[0], outs[1], rtol=1e-5, atol=1e-9)

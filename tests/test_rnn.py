@@ -3,9 +3,6 @@ reference and torch (state_dict copied from torch: same outputs, final states an
 the input, h0/c0 and every weight), over layers 1-2, bidirectional, batch_first, bias, packed
 variable lengths; backward against float64 finite differences; truncated BPTT; dropout between
 layers; CPU against CUDA; bad inputs."""
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -16,7 +13,7 @@ import kernels.nn as knn
 from kernels import _C
 from kernels.nn.utils import rnn as krnn
 from kernels.ops import rnn as ops
-from opcheck import HAS_CUDA, gradcheck, requires_cuda
+from opcheck import HAS_CUDA, gradcheck, requires_cuda, run_fast_and_portable
 
 torch = pytest.importorskip("torch")
 from torch.nn.utils import rnn as trnn  # noqa: E402
@@ -521,19 +518,10 @@ np.savez(sys.argv[1], *out)
 
 
 def test_portable_kernels_match(tmp_path):
-    """KERNELS_GEMM_PORTABLE=1 (in a child process: it is read once) replaces the packed AVX2
-    step GEMM and the vectorised float rows by gemm_cpu and the libm rows; same results."""
-    pkg_parent = os.path.dirname(os.path.dirname(os.path.abspath(kernels.__file__)))
+    """KERNELS_GEMM_PORTABLE=1 replaces the packed AVX2 step GEMM and the vectorised float rows by
+    gemm_cpu and the libm rows; same results."""
     outs = []
-    for portable in (False, True):
-        env = dict(os.environ, PYTHONPATH=pkg_parent + os.pathsep + os.environ.get("PYTHONPATH", ""))
-        env.pop("KERNELS_GEMM_PORTABLE", None)
-        if portable:
-            env["KERNELS_GEMM_PORTABLE"] = "1"
-        path = tmp_path / f"out{int(portable)}.npz"
-        r = subprocess.run([sys.executable, "-c", _PORTABLE_SCRIPT, str(path)], env=env, capture_output=True,
-                           text=True, timeout=120)
-        assert r.returncode == 0, r.stderr
+    for path in run_fast_and_portable(_PORTABLE_SCRIPT, tmp_path, suffix=".npz"):
         with np.load(path) as f:
             outs.append([f[k] for k in sorted(f.files, key=lambda k: int(k.split("_")[1]))])
     for a, b in zip(*outs):

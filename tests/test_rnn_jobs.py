@@ -1,7 +1,5 @@
 """kernels-train charlstm / seq2seq and their examples, on tiny budgets, reaching real numbers."""
-import importlib.util
 import math
-import os
 import re
 
 import numpy as np
@@ -10,8 +8,7 @@ import pytest
 import kernels
 from kernels import cli
 from kernels.jobs.seq2seq import EOS, PAD, make_batch, sequence_accuracy
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from examples_loader import load_example
 
 
 def _loss(out, name):
@@ -83,24 +80,17 @@ def test_seq2seq_job_argument_errors():
         cli.main(["seq2seq", "--teacher-forcing", "1.5"])
 
 
-def _example(name):
-    spec = importlib.util.spec_from_file_location(name, os.path.join(ROOT, "examples", name + ".py"))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-def test_char_lstm_example(tmp_path, capsys):
+def test_char_lstmload_example(tmp_path, capsys):
     pytest.importorskip("matplotlib")
-    val = _example("train_char_lstm").main(["--epochs", "3", "--hidden", "128", "--max-chars", "200000",
+    val = load_example("train_char_lstm").main(["--epochs", "3", "--hidden", "128", "--max-chars", "200000",
                                             "--out", str(tmp_path)])
     # nats/char: a uniform guess over this vocabulary is 4.6, character frequencies alone 3.24
     assert val < 2.8
     assert (tmp_path / "history.png").stat().st_size > 0
 
 
-def test_seq2seq_example(capsys):
-    acc = _example("train_seq2seq").main(["--steps", "300", "--task", "sort", "--min-len", "2",
+def test_seq2seqload_example(capsys):
+    acc = load_example("train_seq2seq").main(["--steps", "300", "--task", "sort", "--min-len", "2",
                                           "--max-len", "4", "--hidden", "64"])
     assert acc >= 0.8
     assert "whole-sequence accuracy on 1,000 new sequences" in capsys.readouterr().out

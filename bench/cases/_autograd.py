@@ -29,19 +29,17 @@ def fwd_bwd_case(family, name, inputs, grads, ours_op, torch_op, flops=None, nby
         kg = None if scalar else kernels.tensor(g)
         tg = None if scalar else torch.tensor(g)
 
-        def ours():
-            for k in grads:
-                kt[k].grad = None
-            y = ours_op(kernels, F, **kt)
-            y.backward(kg)
-            return y
+        def fwd_bwd(op, lib, functional, tensors, upstream):
+            def run():
+                for k in grads:
+                    tensors[k].grad = None
+                y = op(lib, functional, **tensors)
+                y.backward(upstream)
+                return y
 
-        def peer():
-            for k in grads:
-                tt[k].grad = None
-            y = torch_op(torch, TF, **tt)
-            y.backward(tg)
-            return y
+            return run
+
+        ours, peer = fwd_bwd(ours_op, kernels, F, kt, kg), fwd_bwd(torch_op, torch, TF, tt, tg)
 
         def check():
             yo, yt = ours(), peer()

@@ -23,19 +23,17 @@ def _case(mode, T, B, H):
         tx = torch.from_numpy(x).requires_grad_(True)
         kx = kernels.tensor(x, requires_grad=True)
 
-        def ours():
-            kx.grad = None
-            km.zero_grad()
-            out, _ = km(kx)
-            out.sum().backward()
-            return out
+        def fwd_bwd(model, x):
+            def run():
+                x.grad = None
+                model.zero_grad()
+                out, _ = model(x)
+                out.sum().backward()
+                return out
 
-        def peer():
-            tx.grad = None
-            tm.zero_grad()
-            out, _ = tm(tx)
-            out.sum().backward()
-            return out
+            return run
+
+        ours, peer = fwd_bwd(km, kx), fwd_bwd(tm, tx)
 
         def check():
             yo, yt = ours(), peer()

@@ -43,25 +43,26 @@ def _torch_charlstm(torch, V, H, E):
     return CharLSTM()
 
 
+def _stepper(model, opt, loss_fn):
+    """One training step of either library: zero_grad, forward and loss, backward, update."""
+
+    def step():
+        opt.zero_grad()
+        loss = loss_fn(model)
+        loss.backward()
+        opt.step()
+        return loss
+
+    return step
+
+
 def _step_case(name, build, target, size):
     """build() -> (ours_model, ours_opt, ours_loss_fn, torch_model, torch_opt, torch_loss_fn)."""
 
     def setup():
         km, kopt, kloss, tm, topt, tloss = build()
 
-        def ours():
-            kopt.zero_grad()
-            loss = kloss(km)
-            loss.backward()
-            kopt.step()
-            return loss
-
-        def peer():
-            topt.zero_grad()
-            loss = tloss(tm)
-            loss.backward()
-            topt.step()
-            return loss
+        ours, peer = _stepper(km, kopt, kloss), _stepper(tm, topt, tloss)
 
         def check():
             # One step from identical weights: the same loss, then the same gradients.

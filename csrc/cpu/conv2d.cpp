@@ -307,25 +307,14 @@ void backward_block(const ConvGeom& g, const T* dy, const T* x, const T* w, T* d
   }
 }
 
-// Runs body(t, chunk, n_begin, n_end, inner) for every chunk of images, t being the thread.
+// Runs body(t, chunk, n_begin, n_end, inner) for every chunk of images, t being the thread;
+// `inner` (the GEMMs thread themselves) only when the chunks run one after another.
 template <class F>
 void for_image_chunks(const ConvGeom& g, const Plan& plan, const F& body) {
-  if (plan.nt <= 1) {
-    for (int64_t c = 0; c < plan.chunks; ++c)
-      body(0, c, g.N * c / plan.chunks, g.N * (c + 1) / plan.chunks, plan.inner);
-    return;
-  }
-#pragma omp parallel num_threads(plan.nt)
-  {
-#ifdef _OPENMP
-    const int t = omp_get_thread_num();
-#else
-    const int t = 0;
-#endif
-#pragma omp for schedule(dynamic, 1)
-    for (int64_t c = 0; c < plan.chunks; ++c)
-      body(t, c, g.N * c / plan.chunks, g.N * (c + 1) / plan.chunks, false);
-  }
+  const bool inner = plan.nt <= 1 && plan.inner;
+  parallel_chunks(plan.chunks, plan.nt, [&](int t, int64_t c) {
+    body(t, c, g.N * c / plan.chunks, g.N * (c + 1) / plan.chunks, inner);
+  });
 }
 
 template <class T>

@@ -33,21 +33,8 @@ inline int thread_count(const ConvGeom& g, int64_t chunks) {
 // Runs body(t, chunk, b, e) on the images [b, e) of every chunk, t the thread.
 template <class F>
 void for_chunks(const ConvGeom& g, int64_t chunks, const F& body) {
-  const int nt = thread_count(g, chunks);
-  if (nt <= 1) {
-    for (int64_t c = 0; c < chunks; ++c) body(0, c, g.N * c / chunks, g.N * (c + 1) / chunks);
-    return;
-  }
-#pragma omp parallel num_threads(nt)
-  {
-#ifdef _OPENMP
-    const int t = omp_get_thread_num();
-#else
-    const int t = 0;
-#endif
-#pragma omp for schedule(dynamic, 1)
-    for (int64_t c = 0; c < chunks; ++c) body(t, c, g.N * c / chunks, g.N * (c + 1) / chunks);
-  }
+  parallel_chunks(chunks, thread_count(g, chunks),
+                  [&](int t, int64_t c) { body(t, c, g.N * c / chunks, g.N * (c + 1) / chunks); });
 }
 
 // dst (planes, Hd, Wd) = src (planes, H, W) moved down by `top` rows and right by `left` columns

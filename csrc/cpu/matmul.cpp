@@ -35,10 +35,6 @@
 #include <type_traits>
 #include <vector>
 
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
-
 #include "../common/dispatch.h"
 #include "parallel.h"
 
@@ -133,21 +129,6 @@ MicroKernel<double> pick_kernel<double>() {
   return micro_kernel_portable<double, Blocking<double>::MR, Blocking<double>::NR>;
 }
 
-// Ask for transparent huge pages on a large buffer (Linux with THP in "madvise" mode, as numpy
-// does for its arrays): a 2048^2 C or a 4 MB packed panel otherwise costs thousands of
-// first-touch page faults and keeps missing the TLB. Advisory only; a no-op elsewhere.
-void advise_huge_pages(const void* p, size_t bytes) {
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-  if (bytes < (size_t(4) << 20)) return;
-  const uintptr_t a = (reinterpret_cast<uintptr_t>(p) + 4095) & ~uintptr_t(4095);
-  const uintptr_t e = (reinterpret_cast<uintptr_t>(p) + bytes) & ~uintptr_t(4095);
-  if (e > a) madvise(reinterpret_cast<void*>(a), e - a, MADV_HUGEPAGE);
-#else
-  (void)p;
-  (void)bytes;
-#endif
-}
-
 // A growable, 64-byte-aligned scratch buffer per thread (packing buffers are reused across calls).
 template <class T>
 T* scratch(int slot, size_t n) {
@@ -165,7 +146,6 @@ T* scratch(int slot, size_t n) {
     b.cap = 0;
     b.p = host_alloc(bytes);
     b.cap = bytes;
-    advise_huge_pages(b.p, bytes);
   }
   return static_cast<T*>(b.p);
 }
@@ -439,7 +419,6 @@ void gemm_impl(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const
     gemm_blocked<T>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
   }
-  advise_huge_pages(C, static_cast<size_t>(((M - 1) * ldc + N) * int64_t(sizeof(T))));
   if (by_rows) {
     gemm_rows_shared_b<T>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, nt);
     return;

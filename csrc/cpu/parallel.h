@@ -38,4 +38,23 @@ void parallel_for(int64_t n, int64_t grain, const F& f) {
   f(0, n);
 }
 
+// Runs body(t, c) for every chunk c in [0, chunks) on nt threads (t the thread, 0 when serial),
+// chunks handed out one at a time. For work cut into a fixed number of chunks that does not depend
+// on the thread count, so that per-chunk partial sums reduce in the same order on any machine.
+template <class F>
+void parallel_chunks(int64_t chunks, int nt, const F& body) {
+#ifdef _OPENMP
+  if (nt > 1) {
+#pragma omp parallel num_threads(nt)
+    {
+      const int t = omp_get_thread_num();
+#pragma omp for schedule(dynamic, 1)
+      for (int64_t c = 0; c < chunks; ++c) body(t, c);
+    }
+    return;
+  }
+#endif
+  for (int64_t c = 0; c < chunks; ++c) body(0, c);
+}
+
 }  // namespace kernels
