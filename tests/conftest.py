@@ -19,3 +19,19 @@ def rng():
 @pytest.fixture(autouse=True)
 def _seed():
     kernels.manual_seed(0)
+
+
+@pytest.fixture(scope="module")
+def torch_one_thread():
+    """One torch thread for a module's references: torch's own OpenMP pool spins against ours on a
+    small machine, turning milliseconds into tenths of seconds. Use with
+    ``pytestmark = pytest.mark.usefixtures("torch_one_thread")``."""
+    try:
+        import torch
+    except ImportError:
+        yield
+        return
+    prev = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(prev)

@@ -18,17 +18,8 @@ from opcheck import check_cuda_vs_cpu, check_torch, gradcheck
 torch = pytest.importorskip("torch")
 
 # torch notes that its own 'same' with an even kernel copies the input; nothing to act on here.
-pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning")
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _torch_one_thread():
-    """torch's (dilated, float64) reference convolutions on its own OpenMP pool spin against ours
-    on a small machine, turning milliseconds into tenths of seconds; one torch thread avoids it."""
-    prev = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(prev)
+pytestmark = [pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning"),
+              pytest.mark.usefixtures("torch_one_thread")]
 
 
 def _pair(v):

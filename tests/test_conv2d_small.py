@@ -18,15 +18,8 @@ from opcheck import run_fast_and_portable
 
 torch = pytest.importorskip("torch")
 
-pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning")
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _torch_one_thread():
-    prev = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(prev)
+pytestmark = [pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning"),
+              pytest.mark.usefixtures("torch_one_thread")]
 
 
 # N, C, H, W, O, (kH, kW), padding

@@ -17,13 +17,7 @@ from opcheck import HAS_CUDA, check_cuda_vs_cpu, check_torch, gradcheck
 torch = pytest.importorskip("torch")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _torch_one_thread():
-    """One torch thread, so its reference convolutions do not spin against our OpenMP pool."""
-    prev = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(prev)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 def _pair(v):

@@ -51,18 +51,7 @@ def _np(t):
     return np.asarray(t.detach().cpu().numpy())
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _torch_one_thread():
-    """torch's intra-op pool only slows these small updates down on a shared machine."""
-    try:
-        import torch
-    except ImportError:
-        yield
-        return
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 def _data(seed=0, shapes=SHAPES, steps=STEPS):

@@ -77,6 +77,29 @@ def _step_case(name, build, target, size):
     return Case("step", name, "torch", setup, target=target, size=size, tol=5e-3)
 
 
+def _copy_weights(km, tm):
+    """Load our model's weights into its torch twin (same state_dict keys)."""
+    import torch
+
+    tm.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in km.state_dict().items()})
+
+
+def _classifier_pair(km, tm, x, y):
+    """A classifier and its torch twin, same weights, trained by SGD with momentum on the
+    cross-entropy of (x, y): the tuple _step_case's build() returns."""
+    import torch
+
+    import kernels
+
+    _copy_weights(km, tm)
+    kx, ky, tx, ty = kernels.tensor(x), kernels.tensor(y), torch.from_numpy(x), torch.from_numpy(y)
+    kopt = kernels.optim.SGD(km.parameters(), lr=0.01, momentum=0.9)
+    topt = torch.optim.SGD(tm.parameters(), lr=0.01, momentum=0.9)
+    kloss = lambda m: kernels.functional.cross_entropy(m(kx), ky)  # noqa: E731
+    tloss = lambda m: torch.nn.functional.cross_entropy(m(tx), ty)  # noqa: E731
+    return km, kopt, kloss, tm, topt, tloss
+
+
 def _lenet(B):
     def build():
         import torch
@@ -90,13 +113,7 @@ def _lenet(B):
         kernels.manual_seed(0)
         km = LeNet5()
         tm = _torch_lenet(torch)
-        tm.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in km.state_dict().items()})
-        kx, ky, tx, ty = kernels.tensor(x), kernels.tensor(y), torch.from_numpy(x), torch.from_numpy(y)
-        kopt = kernels.optim.SGD(km.parameters(), lr=0.01, momentum=0.9)
-        topt = torch.optim.SGD(tm.parameters(), lr=0.01, momentum=0.9)
-        kloss = lambda m: kernels.functional.cross_entropy(m(kx), ky)  # noqa: E731
-        tloss = lambda m: torch.nn.functional.cross_entropy(m(tx), ty)  # noqa: E731
-        return km, kopt, kloss, tm, topt, tloss
+        return _classifier_pair(km, tm, x, y)
 
     return _step_case(f"LeNet-5 training step, batch {B}", build, 3.0 if B == 64 else None, B)
 
@@ -116,13 +133,7 @@ def _mlp(B, sizes=(784, 256, 128, 10)):
             layers += [kernels.nn.Linear(a, b), kernels.nn.ReLU()]
             tlayers += [torch.nn.Linear(a, b), torch.nn.ReLU()]
         km, tm = kernels.nn.Sequential(*layers[:-1]), torch.nn.Sequential(*tlayers[:-1])
-        tm.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in km.state_dict().items()})
-        kx, ky, tx, ty = kernels.tensor(x), kernels.tensor(y), torch.from_numpy(x), torch.from_numpy(y)
-        kopt = kernels.optim.SGD(km.parameters(), lr=0.01, momentum=0.9)
-        topt = torch.optim.SGD(tm.parameters(), lr=0.01, momentum=0.9)
-        kloss = lambda m: kernels.functional.cross_entropy(m(kx), ky)  # noqa: E731
-        tloss = lambda m: torch.nn.functional.cross_entropy(m(tx), ty)  # noqa: E731
-        return km, kopt, kloss, tm, topt, tloss
+        return _classifier_pair(km, tm, x, y)
 
     return _step_case(f"MLP {'-'.join(map(str, sizes))} training step, batch {B}", build, None, B)
 
@@ -139,7 +150,7 @@ def _charlstm(H, T=100, B=64, V=65, E=64):
         kernels.manual_seed(0)
         km = CharLSTM(V, hidden_size=H, num_layers=2, embedding_dim=E)
         tm = _torch_charlstm(torch, V, H, E)
-        tm.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in km.state_dict().items()})
+        _copy_weights(km, tm)
         kx, ky = kernels.tensor(ids[:, :-1]), kernels.tensor(ids[:, 1:].reshape(-1))
         tx, ty = torch.from_numpy(ids[:, :-1]), torch.from_numpy(ids[:, 1:].reshape(-1))
         kopt = kernels.optim.Adam(km.parameters(), lr=3e-3)
