@@ -45,12 +45,14 @@ void bind_runtime(py::module_& m) {
   m.def("get_num_threads", &max_threads);
   m.def("host_cached_bytes", &host_cached_bytes);
   m.def("host_empty_cache", &host_empty_cache);
-  m.def("set_num_threads", [](int n) {
-    KCHECK(n >= 1, "set_num_threads: expected a positive thread count, got ", n);
-#ifdef _OPENMP
-    omp_set_num_threads(n);
-#endif
+  m.def("set_num_threads", [](int64_t n) {
+    if (!set_max_threads(n))
+      PyErr_WarnEx(PyExc_RuntimeWarning,
+                   "set_num_threads: this process was forked from one running OpenMP threads, which "
+                   "do not survive fork(); its kernels stay on one thread (start workers with "
+                   "multiprocessing's 'spawn' method to use more)", 1);
   });
+  m.def("in_forked_child", [] { return g_forked_child; });
   m.def(
       "fma_peak",
       [](int threads, double seconds) {

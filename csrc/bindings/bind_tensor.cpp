@@ -51,7 +51,9 @@ py::array to_numpy(const Tensor& t) {
   // The array's base owns a reference to the storage, so the memory outlives the tensor.
   auto* keep = new Tensor(t);
   py::capsule base(keep, [](void* p) { delete static_cast<Tensor*>(p); });
-  return py::array(numpy_dtype(t.dtype), t.shape, byte_strides(t), t.raw_data(), base);
+  py::array out(numpy_dtype(t.dtype), t.shape, byte_strides(t), t.raw_data(), base);
+  if (!t.storage->writable) out.attr("setflags")(py::arg("write") = false);  // stays read-only
+  return out;
 }
 
 Tensor from_numpy(const py::array& arr) {
@@ -72,10 +74,12 @@ Tensor from_numpy(const py::array& arr) {
                      "(use numpy.ascontiguousarray, or kernels.tensor to copy)");
   std::vector<int64_t> shape(arr.shape(), arr.shape() + arr.ndim());
   auto* keep = new py::object(arr);
-  return Tensor::from_blob(const_cast<void*>(arr.data()), shape, dtype, Device{}, [keep](void*) {
+  Tensor t = Tensor::from_blob(const_cast<void*>(arr.data()), shape, dtype, Device{}, [keep](void*) {
     py::gil_scoped_acquire gil;
     delete keep;
   });
+  t.storage->writable = arr.writeable();
+  return t;
 }
 
 // ---- DLPack ----
@@ -266,7 +270,8 @@ void bind_tensor(py::module_& m) {
         return py::buffer_info(t.raw_data(), static_cast<py::ssize_t>(itemsize(t.dtype)),
                                buffer_format(t.dtype), t.dim(),
                                std::vector<py::ssize_t>(t.shape.begin(), t.shape.end()),
-                               std::vector<py::ssize_t>(strides.begin(), strides.end()));
+                               std::vector<py::ssize_t>(strides.begin(), strides.end()),
+                               /*readonly=*/!t.storage->writable);
       });
 
   m.def("from_numpy", &from_numpy, py::arg("array"));

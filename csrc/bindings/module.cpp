@@ -8,6 +8,8 @@ PYBIND11_MODULE(_C, m) {
       if (p) std::rethrow_exception(p);
     } catch (const kernels::TypeError& e) {
       PyErr_SetString(PyExc_TypeError, e.what());
+    } catch (const kernels::OutOfMemory& e) {
+      PyErr_SetString(PyExc_MemoryError, e.what());
     }
   });
   kernels::bind_tensor(m);

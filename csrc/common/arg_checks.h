@@ -10,6 +10,14 @@ inline void check_defined(const char* op, const Tensor& t, const char* name) {
   KCHECK(t.defined(), op, ": ", name, " is an undefined tensor");
 }
 
+// Every op that writes into an existing tensor: memory NumPy marked read-only (a read-only mmap,
+// np.frombuffer over bytes) would fault, not raise.
+inline void check_writable(const char* op, const Tensor& t) {
+  KCHECK(!t.storage || t.storage->writable, op, ": cannot write into ", t.desc(),
+         ": it shares the memory of a read-only NumPy array (flags.writeable is False); write into "
+         "a copy (.clone()) instead");
+}
+
 inline void check_same_device(const char* op, const Tensor& a, const Tensor& b) {
   KCHECK_RUNTIME(a.device() == b.device(), op, ": expected all tensors on the same device, got ", a.desc(),
          " and ", b.desc());

@@ -14,6 +14,10 @@ namespace kernels {
 struct TypeError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+// Mapped to Python's MemoryError, with its message (std::bad_alloc would lose the message).
+struct OutOfMemory : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 inline std::string shape_str(const std::vector<int64_t>& shape) {
   std::ostringstream os;

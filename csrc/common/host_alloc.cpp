@@ -73,20 +73,26 @@ void advise_huge_pages(void* p, size_t bytes) {
 #endif
 }
 
-void* raw_alloc(size_t bytes, size_t requested) {
+void* raw_alloc(size_t bytes, size_t requested, const std::function<std::string()>& what) {
   void* p = std::aligned_alloc(64, bytes);
-  if (!p) throw std::runtime_error("out of host memory allocating " + std::to_string(requested) + " bytes");
+  if (!p)
+    throw OutOfMemory(str_cat("out of host memory allocating ", requested, " bytes",
+                              what ? " for " + what() : std::string()));
   if (bytes >= kHugePageAdvice) advise_huge_pages(p, bytes);
   return p;
 }
 
 }  // namespace
 
-void* host_alloc(size_t nbytes) {
+void* host_alloc(size_t nbytes, const std::function<std::string()>& what) {
+  // Rounding must not wrap a huge request around to a small block.
+  if (nbytes > (size_t(1) << 62))
+    throw OutOfMemory(str_cat("out of host memory allocating ", nbytes, " bytes",
+                              what ? " for " + what() : std::string()));
   size_t rounded = (nbytes + 63) / 64 * 64;
   if (rounded == 0) rounded = 64;
   HostCache& c = cache();
-  if (rounded < kMinCached || !c.enabled) return raw_alloc(rounded, nbytes);
+  if (rounded < kMinCached || !c.enabled) return raw_alloc(rounded, nbytes, what);
   rounded = (rounded + kPage - 1) / kPage * kPage;
   {
     std::lock_guard<std::mutex> lock(c.mu);
@@ -99,7 +105,7 @@ void* host_alloc(size_t nbytes) {
       return p;
     }
   }
-  void* p = raw_alloc(rounded, nbytes);
+  void* p = raw_alloc(rounded, nbytes, what);
   std::lock_guard<std::mutex> lock(c.mu);
   c.live.emplace(p, rounded);
   return p;

@@ -60,6 +60,20 @@ KERNELS_HD T philox_normal(uint64_t seed, uint64_t call, int64_t i) {
   return static_cast<T>((lane & 1) ? radius * sin(angle) : radius * cos(angle));
 }
 
+// a + b * u with two roundings on both devices. nvcc contracts such expressions into one fused
+// multiply-add (one rounding), the CPU build does not, and about half of all uniform(-b, b)
+// values would then differ in the last bit between the devices.
+template <class T>
+KERNELS_HD T scale_shift_rn(T a, T b, T u) {
+#ifdef __CUDA_ARCH__
+  if constexpr (sizeof(T) == 4) return __fadd_rn(a, __fmul_rn(b, u));
+  else return __dadd_rn(a, __dmul_rn(b, u));
+#else
+  const T p = b * u;  // the host build targets baseline x86-64 here: no FMA to contract into
+  return a + p;
+#endif
+}
+
 // Integer in [0, n) from 32 bits of lane i (n < 2^32; modulo bias is below 2^-32 * n).
 KERNELS_HD uint64_t philox_below(uint64_t seed, uint64_t call, int64_t i, uint64_t n) {
   const Philox4 r = philox4x32_10(seed, static_cast<uint64_t>(i) >> 2, call);

@@ -40,6 +40,28 @@ int64_t numel_of(const std::vector<int64_t>& shape) {
   return n;
 }
 
+int64_t checked_numel(const std::vector<int64_t>& shape, const char* op) {
+  int64_t n = 1;
+  bool overflow = false;
+  for (auto s : shape) {
+    KCHECK(s >= 0, op, ": negative dimension in shape ", shape_str(shape));
+    overflow = overflow || __builtin_mul_overflow(n, s, &n);
+  }
+  // A zero anywhere makes the tensor empty, but an impossible shape stays impossible.
+  KCHECK_RUNTIME(!overflow, op, ": shape ", shape_str(shape),
+                 " has more elements than a 64-bit count can hold");
+  return n;
+}
+
+size_t checked_nbytes(const std::vector<int64_t>& shape, DType dtype, const char* op) {
+  const int64_t n = checked_numel(shape, op);
+  int64_t bytes = 0;
+  if (__builtin_mul_overflow(n, static_cast<int64_t>(itemsize(dtype)), &bytes))
+    throw OutOfMemory(str_cat(op, ": a tensor of shape ", shape_str(shape), " and dtype ",
+                              dtype_name(dtype), " needs more than 2^63 bytes"));
+  return static_cast<size_t>(bytes);
+}
+
 int wrap_dim(int64_t dim, int ndim, const char* op) {
   const int64_t lo = ndim == 0 ? -1 : -ndim, hi = ndim == 0 ? 0 : ndim - 1;
   KCHECK_INDEX(dim >= lo && dim <= hi, op, ": dim ", dim, " is out of range for a tensor of rank ",
@@ -48,16 +70,19 @@ int wrap_dim(int64_t dim, int ndim, const char* op) {
 }
 
 Tensor Tensor::empty(const std::vector<int64_t>& shape, DType dtype, Device device) {
-  for (auto s : shape)
-    KCHECK(s >= 0, "empty: negative dimension in shape ", shape_str(shape));
+  // Every tensor's memory comes through here: the one place element and byte counts are checked.
+  const size_t nbytes = checked_nbytes(shape, dtype, "empty");
   Tensor t;
   t.shape = shape;
   t.dtype = dtype;
   auto st = std::make_shared<Storage>();
   st->device = device;
-  st->nbytes = static_cast<size_t>(numel_of(shape)) * itemsize(dtype);
+  st->nbytes = nbytes;
+  const auto what = [&] {
+    return str_cat("a tensor of shape ", shape_str(shape), " and dtype ", dtype_name(dtype));
+  };
   if (device.is_cpu()) {
-    st->data = host_alloc(st->nbytes);
+    st->data = host_alloc(st->nbytes, what);
     st->deleter = host_free;
   } else {
     st->data = cuda::allocate(st->nbytes, device.index);
@@ -76,7 +101,7 @@ Tensor Tensor::from_blob(void* data, const std::vector<int64_t>& shape, DType dt
   auto st = std::make_shared<Storage>();
   st->data = data;
   st->device = device;
-  st->nbytes = static_cast<size_t>(numel_of(shape)) * itemsize(dtype);
+  st->nbytes = checked_nbytes(shape, dtype, "from_blob");
   st->deleter = std::move(deleter);
   t.storage = std::move(st);
   return t;

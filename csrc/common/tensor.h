@@ -43,6 +43,7 @@ struct Storage {
   size_t nbytes = 0;
   Device device;
   std::function<void(void*)> deleter;  // empty for external memory that needs no release
+  bool writable = true;                 // false for a read-only NumPy array's memory
   Storage() = default;
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
@@ -89,13 +90,18 @@ class Tensor {
   std::string desc() const;  // "float32 (2,3) on cpu" for error messages
 };
 
-int64_t numel_of(const std::vector<int64_t>& shape);
+int64_t numel_of(const std::vector<int64_t>& shape);  // for shapes of existing tensors
+// For shapes about to be allocated: negative dims raise ValueError, an element count beyond int64
+// RuntimeError, a byte count beyond int64 MemoryError; `op` names the caller in the message.
+int64_t checked_numel(const std::vector<int64_t>& shape, const char* op);
+size_t checked_nbytes(const std::vector<int64_t>& shape, DType dtype, const char* op);
 // Normalise a possibly negative dim against rank `ndim`; IndexError naming `op` when out of range.
 int wrap_dim(int64_t dim, int ndim, const char* op);
 
 // Host allocation helpers (64-byte aligned), csrc/common/host_alloc.cpp: large freed blocks are
 // kept for reuse; host_empty_cache() gives them back, host_cached_bytes() says how much is held.
-void* host_alloc(size_t nbytes);
+// Raises MemoryError naming `what` (a description of the tensor) and the bytes when it fails.
+void* host_alloc(size_t nbytes, const std::function<std::string()>& what = {});
 void host_free(void* p);
 size_t host_cached_bytes();
 void host_empty_cache();

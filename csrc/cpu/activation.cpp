@@ -107,8 +107,9 @@ void softmax_fwd(const T* x, T* y, int64_t outer, int64_t D, int64_t inner) {
         double s = 0;
         if (kLog) {
           for (int64_t d = 0; d < D; ++d) s += static_cast<double>(act::k_exp(xr[d] - m));
-          const T lse = m + static_cast<T>(std::log(s));
-          for (int64_t d = 0; d < D; ++d) yr[d] = xr[d] - lse;
+          // (x - m) - log(s), never x - (m + log(s)): near m = 1e6 that sum has lost log(s).
+          const T ls = static_cast<T>(std::log(s));
+          for (int64_t d = 0; d < D; ++d) yr[d] = (xr[d] - m) - ls;
         } else {
           for (int64_t d = 0; d < D; ++d) {
             const T e = act::k_exp(xr[d] - m);
@@ -140,10 +141,10 @@ void softmax_fwd(const T* x, T* y, int64_t outer, int64_t D, int64_t inner) {
           }
         }
         if (kLog) {
-          T lse[kColBlock];
-          for (int64_t j = 0; j < w; ++j) lse[j] = m[j] + static_cast<T>(std::log(s[j]));
+          T ls[kColBlock];
+          for (int64_t j = 0; j < w; ++j) ls[j] = static_cast<T>(std::log(s[j]));
           for (int64_t d = 0; d < D; ++d)
-            for (int64_t j = 0; j < w; ++j) yb[d * inner + j] = xb[d * inner + j] - lse[j];
+            for (int64_t j = 0; j < w; ++j) yb[d * inner + j] = (xb[d * inner + j] - m[j]) - ls[j];
         } else {
           T inv[kColBlock];
           for (int64_t j = 0; j < w; ++j) inv[j] = static_cast<T>(1.0 / s[j]);

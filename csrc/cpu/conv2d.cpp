@@ -63,7 +63,7 @@ struct Scratch {
 
 inline int thread_count() {
 #ifdef _OPENMP
-  return omp_in_parallel() ? 1 : omp_get_max_threads();
+  return omp_in_parallel() ? 1 : max_threads();
 #else
   return 1;
 #endif

@@ -24,7 +24,7 @@ inline int thread_count(const ConvGeom& g, int64_t chunks) {
 #ifdef _OPENMP
   const double flops = 2.0 * double(g.N) * double(g.O) * double(g.P()) * double(g.Kg());
   if (omp_in_parallel() || flops < 2.0e6) return 1;
-  return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(omp_get_max_threads(), chunks)));
+  return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(max_threads(), chunks)));
 #else
   return 1;
 #endif

@@ -3,13 +3,15 @@
 // cross_entropy: input x is (N, C, K) (class c of position (n, k) at x[(n C + c) K + k]; K = 1 for
 // (N, C) input), target t is (N, K) int64, weight w (C) (all ones when absent), eps = label
 // smoothing. Per position p = (n, k) with t_p != ignore_index, in one fused pass over the row:
-//   m = max_c x_c,  lse = m + log(sum_c exp(x_c - m)),  logp_c = x_c - lse
-//   loss_p = (1 - eps) w_t (lse - x_t) + (eps / C) sum_c w_c (lse - x_c)
+//   m = max_c x_c,  ls = log(sum_c exp(x_c - m)),  logp_c = (x_c - m) - ls
+//   loss_p = (1 - eps) w_t ((m - x_t) + ls) + (eps / C) sum_c w_c ((m - x_c) + ls)
+// (never through lse = m + ls in float: at |m| = 1e6 that sum has rounded ls away)
 // and loss_p = 0, w_t = 0 for ignored positions. Reductions: none -> loss (N, K); sum -> sum_p
 // loss_p; mean -> sum_p loss_p / W, W = sum_p w_{t_p} over non-ignored positions (torch's rule,
-// also with label smoothing). lse (N, K) and totals = [W, sum_c w_c] are saved for the backward:
+// also with label smoothing). stats (2, N, K) = [m, ls] and totals = [W, sum_c w_c] are saved for
+// the backward:
 //   dx_c = g_p ((1 - eps) w_t (p_c - [c == t]) + (eps / C) (p_c sum_c' w_c' - w_c)),
-//   p_c = exp(x_c - lse), g_p = grad_p (none), grad (sum) or grad / W (mean); 0 when ignored.
+//   p_c = exp((x_c - m) - ls), g_p = grad_p (none), grad (sum) or grad / W (mean); 0 when ignored.
 // nll_loss: the same with x taken as log-probabilities: loss_p = -w_t x_t; dx_t = -w_t g_p.
 //
 // Pointwise losses (x input, y target, w weight, pw pos_weight; formulas in
@@ -78,10 +80,10 @@ void row_max_exp_sum_avx2(const float* x, int64_t C, float& m, double& s) {
   s = loss_avx2::exp_sum_f32(x, C, m);
 }
 void row_max_exp_sum_avx2(const double*, int64_t, double&, double&) {}
-void exp_scale_avx2(const float* x, float* d, int64_t C, float sub, float scale) {
-  loss_avx2::exp_scale_f32(x, d, C, sub, scale);
+void exp_scale_avx2(const float* x, float* d, int64_t C, float m, float ls, float scale) {
+  loss_avx2::exp_scale_f32(x, d, C, m, ls, scale);
 }
-void exp_scale_avx2(const double*, double*, int64_t, double, double) {}
+void exp_scale_avx2(const double*, double*, int64_t, double, double, double) {}
 
 template <class T>
 double weight_sum(const T* w, int64_t C) {
@@ -132,15 +134,15 @@ LabelFault cross_entropy_forward_cpu(const Tensor& input, const Tensor& target, 
           }
         }
         const double ls = std::log(s);
-        const T lse_p = m + static_cast<T>(ls);
-        l[p] = lse_p;
+        l[p] = m;
+        l[P + p] = static_cast<T>(ls);
         const int64_t tp = t[p];
         if (tp == ignore_index) {
           loss[p] = T(0);
           continue;
         }
         const double wt = w ? static_cast<double>(w[tp]) : 1.0;
-        double v = (1.0 - eps) * wt * static_cast<double>(lse_p - xr[tp * K]);
+        double v = (1.0 - eps) * wt * (static_cast<double>(m - xr[tp * K]) + ls);
         if (eps > 0) v += eps / static_cast<double>(C) * (wsum * ls + sm);
         loss[p] = static_cast<T>(v);
       }
@@ -190,14 +192,14 @@ void cross_entropy_backward_cpu(const Tensor& grad, const Tensor& input, const T
         }
         const T gp = (red == Reduction::None ? g[p] : g[0]) * gscale;
         const T wt = w ? w[tp] : T(1);
-        const T lp = l[p];
+        const T mp = l[p], lsp = l[P + p];
         if (rows_avx2) {
-          exp_scale_avx2(xr, dr, C, lp, gp * a * wt);
+          exp_scale_avx2(xr, dr, C, mp, lsp, gp * a * wt);
           dr[tp] -= gp * a * wt;
           continue;
         }
         for (int64_t c = 0; c < C; ++c) {
-          const T pc = act::k_exp(xr[c * K] - lp);
+          const T pc = act::k_exp((xr[c * K] - mp) - lsp);
           T v = a * wt * pc;
           if (eps > 0) v += b * (pc * wsum - (w ? w[c] : T(1)));
           dr[c * K] = gp * v;

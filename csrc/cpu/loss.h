@@ -8,7 +8,7 @@ namespace loss_avx2 {
 // cross_entropy's float32 row loops with AVX2+FMA (loss_avx2.cpp); only on CPUs that have them.
 float row_max_f32(const float* x, int64_t n);                  // NaN if any x is NaN
 double exp_sum_f32(const float* x, int64_t n, float m);        // sum exp(x - m), in double
-void exp_scale_f32(const float* x, float* d, int64_t n, float sub, float scale);  // scale exp(x - sub)
+void exp_scale_f32(const float* x, float* d, int64_t n, float m, float ls, float scale);  // scale exp((x - m) - ls)
 }  // namespace loss_avx2
 
 

@@ -3,7 +3,7 @@
 // logits. libm's expf is a scalar call and was most of the time of a (64, 1000) cross-entropy.
 //   row_max_f32:   max_c x_c, NaN if any x_c is NaN, -inf for an empty row
 //   exp_sum_f32:   sum_c exp(x_c - m), accumulated in double (as the portable loop does)
-//   exp_scale_f32: d_c = scale * exp(x_c - sub)   (softmax times the upstream gradient)
+//   exp_scale_f32: d_c = scale * exp((x_c - m) - ls)   (softmax times the upstream gradient)
 // exp is avx2_math::exp8 (exp_avx2.h). Tails go through a padded 8-lane buffer.
 #include <immintrin.h>
 
@@ -76,14 +76,16 @@ double exp_sum_f32(const float* x, int64_t n, float m) {
   return hsum_pd(_mm256_add_pd(s0, s1));
 }
 
-void exp_scale_f32(const float* x, float* d, int64_t n, float sub, float scale) {
-  const __m256 sv = _mm256_set1_ps(sub), kv = _mm256_set1_ps(scale);
+void exp_scale_f32(const float* x, float* d, int64_t n, float m, float ls, float scale) {
+  const __m256 mv = _mm256_set1_ps(m), lv = _mm256_set1_ps(ls), kv = _mm256_set1_ps(scale);
+  const auto p = [&](__m256 v) {
+    return _mm256_mul_ps(kv, avx2_math::exp8(_mm256_sub_ps(_mm256_sub_ps(v, mv), lv)));
+  };
   int64_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    _mm256_storeu_ps(d + i, _mm256_mul_ps(kv, avx2_math::exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i), sv))));
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(d + i, p(_mm256_loadu_ps(x + i)));
   if (i < n) {
     alignas(32) float out[8];
-    _mm256_store_ps(out, _mm256_mul_ps(kv, avx2_math::exp8(_mm256_sub_ps(load_tail(x + i, n - i, 0.f), sv))));
+    _mm256_store_ps(out, p(load_tail(x + i, n - i, 0.f)));
     for (int64_t j = 0; j < n - i; ++j) d[i + j] = out[j];
   }
 }

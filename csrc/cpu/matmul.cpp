@@ -386,7 +386,7 @@ void scale_matrix(T* C, int64_t M, int64_t N, int64_t ldc, T beta) {
 
 int gemm_threads() {
 #ifdef _OPENMP
-  return omp_in_parallel() ? 1 : omp_get_max_threads();
+  return omp_in_parallel() ? 1 : max_threads();
 #else
   return 1;
 #endif

@@ -12,13 +12,23 @@ namespace kernels {
 
 constexpr int64_t kGrainElementwise = 32768;  // below this, threading costs more than it saves
 
+// Set once in a process forked from one that had started OpenMP threads (threads.cpp): libgomp's
+// pool does not survive fork(), and the child's first parallel region would wait on it forever.
+extern bool g_forked_child;
+
+// The thread count every parallel region of the CPU kernels uses.
 inline int max_threads() {
 #ifdef _OPENMP
-  return omp_get_max_threads();
+  return g_forked_child ? 1 : omp_get_max_threads();
 #else
   return 1;
 #endif
 }
+
+// set_num_threads: 1 <= n <= thread_limit(), else ValueError. Returns false (and stays at one
+// thread) in a forked child.
+int thread_limit();
+bool set_max_threads(int64_t n);
 
 template <class F>
 void parallel_for(int64_t n, int64_t grain, const F& f) {

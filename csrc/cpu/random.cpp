@@ -28,16 +28,16 @@ void uniform_cpu(Tensor& out, uint64_t seed, uint64_t call, double low, double h
     using T = decltype(tag);
     if constexpr (sizeof(T) == 4) {
       const float u = philox_uniform<float>(seed, call, i);
-      return static_cast<double>(static_cast<float>(low) + static_cast<float>(high - low) * u);
+      return static_cast<double>(scale_shift_rn(static_cast<float>(low), static_cast<float>(high - low), u));
     } else {
-      return low + (high - low) * philox_uniform<double>(seed, call, i);
+      return scale_shift_rn(low, high - low, philox_uniform<double>(seed, call, i));
     }
   });
 }
 
 void normal_cpu(Tensor& out, uint64_t seed, uint64_t call, double mean, double std) {
   fill_each(out, "randn", [&](int64_t i, auto) {
-    return mean + std * philox_normal<double>(seed, call, i);
+    return scale_shift_rn(mean, std, philox_normal<double>(seed, call, i));
   });
 }
 

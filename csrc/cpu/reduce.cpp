@@ -350,8 +350,10 @@ void var_backward_cpu(const Tensor& grad, const Tensor& x, const Tensor& std_out
     // Per-column factor: grad for var, grad / (2 std) for std.
     std::vector<double> gcol(static_cast<size_t>(g.cols()));
     const scalar_t* sp = std_out.defined() ? std_out.data<scalar_t>() : nullptr;
+    // std: 0 where the spread is 0 (as torch; x - mean is 0 there, and 0 / 0 would be NaN).
     for (int64_t c = 0; c < g.cols(); ++c)
-      gcol[c] = k * static_cast<double>(gp[c]) / (sp ? 2.0 * static_cast<double>(sp[c]) : 1.0);
+      gcol[c] = sp && sp[c] == 0 ? 0.0
+                                 : k * static_cast<double>(gp[c]) / (sp ? 2.0 * static_cast<double>(sp[c]) : 1.0);
     const double* gc = gcol.data();
     const int64_t inner = g.inner;
     for_each_row(g, [&](int64_t row, int64_t col0) {

@@ -67,8 +67,8 @@ __global__ void softmax_rows_kernel(const T* x, T* y, int64_t outer, int64_t D) 
     for (int64_t d = threadIdx.x; d < D; d += blockDim.x) s += act::k_exp(xr[d] - m);
     s = cuda::block_reduce(s, cuda::SumOp(), T(0));
     if (kLog) {
-      const T lse = m + act::k_log(s);
-      for (int64_t d = threadIdx.x; d < D; d += blockDim.x) yr[d] = xr[d] - lse;
+      const T ls = act::k_log(s);  // (x - m) - log(s): see the CPU kernel
+      for (int64_t d = threadIdx.x; d < D; d += blockDim.x) yr[d] = (xr[d] - m) - ls;
     } else {
       const T inv = T(1) / s;
       for (int64_t d = threadIdx.x; d < D; d += blockDim.x) yr[d] = act::k_exp(xr[d] - m) * inv;
@@ -87,8 +87,8 @@ __global__ void softmax_cols_kernel(const T* x, T* y, int64_t outer, int64_t D, 
     T s = 0;
     for (int64_t d = 0; d < D; ++d) s += act::k_exp(xc[d * inner] - m);
     if (kLog) {
-      const T lse = m + act::k_log(s);
-      for (int64_t d = 0; d < D; ++d) yc[d * inner] = xc[d * inner] - lse;
+      const T ls = act::k_log(s);
+      for (int64_t d = 0; d < D; ++d) yc[d * inner] = (xc[d * inner] - m) - ls;
     } else {
       const T inv = T(1) / s;
       for (int64_t d = 0; d < D; ++d) yc[d * inner] = act::k_exp(xc[d * inner] - m) * inv;

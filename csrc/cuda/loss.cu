@@ -47,21 +47,23 @@ __device__ __forceinline__ bool bad_label(int64_t t, int64_t C, int64_t ignore_i
   return t != ignore_index && (t < 0 || t >= C);
 }
 
-// The loss of one position from its lse, max m and sm = sum_c w_c (m - x_c).
+// The loss of one position from its max m, sum s = sum_c exp(x_c - m) and sm = sum_c w_c (m - x_c);
+// stats (2, P) keeps m and log(s) apart (their float sum loses log(s) when |m| is large).
 template <class T>
 __device__ __forceinline__ void ce_position(const T* xr, int64_t K, const T* w, int64_t C, int64_t tp,
                                             int64_t ignore_index, double eps, T m, T s, double sm,
-                                            double wsum, int64_t p, T* lse, T* loss, T* wts) {
+                                            double wsum, int64_t p, int64_t P, T* stats, T* loss,
+                                            T* wts) {
   const T ls = act::k_log(s);
-  const T lse_p = m + ls;
-  lse[p] = lse_p;
+  stats[p] = m;
+  stats[P + p] = ls;
   if (tp == ignore_index || tp < 0 || tp >= C) {
     loss[p] = T(0);
     wts[p] = T(0);
     return;
   }
   const double wt = w ? static_cast<double>(w[tp]) : 1.0;
-  double v = (1.0 - eps) * wt * static_cast<double>(lse_p - xr[tp * K]);
+  double v = (1.0 - eps) * wt * (static_cast<double>(m - xr[tp * K]) + static_cast<double>(ls));
   if (eps > 0) v += eps / static_cast<double>(C) * (wsum * static_cast<double>(ls) + sm);
   loss[p] = static_cast<T>(v);
   wts[p] = static_cast<T>(wt);
@@ -101,7 +103,7 @@ __global__ void ce_rows_kernel(const T* x, const int64_t* t, const T* w, int64_t
     if (threadIdx.x == 0) {
       const int64_t tp = t[p];
       if (bad_label(tp, C, ignore_index)) report(fault, tp);
-      ce_position(xr, 1, w, C, tp, ignore_index, eps, m, s, sm, ws, p, lse, loss, wts);
+      ce_position(xr, 1, w, C, tp, ignore_index, eps, m, s, sm, ws, p, P, lse, loss, wts);
     }
   }
 }
@@ -124,7 +126,7 @@ __global__ void ce_cols_kernel(const T* x, const int64_t* t, const T* w, int64_t
     const int64_t tp = t[p];
     if (bad_label(tp, C, ignore_index)) report(fault, tp);
     const double ws = eps > 0 ? weight_sum(w, C, 0, 1) : 0.0;
-    ce_position(xr, K, w, C, tp, ignore_index, eps, m, s, sm, ws, p, lse, loss, wts);
+    ce_position(xr, K, w, C, tp, ignore_index, eps, m, s, sm, ws, p, P, lse, loss, wts);
   }
 }
 
@@ -184,7 +186,7 @@ __global__ void ce_backward_kernel(const T* g, const T* x, const int64_t* t, con
     T gp = reduction == static_cast<int>(Reduction::None) ? g[p] : g[0];
     if (reduction == static_cast<int>(Reduction::Mean)) gp /= totals[0];
     const T wt = w ? w[tp] : T(1);
-    const T pc = act::k_exp(x[i] - lse[p]);
+    const T pc = act::k_exp((x[i] - lse[p]) - lse[N * K + p]);  // lse holds [m; log s]
     T v = a * wt * (pc - (c == tp ? T(1) : T(0)));
     if (eps > 0) v += b * (pc * totals[1] - (w ? w[c] : T(1)));
     dx[i] = gp * v;

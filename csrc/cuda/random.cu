@@ -10,16 +10,17 @@ template <class T>
 __global__ void uniform_kernel(T* o, int64_t n, uint64_t seed, uint64_t call, double low, double high) {
   CUDA_KERNEL_LOOP(i, n) {
     if constexpr (sizeof(T) == 4) {
-      o[i] = static_cast<float>(low) + static_cast<float>(high - low) * philox_uniform<float>(seed, call, i);
+      o[i] = scale_shift_rn(static_cast<float>(low), static_cast<float>(high - low),
+                            philox_uniform<float>(seed, call, i));
     } else {
-      o[i] = static_cast<T>(low + (high - low) * philox_uniform<double>(seed, call, i));
+      o[i] = static_cast<T>(scale_shift_rn(low, high - low, philox_uniform<double>(seed, call, i)));
     }
   }
 }
 
 template <class T>
 __global__ void normal_kernel(T* o, int64_t n, uint64_t seed, uint64_t call, double mean, double std) {
-  CUDA_KERNEL_LOOP(i, n) o[i] = static_cast<T>(mean + std * philox_normal<double>(seed, call, i));
+  CUDA_KERNEL_LOOP(i, n) o[i] = static_cast<T>(scale_shift_rn(mean, std, philox_normal<double>(seed, call, i)));
 }
 
 __global__ void randint_kernel(int64_t* o, int64_t n, uint64_t seed, uint64_t call, int64_t low,

@@ -315,7 +315,7 @@ __global__ void var_backward_kernel(const T* __restrict__ grad, const T* __restr
   CUDA_KERNEL_LOOP(k, n) {
     const int64_t o = k / (R * inner), i = k % inner, col = o * inner + i;
     double gc = k2 * static_cast<double>(grad[col]);
-    if (std_out) gc /= 2.0 * static_cast<double>(std_out[col]);
+    if (std_out) gc = std_out[col] == T(0) ? 0.0 : gc / (2.0 * static_cast<double>(std_out[col]));
     dx[k] = static_cast<T>((static_cast<double>(x[k]) - mean[col]) * gc);
   }
 }

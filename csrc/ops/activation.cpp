@@ -77,6 +77,7 @@ KERNELS_POINTWISE_ACT(silu, "input")
 
 void relu_(Tensor& x) {
   check_input("relu_", x);
+  check_writable("relu_", x);
   if (x.numel()) KERNELS_ROUTE(x, "relu_", relu_forward_cpu(x, x), relu_forward_cuda(x, x));
 }
 

@@ -50,7 +50,11 @@ Tensor arange(double start, double end, double step, DType dtype, Device device)
   KCHECK((step > 0 && end >= start) || (step < 0 && end <= start) || start == end,
          "arange: upper bound and step sign are inconsistent (start=", start, ", end=", end,
          ", step=", step, ")");
-  const int64_t n = static_cast<int64_t>(std::ceil((end - start) / step));
+  // The count in double first: a cast of 1e30 to int64 is undefined, not an error.
+  const double count = std::ceil((end - start) / step);
+  KCHECK_RUNTIME(std::isfinite(count) && count < 9.2e18, "arange: start=", start, ", end=", end,
+                 ", step=", step, " would give ", count, " elements, more than a tensor can hold");
+  const int64_t n = static_cast<int64_t>(count);
   Tensor out = Tensor::empty({std::max<int64_t>(n, 0)}, dtype, device);
   KERNELS_ROUTE(out, "arange", arange_cpu(out, start, step), arange_cuda(out, start, step));
   return out;

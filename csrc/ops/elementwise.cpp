@@ -148,17 +148,23 @@ GradPair binary_grad(const char* op, BinaryGradOp ga, BinaryGradOp gb, const Ten
 
 void inplace_binary(const char* op, BinaryOp bop, const Tensor& self, const Tensor& other, Kinds kinds) {
   check_pair(op, self, other, kinds);
+  check_writable(op, self);
   KCHECK(broadcasts_to(other.shape, self.shape), op, ": the other operand's shape ",
          shape_str(other.shape), " cannot be broadcast to the shape ", shape_str(self.shape),
          " of the tensor updated in place");
   Tensor out = self;
   if (out.numel() == 0) return;
-  KERNELS_ROUTE(self, op, binary_forward_cpu(bop, self, other, out),
-                binary_forward_cuda(bop, self, other, out));
+  // An operand overlapping the output other than element for element (x -= x[0],
+  // x[1:] += x[:-1]) would read values already overwritten: read it from a copy.
+  const bool same_view = other.offset == self.offset && other.shape == self.shape;
+  const Tensor o = other.storage == self.storage && !same_view ? clone(other) : other;
+  KERNELS_ROUTE(self, op, binary_forward_cpu(bop, self, o, out),
+                binary_forward_cuda(bop, self, o, out));
 }
 
 void inplace_scalar(const char* op, ScalarOp sop, const Tensor& self, double s, Kinds kinds) {
   check_one(op, self, kinds, "self");
+  check_writable(op, self);
   Tensor out = self;
   if (out.numel() == 0) return;
   KERNELS_ROUTE(self, op, scalar_forward_cpu(sop, self, s, out),
@@ -382,6 +388,7 @@ void div_scalar_(const Tensor& self, double s) { inplace_scalar("div_", ScalarOp
 
 void fill_(const Tensor& self, double value) {
   check_defined("fill_", self, "self");
+  check_writable("fill_", self);
   Tensor out = self;
   if (out.numel() == 0) return;
   KERNELS_ROUTE(self, "fill_", fill_cpu(out, value), fill_cuda(out, value));
@@ -391,6 +398,7 @@ void copy_(const Tensor& self, const Tensor& src) {
   const char* op = "copy_";
   check_defined(op, self, "self");
   check_defined(op, src, "src");
+  check_writable(op, self);
   check_max_dims(op, self);
   KCHECK(broadcasts_to(src.shape, self.shape), op, ": source shape ", shape_str(src.shape),
          " cannot be broadcast to the destination shape ", shape_str(self.shape));

@@ -102,7 +102,11 @@ std::tuple<Tensor, Tensor, Tensor> cross_entropy_forward(const Tensor& input, co
   const Tensor w = optional_class_weight(op, weight, input, L.C);
   Tensor out = Tensor::empty(red.kind == Reduction::None ? target.shape : std::vector<int64_t>{},
                              input.dtype, input.device());
-  Tensor lse = Tensor::empty(target.shape, input.dtype, input.device());
+  // Saved for the backward, per position: the row max m and log(sum exp(x - m)), kept apart
+  // because their float sum (the log-sum-exp) loses log(s) when |m| is large.
+  std::vector<int64_t> stats_shape{2};
+  stats_shape.insert(stats_shape.end(), target.shape.begin(), target.shape.end());
+  Tensor lse = Tensor::empty(stats_shape, input.dtype, input.device());
   Tensor totals = Tensor::empty({2}, input.dtype, input.device());
   const LabelFault f = KERNELS_ROUTE(
       input, op,
@@ -123,7 +127,9 @@ Tensor cross_entropy_backward(const Tensor& grad, const Tensor& input, const Ten
   const Red red = parse_reduction(op, reduction);
   const Tensor w = optional_class_weight(op, weight, input, L.C);
   check_grad(op, grad, input, red.kind == Reduction::None ? target.shape : std::vector<int64_t>{});
-  check_grad(op, lse, input, target.shape);
+  std::vector<int64_t> stats_shape{2};
+  stats_shape.insert(stats_shape.end(), target.shape.begin(), target.shape.end());
+  check_grad(op, lse, input, stats_shape);
   check_grad(op, totals, input, {2});
   Tensor dx = Tensor::empty(input.shape, input.dtype, input.device());
   if (input.numel())

@@ -92,6 +92,10 @@ std::tuple<Tensor, Tensor, Tensor> batch_norm_forward(const Tensor& input,
   const Tensor rv = optional_param(op, running_var, "running_var", input, cshape, what.c_str());
   KCHECK(rm.defined() == rv.defined(), op, ": running_mean and running_var must both be given or both be None, got ",
          rm.defined() ? "running_mean only" : "running_var only");
+  if (training && rm.defined()) {
+    check_writable(op, rm);  // the running estimates are updated in place
+    check_writable(op, rv);
+  }
   KCHECK(training || rm.defined(), op,
          ": running_mean and running_var must be given in evaluation mode (training=False)");
   if (training) {

@@ -51,6 +51,7 @@ void check_distinct(const char* op, const Tensor& param,
   std::vector<std::pair<const Tensor*, const char*>> all{{&param, "param"}};
   for (const auto& s : states)
     if (s.first->defined()) all.push_back(s);
+  for (const auto& s : all) check_writable(op, *s.first);
   for (size_t i = 0; i < all.size(); ++i)
     for (size_t j = i + 1; j < all.size(); ++j)
       KCHECK(all[i].first->storage != all[j].first->storage, op, ": ", all[i].second, " and ",

@@ -1,5 +1,7 @@
 #include "pool.h"
 
+#include <cstdint>
+
 #include "../common/arg_checks.h"
 #include "../common/dispatch.h"
 #include "../common/pool_math.h"
@@ -74,6 +76,11 @@ PoolCall pool_call(const char* op, const Ints& in, int sd, const Ints& kernel_si
     KCHECK(p[i] >= 0, op, ": padding must be non-negative, got ", shape_str(p));
     KCHECK(p[i] <= k[i] / 2, op, ": padding ", shape_str(p), " must be at most half of kernel_size ",
            shape_str(k));
+    // torch holds these in 32-bit ints; the bound also keeps the window arithmetic in range.
+    constexpr int64_t kMax = INT32_MAX;
+    KCHECK_RUNTIME(k[i] <= kMax && s[i] <= kMax && d[i] <= kMax, op, ": kernel_size ", shape_str(k),
+                   ", stride ", shape_str(s), " and dilation ", shape_str(d),
+                   " must each fit in 32 bits (at most ", kMax, ")");
   }
   PoolCall c;
   planes_of(in, sd, c.g);
@@ -92,6 +99,10 @@ PoolCall pool_call(const char* op, const Ints& in, int sd, const Ints& kernel_si
          shape_str(padded), " is smaller than the dilated kernel ", shape_str(eff),
          " (kernel_size ", shape_str(k), ", dilation ", shape_str(d), ", padding ", shape_str(p),
          "), output size would be ", sd == 2 ? shape_str(Ints{g.OH, g.OW}) : shape_str(Ints{g.OW}));
+  // With one output along an axis its stride is never used; 1 keeps the vector loops' phase
+  // scratch (H * sW * Q values) the size of the plane.
+  if (g.OH == 1) g.sH = 1;
+  if (g.OW == 1) g.sW = 1;
   c.out_shape = output_shape(in, sd, g);
   return c;
 }
