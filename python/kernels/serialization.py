@@ -4,13 +4,25 @@ A checkpoint is a NumPy ``.npz`` (zip) archive holding
 
 * one ``.npy`` member per tensor / NumPy array (``a0``, ``a1``, ...), dtype and shape preserved;
 * a member ``__kernels_structure__``: a uint8 array holding UTF-8 JSON that describes the nested
-  object (dicts, lists, tuples, numbers, strings, None, and where each array goes).
+  object (dicts, lists, tuples, numbers, strings, None, and where each array goes) and records
+  each array member's size and CRC-32;
+* a zip comment ``kernels.checkpoint crc32=XXXXXXXX``: the CRC-32 of every byte of the file
+  before the comment, so a flipped bit anywhere (data, structure or zip bookkeeping) is caught.
 
-Loading uses ``np.load(..., allow_pickle=False)``: opening a checkpoint never runs code.
+The file stays a plain ``.npz`` that ``np.load(path)`` reads. Loading never runs code (no pickle)
+and refuses, with one ValueError naming the file and the problem, anything that is not a
+checkpoint this library wrote intact: other zips and ``.npy`` files, truncated or altered files,
+object arrays, unknown dtypes, member names other than ``a<N>.npy`` / the structure, and archives
+whose declared (uncompressed) size exceeds a limit, checked before anything is inflated: by
+default 16 GiB, or ``load(..., max_bytes=N)``, or the environment variable
+``KERNELS_LOAD_MAX_BYTES`` (bytes, or with a K/M/G/T suffix, powers of 1024). Files of format
+version 1 (no checksums; the zip's own per-member CRC-32 still applies) are still read.
 
-Writes are atomic: the archive goes to a temporary file in the destination folder, is flushed and
-``fsync``-ed, then ``os.replace``-d over the destination and the folder is ``fsync``-ed. A crash
-mid-write leaves the previous file intact and no half-written checkpoint behind.
+Writes are atomic: the archive goes to a temporary file ``.<name>.tmp-<pid>-<random>`` in the
+destination folder, is flushed and ``fsync``-ed, then ``os.replace``-d over the destination and
+the folder is ``fsync``-ed. A crash mid-write leaves the previous file intact; a temporary left by
+a process that was killed outright (SIGKILL, power loss) is removed by the next save to the same
+name once that process is gone.
 
 Supported values: ``kernels.Tensor`` (incl. ``nn.Parameter``; CUDA tensors are saved from the host
 copy and come back on the same device unless ``map_location`` says otherwise), ``numpy.ndarray``
@@ -23,20 +35,45 @@ from __future__ import annotations
 
 import collections
 import json
+import math
 import os
+import re
+import struct
 import tempfile
 import zipfile
+import zlib
 
 import numpy as np
 
 from . import _C
 from ._device import as_device, numpy_dtype
 
-__all__ = ["save", "load"]
+__all__ = ["save", "load", "DEFAULT_MAX_BYTES"]
 
 _STRUCT = "__kernels_structure__"
 _FORMAT = "kernels.checkpoint"
-_VERSION = 1
+_VERSION = 2
+# The zip comment: CRC-32 of all bytes before it. Fixed length, so the writer can stream the
+# archive and fill the value in last.
+_COMMENT_PREFIX = b"kernels.checkpoint crc32="
+_COMMENT_RE = re.compile(rb"kernels\.checkpoint crc32=([0-9a-f]{8})\Z")
+_COMMENT_LEN = len(_COMMENT_PREFIX) + 8
+_MEMBER_RE = re.compile(r"(a(?:0|[1-9][0-9]{0,8})|__kernels_structure__)\.npy\Z")
+
+#: The default bound on the uncompressed bytes a checkpoint may declare (16 GiB); see ``load``.
+DEFAULT_MAX_BYTES = 16 << 30
+_MAX_BYTES_ENV = "KERNELS_LOAD_MAX_BYTES"
+_CHUNK = 16 << 20
+
+# dtype names a structure may use: an explicit table, never an attribute lookup on _C.dtype
+_DTYPES = {
+    "float32": _C.dtype.float32,
+    "float64": _C.dtype.float64,
+    "int64": _C.dtype.int64,
+    "bool": _C.dtype.bool,
+}
+_DEVICE_RE = re.compile(r"(cpu|cuda(:[0-9]{1,4})?)\Z")
+_INT_RE = re.compile(r"-?[0-9]+\Z")
 
 
 # ---------------------------------------------------------------- encoding
@@ -124,8 +161,9 @@ class _Encoder:
         return out
 
 
-def _structure_array(root, n_arrays):
-    doc = {"format": _FORMAT, "version": _VERSION, "arrays": n_arrays, "root": root}
+def _structure_array(root, members):
+    doc = {"format": _FORMAT, "version": _VERSION, "arrays": len(members), "members": members,
+           "root": root}
     return np.frombuffer(json.dumps(doc, separators=(",", ":")).encode("utf-8"), dtype=np.uint8)
 
 
@@ -136,11 +174,65 @@ def _write_array(zf, name, arr):
                                   allow_pickle=False)
 
 
-def _write_archive(fileobj, arrays, compress):
+class _ChecksumWriter:
+    """A write-only stream in front of ``raw`` that keeps the CRC-32 of everything but the last
+    ``_COMMENT_LEN`` bytes written (held back: they are the zip comment, filled in at the end).
+
+    It has ``tell`` but no ``seek``, so ZipFile streams the archive (sizes and CRCs go in data
+    descriptors after each member) and every byte passes through here exactly once, in order."""
+
+    def __init__(self, raw):
+        self.raw = raw
+        self.crc = 0
+        self.pos = 0
+        self.tail = b""
+
+    def write(self, data):
+        data = memoryview(data).cast("B")
+        self.pos += len(data)
+        if len(data) >= _COMMENT_LEN:
+            self._emit(self.tail)
+            self._emit(data[:len(data) - _COMMENT_LEN])
+            self.tail = bytes(data[len(data) - _COMMENT_LEN:])
+        else:
+            joined = self.tail + bytes(data)
+            self._emit(joined[:len(joined) - _COMMENT_LEN] if len(joined) > _COMMENT_LEN else b"")
+            self.tail = joined[-_COMMENT_LEN:]
+        return len(data)
+
+    def _emit(self, data):
+        if len(data):
+            self.crc = zlib.crc32(data, self.crc)
+            self.raw.write(data)
+
+    def tell(self):
+        return self.pos
+
+    def flush(self):
+        if hasattr(self.raw, "flush"):
+            self.raw.flush()
+
+    def finish(self):
+        """Write the real comment in place of the placeholder ZipFile wrote last."""
+        if self.tail != _COMMENT_PREFIX + b"0" * 8:  # ZipFile always ends with the comment
+            raise RuntimeError("save: internal error: the archive does not end with its comment")
+        self.raw.write(_COMMENT_PREFIX + b"%08x" % self.crc)
+        self.tail = b""
+
+
+def _write_archive(fileobj, arrays, root, compress):
     mode = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
-    with zipfile.ZipFile(fileobj, "w", compression=mode, allowZip64=True) as zf:
+    out = _ChecksumWriter(fileobj)
+    with zipfile.ZipFile(out, "w", compression=mode, allowZip64=True) as zf:
+        members = {}
         for name, arr in arrays.items():
             _write_array(zf, name, arr)
+            info = zf.getinfo(name + ".npy")
+            members[name] = {"bytes": info.file_size, "crc32": f"{info.CRC:08x}"}
+        _write_array(zf, _STRUCT, _structure_array(root, members))
+        zf.comment = _COMMENT_PREFIX + b"0" * 8
+    out.finish()
+    out.flush()
 
 
 def _fsync_dir(folder):
@@ -156,6 +248,48 @@ def _fsync_dir(folder):
         os.close(fd)
 
 
+def _temp_prefix(base):
+    return f".{base}.tmp-"
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    except (OverflowError, OSError):
+        return False
+    return True
+
+
+def _remove_stale_temporaries(folder, base):
+    """Delete ``.<base>.tmp-<pid>-<random>`` files whose writer process no longer exists (it was
+    killed before it could clean up). Temporaries of live processes, this one included, stay."""
+    if os.name != "posix":  # os.kill(pid, 0) is not a liveness probe elsewhere
+        return
+    prefix = _temp_prefix(base)
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    me = os.getpid()
+    for name in names:
+        if not name.startswith(prefix):
+            continue
+        m = re.fullmatch(r"([0-9]{1,10})-[a-z0-9_]{1,32}", name[len(prefix):])
+        if m is None:
+            continue
+        pid = int(m.group(1))
+        if pid <= 0 or pid == me or _pid_alive(pid):
+            continue
+        try:
+            os.unlink(os.path.join(folder, name))
+        except OSError:
+            pass
+
+
 def save(obj, f, *, compress=False) -> None:
     """Save ``obj`` (see the module docstring for what it may contain) to the path ``f``.
 
@@ -166,17 +300,18 @@ def save(obj, f, *, compress=False) -> None:
     enc = _Encoder()
     root = enc.encode(obj)
     arrays = dict(enc.arrays)
-    arrays[_STRUCT] = _structure_array(root, len(enc.arrays))
 
     if hasattr(f, "write"):
-        _write_archive(f, arrays, compress)
+        _write_archive(f, arrays, root, compress)
         return
-    path = os.fspath(f)
+    path = os.fsdecode(os.fspath(f))
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
+    base = os.path.basename(path)
+    _remove_stale_temporaries(folder, base)
+    fd, tmp = tempfile.mkstemp(prefix=f"{_temp_prefix(base)}{os.getpid()}-", dir=folder)
     try:
         with os.fdopen(fd, "wb") as fh:
-            _write_archive(fh, arrays, compress)
+            _write_archive(fh, arrays, root, compress)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -187,6 +322,231 @@ def save(obj, f, *, compress=False) -> None:
             pass
         raise
     _fsync_dir(folder)
+
+
+# ---------------------------------------------------------------- reading the archive
+
+# what zipfile (and numpy, reading a member) raise on malformed input
+_ARCHIVE_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError,
+                   KeyError, IndexError, TypeError, NotImplementedError, OverflowError, zlib.error,
+                   struct.error)
+
+
+class _Refused(Exception):
+    """A problem found in the file; ``load`` turns it into one ValueError naming the file."""
+
+
+def _foreign(what):
+    return _Refused(f"is not a kernels checkpoint ({what})")
+
+
+def _damaged(what):
+    return _Refused(f"is damaged ({what})")
+
+
+def _parse_size(text):
+    m = re.fullmatch(r"\s*([0-9]+)\s*([kmgt]?)(?:i?b)?\s*", text, re.IGNORECASE)
+    if m is None:
+        raise ValueError(f"load: {_MAX_BYTES_ENV}={text!r} is not a size (bytes, or a number with "
+                         "a K, M, G or T suffix)")
+    return int(m.group(1)) << (10 * "kmgt".find(m.group(2).lower()) + 10 if m.group(2) else 0)
+
+
+def _resolve_max_bytes(max_bytes):
+    if max_bytes is None:
+        env = os.environ.get(_MAX_BYTES_ENV, "").strip()
+        return _parse_size(env) if env else DEFAULT_MAX_BYTES
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, (int, np.integer)):
+        raise TypeError(f"load: max_bytes must be an int, got {type(max_bytes).__name__}")
+    if max_bytes < 0:
+        raise ValueError(f"load: max_bytes must be >= 0, got {max_bytes}")
+    return int(max_bytes)
+
+
+class _Reader:
+    """Wraps a zip member stream: counts the bytes read."""
+
+    def __init__(self, raw):
+        self.raw = raw
+        self.pos = 0
+
+    def read(self, n=-1):
+        data = self.raw.read(n)
+        self.pos += len(data)
+        return data
+
+
+def _read_npy(zf, info):
+    """One ``.npy`` member -> ndarray (the file's dtype, byte order included). The header's
+    shape and dtype must account for exactly the member's declared size, so a forged shape is
+    refused before anything is allocated; zipfile checks the member's CRC-32 at its end."""
+    name = info.filename
+    with zf.open(info) as raw:
+        fh = _Reader(raw)
+        try:
+            version = np.lib.format.read_magic(fh)
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
+            elif version == (2, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
+            else:
+                raise ValueError(f".npy format version {version} is not supported")
+        except (zipfile.BadZipFile, OSError, zlib.error):
+            raise  # the member's bytes (e.g. its CRC-32), not its header: reported as such
+        except Exception as e:  # numpy's header parser raises many kinds (even tokenize errors)
+            raise _damaged(f"member {name} has no valid .npy header: {type(e).__name__}: {e}") from None
+        if dtype.hasobject:
+            raise _foreign(f"member {name} holds Python objects, which would need pickle")
+        if fortran:
+            raise _foreign(f"member {name} is in Fortran order, which this library never writes")
+        if dtype.itemsize == 0:
+            raise _foreign(f"member {name} has the zero-size dtype {dtype}")
+        if any(s < 0 for s in shape):
+            raise _damaged(f"member {name} declares the negative shape {shape}")
+        count = math.prod(shape)
+        nbytes = count * dtype.itemsize
+        if fh.pos + nbytes != info.file_size:
+            raise _damaged(f"member {name} declares shape {shape} of {dtype} ({nbytes:,} bytes) but "
+                           f"holds {info.file_size - fh.pos:,} bytes of data")
+        buf = bytearray(nbytes)
+        view = memoryview(buf)
+        done = 0
+        while done < nbytes:
+            chunk = fh.read(min(_CHUNK, nbytes - done))
+            if not chunk:
+                raise _damaged(f"member {name} ends early")
+            view[done:done + len(chunk)] = chunk
+            done += len(chunk)
+        if fh.read(1):  # also makes zipfile verify the member's CRC-32
+            raise _damaged(f"member {name} is longer than declared")
+    if count == 0:
+        return np.empty(shape, dtype=dtype)
+    return np.frombuffer(buf, dtype=dtype, count=count).reshape(shape)
+
+
+def _file_crc(fh, start, stop):
+    fh.seek(start)
+    crc, left = 0, stop - start
+    while left > 0:
+        chunk = fh.read(min(_CHUNK, left))
+        if not chunk:
+            raise _damaged("the file ends early")
+        crc = zlib.crc32(chunk, crc)
+        left -= len(chunk)
+    return crc
+
+
+def _check_doc(doc, infos, has_checksum):
+    """Validate the structure document against the archive's members; -> member names."""
+    if not isinstance(doc, dict) or doc.get("format") != _FORMAT or "root" not in doc:
+        raise _foreign("unknown structure format")
+    version = doc.get("version")
+    if type(version) is not int or version < 1:
+        raise _foreign(f"bad format version {version!r}")
+    if version > _VERSION:
+        raise _Refused(f"was written by a newer format version {version} (this version reads up "
+                       f"to {_VERSION})")
+    n = doc.get("arrays")
+    arrays = {k[:-4] for k in infos} - {_STRUCT}
+    if type(n) is not int or n != len(arrays) or arrays != {f"a{i}" for i in range(n)}:
+        raise _damaged(f"the structure names {n!r} arrays but the archive holds "
+                       f"{len(arrays)}: {', '.join(sorted(arrays)[:8]) or 'none'}")
+    if version >= 2:
+        if not has_checksum:
+            raise _damaged("the file checksum in the zip comment is missing")
+        members = doc.get("members")
+        if not isinstance(members, dict) or set(members) != arrays:
+            raise _damaged("the structure's member table does not list the archive's arrays")
+        for k, rec in members.items():
+            info = infos[k + ".npy"]
+            if not isinstance(rec, dict) or type(rec.get("bytes")) is not int \
+                    or not isinstance(rec.get("crc32"), str) \
+                    or not re.fullmatch(r"[0-9a-f]{8}", rec["crc32"]):
+                raise _damaged(f"the structure's record of member {k} is malformed")
+            if rec["bytes"] != info.file_size or int(rec["crc32"], 16) != info.CRC:
+                raise _damaged(f"member {k} is not the one the structure recorded (size "
+                               f"{info.file_size:,} / crc32 {info.CRC:08x}, recorded "
+                               f"{rec['bytes']:,} / {rec['crc32']})")
+    return sorted(arrays, key=lambda k: int(k[1:]))
+
+
+def _read_archive(fh, limit):
+    """-> (structure document, {member: ndarray}); raises _Refused."""
+    try:
+        start = fh.tell()
+        head = fh.read(8)
+        fh.seek(0, os.SEEK_END)
+        end = fh.tell()
+    except (OSError, ValueError, AttributeError) as e:
+        raise _Refused(f"cannot be read as a checkpoint: it must be a readable, seekable binary "
+                       f"file ({e})") from None
+    if not isinstance(head, bytes):
+        raise _Refused("cannot be read as a checkpoint: the file object is not opened in binary mode")
+    if not head:
+        raise _foreign("the file is empty")
+    if head.startswith(b"\x93NUMPY"):
+        raise _foreign("a single .npy array, not an .npz archive")
+    if head.startswith(b"PK\x05\x06"):
+        raise _foreign("an empty zip archive")
+    if not head.startswith(b"PK\x03\x04"):
+        raise _foreign("not a zip archive")
+
+    has_checksum = False
+    if end - start > _COMMENT_LEN:
+        fh.seek(end - _COMMENT_LEN)
+        m = _COMMENT_RE.match(fh.read(_COMMENT_LEN))
+        if m is not None:
+            has_checksum = True
+            got = _file_crc(fh, start, end - _COMMENT_LEN)
+            if got != int(m.group(1), 16):
+                raise _damaged(f"file checksum mismatch: crc32 {got:08x}, recorded "
+                               f"{m.group(1).decode()}: the file was altered after it was written")
+    fh.seek(start)
+    try:
+        zf = zipfile.ZipFile(fh)
+    except _ARCHIVE_ERRORS as e:
+        raise _damaged(f"truncated or corrupt zip archive: {type(e).__name__}: {e}") from None
+    with zf:
+        if has_checksum and len(zf.comment) != _COMMENT_LEN:
+            raise _damaged("the zip directory does not end where the file checksum says")
+        infos = {}
+        for info in zf.infolist():
+            name = info.filename
+            if not _MEMBER_RE.match(name):
+                raise _foreign(f"unexpected member {name[:80]!r}")
+            if name in infos:
+                raise _foreign(f"member {name!r} appears twice")
+            if info.flag_bits & 0x1:
+                raise _foreign(f"member {name} is encrypted")
+            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                raise _foreign(f"member {name} uses compression method {info.compress_type}")
+            if info.compress_type == zipfile.ZIP_STORED and info.compress_size != info.file_size:
+                raise _damaged(f"member {name} is stored with inconsistent sizes")
+            infos[name] = info
+        if _STRUCT + ".npy" not in infos:
+            raise _foreign(f"an .npz without the {_STRUCT} member")
+        if not has_checksum and zf.comment.startswith(_FORMAT.encode()):
+            raise _damaged("its checksum comment is malformed")
+        if not has_checksum and zf.comment:
+            raise _foreign("an unexpected zip comment")
+        total = sum(info.file_size for info in infos.values())
+        if total > limit:
+            raise _Refused(f"declares {total:,} bytes of uncompressed data, more than the limit of "
+                           f"{limit:,} bytes (pass max_bytes= to kernels.load or set "
+                           f"{_MAX_BYTES_ENV} to allow more)")
+        try:
+            raw = _read_npy(zf, infos[_STRUCT + ".npy"])
+            if raw.dtype != np.uint8 or raw.ndim != 1:
+                raise _foreign(f"its structure member is {raw.dtype} {raw.shape}, not UTF-8 bytes")
+            try:
+                doc = json.loads(raw.tobytes().decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+                raise _foreign(f"unreadable structure description: {e}") from None
+            names = _check_doc(doc, infos, has_checksum)
+            arrays = {k: _read_npy(zf, infos[k + ".npy"]) for k in names}
+        except _ARCHIVE_ERRORS as e:
+            raise _damaged(f"{type(e).__name__}: {e}") from None
+    return doc, arrays
 
 
 # ---------------------------------------------------------------- decoding
@@ -204,75 +564,121 @@ def _resolve_map_location(map_location):
     return lambda dev: target
 
 
+_KEY_KINDS = ("none", "bool", "int", "float", "str", "tuple")
+_ARRAY_KINDS = ("ndarray", "npscalar", "tensor")
+
+
 class _Decoder:
-    def __init__(self, arrays, map_location, path):
+    def __init__(self, arrays, map_location):
         self.arrays = arrays
         self.where_to = _resolve_map_location(map_location)
-        self.path = path
         self._done = {}  # member -> decoded object (shared objects come back shared)
+        self._kind = {}  # member -> the entry type that first used it
 
-    def bad(self, msg):
-        return ValueError(f"load: {self.path} is not a valid kernels checkpoint ({msg})")
+    @staticmethod
+    def bad(msg):
+        return _foreign(msg)
 
-    def array(self, node):
-        k = node.get("k")
-        if k not in self.arrays:
-            raise self.bad(f"array member {k!r} is missing")
-        return self.arrays[k]
+    def field(self, node, name, kind):
+        v = node.get(name)
+        if not isinstance(v, kind) or (isinstance(v, bool) and kind is not bool):  # True is an int
+            raise self.bad(f"entry {_short(node)} has a malformed {name!r} field")
+        return v
 
-    def decode(self, node):
-        if not isinstance(node, dict) or "t" not in node:
-            raise self.bad(f"malformed structure entry {str(node)[:60]!r}")
+    def decode(self, node, key=False):
+        if not isinstance(node, dict) or not isinstance(node.get("t"), str):
+            raise self.bad(f"malformed structure entry {_short(node)}")
         t = node["t"]
+        if key and t not in _KEY_KINDS:
+            raise self.bad(f"a dict key of type {t[:20]!r}")
         if t == "none":
             return None
         if t == "bool":
-            return bool(node["v"])
-        if t == "int":
-            return int(node["v"])
-        if t == "float":
-            return float.fromhex(node["v"])
-        if t == "complex":
-            return complex(float.fromhex(node["v"][0]), float.fromhex(node["v"][1]))
+            return self.field(node, "v", bool)
+        if t in ("int", "float", "complex", "bytes"):
+            return self.number(node, t)
         if t == "str":
-            return str(node["v"])
-        if t == "bytes":
-            return bytes.fromhex(node["v"])
+            return self.field(node, "v", str)
         if t == "dtype":
-            return getattr(_C.dtype, node["v"])
+            name = self.field(node, "v", str)
+            if name not in _DTYPES:
+                raise self.bad(f"unknown dtype {name[:40]!r}")
+            return _DTYPES[name]
         if t == "device":
-            return as_device(node["v"])
+            return as_device(self.device_string(node.get("v")))
         if t in ("dict", "odict"):
             out = collections.OrderedDict() if t == "odict" else {}
-            for k, v in node["items"]:
-                out[self.decode(k)] = self.decode(v)
+            for pair in self.field(node, "items", list):
+                if not isinstance(pair, list) or len(pair) != 2:
+                    raise self.bad(f"malformed dict item {_short(pair)}")
+                out[self.decode(pair[0], key=True)] = self.decode(pair[1])
             return out
-        if t == "list":
-            return [self.decode(v) for v in node["items"]]
-        if t == "tuple":
-            return tuple(self.decode(v) for v in node["items"])
-        if t in ("ndarray", "npscalar", "tensor"):
-            key = node.get("k")
-            if key in self._done:
-                return self._done[key]
-            arr = self.array(node)
-            if t == "ndarray":
-                out = arr
-            elif t == "npscalar":
-                out = arr[()]
-            else:
-                out = self.tensor(node, arr)
-            self._done[key] = out
-            return out
-        raise self.bad(f"unknown entry type {t!r}")
+        if t in ("list", "tuple"):
+            items = [self.decode(v, key=key) for v in self.field(node, "items", list)]
+            return items if t == "list" else tuple(items)
+        if t in _ARRAY_KINDS:
+            return self.array_entry(node, t)
+        raise self.bad(f"unknown entry type {t[:40]!r}")
 
-    def tensor(self, node, arr):
+    def number(self, node, t):
+        try:
+            if t == "int":
+                v = self.field(node, "v", str)
+                if not _INT_RE.match(v):
+                    raise ValueError(f"{v[:40]!r} is not an integer")
+                return int(v)
+            if t == "float":
+                return float.fromhex(self.field(node, "v", str))
+            if t == "bytes":
+                return bytes.fromhex(self.field(node, "v", str))
+            v = self.field(node, "v", list)
+            if len(v) != 2 or not all(isinstance(x, str) for x in v):
+                raise ValueError("a complex number needs two hex strings")
+            return complex(float.fromhex(v[0]), float.fromhex(v[1]))
+        except (ValueError, OverflowError) as e:
+            raise self.bad(f"bad {t} value: {e}") from None
+
+    def device_string(self, v):
+        if not isinstance(v, str) or not _DEVICE_RE.match(v):
+            raise self.bad(f"bad device {_short(v)}")
+        return v
+
+    def array_entry(self, node, t):
+        k = node.get("k")
+        if not isinstance(k, str) or k not in self.arrays:
+            raise self.bad(f"array member {_short(k)} is missing")
+        if self._kind.setdefault(k, t) != t:
+            raise self.bad(f"array member {k} is used both as {self._kind[k]} and {t}")
+        if k in self._done:
+            return self._done[k]
+        arr = self.arrays[k]
+        if t == "ndarray":
+            out = arr
+        elif t == "npscalar":
+            if arr.ndim != 0:
+                raise self.bad(f"the NumPy scalar in member {k} has shape {arr.shape}")
+            out = arr[()]
+        else:
+            out = self.tensor(node, k, arr)
+        self._done[k] = out
+        return out
+
+    def tensor(self, node, k, arr):
         from .tensor import tensor as make_tensor
 
-        want = node.get("dtype")
-        if want is not None and np.dtype(arr.dtype).name != numpy_dtype(getattr(_C.dtype, want)).name:
-            raise self.bad(f"tensor stored as {arr.dtype} but described as {want}")
-        out = make_tensor(arr if arr.flags.c_contiguous else np.array(arr, order="C"), device=self.where_to(node.get("device", "cpu")))
+        name = self.field(node, "dtype", str)
+        if name not in _DTYPES:
+            raise self.bad(f"tensor {k} has the unknown dtype {name[:40]!r}")
+        want = numpy_dtype(_DTYPES[name])
+        if arr.dtype != want:
+            if arr.dtype.newbyteorder("=") != want:
+                raise self.bad(f"tensor {k} is stored as {arr.dtype} but described as {name}")
+            arr = arr.astype(want)  # other byte order: same values, native layout
+        device = self.device_string(node.get("device", "cpu"))
+        for flag in ("parameter", "requires_grad"):
+            if not isinstance(node.get(flag, False), bool):
+                raise self.bad(f"tensor {k} has a malformed {flag!r} flag")
+        out = make_tensor(arr, device=self.where_to(device))
         if node.get("parameter"):
             try:
                 from .nn import Parameter
@@ -285,53 +691,50 @@ class _Decoder:
         return out
 
 
-def load(f, map_location=None):
+def _short(v):
+    return repr(str(v)[:60])
+
+
+def load(f, map_location=None, *, max_bytes=None):
     """Load an object written by :func:`save`.
 
     ``map_location`` moves every tensor: None keeps each on the device it was saved from;
     a device or string (``"cpu"``, ``"cuda:0"``) sends all there; a dict maps saved device
     strings to new ones; a callable gets the saved device string and returns the device.
 
-    Raises FileNotFoundError when the path does not exist and ValueError naming the path when the
-    file is truncated, corrupt, or not a kernels checkpoint.
-    """
-    path = f if not hasattr(f, "read") else getattr(f, "name", "<file object>")
-    path = os.fspath(path) if isinstance(path, os.PathLike) else path
-    if not hasattr(f, "read"):
-        f = os.fspath(f)
-        if not os.path.exists(f):
-            raise FileNotFoundError(f"load: no such file: {f!r}")
-    try:
-        npz = np.load(f, allow_pickle=False)
-        if not isinstance(npz, np.lib.npyio.NpzFile):
-            raise ValueError(f"load: {path} is not a kernels checkpoint (a single .npy array, "
-                             "not an .npz archive)")
-        with npz:
-            if _STRUCT not in npz.files:
-                raise ValueError(f"load: {path} is not a kernels checkpoint "
-                                 f"(an .npz without the {_STRUCT} member)")
-            arrays = {name: npz[name] for name in npz.files}
-    except ValueError as e:
-        if str(e).startswith("load: "):
-            raise
-        raise ValueError(f"load: {path} is not a kernels checkpoint or is corrupt ({e})") from None
-    except (zipfile.BadZipFile, EOFError, OSError, KeyError, RuntimeError) as e:
-        raise ValueError(f"load: {path} is truncated or corrupt ({type(e).__name__}: {e})") from None
+    ``max_bytes`` bounds the uncompressed size the file may declare, checked before anything is
+    inflated (default: the environment variable ``KERNELS_LOAD_MAX_BYTES`` if set, else
+    :data:`DEFAULT_MAX_BYTES`, 16 GiB). The whole file is read once to verify its checksum
+    before it is parsed.
 
+    Raises FileNotFoundError when the path does not exist, and one ValueError naming the file and
+    what is wrong for anything that is not an intact checkpoint written by :func:`save`: foreign
+    or empty files, truncated or altered ones, object arrays, unknown dtypes or member names,
+    sizes beyond ``max_bytes``.
+    """
+    limit = _resolve_max_bytes(max_bytes)
+    if hasattr(f, "read"):
+        name = getattr(f, "name", None)
+        path = os.fsdecode(name) if isinstance(name, (str, bytes, os.PathLike)) else "<file object>"
+        return _load(f, path, map_location, limit)
+    path = os.fsdecode(os.fspath(f))
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"load: no such file: {path!r}")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"load: {path!r} is a folder, not a checkpoint file")
+    with open(path, "rb") as fh:
+        return _load(fh, path, map_location, limit)
+
+
+def _load(fh, path, map_location, limit):
     try:
-        doc = json.loads(arrays.pop(_STRUCT).tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ValueError(f"load: {path} has an unreadable structure description ({e})") from None
-    if not isinstance(doc, dict) or doc.get("format") != _FORMAT or "root" not in doc:
-        raise ValueError(f"load: {path} is not a kernels checkpoint (unknown structure format)")
-    if int(doc.get("version", 0)) > _VERSION:
-        raise ValueError(f"load: {path} was written by a newer format version {doc.get('version')} "
-                         f"(this version reads up to {_VERSION})")
-    if doc.get("arrays") is not None and int(doc["arrays"]) != len(arrays):
-        raise ValueError(f"load: {path} is incomplete: the structure names {doc['arrays']} arrays "
-                         f"but the file holds {len(arrays)}")
-    dec = _Decoder(arrays, map_location, path)
-    try:
-        return dec.decode(doc["root"])
-    except (KeyError, TypeError, AttributeError) as e:
-        raise dec.bad(f"{type(e).__name__}: {e}") from None
+        doc, arrays = _read_archive(fh, limit)
+        dec = _Decoder(arrays, map_location)
+        try:
+            return dec.decode(doc["root"])
+        except RecursionError:
+            raise _foreign("the structure is nested too deeply") from None
+        except (KeyError, TypeError, AttributeError, IndexError) as e:
+            raise _foreign(f"malformed structure: {type(e).__name__}: {e}") from None
+    except _Refused as e:
+        raise ValueError(f"load: {path} {e}") from None

@@ -10,26 +10,27 @@ from __future__ import annotations
 import math
 import os
 import time
+import zlib
 
-from ..cli import Command
+from ..cli import Command, UsageError, float_in, int_at_least
 from .classify import build_optimizer
 
 
 def _arguments(p):
     p.add_argument("--text", metavar="FILE", default=None,
                    help="text file to model (default: Python's documentation, pydoc_data.topics)")
-    p.add_argument("--hidden", type=int, default=256, help="LSTM hidden size (default %(default)s)")
-    p.add_argument("--layers", type=int, default=2, help="LSTM layers (default %(default)s)")
-    p.add_argument("--embedding", type=int, default=64, help="character embedding size (default %(default)s)")
-    p.add_argument("--dropout", type=float, default=0.0,
+    p.add_argument("--hidden", type=int_at_least(1), default=256, help="LSTM hidden size (default %(default)s)")
+    p.add_argument("--layers", type=int_at_least(1), default=2, help="LSTM layers (default %(default)s)")
+    p.add_argument("--embedding", type=int_at_least(1), default=64, help="character embedding size (default %(default)s)")
+    p.add_argument("--dropout", type=float_in(0, 1, hi_open=True), default=0.0,
                    help="dropout between and after the LSTM layers (default %(default)s)")
-    p.add_argument("--seq-len", type=int, default=100, help="BPTT truncation length (default %(default)s)")
-    p.add_argument("--clip", type=float, default=1.0, help="gradient-norm clipping (default %(default)s)")
-    p.add_argument("--val-fraction", type=float, default=0.1,
+    p.add_argument("--seq-len", type=int_at_least(1), default=100, help="BPTT truncation length (default %(default)s)")
+    p.add_argument("--clip", type=float_in(0, lo_open=True), default=1.0, help="gradient-norm clipping (default %(default)s)")
+    p.add_argument("--val-fraction", type=float_in(0, 1, hi_open=True), default=0.1,
                    help="the last fraction of the text used for validation (default %(default)s)")
-    p.add_argument("--sample-length", type=int, default=300,
+    p.add_argument("--sample-length", type=int_at_least(0), default=300,
                    help="characters sampled after training (default %(default)s)")
-    p.add_argument("--temperature", type=float, default=0.8, help="sampling temperature (default %(default)s)")
+    p.add_argument("--temperature", type=float_in(0, lo_open=True), default=0.8, help="sampling temperature (default %(default)s)")
     p.add_argument("--prime", default="The ", help="text the sample starts from (default %(default)r)")
     p.add_argument("--sample-only", action="store_true",
                    help="load --checkpoint and only print a sample (no training)")
@@ -68,13 +69,11 @@ def _run(args):
     t_start = time.perf_counter()
 
     if args.sample_only:
-        if not args.checkpoint or not os.path.exists(args.checkpoint):
-            raise SystemExit("kernels-train charlstm: --sample-only needs an existing --checkpoint")
-        ckpt = kernels.load(args.checkpoint)
-        vocab = textdata.CharVocab.from_state_dict(ckpt["extra"]["vocab"])
-        cfg = ckpt["extra"]["config"]
-        model = models.CharLSTM(len(vocab), cfg["hidden"], cfg["layers"], cfg["embedding"]).to(device)
-        model.load_state_dict(ckpt["model"])
+        if not args.checkpoint:
+            raise UsageError("--sample-only needs --checkpoint PATH")
+        if not os.path.exists(args.checkpoint):
+            raise FileNotFoundError(f"--sample-only: no checkpoint at {args.checkpoint}")
+        model, vocab = _model_from_checkpoint(kernels.load(args.checkpoint), args.checkpoint, device)
         print(_sample(model, vocab, args, device))
         return 0
 
@@ -85,6 +84,11 @@ def _run(args):
     val_batches = (textdata.TBPTTBatches(val_ids, min(args.batch_size, max(1, (len(val_ids) - 1) // args.seq_len)),
                                          args.seq_len, device=device) if len(val_ids) > 1 else None)
     config = {"hidden": args.hidden, "layers": args.layers, "embedding": args.embedding}
+    # what --resume must find unchanged: the model, its vocabulary (from the text), the optimizer;
+    # the cosine schedule's period comes back from the checkpoint, so --epochs may grow
+    run_config = {"job": "charlstm", "--hidden": args.hidden, "--layers": args.layers,
+                  "--embedding": args.embedding, "--dropout": args.dropout, "--text": _fingerprint(text),
+                  "--optimizer": args.optimizer, "--lr": args.lr, "--weight-decay": args.weight_decay}
     model = models.CharLSTM(len(vocab), args.hidden, args.layers, args.embedding, args.dropout).to(device)
     optimizer = build_optimizer(args.optimizer, model.parameters(), args.lr, args.weight_decay)
     scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs * len(train_batches))
@@ -92,9 +96,10 @@ def _run(args):
     first_epoch = 1
     if args.resume:
         if not args.checkpoint:
-            raise SystemExit("kernels-train: --resume needs --checkpoint PATH")
+            raise UsageError("--resume needs --checkpoint PATH")
         if os.path.exists(args.checkpoint):
-            ckpt = train.load_checkpoint(args.checkpoint, model, optimizer, scheduler, history=history)
+            ckpt = train.load_checkpoint(args.checkpoint, model, optimizer, scheduler, history=history,
+                                         config=run_config)
             first_epoch = int(ckpt["epoch"]) + 1
             log(f"resumed from {args.checkpoint} after epoch {first_epoch - 1}")
         else:
@@ -138,7 +143,7 @@ def _run(args):
             f"({record['time']:.1f} s, {count / record['time']:,.0f} chars/s)")
         if args.checkpoint:
             train.save_checkpoint(args.checkpoint, model, optimizer, scheduler, epoch, history,
-                                  extra={"vocab": vocab.state_dict(), "config": config})
+                                  extra={"vocab": vocab.state_dict(), "config": config}, config=run_config)
     elapsed = time.perf_counter() - t_start
     if args.plot_dir and history.records:
         path = train.plot_history(history, os.path.join(args.plot_dir, "charlstm_history.png"),
@@ -153,6 +158,35 @@ def _run(args):
     print(f"train loss: {last.get('loss', float('nan')):.4f}  validation loss: {vl:.4f} nats/char "
           f"({vl / math.log(2):.3f} bits/char)  total time: {elapsed:.1f} s")
     return 0
+
+
+def _fingerprint(text):
+    """What identifies the training text in a checkpoint: its length and CRC-32 (not its path,
+    which may change while the text does not)."""
+    return f"{len(text):,} characters, crc32 {zlib.crc32(text.encode('utf-8', 'surrogatepass')):08x}"
+
+
+def _model_from_checkpoint(ckpt, path, device):
+    """(model, vocab) rebuilt from a charlstm checkpoint; ValueError for any other file."""
+    from kernels import models
+    from kernels.data import text as textdata
+
+    extra = ckpt.get("extra") if isinstance(ckpt, dict) else None
+    recorded = ckpt.get("config") if isinstance(ckpt, dict) else None
+    job = recorded.get("job") if isinstance(recorded, dict) else None
+    if not isinstance(extra, dict) or "vocab" not in extra or not isinstance(extra.get("config"), dict) \
+            or job not in (None, "charlstm"):
+        what = f"a {job} checkpoint" if job else "not a charlstm training checkpoint"
+        raise ValueError(f"--sample-only: {path} is {what}")
+    try:
+        vocab = textdata.CharVocab.from_state_dict(extra["vocab"])
+        cfg = extra["config"]
+        model = models.CharLSTM(len(vocab), int(cfg["hidden"]), int(cfg["layers"]), int(cfg["embedding"]))
+        model.load_state_dict(ckpt["model"])
+    except (KeyError, TypeError, ValueError, RuntimeError) as e:
+        raise ValueError(f"--sample-only: {path} holds no usable charlstm model "
+                         f"({type(e).__name__}: {' '.join(str(e).split())})") from None
+    return model.to(device), vocab
 
 
 def _sample(model, vocab, args, device):

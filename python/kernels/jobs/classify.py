@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import time
 
+from ..cli import UsageError, float_in, int_at_least
+
 __all__ = ["add_image_arguments", "run_image_job", "build_optimizer"]
 
 
@@ -29,18 +31,18 @@ def add_image_arguments(p, max_shift=2, max_rotation=8.0, label_smoothing=0.1):
     p.add_argument("--data", metavar="DIR", default=None,
                    help="folder with the standard MNIST IDX files (train-images-idx3-ubyte ...): "
                         "train on 60,000 and test on 10,000 images (default: the built-in mnist_5k)")
-    p.add_argument("--max-shift", type=int, default=max_shift,
+    p.add_argument("--max-shift", type=int_at_least(0), default=max_shift,
                    help="augmentation: random shifts of up to this many pixels (0: off; default %(default)s)")
-    p.add_argument("--max-rotation", type=float, default=max_rotation,
+    p.add_argument("--max-rotation", type=float_in(0, 180), default=max_rotation,
                    help="augmentation: random rotations of up to this many degrees (default %(default)s)")
-    p.add_argument("--val-size", type=int, default=0,
+    p.add_argument("--val-size", type=int_at_least(0), default=0,
                    help="hold this many training images out for validation and early stopping "
                         "(default %(default)s: train on all of them)")
-    p.add_argument("--patience", type=int, default=5,
+    p.add_argument("--patience", type=int_at_least(1), default=5,
                    help="early stopping patience, with --val-size (default %(default)s)")
     p.add_argument("--schedule", choices=("onecycle", "cosine", "none"), default="onecycle",
                    help="learning-rate schedule (default %(default)s)")
-    p.add_argument("--label-smoothing", type=float, default=label_smoothing,
+    p.add_argument("--label-smoothing", type=float_in(0, 1, hi_open=True), default=label_smoothing,
                    help="label smoothing of the training loss (default %(default)s)")
 
 
@@ -66,16 +68,35 @@ def _datasets(args, pad, flatten):
             data.mnist_5k(train=False, pad=pad, flatten=flatten), "mnist_5k")
 
 
-def run_image_job(args, model, name, describe, pad=0, first_layer=None):
+def run_config(args, name, model_options, data_name):
+    """The options that define an image-classification run, recorded in its checkpoints and
+    compared on ``--resume``: the job, its model options, the optimizer and the schedule. A
+    one-cycle schedule's length (epochs x steps per epoch) is fixed when it starts and cannot be
+    extended, so then the options that set it count too; a cosine schedule's period comes back
+    from the checkpoint, so with it (or none) ``--epochs`` may grow to train on."""
+    config = {"job": name, **model_options, "--optimizer": args.optimizer, "--lr": args.lr,
+              "--weight-decay": args.weight_decay, "--schedule": args.schedule}
+    if args.schedule == "onecycle":
+        config.update({"--epochs": args.epochs, "--batch-size": args.batch_size,
+                       "--val-size": args.val_size, "--data": data_name})
+    return config
+
+
+def run_image_job(args, model, name, describe, pad=0, first_layer=None, model_options=None):
     """Train ``model`` (on the CPU, moved to ``args.device`` here) on MNIST as ``args`` says,
     report the test accuracy, write the plots. ``pad``: zero border added to the 28x28 digits;
-    ``first_layer``: a conv weight to draw as filters. Returns the exit status."""
+    ``first_layer``: a conv weight to draw as filters; ``model_options``: the options (by their
+    command-line names) that built ``model``, checked on ``--resume``. Returns the exit status."""
     import kernels
     from kernels import data, nn, optim, train
 
     log = (lambda *a, **k: None) if args.quiet else print
     t_start = time.perf_counter()
     full_train, test, data_name = _datasets(args, pad, flatten=False)
+    if args.val_size >= len(full_train):
+        raise UsageError(f"--val-size must be smaller than the {len(full_train)} training images, "
+                         f"got {args.val_size}")
+    config = run_config(args, name, model_options or {}, data_name)
     if args.val_size:
         train_set, val_set = data.random_split(full_train, [len(full_train) - args.val_size, args.val_size],
                                                generator=data.Generator(args.seed))
@@ -117,7 +138,7 @@ def run_image_job(args, model, name, describe, pad=0, first_layer=None):
     resume_from = None
     if args.resume:
         if not args.checkpoint:
-            raise SystemExit("kernels-train: --resume needs --checkpoint PATH")
+            raise UsageError("--resume needs --checkpoint PATH")
         if os.path.exists(args.checkpoint):
             resume_from = args.checkpoint
         else:
@@ -129,7 +150,8 @@ def run_image_job(args, model, name, describe, pad=0, first_layer=None):
         f"{args.optimizer} lr {args.lr:g}, {args.schedule} schedule, batch {args.batch_size}, device {device}")
     history = train.fit(model, loss_fn, optimizer, train_loader, val_loader, epochs=args.epochs,
                         scheduler=scheduler, scheduler_interval=interval, callbacks=callbacks,
-                        device=device, verbose=0 if args.quiet else 1, resume_from=resume_from)
+                        device=device, verbose=0 if args.quiet else 1, resume_from=resume_from,
+                        config=config)
     result = train.evaluate(model, nn.CrossEntropyLoss(), test_loader, device=device)
     elapsed = time.perf_counter() - t_start
     if args.plot_dir:

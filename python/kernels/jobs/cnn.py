@@ -4,7 +4,7 @@ The 28x28 digits get a 2-pixel zero border (32x32, LeNet-5's input size) for bot
 """
 from __future__ import annotations
 
-from ..cli import Command
+from ..cli import Command, int_at_least
 from .classify import add_image_arguments, run_image_job
 
 
@@ -24,19 +24,20 @@ def _run_lenet(args):
     if args.threads:
         kernels.set_num_threads(args.threads)
     kernels.manual_seed(args.seed)
+    options = {"--variant": args.variant, "--lecun-c3": bool(args.lecun_c3)}
     if args.variant == "lecun":
         model = models.LeNet5(lecun_c3=args.lecun_c3)
         return run_image_job(args, model, "lenet5", "LeNet-5" + (" (C3 table)" if args.lecun_c3 else ""),
-                             pad=2, first_layer=lambda m: m.c1.weight)
+                             pad=2, first_layer=lambda m: m.c1.weight, model_options=options)
     model = models.ModernLeNet()
     return run_image_job(args, model, "lenet5", "modern LeNet", pad=2,
-                         first_layer=lambda m: m.features[0].weight)
+                         first_layer=lambda m: m.features[0].weight, model_options=options)
 
 
 def _resnet_arguments(p):
-    p.add_argument("--blocks", type=int, nargs=3, default=[1, 1, 1], metavar=("B1", "B2", "B3"),
+    p.add_argument("--blocks", type=int_at_least(1), nargs=3, default=[1, 1, 1], metavar=("B1", "B2", "B3"),
                    help="basic blocks per stage (default %(default)s)")
-    p.add_argument("--width", type=int, default=16,
+    p.add_argument("--width", type=int_at_least(1), default=16,
                    help="channels of the first stage; the others have 2x and 4x (default %(default)s)")
     add_image_arguments(p, max_shift=2, max_rotation=0.0, label_smoothing=0.0)
 
@@ -51,7 +52,8 @@ def _run_resnet(args):
     model = models.ResNet(blocks=tuple(args.blocks), width=args.width)
     depth = 2 + 2 * sum(args.blocks)
     return run_image_job(args, model, "resnet", f"ResNet-{depth} (width {args.width})", pad=2,
-                         first_layer=lambda m: m.conv1.weight)
+                         first_layer=lambda m: m.conv1.weight,
+                         model_options={"--blocks": list(args.blocks), "--width": args.width})
 
 
 LENET5_COMMAND = Command(

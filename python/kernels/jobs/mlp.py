@@ -1,14 +1,14 @@
 """``kernels-train mlp``: a multilayer perceptron on MNIST (built-in mnist_5k by default)."""
 from __future__ import annotations
 
-from ..cli import Command
+from ..cli import Command, float_in, int_at_least
 from .classify import add_image_arguments, run_image_job
 
 
 def _arguments(p):
-    p.add_argument("--hidden", type=int, nargs="+", default=[512, 512],
+    p.add_argument("--hidden", type=int_at_least(1), nargs="+", default=[512, 512],
                    help="hidden layer widths (default %(default)s)")
-    p.add_argument("--dropout", type=float, default=0.2,
+    p.add_argument("--dropout", type=float_in(0, 1, hi_open=True), default=0.2,
                    help="dropout after each hidden layer (default %(default)s)")
     add_image_arguments(p)
 
@@ -28,7 +28,8 @@ def _run(args):
         width = h
     layers.append(nn.Linear(width, 10))
     model = nn.Sequential(*layers)
-    return run_image_job(args, model, "mlp", f"mlp 784-{'-'.join(map(str, args.hidden))}-10")
+    return run_image_job(args, model, "mlp", f"mlp 784-{'-'.join(map(str, args.hidden))}-10",
+                         model_options={"--hidden": list(args.hidden), "--dropout": args.dropout})
 
 
 COMMAND = Command(

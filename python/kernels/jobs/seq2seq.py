@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from ..cli import Command
+from ..cli import Command, UsageError, float_in, int_at_least
 from .classify import build_optimizer
 
 PAD, SOS, EOS, DIGIT0 = 0, 1, 2, 3
@@ -50,17 +50,17 @@ def sequence_accuracy(pred, tgt_out):
 def _arguments(p):
     p.add_argument("--task", choices=("reverse", "sort"), default="reverse",
                    help="what the decoder must output (default %(default)s)")
-    p.add_argument("--min-len", type=int, default=5, help="shortest sequence (default %(default)s)")
-    p.add_argument("--max-len", type=int, default=15, help="longest sequence (default %(default)s)")
+    p.add_argument("--min-len", type=int_at_least(1), default=5, help="shortest sequence (default %(default)s)")
+    p.add_argument("--max-len", type=int_at_least(1), default=15, help="longest sequence (default %(default)s)")
     p.add_argument("--cell", choices=("lstm", "gru"), default="lstm", help="recurrent cell (default %(default)s)")
-    p.add_argument("--hidden", type=int, default=256, help="hidden size (default %(default)s)")
-    p.add_argument("--layers", type=int, default=1, help="layers in encoder and decoder (default %(default)s)")
+    p.add_argument("--hidden", type=int_at_least(1), default=256, help="hidden size (default %(default)s)")
+    p.add_argument("--layers", type=int_at_least(1), default=1, help="layers in encoder and decoder (default %(default)s)")
     p.add_argument("--bidirectional", action="store_true", help="bidirectional encoder")
-    p.add_argument("--teacher-forcing", type=float, default=1.0,
+    p.add_argument("--teacher-forcing", type=float_in(0, 1), default=1.0,
                    help="probability of feeding the gold previous token to the decoder (default %(default)s)")
-    p.add_argument("--steps", type=int, default=250, help="training steps per epoch (default %(default)s)")
-    p.add_argument("--test-size", type=int, default=1000, help="held-out sequences (default %(default)s)")
-    p.add_argument("--clip", type=float, default=1.0, help="gradient-norm clipping (default %(default)s)")
+    p.add_argument("--steps", type=int_at_least(1), default=250, help="training steps per epoch (default %(default)s)")
+    p.add_argument("--test-size", type=int_at_least(1), default=1000, help="held-out sequences (default %(default)s)")
+    p.add_argument("--clip", type=float_in(0, lo_open=True), default=1.0, help="gradient-norm clipping (default %(default)s)")
 
 
 def _run(args):
@@ -70,11 +70,8 @@ def _run(args):
     from kernels.nn.utils import clip_grad_norm_
 
     log = (lambda *a, **k: None) if args.quiet else print
-    if not 1 <= args.min_len <= args.max_len:
-        raise SystemExit(f"kernels-train seq2seq: need 1 <= --min-len <= --max-len, got "
-                         f"{args.min_len} and {args.max_len}")
-    if not 0.0 <= args.teacher_forcing <= 1.0:
-        raise SystemExit(f"kernels-train seq2seq: --teacher-forcing must be in [0, 1], got {args.teacher_forcing}")
+    if args.min_len > args.max_len:
+        raise UsageError(f"--min-len must be <= --max-len, got {args.min_len} and {args.max_len}")
     if args.threads:
         kernels.set_num_threads(args.threads)
     kernels.manual_seed(args.seed)
@@ -92,14 +89,25 @@ def _run(args):
     optimizer = build_optimizer(args.optimizer, model.parameters(), args.lr, args.weight_decay)
     scheduler = optim.lr_scheduler.OneCycleLR(optimizer, max_lr=args.lr, total_steps=args.epochs * args.steps)
     history = train.History()
+    # what --resume must find unchanged: the task, the model, the optimizer, and the one-cycle
+    # schedule's length (fixed when it starts: epochs x steps)
+    run_config = {"job": "seq2seq", "--task": args.task, "--cell": args.cell, "--hidden": args.hidden,
+                  "--layers": args.layers, "--bidirectional": bool(args.bidirectional),
+                  "--optimizer": args.optimizer, "--lr": args.lr, "--weight-decay": args.weight_decay,
+                  "--epochs": args.epochs, "--steps": args.steps}
     first_epoch = 1
     if args.resume:
         if not args.checkpoint:
-            raise SystemExit("kernels-train: --resume needs --checkpoint PATH")
+            raise UsageError("--resume needs --checkpoint PATH")
         if os.path.exists(args.checkpoint):
-            ckpt = train.load_checkpoint(args.checkpoint, model, optimizer, scheduler, history=history)
+            ckpt = train.load_checkpoint(args.checkpoint, model, optimizer, scheduler, history=history,
+                                         config=run_config)
             first_epoch = int(ckpt["epoch"]) + 1
-            rng.bit_generator.state = ckpt["extra"]["data_rng"]
+            try:
+                rng.bit_generator.state = ckpt["extra"]["data_rng"]
+            except (KeyError, TypeError, ValueError) as e:
+                raise ValueError(f"{args.checkpoint} holds no usable data_rng state for seq2seq "
+                                 f"({type(e).__name__}: {e})") from None
             log(f"resumed from {args.checkpoint} after epoch {first_epoch - 1}")
         else:
             log(f"no checkpoint at {args.checkpoint} yet: starting from scratch")
@@ -141,7 +149,7 @@ def _run(args):
             f"{record['val_accuracy']:.4f}  ({record['time']:.1f} s)")
         if args.checkpoint:
             train.save_checkpoint(args.checkpoint, model, optimizer, scheduler, epoch, history,
-                                  extra={"data_rng": rng.bit_generator.state})
+                                  extra={"data_rng": rng.bit_generator.state}, config=run_config)
     acc = history.records[-1]["val_accuracy"] if history.records else test_accuracy()
     if args.plot_dir and history.records:
         path = train.plot_history(history, os.path.join(args.plot_dir, "seq2seq_history.png"),

@@ -9,7 +9,7 @@
 """
 from ._common import NonFiniteLossError
 from .callbacks import Callback, EarlyStopping, LambdaCallback, ModelCheckpoint, TrainState
-from .checkpoint import load_checkpoint, save_checkpoint, training_state
+from .checkpoint import checkpoint_mismatches, load_checkpoint, save_checkpoint, training_state
 from .history import History
 from .loop import accuracy, evaluate, fit, to_device, train_one_epoch
 from .metrics import confusion_matrix
@@ -19,7 +19,7 @@ from .progress import ProgressBar
 __all__ = [
     "fit", "train_one_epoch", "evaluate", "accuracy", "to_device", "History",
     "Callback", "EarlyStopping", "ModelCheckpoint", "LambdaCallback", "TrainState",
-    "save_checkpoint", "load_checkpoint", "training_state", "plot_history", "plot_confusion_matrix", "plot_filters",
+    "save_checkpoint", "load_checkpoint", "training_state", "checkpoint_mismatches", "plot_history", "plot_confusion_matrix", "plot_filters",
     "confusion_matrix", "ProgressBar",
     "NonFiniteLossError",
 ]

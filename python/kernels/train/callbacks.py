@@ -18,7 +18,8 @@ __all__ = ["Callback", "EarlyStopping", "ModelCheckpoint", "LambdaCallback", "Tr
 class TrainState:
     """What callbacks see of the running training."""
 
-    def __init__(self, model, optimizer, scheduler, history, train_loader, callbacks, epochs):
+    def __init__(self, model, optimizer, scheduler, history, train_loader, callbacks, epochs,
+                 config=None):
         self.model = model
         self.optimizer = optimizer
         self.scheduler = scheduler
@@ -29,12 +30,13 @@ class TrainState:
         self.epoch = 0  # epochs completed
         self.stop_training = False
         self.stop_reason = None
+        self.config = config  # the run's defining options, recorded in checkpoints
 
     def checkpoint(self, extra=None) -> dict:
         from .checkpoint import training_state
 
         return training_state(self.model, self.optimizer, self.scheduler, self.epoch, self.history,
-                              self.train_loader, self.callbacks, extra)
+                              self.train_loader, self.callbacks, extra, self.config)
 
 
 class Callback:

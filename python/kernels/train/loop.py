@@ -251,7 +251,7 @@ def _summary(record, epochs):
 def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs=1, scheduler=None,
         callbacks=(), device=None, metrics=("accuracy",), *, scheduler_interval="epoch",
         verbose=1, initial_epoch=0, history=None, resume_from=None, clip_grad_norm=None,
-        file=None) -> History:
+        file=None, config=None) -> History:
     """Train ``model`` for ``epochs`` epochs (in total: a resumed run continues up to ``epochs``).
 
     Each epoch: :func:`train_one_epoch`, then :func:`evaluate` on ``val_loader`` (logged as
@@ -263,7 +263,10 @@ def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs=1, sche
     (only when stdout is a terminal) and a line per epoch, 2 the lines only.
     ``resume_from=path`` loads a checkpoint written by ModelCheckpoint / ``save_checkpoint`` into
     model, optimizer, scheduler, loader, callbacks and the random state, and continues from its
-    epoch. Returns the :class:`History` (train loss and metrics, val_*, lr at the start of the
+    epoch (a checkpoint that does not fit them raises ValueError before anything changes).
+    ``config``: a dict of the options that define this run (job name, model, optimizer,
+    schedule); ModelCheckpoint records it in every checkpoint, and ``resume_from`` refuses a
+    checkpoint whose recorded config differs. Returns the :class:`History` (train loss and metrics, val_*, lr at the start of the
     epoch, samples_per_s of training, time of the whole epoch).
 
     Raises :class:`NonFiniteLossError` (a RuntimeError naming the epoch and step) when a loss
@@ -278,11 +281,11 @@ def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs=1, sche
     history = history if history is not None else History()
     if resume_from is not None:
         ckpt = load_checkpoint(resume_from, model, optimizer, scheduler, train_loader, callbacks,
-                               history=history)
+                               history=history, config=config)
         initial_epoch = int(ckpt["epoch"])
         if verbose:
             print(f"resumed from {resume_from} after epoch {initial_epoch}", file=out)
-    state = TrainState(model, optimizer, scheduler, history, train_loader, callbacks, epochs)
+    state = TrainState(model, optimizer, scheduler, history, train_loader, callbacks, epochs, config)
     state.epoch = initial_epoch
     for cb in callbacks:
         cb.set_state(state)
