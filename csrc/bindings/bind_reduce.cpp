@@ -25,10 +25,10 @@ void bind_reduce(py::module_& m) {
         py::arg("dim"), py::arg("keepdim"), KERNELS_NOGIL);
   m.def("amax_forward", &amax_forward, py::arg("x"), py::arg("dims"), py::arg("keepdim"), KERNELS_NOGIL);
   m.def("amax_backward", &amax_backward, py::arg("grad"), py::arg("x"), py::arg("out"),
-        py::arg("dims"), py::arg("keepdim"), KERNELS_NOGIL);
+        py::arg("dims"), py::arg("keepdim"), py::arg("nan_ties") = false, KERNELS_NOGIL);
   m.def("amin_forward", &amin_forward, py::arg("x"), py::arg("dims"), py::arg("keepdim"), KERNELS_NOGIL);
   m.def("amin_backward", &amin_backward, py::arg("grad"), py::arg("x"), py::arg("out"),
-        py::arg("dims"), py::arg("keepdim"), KERNELS_NOGIL);
+        py::arg("dims"), py::arg("keepdim"), py::arg("nan_ties") = false, KERNELS_NOGIL);
   m.def("argmax_forward", &argmax_forward, py::arg("x"), py::arg("dim"), py::arg("keepdim"),
         KERNELS_NOGIL);
   m.def("argmin_forward", &argmin_forward, py::arg("x"), py::arg("dim"), py::arg("keepdim"),

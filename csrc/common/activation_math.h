@@ -60,7 +60,7 @@ struct Tanh {
 template <class T>
 struct Relu {  // NaN passes through, as torch.relu
   KERNELS_HD T fwd(T x) const { return x <= T(0) ? T(0) : x; }
-  KERNELS_HD T bwd(T g, T x) const { return x > T(0) ? g : T(0); }
+  KERNELS_HD T bwd(T g, T x) const { return x <= T(0) ? T(0) : g; }  // NaN passes g, as torch
 };
 template <class T>
 struct LeakyRelu {
@@ -72,7 +72,7 @@ template <class T>
 struct Elu {
   T alpha;
   KERNELS_HD T fwd(T x) const { return x > T(0) ? x : alpha * k_expm1(x); }
-  KERNELS_HD T bwd(T g, T x) const { return x > T(0) ? g : g * alpha * k_exp(x); }
+  KERNELS_HD T bwd(T g, T x) const { return x <= T(0) ? g * alpha * k_exp(x) : g; }  // NaN: g
 };
 template <class T>
 struct Softplus {
@@ -174,11 +174,14 @@ struct BceLoss {  // x in [0, 1]; each log clamped to >= -100 as torch
   KERNELS_HD T loss(T x, T y, T w, T) const {
     return -w * (y * clog(x) + (T(1) - y) * clog(T(1) - x));
   }
+  // As torch: the denominator clamped at 1e-12 (a float constant there, kept here so the two
+  // agree to the bit at x = 0 and 1), the target's gradient from the unclamped logs.
   KERNELS_HD void grad(T x, T y, T w, T, T& dx, T& dy) const {
     T den = (T(1) - x) * x;
-    if (den < T(1e-12)) den = T(1e-12);
+    const T eps = static_cast<T>(1e-12f);
+    if (den < eps) den = eps;
     dx = w * (x - y) / den;
-    dy = w * (clog(T(1) - x) - clog(x));
+    dy = w * (k_log1p(-x) - k_log(x));
   }
 };
 template <class T>
@@ -191,17 +194,17 @@ struct BceWithLogitsLoss {
   KERNELS_HD void grad(T x, T y, T w, T pw, T& dx, T& dy) const {
     const T lw = T(1) + (pw - T(1)) * y;
     dx = w * ((T(1) - y) - lw * k_sigmoid(-x));
-    dy = w * (-x + (pw - T(1)) * k_softplus(-x));
+    // Without a pos_weight the second term is absent, not 0 * softplus(-x) (NaN at x = -inf).
+    dy = w * (pw == T(1) ? -x : -x + (pw - T(1)) * k_softplus(-x));
   }
 };
 template <class T>
-struct KlDivLoss {  // y * (log y - x), 0 where y == 0 (xlogy)
-  KERNELS_HD T loss(T x, T y, T, T) const {
-    return y > T(0) ? y * (k_log(y) - x) : (y == T(0) ? T(0) : y * (k_log(y) - x));
-  }
+struct KlDivLoss {  // xlogy(y, y) - y x as torch: 0 log 0 = 0, but 0 * (-inf) stays NaN
+  KERNELS_HD T loss(T x, T y, T, T) const { return (y == T(0) ? T(0) : y * k_log(y)) - y * x; }
   KERNELS_HD void grad(T x, T y, T, T, T& dx, T& dy) const {
     dx = -y;
-    dy = k_log(y) + T(1) - x;
+    // torch's xlogy gradient at y = 0 is 0 / 0: NaN.
+    dy = y == T(0) ? T(NAN) : k_log(y) + T(1) - x;
   }
 };
 template <class T>

@@ -32,6 +32,20 @@ KERNELS_HD int64_t k_pow(int64_t x, int64_t e) {
 }
 template <class T>
 KERNELS_HD bool k_isnan(T x) { return x != x; }
+// A tensor to a scalar power as torch computes it: the common exponents by their own formulas
+// (sqrt, rsqrt, square, cube, reciprocal), which differ from pow() at -0, -inf and NaN
+// (pow(-inf, 0.5) is +inf, sqrt(-inf) is NaN) and in the last bit elsewhere.
+KERNELS_HD int64_t k_pow_scalar(int64_t x, int64_t e) { return k_pow(x, e); }
+template <class T>
+KERNELS_HD T k_pow_scalar(T x, T e) {
+  if (e == T(0.5)) return k_sqrt(x);
+  if (e == T(-0.5)) return T(1) / k_sqrt(x);
+  if (e == T(2)) return x * x;
+  if (e == T(3)) return x * x * x;
+  if (e == T(-1)) return T(1) / x;
+  if (e == T(-2)) return T(1) / (x * x);
+  return k_pow(x, e);
+}
 
 // ---- binary (a, b) -> out, shapes broadcast ----
 struct Add { template <class T> KERNELS_HD T operator()(T a, T b) const { return a + b; } };
@@ -65,10 +79,8 @@ struct Exp { template <class T> KERNELS_HD T operator()(T x) const { return k_ex
 struct Log { template <class T> KERNELS_HD T operator()(T x) const { return k_log(x); } };
 struct Sqrt { template <class T> KERNELS_HD T operator()(T x) const { return k_sqrt(x); } };
 struct Abs { template <class T> KERNELS_HD T operator()(T x) const { return x < T(0) ? -x : x; } };
-struct Sign {
-  template <class T> KERNELS_HD T operator()(T x) const {
-    return k_isnan(x) ? x : T((x > T(0)) - (x < T(0)));
-  }
+struct Sign {  // sign(NaN) = 0, as torch's (0 < x) - (x < 0)
+  template <class T> KERNELS_HD T operator()(T x) const { return T((x > T(0)) - (x < T(0))); }
 };
 struct LogicalNot { KERNELS_HD bool operator()(bool x) const { return !x; } };
 
@@ -79,7 +91,7 @@ template <class T> struct MulS { T s; KERNELS_HD T operator()(T a) const { retur
 template <class T> struct RSubS { T s; KERNELS_HD T operator()(T a) const { return s - a; } };
 template <class T> struct DivS { T s; KERNELS_HD T operator()(T a) const { return a / s; } };
 template <class T> struct RDivS { T s; KERNELS_HD T operator()(T a) const { return s / a; } };
-template <class T> struct PowS { T s; KERNELS_HD T operator()(T a) const { return k_pow(a, s); } };
+template <class T> struct PowS { T s; KERNELS_HD T operator()(T a) const { return k_pow_scalar(a, s); } };
 template <class T> struct RPowS { T s; KERNELS_HD T operator()(T a) const { return k_pow(s, a); } };
 // Comparisons: C is the type both sides are compared in.
 template <class C, class Op> struct CmpS {
@@ -167,7 +179,7 @@ template <class T> struct RDivSGrad {
 };
 template <class T> struct PowSGrad {
   T s;
-  KERNELS_HD T operator()(T g, T a) const { return s == T(0) ? T(0) : g * s * k_pow(a, s - T(1)); }
+  KERNELS_HD T operator()(T g, T a) const { return s == T(0) ? T(0) : g * (s * k_pow_scalar(a, s - T(1))); }
 };
 template <class T> struct RPowSGrad {
   T s;

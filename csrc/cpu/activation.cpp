@@ -1,7 +1,7 @@
 // Activations on the CPU. x, y, g (the upstream gradient), dx all have the input's shape.
 //   sigmoid     y = 1 / (1 + exp(-x))                       dx = g y (1 - y)        (from y)
 //   tanh        y = tanh(x)                                 dx = g (1 - y^2)        (from y)
-//   relu        y = max(x, 0)                               dx = g [x > 0]
+//   relu        y = max(x, 0)                               dx = g [not x <= 0] (NaN passes g)
 //   leaky_relu  y = x > 0 ? x : s x                         dx = g (x > 0 ? 1 : s)
 //   elu         y = x > 0 ? x : a (exp(x) - 1)              dx = g (x > 0 ? 1 : a exp(x))
 //   softplus    y = b x > t ? x : log(1 + exp(b x)) / b     dx = g (b x > t ? 1 : sigmoid(b x))

@@ -382,7 +382,7 @@ void index_backward_cpu(const Tensor& grad, const Tensor& indices, const ReduceG
 }
 
 void extremum_backward_cpu(const Tensor& grad, const Tensor& x, const Tensor& out,
-                           const ReduceGeom& g, Tensor& dx) {
+                           const ReduceGeom& g, bool nan_ties, Tensor& dx) {
   KERNELS_DISPATCH_FLOAT(x.dtype, "amax_backward", [&] {
     const scalar_t* xp = x.data<scalar_t>();
     const scalar_t* op = out.data<scalar_t>();
@@ -397,12 +397,16 @@ void extremum_backward_cpu(const Tensor& grad, const Tensor& x, const Tensor& ou
                                   [&](scalar_t v, int64_t col) { return int64_t(hit(v, col)); });
     const int64_t* cnt = count.data();
     const int64_t inner = g.inner;
+    // A NaN extremum: shared among the NaN elements (nan_ties), or NaN over its whole slice
+    // (torch's amax rule: NaN != NaN leaves no tied element to receive it).
+    const scalar_t nan = std::numeric_limits<scalar_t>::quiet_NaN();
     for_each_row(g, [&](int64_t row, int64_t col0) {
       const scalar_t* xr = xp + row * inner;
       scalar_t* dr = d + row * inner;
       for (int64_t i = 0; i < inner; ++i) {
         const int64_t col = col0 + i;
-        dr[i] = hit(xr[i], col) ? gp[col] / static_cast<scalar_t>(cnt[col]) : scalar_t(0);
+        const bool nan_slice = op[col] != op[col] && !nan_ties;
+        dr[i] = nan_slice ? nan : hit(xr[i], col) ? gp[col] / static_cast<scalar_t>(cnt[col]) : scalar_t(0);
       }
     });
   });

@@ -33,6 +33,6 @@ void var_backward_cpu(const Tensor& grad, const Tensor& x, const Tensor& std_out
 void index_backward_cpu(const Tensor& grad, const Tensor& indices, const ReduceGeom& g, Tensor& dx);
 // dx[o,r,i] = grad[o,i] / count[o,i] where x[o,r,i] == out[o,i] (NaN matches NaN), else 0
 void extremum_backward_cpu(const Tensor& grad, const Tensor& x, const Tensor& out,
-                           const ReduceGeom& g, Tensor& dx);
+                           const ReduceGeom& g, bool nan_ties, Tensor& dx);
 
 }  // namespace kernels

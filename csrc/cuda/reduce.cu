@@ -334,12 +334,14 @@ __global__ void index_scatter_kernel(const T* __restrict__ grad, const int64_t* 
 template <class T>
 __global__ void extremum_backward_kernel(const T* __restrict__ grad, const T* __restrict__ x,
                                          const T* __restrict__ out, const long long* __restrict__ count,
-                                         T* __restrict__ dx, int64_t n, int64_t R, int64_t inner) {
+                                         T* __restrict__ dx, int64_t n, int64_t R, int64_t inner,
+                                         bool nan_ties) {
   CUDA_KERNEL_LOOP(k, n) {
     const int64_t o = k / (R * inner), i = k % inner, col = o * inner + i;
     const T v = x[k], m = out[col];
     const bool hit = v == m || (is_nan(v) && is_nan(m));
-    dx[k] = hit ? grad[col] / static_cast<T>(count[col]) : T(0);
+    // A NaN maximum: NaN over the slice, as torch (see the CPU kernel).
+    dx[k] = is_nan(m) && !nan_ties ? m : hit ? grad[col] / static_cast<T>(count[col]) : T(0);
   }
 }
 
@@ -441,7 +443,7 @@ void index_backward_cuda(const Tensor& grad, const Tensor& indices, const Reduce
 }
 
 void extremum_backward_cuda(const Tensor& grad, const Tensor& x, const Tensor& out,
-                            const ReduceGeom& g, Tensor& dx) {
+                            const ReduceGeom& g, bool nan_ties, Tensor& dx) {
   const int64_t n = dx.numel();
   if (!n) return;
   cuda::DeviceGuard guard(x.device().index);
@@ -452,7 +454,7 @@ void extremum_backward_cuda(const Tensor& grad, const Tensor& x, const Tensor& o
                "amax_backward");
     extremum_backward_kernel<<<cuda::grid_for(n), cuda::kBlock>>>(
         grad.data<scalar_t>(), x.data<scalar_t>(), out.data<scalar_t>(), cp, dx.data<scalar_t>(), n,
-        g.R, g.inner);
+        g.R, g.inner, nan_ties);
     cuda::check_launch("amax_backward");
   });
 }

@@ -14,5 +14,5 @@ void var_backward_cuda(const Tensor& grad, const Tensor& x, const Tensor& std_ou
                        double correction, Tensor& dx);
 void index_backward_cuda(const Tensor& grad, const Tensor& indices, const ReduceGeom& g, Tensor& dx);
 void extremum_backward_cuda(const Tensor& grad, const Tensor& x, const Tensor& out,
-                            const ReduceGeom& g, Tensor& dx);
+                            const ReduceGeom& g, bool nan_ties, Tensor& dx);
 }  // namespace kernels

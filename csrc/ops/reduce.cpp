@@ -228,7 +228,7 @@ Tensor amax_amin_forward(const char* op, const Tensor& x, const std::vector<int6
 }
 
 Tensor amax_amin_backward(const char* op, const Tensor& grad, const Tensor& x, const Tensor& out,
-                          const std::vector<int64_t>& dims, bool keepdim) {
+                          const std::vector<int64_t>& dims, bool keepdim, bool nan_ties) {
   check_input(op, x);
   check_floating(op, x);
   const ReducePlan p = make_plan(op, x.shape, dims, keepdim);
@@ -241,8 +241,8 @@ Tensor amax_amin_backward(const char* op, const Tensor& grad, const Tensor& x, c
   Tensor d = empty_block_grad(p, x.dtype, x.device());
   if (d.numel()) {
     const Tensor xb = gather_input(x, p);
-    KERNELS_ROUTE(x, op, extremum_backward_cpu(grad, xb, out, p.g, d),
-                  extremum_backward_cuda(grad, xb, out, p.g, d));
+    KERNELS_ROUTE(x, op, extremum_backward_cpu(grad, xb, out, p.g, nan_ties, d),
+                  extremum_backward_cuda(grad, xb, out, p.g, nan_ties, d));
   }
   return scatter_grad(d, p);
 }
@@ -344,15 +344,15 @@ Tensor amax_forward(const Tensor& x, const std::vector<int64_t>& dims, bool keep
   return amax_amin_forward("amax", x, dims, keepdim, true);
 }
 Tensor amax_backward(const Tensor& grad, const Tensor& x, const Tensor& out,
-                     const std::vector<int64_t>& dims, bool keepdim) {
-  return amax_amin_backward("amax_backward", grad, x, out, dims, keepdim);
+                     const std::vector<int64_t>& dims, bool keepdim, bool nan_ties) {
+  return amax_amin_backward("amax_backward", grad, x, out, dims, keepdim, nan_ties);
 }
 Tensor amin_forward(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
   return amax_amin_forward("amin", x, dims, keepdim, false);
 }
 Tensor amin_backward(const Tensor& grad, const Tensor& x, const Tensor& out,
-                     const std::vector<int64_t>& dims, bool keepdim) {
-  return amax_amin_backward("amin_backward", grad, x, out, dims, keepdim);
+                     const std::vector<int64_t>& dims, bool keepdim, bool nan_ties) {
+  return amax_amin_backward("amin_backward", grad, x, out, dims, keepdim, nan_ties);
 }
 
 Tensor argmax_forward(const Tensor& x, std::optional<int64_t> dim, bool keepdim) {

@@ -31,11 +31,13 @@ Tensor min_backward(const Tensor& grad, const Tensor& indices, const std::vector
                     int64_t dim, bool keepdim);
 
 Tensor amax_forward(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim);
+// nan_ties: a NaN extremum shares the gradient among the NaN elements (torch's max() / min()
+// over all elements); otherwise the slice gets NaN (torch's amax / amin).
 Tensor amax_backward(const Tensor& grad, const Tensor& x, const Tensor& out,
-                     const std::vector<int64_t>& dims, bool keepdim);
+                     const std::vector<int64_t>& dims, bool keepdim, bool nan_ties = false);
 Tensor amin_forward(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim);
 Tensor amin_backward(const Tensor& grad, const Tensor& x, const Tensor& out,
-                     const std::vector<int64_t>& dims, bool keepdim);
+                     const std::vector<int64_t>& dims, bool keepdim, bool nan_ties = false);
 
 // dim = nullopt: index into the flattened tensor.
 Tensor argmax_forward(const Tensor& x, std::optional<int64_t> dim, bool keepdim);

@@ -123,9 +123,10 @@ def _dim_reduce(name):
                      "Values and int64 indices along one dim; the gradient goes to the returned index.")
 
 
-def _extremum(name):
+def _extremum(name, nan_ties=False, title=None):
     """_C.<name>_forward(x, dims, keepdim): maximum or minimum over any dims; ties share the
-    gradient evenly (amax, amin)."""
+    gradient evenly (amax, amin). A NaN result sends NaN to its whole slice (torch's amax), or
+    with ``nan_ties`` shares the gradient among the NaN elements (torch's max() of everything)."""
     fwd = getattr(_C, name + "_forward")
     bwd = getattr(_C, name + "_backward")
 
@@ -137,9 +138,9 @@ def _extremum(name):
 
     def backward(ctx, grad):
         x, out = ctx.saved_tensors
-        return bwd(grad, x, out, ctx.dims, ctx.keepdim), None, None
+        return bwd(grad, x, out, ctx.dims, ctx.keepdim, nan_ties), None, None
 
-    return _function(name.capitalize(), forward, backward,
+    return _function(title or name.capitalize(), forward, backward,
                      f"{name}: extremum over any dims; ties share the gradient evenly.")
 
 
@@ -147,6 +148,8 @@ MaxDim = _dim_reduce("max")
 MinDim = _dim_reduce("min")
 Amax = _extremum("amax")
 Amin = _extremum("amin")
+MaxAll = _extremum("amax", nan_ties=True, title="MaxAll")
+MinAll = _extremum("amin", nan_ties=True, title="MinAll")
 
 
 # ---------------------------------------------------------------- public functions
@@ -223,7 +226,7 @@ def max(input, dim=None, keepdim=False):  # noqa: A001 - mirrors torch.max
                 "max(): Expected reduction dim to be specified for input.numel() == 0. Specify "
                 f"the reduction dim with the 'dim' argument (input shape {tuple(input.shape)})"
             )
-        return Amax.apply(input, [], False)
+        return MaxAll.apply(input, [], False)
     return max_result(*MaxDim.apply(input, _int(dim, "max"), builtins.bool(keepdim)))
 
 
@@ -238,7 +241,7 @@ def min(input, dim=None, keepdim=False):  # noqa: A001 - mirrors torch.min
                 "min(): Expected reduction dim to be specified for input.numel() == 0. Specify "
                 f"the reduction dim with the 'dim' argument (input shape {tuple(input.shape)})"
             )
-        return Amin.apply(input, [], False)
+        return MinAll.apply(input, [], False)
     return min_result(*MinDim.apply(input, _int(dim, "min"), builtins.bool(keepdim)))
 
 
