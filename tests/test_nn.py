@@ -872,7 +872,7 @@ def test_clip_grad_norm_vs_torch(norm_type, max_norm, dtype):
 
 def test_clip_grad_norm_edge_cases():
     torch = torch_or_skip()
-    p = nn.Parameter(kernels.zeros(3))
+    p = nn.Parameter(kernels.zeros(3, dtype=kernels.float64))  # T() gives float64 grads
     assert nn.utils.clip_grad_norm_([p], 1.0).item() == 0.0  # no grads at all
     p.grad = T([3.0, 4.0, 0.0])
     n = nn.utils.clip_grad_norm_(p, 1.0)  # a single tensor
@@ -881,6 +881,7 @@ def test_clip_grad_norm_edge_cases():
     p.grad = T([1.0, float("nan"), 0.0])
     with pytest.raises(RuntimeError, match="non-finite"):
         nn.utils.clip_grad_norm_([p], 1.0, error_if_nonfinite=True)
+    p = nn.Parameter(kernels.zeros(2, dtype=kernels.float64))  # .grad must match its shape
     p.grad = T([1.0, float("inf")])
     tp = torch.nn.Parameter(torch.zeros(2))
     tp.grad = torch.tensor([1.0, float("inf")])

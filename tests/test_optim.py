@@ -382,13 +382,18 @@ def test_bad_hyperparameters(name, kw, match):
 
 @pytest.mark.parametrize("name", ["SGD", "Adagrad", "RMSprop", "Adam", "AdamW"])
 def test_bad_grad_shape_or_dtype(name):
+    # Assigning such a grad is refused (Tensor.grad checks it); swapping the parameter's data
+    # afterwards still leaves a stale grad for the optimizer to catch.
     p = kernels.zeros(3, 4, dtype=kernels.float64, requires_grad=True)
     opt = getattr(optim, name)([p], lr=0.1)
-    p.grad = kernels.zeros(4, 3, dtype=kernels.float64)
-    with pytest.raises(RuntimeError, match=rf"{name}: .*\(3, 4\).*\(4, 3\)"):
+    with pytest.raises(RuntimeError, match=r"grad: assigned grad has shape \(4, 3\)"):
+        p.grad = kernels.zeros(4, 3, dtype=kernels.float64)
+    p.grad = kernels.zeros(4, 3, dtype=kernels.float64).t()
+    p.data = kernels.zeros(4, 3, dtype=kernels.float64)
+    with pytest.raises(RuntimeError, match=rf"{name}: .*\(4, 3\).*\(3, 4\)"):
         opt.step()
-    p.grad = kernels.zeros(3, 4, dtype=kernels.float32)
-    with pytest.raises(RuntimeError, match=rf"{name}: .*float32"):
+    p.data = kernels.zeros(3, 4, dtype=kernels.float32)
+    with pytest.raises(RuntimeError, match=rf"{name}: .*float32.*float64"):
         opt.step()
     np.testing.assert_array_equal(_np(p), np.zeros((3, 4)))
 
@@ -397,7 +402,10 @@ def test_bad_grad_shape_or_dtype(name):
 def test_grad_on_other_device():
     p = kernels.zeros(3, requires_grad=True)
     opt = optim.SGD([p], lr=0.1)
-    p.grad = kernels.zeros(3, device="cuda")
+    with pytest.raises(RuntimeError, match=r"grad: assigned grad is on cuda:0 but the tensor is on cpu"):
+        p.grad = kernels.zeros(3, device="cuda")
+    p.grad = kernels.zeros(3)
+    p.data = kernels.zeros(3, device="cuda")  # a stale grad, left on the CPU
     with pytest.raises(RuntimeError, match=r"SGD: .*\(3,\)"):
         opt.step()
 

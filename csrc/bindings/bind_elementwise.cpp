@@ -96,7 +96,10 @@ void bind_elementwise(py::module_& m) {
   m.def("add_scalar_", &add_scalar_, py::arg("self"), py::arg("s"), KERNELS_NOGIL);
   m.def("mul_scalar_", &mul_scalar_, py::arg("self"), py::arg("s"), KERNELS_NOGIL);
   m.def("div_scalar_", &div_scalar_, py::arg("self"), py::arg("s"), KERNELS_NOGIL);
-  m.def("fill_", &fill_, py::arg("self"), py::arg("value"), KERNELS_NOGIL);
+  m.def("fill_", py::overload_cast<const Tensor&, int64_t>(&fill_), py::arg("self"), py::arg("value"),
+        KERNELS_NOGIL);
+  m.def("fill_", py::overload_cast<const Tensor&, double>(&fill_), py::arg("self"), py::arg("value"),
+        KERNELS_NOGIL);
   m.def("copy_", &copy_, py::arg("self"), py::arg("src"), KERNELS_NOGIL);
 }
 }  // namespace kernels

@@ -1,6 +1,7 @@
 // Build information and CUDA runtime queries.
 #include "../common/check.h"
 #include "../common/cuda_backend.h"
+#include "../common/determinism.h"
 #include "../common/tensor.h"  // host_cached_bytes, host_empty_cache
 #include "../cpu/fma_peak.h"
 #include "../cpu/parallel.h"
@@ -40,6 +41,8 @@ void bind_runtime(py::module_& m) {
     d["cuda_compiled"] = cuda::compiled();
     d["cuda_archs"] = cuda::compiled_archs();
     d["cuda_runtime"] = cuda::runtime_version();
+    d["cuda_unavailable"] = cuda::unavailable_reason();
+    d["cuda_unavailable_is_error"] = cuda::unavailable_is_error();
     return d;
   });
   m.def("get_num_threads", &max_threads);
@@ -53,6 +56,8 @@ void bind_runtime(py::module_& m) {
                    "multiprocessing's 'spawn' method to use more)", 1);
   });
   m.def("in_forked_child", [] { return g_forked_child; });
+  m.def("set_deterministic", &set_deterministic, py::arg("mode"));
+  m.def("deterministic", &deterministic);
   m.def(
       "fma_peak",
       [](int threads, double seconds) {

@@ -114,13 +114,15 @@ DLDataType dl_dtype(DType t) {
 py::capsule to_dlpack(const Tensor& t) {
   auto* ctx = new DLPackContext{t, t.shape, t.strides()};
   auto* mt = new DLManagedTensor{};
-  mt->dl_tensor.data = t.raw_data();
+  // The allocation's base and the view's offset in bytes, as DLPack defines them (consumers that
+  // need aligned data pointers rely on it).
+  mt->dl_tensor.data = t.storage ? t.storage->data : nullptr;
   mt->dl_tensor.device = {t.is_cuda() ? kDLCUDA : kDLCPU, t.is_cuda() ? t.device().index : 0};
   mt->dl_tensor.ndim = t.dim();
   mt->dl_tensor.dtype = dl_dtype(t.dtype);
   mt->dl_tensor.shape = ctx->shape.data();
   mt->dl_tensor.strides = ctx->strides.data();
-  mt->dl_tensor.byte_offset = 0;
+  mt->dl_tensor.byte_offset = static_cast<uint64_t>(t.offset) * itemsize(t.dtype);
   mt->manager_ctx = ctx;
   mt->deleter = delete_managed;
   PyObject* cap = PyCapsule_New(mt, "dltensor", capsule_destructor);
@@ -254,8 +256,10 @@ void bind_tensor(py::module_& m) {
               py::object copy) {
              KCHECK(copy.is_none() || !copy.cast<bool>(),
                     "__dlpack__: copy=True is not supported; the tensor is shared as it is");
-             // Kernels run on the legacy default stream; make its work visible to any consumer.
-             if (t.is_cuda()) cuda::synchronize(t.device().index);
+             // Kernels run on the legacy default stream: the consumer's stream waits for it
+             // (None means the legacy default stream, as the protocol says).
+             if (t.is_cuda())
+               cuda::make_stream_wait(t.device().index, stream.is_none() ? 1 : stream.cast<int64_t>());
              return to_dlpack(t);
            },
            py::arg("stream") = py::none(), py::arg("max_version") = py::none(),

@@ -1,5 +1,7 @@
 // Shared argument checks for csrc/ops/. Each names the op and the offending tensors.
 #pragma once
+#include <cfloat>
+#include <cmath>
 #include <initializer_list>
 
 #include "tensor.h"
@@ -16,6 +18,17 @@ inline void check_writable(const char* op, const Tensor& t) {
   KCHECK(!t.storage || t.storage->writable, op, ": cannot write into ", t.desc(),
          ": it shares the memory of a read-only NumPy array (flags.writeable is False); write into "
          "a copy (.clone()) instead");
+}
+
+// A double about to be stored in a tensor of `dtype`: NaN, infinities and out-of-range values
+// would turn into -2^63 (int64) or inf (float32) without a word; torch raises.
+inline void check_fill_value(const char* op, double value, DType dtype) {
+  if (dtype == DType::Int64)
+    KCHECK_RUNTIME(value >= -9223372036854775808.0 && value < 9223372036854775808.0, op, ": value ",
+                   value, " cannot be converted to int64 without overflow");
+  if (dtype == DType::Float32)
+    KCHECK_RUNTIME(std::isnan(value) || std::isinf(value) || std::fabs(value) <= FLT_MAX, op,
+                   ": value ", value, " cannot be converted to float32 without overflow");
 }
 
 inline void check_same_device(const char* op, const Tensor& a, const Tensor& b) {

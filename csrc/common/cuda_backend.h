@@ -3,6 +3,7 @@
 // that needs a GPU raise "built without CUDA".
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -20,8 +21,12 @@ bool compiled();                 // was CUDA compiled into this build?
 std::string compiled_archs();    // e.g. "75;80;86;89;90", empty without CUDA
 std::string runtime_version();   // e.g. "13.0", empty without CUDA
 int device_count();              // 0 when there is no driver or no GPU
+std::string unavailable_reason(); // why device_count() is 0 ("" when there are devices)
+bool unavailable_is_error();      // true for a broken setup (e.g. a driver too old), not just no GPU
 std::vector<DeviceProps> devices();
 void synchronize(int device);    // device < 0: all devices
+// Make `stream` (a DLPack stream number or handle) wait for the work queued so far on `device`.
+void make_stream_wait(int device, int64_t stream);
 
 void* allocate(size_t nbytes, int device);  // caching allocator
 void release(void* p, int device);

@@ -15,6 +15,9 @@ bool compiled() { return false; }
 std::string compiled_archs() { return ""; }
 std::string runtime_version() { return ""; }
 int device_count() { return 0; }
+std::string unavailable_reason() { return "kernels was built without CUDA"; }
+bool unavailable_is_error() { return false; }
+void make_stream_wait(int, int64_t) { fail("__dlpack__ on cuda"); }
 std::vector<DeviceProps> devices() { return {}; }
 void synchronize(int) {}
 void* allocate(size_t, int) { fail("cuda allocation"); return nullptr; }

@@ -280,7 +280,7 @@ bool ploss_fwd(const F& f, bool check_unit, const T* x, const T* y, const T* w, 
                bool reduce, double scale, T* out) {
   if (check_unit) {
     for (int64_t i = 0; i < n; ++i)
-      if (!(x[i] >= T(0) && x[i] <= T(1))) return false;
+      if (!(x[i] >= T(0) && x[i] <= T(1) && y[i] >= T(0) && y[i] <= T(1))) return false;
   }
   auto loss_of = [&](int64_t i) { return f.loss(x[i], y[i], w ? w[i] : T(1), pw ? pw[i] : T(1)); };
   if (!reduce) {

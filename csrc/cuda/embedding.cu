@@ -2,9 +2,12 @@
 //   forward   one thread per output element (k, c); an id out of range writes 0 and is recorded
 //             in a small device buffer (flag, id) that the launcher copies back (a synchronising
 //             copy), so a bad id raises instead of giving a silent wrong answer.
-//   backward  dweight zeroed, then one thread per element of dout adds into its row with
-//             atomicAdd (duplicates sum; the order of the adds is not fixed).
+//   backward  dweight zeroed, then one thread per (column c, slice of the vocabulary) walks the
+//             ids in order and adds the rows that fall in its slice: no atomics, so the sums
+//             come out the same on every run and equal to the CPU loop's (same order over k).
 //   one_hot   zero fill, then one thread per id sets its 1, recording ids out of range.
+#include <algorithm>
+
 #include "../common/dispatch.h"
 #include "cuda_utils.cuh"
 #include "embedding.h"
@@ -47,12 +50,16 @@ __global__ void embedding_forward_kernel(const T* w, const int64_t* ids, int64_t
 
 template <class T>
 __global__ void embedding_backward_kernel(const T* g, const int64_t* ids, int64_t K, int64_t N, int64_t D,
-                                          int64_t padding_idx, T* dw) {
-  CUDA_KERNEL_LOOP(i, K * D) {
-    const int64_t k = i / D, c = i % D;
-    const int64_t n = ids[k];
-    if (n == padding_idx || n < 0 || n >= N) continue;
-    atomicAdd(dw + n * D + c, g[i]);
+                                          int64_t padding_idx, int64_t slice, T* dw) {
+  const int64_t slices = (N + slice - 1) / slice;
+  CUDA_KERNEL_LOOP(i, D * slices) {
+    const int64_t c = i % D, q = i / D;
+    const int64_t n0 = q * slice, n1 = n0 + slice < N ? n0 + slice : N;
+    for (int64_t k = 0; k < K; ++k) {  // threads of a warp share k: the id load is a broadcast
+      const int64_t n = ids[k];
+      if (n < n0 || n >= n1 || n == padding_idx) continue;
+      dw[n * D + c] += g[k * D + c];
+    }
   }
 }
 
@@ -85,9 +92,13 @@ void embedding_backward_cuda(const Tensor& grad, const Tensor& ids, int64_t padd
   cuda::DeviceGuard g(dweight.device().index);
   CUDA_CHECK(cudaMemsetAsync(dweight.raw_data(), 0, dweight.nbytes()));
   if (K * D == 0) return;
+  // Enough vocabulary slices for about 16K threads; each thread reads every id once.
+  const int64_t slices = std::max<int64_t>(1, std::min<int64_t>(N, (16384 + D - 1) / D));
+  const int64_t slice = (N + slices - 1) / slices;
   KERNELS_DISPATCH_FLOAT(dweight.dtype, "embedding_backward", [&] {
-    embedding_backward_kernel<<<cuda::grid_for(K * D), cuda::kBlock>>>(
-        grad.data<scalar_t>(), ids.data<int64_t>(), K, N, D, padding_idx, dweight.data<scalar_t>());
+    embedding_backward_kernel<<<cuda::grid_for(D * slices), cuda::kBlock>>>(
+        grad.data<scalar_t>(), ids.data<int64_t>(), K, N, D, padding_idx, slice,
+        dweight.data<scalar_t>());
   });
   cuda::check_launch("embedding_backward");
 }

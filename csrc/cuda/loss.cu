@@ -330,7 +330,8 @@ __global__ void ploss_fwd_kernel(F f, const T* x, const T* y, const T* w, const 
   double acc = 0;
   CUDA_KERNEL_LOOP(i, n) {
     const T xi = x[i];
-    if (bad && !(xi >= T(0) && xi <= T(1))) report(bad, 1);
+    const T yi = y[i];
+    if (bad && !(xi >= T(0) && xi <= T(1) && yi >= T(0) && yi <= T(1))) report(bad, 1);
     const T v = f.loss(xi, y[i], w ? w[i] : T(1), pw ? pw[i] : T(1));
     if (reduce) acc += static_cast<double>(v);
     else out[i] = v;
@@ -369,7 +370,7 @@ bool pointwise_loss_forward_cuda(PointLoss kind, double param, const Tensor& x, 
   const int64_t n = x.numel();
   cuda::DeviceGuard guard(x.device().index);
   const bool check = kind == PointLoss::Bce && n > 0;
-  std::optional<DeviceFlag> bad;  // only bce checks its input range
+  std::optional<DeviceFlag> bad;  // only bce checks its input's and target's range
   if (check) bad.emplace(x.device());
   const unsigned blocks = reduce ? static_cast<unsigned>(std::min<int64_t>(kPartialBlocks, (n + 255) / 256))
                                  : cuda::grid_for(n);

@@ -55,14 +55,55 @@ std::string runtime_version() {
   return std::to_string(v / 1000) + "." + std::to_string((v % 1000) / 10);
 }
 
+namespace {
+// Why device_count() found no device, kept so that a driver too old for this runtime does not
+// look like a machine without a GPU (and every CUDA test skip as if it were one).
+struct Unavailable {
+  std::string reason;
+  bool is_error = false;  // false: simply no GPU or no driver
+};
+Unavailable& unavailable() {
+  static Unavailable* u = new Unavailable();  // never destroyed: read during interpreter exit
+  return *u;
+}
+
+void record_unavailable(cudaError_t err) {
+  static std::once_flag once;
+  std::call_once(once, [err] {
+    int driver = 0;
+    cudaDriverGetVersion(&driver);
+    Unavailable& u = unavailable();
+    if (err == cudaErrorNoDevice) {
+      u.reason = "no CUDA device found";
+    } else if (err == cudaErrorInsufficientDriver && driver == 0) {
+      u.reason = "no NVIDIA driver installed";
+    } else {
+      u.is_error = true;
+      u.reason = std::string(cudaGetErrorName(err)) + ": " + cudaGetErrorString(err) +
+                 " (driver supports CUDA " + std::to_string(driver / 1000) + "." +
+                 std::to_string((driver % 1000) / 10) + ", this build's runtime is " +
+                 runtime_version() + ")";
+    }
+  });
+}
+}  // namespace
+
 int device_count() {
   int n = 0;
-  if (cudaGetDeviceCount(&n) != cudaSuccess) {
-    cudaGetLastError();  // no driver or no GPU: clear the sticky-free error and report none
+  const cudaError_t err = cudaGetDeviceCount(&n);
+  if (err != cudaSuccess) {
+    cudaGetLastError();  // not sticky: clear it, report no devices and keep the reason
+    record_unavailable(err);
     return 0;
   }
   return n;
 }
+
+std::string unavailable_reason() {
+  if (device_count() > 0) return "";
+  return unavailable().reason.empty() ? "no CUDA device found" : unavailable().reason;
+}
+bool unavailable_is_error() { return device_count() == 0 && unavailable().is_error; }
 
 std::vector<DeviceProps> devices() {
   std::vector<DeviceProps> out;
@@ -95,10 +136,23 @@ struct DevicePool {
   size_t reserved = 0;                             // bytes held from cudaMalloc
 };
 
-std::mutex pool_mutex;
-std::unordered_map<int, DevicePool> pools;
+// Never destroyed: a tensor held elsewhere (torch through DLPack) may be freed during
+// interpreter exit, after static destructors would have run.
+std::mutex& pool_mutex = *new std::mutex();
+std::unordered_map<int, DevicePool>& pools = *new std::unordered_map<int, DevicePool>();
+
+// KERNELS_CUDA_ALLOC_EXACT=1: every block exactly the size asked for and never reused, so that
+// compute-sanitizer sees an overrun that the size classes below would hide in their slack.
+bool exact_mode() {
+  static const bool on = [] {
+    const char* v = std::getenv("KERNELS_CUDA_ALLOC_EXACT");
+    return v && v[0] == '1';
+  }();
+  return on;
+}
 
 size_t round_size(size_t n) {
+  if (exact_mode()) return n;
   if (n <= (1u << 20)) return (n + 511) / 512 * 512;
   return (n + (1u << 20) - 1) / (1u << 20) * (1u << 20);
 }
@@ -124,7 +178,7 @@ void* allocate(size_t nbytes, int device) {
   const size_t size = round_size(nbytes);
   std::lock_guard<std::mutex> lock(pool_mutex);
   DevicePool& pool = pools[device];
-  auto it = pool.free_blocks.lower_bound(size);
+  auto it = exact_mode() ? pool.free_blocks.end() : pool.free_blocks.lower_bound(size);
   // Reuse only a block of the same size class (or at most twice as large) to limit waste.
   if (it != pool.free_blocks.end() && it->first <= 2 * size) {
     void* p = it->second;
@@ -162,7 +216,30 @@ void release(void* p, int device) {
   auto it = pool.block_sizes.find(p);
   if (it == pool.block_sizes.end()) return;
   pool.allocated -= it->second;
+  if (exact_mode()) {
+    DeviceGuard g(device);
+    cudaFree(p);
+    pool.reserved -= it->second;
+    pool.block_sizes.erase(it);
+    return;
+  }
   pool.free_blocks.emplace(it->second, p);
+}
+
+void make_stream_wait(int device, int64_t stream) {
+  // DLPack's handshake: the consumer names the stream it will read on; kernels here run on the
+  // legacy default stream. -1: no synchronisation wanted; 1 (legacy default) needs none.
+  if (stream == -1 || stream == 1) return;
+  KCHECK(stream != 0, "__dlpack__: stream 0 is ambiguous in the DLPack protocol; pass 1 for the "
+                      "legacy default stream, 2 for the per-thread one, or a stream handle");
+  DeviceGuard g(device);
+  cudaEvent_t ev;
+  CUDA_CHECK(cudaEventCreateWithFlags(&ev, cudaEventDisableTiming));
+  CUDA_CHECK(cudaEventRecord(ev, cudaStreamLegacy));
+  cudaStream_t consumer = stream == 2 ? cudaStreamPerThread : reinterpret_cast<cudaStream_t>(stream);
+  const cudaError_t err = cudaStreamWaitEvent(consumer, ev, 0);
+  cudaEventDestroy(ev);
+  CUDA_CHECK(err);
 }
 
 void empty_cache() {

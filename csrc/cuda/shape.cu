@@ -1,8 +1,11 @@
 // Shape and indexing kernels on CUDA; the maths is in csrc/cpu/shape.cpp's header comment.
-// One thread per output (or source) element. Scatter-type kernels (index_add, scatter_add) use
-// atomicAdd. Every kernel that reads an index checks it, skips it when out of range and records
+// One thread per output (or source) element. The scatter-type kernels (index_add, scatter_add)
+// give each thread a line of the output to own and walk the index in order, as the CPU loops do:
+// no atomics, so their sums repeat from run to run and equal the CPU's. Every kernel that reads an index checks it, skips it when out of range and records
 // the first bad value in a small device buffer (flag, value, dim) that the launcher copies back
 // (a synchronising copy) so csrc/ops/ can raise IndexError.
+#include <algorithm>
+
 #include "../common/cuda_backend.h"
 #include "../common/dispatch.h"
 #include "cuda_utils.cuh"
@@ -31,12 +34,6 @@ __device__ __forceinline__ void report_fault(int64_t* f, int64_t value, int64_t 
     f[1] = value;
     f[2] = dim;
   }
-}
-
-__device__ __forceinline__ void atomic_add(float* p, float v) { atomicAdd(p, v); }
-__device__ __forceinline__ void atomic_add(double* p, double v) { atomicAdd(p, v); }
-__device__ __forceinline__ void atomic_add(int64_t* p, int64_t v) {
-  atomicAdd(reinterpret_cast<unsigned long long*>(p), static_cast<unsigned long long>(v));
 }
 
 int64_t prod(const std::vector<int64_t>& s, int b, int e) {
@@ -88,17 +85,30 @@ __global__ void index_select_kernel(const T* x, const int64_t* idx, T* out, int6
   }
 }
 
+// acc + a * s rounded twice, as on the CPU (nvcc would fuse it into one fma).
+__device__ __forceinline__ float add_scaled(float acc, float a, float s) { return __fadd_rn(acc, __fmul_rn(a, s)); }
+__device__ __forceinline__ double add_scaled(double acc, double a, double s) { return __dadd_rn(acc, __dmul_rn(a, s)); }
+__device__ __forceinline__ int64_t add_scaled(int64_t acc, int64_t a, int64_t s) { return acc + a * s; }
+
+// Thread (r, c, slice q of the destination rows [v0, v1)): out[r, v, c] += alpha src[r, j, c]
+// for every j in order whose index v falls in its slice.
 template <class T>
 __global__ void index_add_kernel(T* out, const int64_t* idx, const T* src, T alpha, int64_t N, int64_t K,
-                                 int64_t inner, int64_t n, int64_t* fault) {
-  CUDA_KERNEL_LOOP(i, n) {
-    const int64_t c = i % inner, t = i / inner, j = t % K, r = t / K;
-    const int64_t v = idx[j];
-    if (v < 0 || v >= N) {
-      report_fault(fault, v, 0);
-      continue;
+                                 int64_t inner, int64_t R, int64_t slice, int64_t* fault) {
+  const int64_t slices = (N + slice - 1) / slice;
+  CUDA_KERNEL_LOOP(i, R * inner * slices) {
+    const int64_t c = i % inner, t = i / inner, r = t % R, q = t / R;
+    const int64_t v0 = q * slice, v1 = v0 + slice < N ? v0 + slice : N;
+    for (int64_t j = 0; j < K; ++j) {
+      const int64_t v = idx[j];
+      if (v < 0 || v >= N) {
+        if (q == 0) report_fault(fault, v, 0);
+        continue;
+      }
+      if (v < v0 || v >= v1) continue;
+      T* dst = out + (r * N + v) * inner + c;
+      *dst = add_scaled(*dst, alpha, src[(r * K + j) * inner + c]);
     }
-    atomic_add(out + (r * N + v) * inner + c, alpha * src[i]);
   }
 }
 
@@ -116,17 +126,19 @@ __global__ void gather_kernel(const T* x, const int64_t* idx, T* out, DimLoop g,
   }
 }
 
+// Thread p owns position p (every coordinate but `dim`) and walks j in order.
 template <class T>
-__global__ void scatter_add_kernel(T* out, const int64_t* idx, const T* src, DimLoop g, int64_t n,
-                                   int64_t* fault) {
-  CUDA_KERNEL_LOOP(i, n) {
-    const int64_t p = i / g.k, j = i - p * g.k;
-    const int64_t v = idx[g.index.offset_of(p) + j * g.index_stride];
-    if (v < 0 || v >= g.a_dim_size) {
-      report_fault(fault, v, 0);
-      continue;
+__global__ void scatter_add_kernel(T* out, const int64_t* idx, const T* src, DimLoop g, int64_t* fault) {
+  CUDA_KERNEL_LOOP(p, g.outer) {
+    const int64_t bi = g.index.offset_of(p), ba = g.a.offset_of(p), bb = g.b.offset_of(p);
+    for (int64_t j = 0; j < g.k; ++j) {
+      const int64_t v = idx[bi + j * g.index_stride];
+      if (v < 0 || v >= g.a_dim_size) {
+        report_fault(fault, v, 0);
+        continue;
+      }
+      out[ba + v * g.a_stride] += src[bb + j * g.b_stride];
     }
-    atomic_add(out + g.a.offset_of(p) + v * g.a_stride, src[g.b.offset_of(p) + j * g.b_stride]);
   }
 }
 
@@ -227,12 +239,17 @@ IndexFault index_add_cuda(Tensor& out, int dim, const Tensor& index, const Tenso
   if (!n) return {};
   cuda::DeviceGuard guard(out.device().index);
   const int64_t N = out.shape[dim], K = index.numel();
-  const int64_t inner = prod(out.shape, dim + 1, out.dim());
+  const int64_t inner = prod(out.shape, dim + 1, out.dim()), R = prod(out.shape, 0, dim);
   DeviceFault fault(out.device());
+  if (!N) return {};
+  // Slices of the destination rows so that about 16K threads share the work.
+  const int64_t lines = std::max<int64_t>(1, R * inner);
+  const int64_t slices = std::max<int64_t>(1, std::min<int64_t>(N, (16384 + lines - 1) / lines));
+  const int64_t slice = (N + slices - 1) / slices;
   KERNELS_DISPATCH_NUMERIC(out.dtype, "index_add", [&] {
-    index_add_kernel<<<cuda::grid_for(n), cuda::kBlock>>>(out.data<scalar_t>(), index.data<int64_t>(),
-                                                          source.data<scalar_t>(), static_cast<scalar_t>(alpha),
-                                                          N, K, inner, n, fault.ptr());
+    index_add_kernel<<<cuda::grid_for(lines * slices), cuda::kBlock>>>(
+        out.data<scalar_t>(), index.data<int64_t>(), source.data<scalar_t>(),
+        static_cast<scalar_t>(alpha), N, K, inner, R, slice, fault.ptr());
   });
   cuda::check_launch("index_add");
   return fault.fetch();
@@ -257,8 +274,8 @@ IndexFault scatter_add_cuda(Tensor& out, const Tensor& index, const DimLoop& g, 
   cuda::DeviceGuard guard(out.device().index);
   DeviceFault fault(out.device());
   KERNELS_DISPATCH_NUMERIC(out.dtype, "scatter_add", [&] {
-    scatter_add_kernel<<<cuda::grid_for(n), cuda::kBlock>>>(out.data<scalar_t>(), index.data<int64_t>(),
-                                                            src.data<scalar_t>(), g, n, fault.ptr());
+    scatter_add_kernel<<<cuda::grid_for(g.outer), cuda::kBlock>>>(
+        out.data<scalar_t>(), index.data<int64_t>(), src.data<scalar_t>(), g, fault.ptr());
   });
   cuda::check_launch("scatter_add");
   return fault.fetch();

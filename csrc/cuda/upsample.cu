@@ -1,7 +1,10 @@
 // Upsampling on CUDA; the maths is in csrc/cpu/upsample.cpp's header comment and the coordinates
-// in csrc/common/upsample_math.h. One thread per output element, forward and backward; the
-// backward zeroes dx and adds each output's gradient into its 1 (nearest) or 4 (bilinear)
-// sources with atomicAdd (float and double; sm_60+).
+// in csrc/common/upsample_math.h. One thread per output element, forward and backward, except
+// nearest's backward: one thread per input element sums the outputs that copied it (a
+// rectangle, since the source map is non-decreasing), in the CPU loop's order, so it repeats
+// exactly and equals the CPU. Bilinear's backward adds each output's gradient into its 4
+// sources with atomicAdd (float and double; sm_60+): not repeatable to the bit, which
+// kernels.use_deterministic_algorithms(True) turns into an error.
 #include "../common/dispatch.h"
 #include "../common/upsample_math.h"
 #include "cuda_utils.cuh"
@@ -21,13 +24,29 @@ __global__ void nearest_fwd_kernel(const T* __restrict__ x, T* __restrict__ y, U
   }
 }
 
+// The first output position whose nearest source is at least h (binary search).
+__device__ int64_t first_output_from(int64_t h, int64_t in, int64_t out, double scale) {
+  int64_t lo = 0, hi = out;
+  while (lo < hi) {
+    const int64_t mid = lo + (hi - lo) / 2;
+    if (nearest_source(mid, in, out, scale) < h) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 template <class T>
 __global__ void nearest_bwd_kernel(const T* __restrict__ gy, T* __restrict__ dx, UpsampleGeom g) {
-  CUDA_KERNEL_LOOP(i, g.P * g.OH * g.OW) {
-    const int64_t ow = i % g.OW, oh = (i / g.OW) % g.OH, p = i / (g.OW * g.OH);
-    const int64_t h = nearest_source(oh, g.H, g.OH, g.scale_h);
-    const int64_t w = nearest_source(ow, g.W, g.OW, g.scale_w);
-    atomicAdd(dx + (p * g.H + h) * g.W + w, gy[i]);
+  CUDA_KERNEL_LOOP(i, g.P * g.H * g.W) {
+    const int64_t w = i % g.W, h = (i / g.W) % g.H, p = i / (g.W * g.H);
+    const int64_t oh0 = first_output_from(h, g.H, g.OH, g.scale_h);
+    const int64_t oh1 = first_output_from(h + 1, g.H, g.OH, g.scale_h);
+    const int64_t ow0 = first_output_from(w, g.W, g.OW, g.scale_w);
+    const int64_t ow1 = first_output_from(w + 1, g.W, g.OW, g.scale_w);
+    T sum = T(0);
+    for (int64_t oh = oh0; oh < oh1; ++oh)
+      for (int64_t ow = ow0; ow < ow1; ++ow) sum += gy[(p * g.OH + oh) * g.OW + ow];
+    dx[i] = sum;
   }
 }
 
@@ -72,10 +91,10 @@ void upsample_nearest2d_forward_cuda(const Tensor& input, const UpsampleGeom& g,
 
 void upsample_nearest2d_backward_cuda(const Tensor& grad, const UpsampleGeom& g, Tensor& dinput) {
   cuda::DeviceGuard guard(grad.device().index);
-  CUDA_CHECK(cudaMemset(dinput.raw_data(), 0, dinput.nbytes()));
+  if (!dinput.numel()) return;
   KERNELS_DISPATCH_FLOAT(grad.dtype, "upsample_nearest2d_backward", [&] {
     using T = scalar_t;
-    nearest_bwd_kernel<T><<<cuda::grid_for(grad.numel()), cuda::kBlock>>>(grad.data<T>(), dinput.data<T>(), g);
+    nearest_bwd_kernel<T><<<cuda::grid_for(dinput.numel()), cuda::kBlock>>>(grad.data<T>(), dinput.data<T>(), g);
   });
   cuda::check_launch("upsample_nearest2d_backward");
 }

@@ -7,6 +7,7 @@
 #include "../common/cuda_backend.h"
 #include "../common/dispatch.h"
 #include "../cpu/copy.h"
+#include "elementwise.h"
 #ifdef KERNELS_WITH_CUDA
 #include "../cuda/copy.h"
 #endif
@@ -38,8 +39,16 @@ Tensor clone(const Tensor& t) { return to_device(t, t.device()); }
 
 Tensor full(const std::vector<int64_t>& shape, double value, DType dtype, Device device) {
   for (auto s : shape) KCHECK(s >= 0, "full: negative dimension in shape ", shape_str(shape));
+  check_fill_value("full", value, dtype);
   Tensor out = Tensor::empty(shape, dtype, device);
   KERNELS_ROUTE(out, "full", fill_cpu(out, value), fill_cuda(out, value));
+  return out;
+}
+
+Tensor full(const std::vector<int64_t>& shape, int64_t value, DType dtype, Device device) {
+  if (dtype != DType::Int64) return full(shape, static_cast<double>(value), dtype, device);
+  Tensor out = Tensor::empty(shape, dtype, device);
+  fill_(out, value);
   return out;
 }
 

@@ -8,6 +8,8 @@ Tensor to_device(const Tensor& t, Device device);
 Tensor to_dtype(const Tensor& t, DType dtype);
 Tensor clone(const Tensor& t);
 Tensor full(const std::vector<int64_t>& shape, double value, DType dtype, Device device);
+// An integer value: exact for int64 tensors (a double holds only 53 bits), else as a double.
+Tensor full(const std::vector<int64_t>& shape, int64_t value, DType dtype, Device device);
 Tensor arange(double start, double end, double step, DType dtype, Device device);
 // out[i] = src.flat[offset + sum_d idx_d * strides[d]], out of shape `sizes`.
 Tensor strided_copy_forward(const Tensor& src, const std::vector<int64_t>& sizes,

@@ -389,9 +389,21 @@ void div_scalar_(const Tensor& self, double s) { inplace_scalar("div_", ScalarOp
 void fill_(const Tensor& self, double value) {
   check_defined("fill_", self, "self");
   check_writable("fill_", self);
+  check_fill_value("fill_", value, self.dtype);
   Tensor out = self;
   if (out.numel() == 0) return;
   KERNELS_ROUTE(self, "fill_", fill_cpu(out, value), fill_cuda(out, value));
+}
+
+void fill_(const Tensor& self, int64_t value) {
+  if (self.dtype != DType::Int64) return fill_(self, static_cast<double>(value));
+  check_defined("fill_", self, "self");
+  check_writable("fill_", self);
+  if (self.numel() == 0) return;
+  // The exact value through a 0-d host tensor, broadcast by copy_ (no double on the way).
+  Tensor one = Tensor::empty({}, DType::Int64, Device{});
+  *one.data<int64_t>() = value;
+  copy_(self, one);
 }
 
 void copy_(const Tensor& self, const Tensor& src) {

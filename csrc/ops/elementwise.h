@@ -95,6 +95,7 @@ void add_scalar_(const Tensor& self, double s);
 void mul_scalar_(const Tensor& self, double s);
 void div_scalar_(const Tensor& self, double s);
 void fill_(const Tensor& self, double value);
+void fill_(const Tensor& self, int64_t value);  // exact for int64 tensors
 // src may have another dtype or device; its shape must broadcast into self's.
 void copy_(const Tensor& self, const Tensor& src);
 

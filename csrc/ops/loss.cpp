@@ -241,8 +241,19 @@ Tensor pointwise_forward(const char* op, PointLoss kind, double param, const Ten
       input, op,
       pointwise_loss_forward_cpu(kind, param, input, target, a.w, a.pw, reduce, a.scale, out),
       pointwise_loss_forward_cuda(kind, param, input, target, a.w, a.pw, reduce, a.scale, out));
-  KCHECK(ok, op, ": all elements of input should be between 0 and 1 (input ", shape_str(input.shape),
-         ")");
+  if (!ok) {
+    // Which one is out of range, from host copies (this path only runs to build the message).
+    const auto in_unit = [](const Tensor& t) {
+      const Tensor h = to_dtype(to_device(t, Device{}), DType::Float64);
+      const double* p = h.data<double>();
+      for (int64_t i = 0; i < h.numel(); ++i)
+        if (!(p[i] >= 0 && p[i] <= 1)) return false;
+      return true;
+    };
+    const char* which = in_unit(input) ? "target" : "input";
+    KCHECK(false, op, ": all elements of ", which, " should be between 0 and 1 (", which, " ",
+           shape_str(input.shape), ")");
+  }
   return out;
 }
 

@@ -1,6 +1,9 @@
 #include "pad.h"
 
+#include <algorithm>
+
 #include "../common/arg_checks.h"
+#include "../common/determinism.h"
 #include "../common/dispatch.h"
 #include "../cpu/pad.h"
 #include "copy.h"
@@ -69,9 +72,15 @@ PadGeom pad_geometry(const char* op, const Ints& in, const Ints& pad, const std:
       KCHECK(kept > 0, op, ": circular padding (", l, ", ", r, ") of dim ", d, " crops away all of its ",
              size, " elements (input ", shape_str(in), ")");
     }
-    if (mode == PadMode::Constant)
+    if (mode == PadMode::Constant) {
+      // Negative pads crop before positive ones pad (torch's order): (-5, 1) cannot crop 5 of 4.
+      const int64_t cropped = size + std::min<int64_t>(l, 0) + std::min<int64_t>(r, 0);
+      KCHECK(cropped >= 0, op, ": padding (", l, ", ", r, ") of dim ", d, " crops ",
+             -std::min<int64_t>(l, 0) - std::min<int64_t>(r, 0), " elements from a dim of size ", size,
+             " (input ", shape_str(in), ")");
       KCHECK(g.out[d] >= 0, op, ": padding (", l, ", ", r, ") of dim ", d, " gives a negative size ",
              g.out[d], " (input ", shape_str(in), ")");
+    }
     else
       KCHECK(g.out[d] >= 1, op, ": padding (", l, ", ", r, ") of dim ", d, " leaves no elements (size ",
              g.out[d], ", input ", shape_str(in), ")");
@@ -124,6 +133,7 @@ Tensor pad_backward(const Tensor& grad, const Ints& input_shape, const Ints& pad
     return run_forward(op, grad, c);
   }
   Tensor dx = Tensor::empty(input_shape, grad.dtype, grad.device());
+  if (grad.is_cuda()) check_deterministic_allowed(op, "of reflect/replicate/circular padding");
   if (dx.numel())
     KERNELS_ROUTE(grad, op, pad_backward_cpu(grad, g, dx), pad_backward_cuda(grad, g, dx));
   return dx;

@@ -202,9 +202,12 @@ Tensor max_min_backward(const char* op, const Tensor& grad, const Tensor& indice
   check_same_device(op, grad, indices);
   KCHECK(indices.shape == p.out_shape, op, ": indices have shape ", shape_str(indices.shape),
          " but grad has shape ", shape_str(grad.shape));
-  if (!indices.is_cuda()) {  // on the GPU this would cost a synchronising copy; the kernel skips bad ones
-    const int64_t* ip = indices.data<int64_t>();
-    for (int64_t k = 0; k < indices.numel(); ++k)
+  {
+    // CUDA indices are checked from a host copy (one small synchronising copy: an index out of
+    // range must raise on every device, not be skipped).
+    const Tensor host = indices.is_cuda() ? to_device(indices, Device{}) : indices;
+    const int64_t* ip = host.data<int64_t>();
+    for (int64_t k = 0; k < host.numel(); ++k)
       KCHECK_INDEX(ip[k] >= 0 && ip[k] < p.g.R, op, ": index ", ip[k], " is out of range for dim ",
                    dim, " of size ", p.g.R, " (input shape ", shape_str(input_shape), ")");
   }

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "../common/arg_checks.h"
+#include "../common/determinism.h"
 #include "../common/dispatch.h"
 #include "../cpu/upsample.h"
 #ifdef KERNELS_WITH_CUDA
@@ -86,12 +87,14 @@ Tensor backward(const char* op, Mode mode, int sd, const Tensor& grad, const Int
          ", got ", shape_str(grad.shape));
   Tensor dx = Tensor::empty(input_shape, grad.dtype, grad.device());
   if (!dx.numel()) return dx;
-  if (mode == Mode::Nearest)
+  if (mode == Mode::Nearest) {
     KERNELS_ROUTE(grad, op, upsample_nearest2d_backward_cpu(grad, g, dx),
                   upsample_nearest2d_backward_cuda(grad, g, dx));
-  else
+  } else {
+    if (grad.is_cuda()) check_deterministic_allowed(op, "of linear interpolation");
     KERNELS_ROUTE(grad, op, upsample_bilinear2d_backward_cpu(grad, g, dx),
                   upsample_bilinear2d_backward_cuda(grad, g, dx));
+  }
   return dx;
 }
 

@@ -3,6 +3,8 @@
 C++ for the CPU, CUDA for NVIDIA GPUs; forward and backward of every op are exposed through
 pybind11 (``kernels._C``) to this thin Python layer, whose API mirrors PyTorch's.
 """
+import builtins
+
 from . import _C
 from ._device import bool_ as bool  # noqa: A001 - mirrors torch.bool
 from ._device import device, double, dtype, float, float32, float64, int64, long  # noqa: A001
@@ -57,6 +59,18 @@ from . import nn, optim  # noqa: E402
 
 set_num_threads = _C.set_num_threads
 get_num_threads = _C.get_num_threads
+
+
+def use_deterministic_algorithms(mode: bool) -> None:
+    """As torch: with True, an op whose result could change from run to run raises instead of
+    running. Every CPU kernel is deterministic; on CUDA only the backward of bilinear
+    interpolation and of reflect/replicate/circular padding add with atomics and are refused."""
+    _C.set_deterministic(builtins.bool(mode))
+
+
+def are_deterministic_algorithms_enabled() -> bool:
+    return _C.deterministic()
+
 
 # ---------------------------------------------------------------- data, training, checkpoints
 from .serialization import load, save  # noqa: E402

@@ -71,3 +71,36 @@ def as_shape(args, op: str) -> list:
             raise ValueError(f"{op}: negative dimension {int(s)} in size {tuple(int(x) for x in args)}")
         shape.append(int(s))
     return shape
+
+
+def as_flag(op: str, name: str, value) -> bool:
+    """A Python bool argument (torch refuses 1, None or 'yes' for its flags, and so do we)."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{op}: {name} must be a bool, got {type(value).__name__} {value!r}")
+    return value
+
+
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
+def check_int64_values(arr: np.ndarray, op: str) -> None:
+    """Refuse NumPy data that cannot become int64 exactly or by truncation: NaN, infinities,
+    floats outside [-2**63, 2**63) and unsigned integers above 2**63 - 1 (astype would wrap them
+    or give -2**63)."""
+    if arr.size == 0:
+        return
+    kind = arr.dtype.kind
+    if kind == "u" and arr.dtype.itemsize == 8:
+        top = int(arr.max())
+        if top > _INT64_MAX:
+            raise ValueError(f"{op}: value {top} is out of range for int64 "
+                             f"[{_INT64_MIN}, {_INT64_MAX}]")
+    elif kind == "f":
+        finite = np.isfinite(arr)
+        if not finite.all():
+            bad = arr[~finite].flat[0]
+            raise ValueError(f"{op}: cannot convert {bad.item()!r} to int64")
+        out = (arr >= 2.0**63) | (arr < -(2.0**63))
+        if out.any():
+            raise ValueError(f"{op}: value {arr[out].flat[0].item()!r} is out of range for int64 "
+                             f"[{_INT64_MIN}, {_INT64_MAX}]")

@@ -19,6 +19,7 @@ def build_info() -> dict:
         "cuda_compiled": cfg["cuda_compiled"],
         "cuda_archs": cfg["cuda_archs"],
         "cuda_runtime": cfg["cuda_runtime"],
+        "cuda_unavailable": cfg["cuda_unavailable"],
         "cuda_devices": [
             {"index": d["index"], "name": d["name"], "capability": tuple(d["capability"]),
              "total_memory": d["total_memory"]}

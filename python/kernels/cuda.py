@@ -4,8 +4,25 @@ from __future__ import annotations
 from . import _C
 
 
+_warned_unavailable = False
+
+
 def is_available() -> bool:
-    return _C.build_config()["cuda_compiled"] and _C.cuda_device_count() > 0
+    """True when CUDA was compiled in and a device answers. A broken setup (a driver too old for
+    this build's CUDA runtime, say) is not the same as no GPU: it warns once, with the reason,
+    which ``kernels.build_info()["cuda_unavailable"]`` also reports."""
+    global _warned_unavailable
+    cfg = _C.build_config()
+    if not cfg["cuda_compiled"]:
+        return False
+    if _C.cuda_device_count() > 0:
+        return True
+    if cfg["cuda_unavailable_is_error"] and not _warned_unavailable:
+        _warned_unavailable = True
+        import warnings
+        warnings.warn(f"kernels: CUDA was compiled in but is unusable: {cfg['cuda_unavailable']}",
+                      RuntimeWarning, stacklevel=2)
+    return False
 
 
 def device_count() -> int:

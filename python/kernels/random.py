@@ -1,14 +1,24 @@
 """Random tensors from the one Philox generator (same seed, same numbers on CPU and CUDA)."""
 from __future__ import annotations
 
+import numbers
+
 from . import _C
-from ._device import as_device, as_dtype, as_shape, float32
+from ._device import as_device, as_dtype, as_flag, as_shape, float32
+
+
+def _int_arg(op, name, v):
+    if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+        raise TypeError(f"{op}: {name} must be an int, got {type(v).__name__} {v!r}")
+    return int(v)
 
 
 def manual_seed(seed: int) -> None:
     """Seed the generator used by every random op on every device."""
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"manual_seed: expected an int, got {type(seed).__name__}")
+    if not -(2**63) <= seed < 2**64:  # torch's range; a negative seed wraps to seed + 2**64
+        raise ValueError(f"manual_seed: seed must be in [-2**63, 2**64), got {seed}")
     _C.manual_seed(seed & 0xFFFFFFFFFFFFFFFF)
 
 
@@ -32,8 +42,8 @@ def set_rng_state(state) -> None:
     _C.set_rng_state(seed, call)
 
 
-def _grad(t, requires_grad):
-    if requires_grad:
+def _grad(t, requires_grad, op):
+    if as_flag(op, "requires_grad", requires_grad):
         t.requires_grad_(True)
     return t
 
@@ -41,13 +51,15 @@ def _grad(t, requires_grad):
 def rand(*size, dtype=None, device=None, requires_grad=False):
     """Uniform on [0, 1)."""
     shape = as_shape(size, "rand")
-    return _grad(_C.rand(shape, 0.0, 1.0, as_dtype(dtype, float32), as_device(device)), requires_grad)
+    return _grad(_C.rand(shape, 0.0, 1.0, as_dtype(dtype, float32), as_device(device)), requires_grad,
+                 "rand")
 
 
 def randn(*size, dtype=None, device=None, requires_grad=False):
     """Standard normal."""
     shape = as_shape(size, "randn")
-    return _grad(_C.randn(shape, 0.0, 1.0, as_dtype(dtype, float32), as_device(device)), requires_grad)
+    return _grad(_C.randn(shape, 0.0, 1.0, as_dtype(dtype, float32), as_device(device)), requires_grad,
+                 "randn")
 
 
 def randint(low, high=None, size=None, device=None):
@@ -58,12 +70,13 @@ def randint(low, high=None, size=None, device=None):
         low, high, size = 0, low, high
     elif high is None:
         raise TypeError("randint: expected randint(low, high, size) or randint(high, size)")
-    return _C.randint(int(low), int(high), as_shape((size,), "randint"), as_device(device))
+    return _C.randint(_int_arg("randint", "low", low), _int_arg("randint", "high", high),
+                      as_shape((size,), "randint"), as_device(device))
 
 
 def randperm(n, device=None):
     """A random permutation of 0..n-1 (int64)."""
-    return _C.randperm(int(n), as_device(device))
+    return _C.randperm(_int_arg("randperm", "n", n), as_device(device))
 
 
 def rand_like(t, dtype=None, device=None):

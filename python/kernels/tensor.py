@@ -16,8 +16,10 @@ from ._device import (
     _CPU,
     as_device,
     as_dtype,
+    as_flag,
     as_shape,
     bool_,
+    check_int64_values,
     float32,
     float64,
     int64,
@@ -31,15 +33,21 @@ Tensor = _C.Tensor
 # ---------------------------------------------------------------- creation
 
 
-def _infer_numpy(data):
-    """NumPy arrays keep their dtype as torch does (float64 stays float64, integers become int64,
-    float16 becomes float32); Python floats give float32, ints int64, bools bool."""
+def _infer_numpy(data, want=None):
+    """NumPy arrays keep their dtype as torch does (float64 stays float64 in either byte order,
+    integers become int64, float16 becomes float32); Python floats give float32, ints int64,
+    bools bool. With ``want`` (a NumPy dtype), Python numbers convert straight to it, so that
+    ``tensor([1e-300], dtype=float64)`` never passes through float32."""
     if isinstance(data, np.ndarray) or isinstance(data, np.generic):
         arr = np.asarray(data)
         kind = arr.dtype.kind
         if kind == "f":
-            return arr.astype(np.float64 if arr.dtype == np.float64 else np.float32, copy=False)
+            wide = arr.dtype.itemsize == 8
+            return arr.astype(np.float64 if wide else np.float32, copy=False)
+        if kind == "u" and want is not None and want.kind == "f":
+            return arr.astype(want)  # straight to the float asked for, not through int64
         if kind in "iu":
+            check_int64_values(arr, "tensor")
             return arr.astype(np.int64, copy=False)
         if kind == "b":
             return arr
@@ -49,14 +57,21 @@ def _infer_numpy(data):
     except ValueError as e:
         raise ValueError(f"tensor: could not build a tensor from the given data ({e})") from None
     kind = arr.dtype.kind
+    if kind in "fiub" and want is not None:
+        if kind == "f" and want.kind in "iub" and not np.isfinite(arr).all():
+            raise ValueError(f"tensor: cannot convert non-finite values to {want}")
+        if want == np.int64:
+            check_int64_values(arr, "tensor")
+        return arr.astype(want)
     if kind == "f":
         return arr.astype(np.float32)
     if kind in "iu":
+        check_int64_values(arr, "tensor")  # [2**63] comes back from NumPy as uint64
         return arr.astype(np.int64)
     if kind == "b":
         return arr
     if arr.dtype == object and arr.size == 0:
-        return arr.astype(np.float32)
+        return arr.astype(np.float32 if want is None else want)
     raise TypeError(
         f"tensor: could not infer a dtype from data of type {type(data).__name__} "
         f"(NumPy saw {arr.dtype}); expected numbers or nested lists of numbers"
@@ -71,15 +86,13 @@ def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
         out = src.to(dtype=as_dtype(dtype, src.dtype), device=dev)
         out = _C.clone(out) if out._same_storage(src) else out
     else:
-        arr = _infer_numpy(data)
         want = as_dtype(dtype)
+        arr = _infer_numpy(data, None if want is None else np.dtype(numpy_dtype(want)))
         if want is not None:
             arr = arr.astype(numpy_dtype(want), copy=False)
         host = _C.clone(_C.from_numpy(np.asarray(arr, order="C")))
         out = host if dev == _CPU else _C.to_device(host, dev)
-    if requires_grad:
-        out.requires_grad_(True)
-    return out
+    return _with_grad(out, requires_grad, "tensor")
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
@@ -117,7 +130,12 @@ def from_dlpack(obj) -> Tensor:
 def _new(shape_args, op, value, dtype, device, requires_grad, default_dtype=float32):
     shape = as_shape(shape_args, op)
     out = _C.full(shape, value, as_dtype(dtype, default_dtype), as_device(device))
-    if requires_grad:
+    return _with_grad(out, requires_grad, op)
+
+
+def _with_grad(out, requires_grad, op):
+    """`out`, made to require grad when `requires_grad` (a bool, as torch insists) is True."""
+    if as_flag(op, "requires_grad", requires_grad):
         out.requires_grad_(True)
     return out
 
@@ -138,7 +156,9 @@ def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
 def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
     if dtype is None:  # torch infers the dtype from the fill value
         dtype = bool_ if isinstance(fill_value, bool) else int64 if isinstance(fill_value, int) else float32
-    return _new((size,), "full", builtins.float(fill_value), dtype, device, requires_grad)
+    # A Python int goes to the kernel as an int: a double would round 2**62 + 1.
+    value = int(fill_value) if isinstance(fill_value, int) else builtins.float(fill_value)
+    return _new((size,), "full", value, dtype, device, requires_grad)
 
 
 def _like(t, dtype, device):
@@ -172,9 +192,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         dtype = int64 if ints else float32
     out = _C.arange(builtins.float(start), builtins.float(end), builtins.float(step),
                     as_dtype(dtype), as_device(device))
-    if requires_grad:
-        out.requires_grad_(True)
-    return out
+    return _with_grad(out, requires_grad, "arange")
 
 
 # ---------------------------------------------------------------- differentiable conversions
@@ -263,7 +281,7 @@ def _get_requires_grad(self):
 
 
 def _set_requires_grad(self, flag):
-    flag = builtins.bool(flag)
+    as_flag("requires_grad", "requires_grad", flag)
     if flag and not self.dtype.is_floating_point:
         raise RuntimeError(
             f"requires_grad: only floating point tensors can require gradients, got {self.dtype}"
@@ -277,8 +295,37 @@ def _set_requires_grad(self, flag):
 
 
 def _requires_grad_(self, requires_grad=True):
-    _set_requires_grad(self, requires_grad)
+    _set_requires_grad(self, as_flag("requires_grad_", "requires_grad", requires_grad))
     return self
+
+
+def _get_grad(self):
+    return self._grad
+
+
+def _set_grad(self, grad):
+    """``t.grad = g``: None, or a Tensor of t's shape, dtype and device (torch's checks)."""
+    if grad is not None:
+        op = f"{type(self).__name__}.grad"
+        if not isinstance(grad, Tensor):
+            raise TypeError(f"{op}: assigned grad expected to be a Tensor or None, got "
+                            f"{type(grad).__name__} {grad!r}")
+        if grad is self:
+            raise RuntimeError(f"{op}: can't assign a tensor as its own grad")
+        if grad.dtype != self.dtype:
+            raise RuntimeError(f"{op}: assigned grad has dtype {grad.dtype} but the tensor is "
+                               f"{self.dtype}; they must match")
+        if grad.device != self.device:
+            raise RuntimeError(f"{op}: assigned grad is on {grad.device} but the tensor is on "
+                               f"{self.device}; they must match")
+        if tuple(grad.shape) != tuple(self.shape):
+            raise RuntimeError(f"{op}: assigned grad has shape {tuple(grad.shape)} but the tensor has "
+                               f"shape {tuple(self.shape)}; they must match")
+    self._grad = grad
+
+
+def _del_grad(self):
+    self._grad = None
 
 
 def _detach(self):
@@ -443,7 +490,8 @@ def install_methods(methods: dict):
 
 install_methods({
     "_requires_grad": False,
-    "grad": None,
+    "_grad": None,
+    "grad": property(_get_grad, _set_grad, _del_grad),
     "grad_fn": None,
     "_output_nr": 0,
     "__array_priority__": 1000,  # NumPy defers to our operators: np.float64(2) * t is a Tensor

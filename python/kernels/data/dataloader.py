@@ -21,7 +21,7 @@ from .. import _C
 from .. import random as _random
 from ..tensor import tensor as _tensor
 from ._generator import Generator, drawing_from
-from .dataset import Subset, TensorDataset
+from .dataset import Subset, TensorDataset, _sample_index
 
 __all__ = ["DataLoader", "default_collate"]
 
@@ -98,6 +98,14 @@ class DataLoader:
             raise ValueError(f"DataLoader: batch_size should be a positive integer, got {batch_size!r}")
         if sampler is not None and shuffle:
             raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
+        if not isinstance(drop_last, bool):
+            raise ValueError(f"DataLoader: drop_last should be a boolean value, got {drop_last!r}")
+        if isinstance(num_workers, bool) or not isinstance(num_workers, int):
+            raise TypeError(f"DataLoader: num_workers must be an int, got "
+                            f"{type(num_workers).__name__} {num_workers!r}")
+        if num_workers < 0:
+            raise ValueError(f"DataLoader: num_workers option should be non-negative, got "
+                             f"{num_workers}; use num_workers=0 to disable multiprocessing")
         if seed is not None:
             if generator is not None:
                 raise ValueError("DataLoader: give either seed or generator, not both")
@@ -106,7 +114,7 @@ class DataLoader:
         self.batch_size = batch_size
         self.shuffle = bool(shuffle)
         self.sampler = sampler
-        self.drop_last = bool(drop_last)
+        self.drop_last = drop_last
         self.collate_fn = collate_fn
         self.generator = generator
         self.num_workers = num_workers
@@ -124,7 +132,7 @@ class DataLoader:
     def _order(self):
         """The sample order of a new epoch: a list of ints, or None for 0..n-1."""
         if self.sampler is not None:
-            return [int(i) for i in self.sampler]
+            return [_sample_index("DataLoader: sampler", i) for i in self.sampler]
         if not self.shuffle:
             return None
         with drawing_from(self.generator):

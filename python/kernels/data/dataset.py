@@ -3,12 +3,23 @@ from __future__ import annotations
 
 import bisect
 import math
+import numbers
 
 from .. import _C
 from .. import random as _random
 from ._generator import drawing_from
 
 __all__ = ["Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split"]
+
+
+def _sample_index(op, i):
+    """`i` as a Python int: ints, NumPy integers and one-element int64 tensors; a float (1.5, or
+    even 1.0), a bool or a string raises IndexError, as torch does, instead of being truncated."""
+    if isinstance(i, numbers.Integral) and not isinstance(i, bool):
+        return int(i)
+    if isinstance(i, _C.Tensor) and i.dtype == _C.dtype.int64 and i.numel() == 1:
+        return int(i.item())
+    raise IndexError(f"{op}: sample indices must be ints, got {type(i).__name__} {i!r}")
 
 
 class Dataset:
@@ -74,7 +85,7 @@ class Subset(Dataset):
         if isinstance(indices, _C.Tensor):
             indices = indices.tolist()
         self.dataset = dataset
-        self.indices = [int(i) for i in indices]
+        self.indices = [_sample_index("Subset", i) for i in indices]
 
     def __getitem__(self, index):
         if isinstance(index, list):

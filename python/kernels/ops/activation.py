@@ -17,6 +17,7 @@ import numbers
 import warnings
 
 from .. import _C
+from .._device import as_flag
 from ..autograd import Function, is_grad_enabled
 from ..tensor import ToDtype
 from .elementwise import _function, _saving_unary
@@ -234,7 +235,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
     p = _number("dropout", "p", p)
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: dropout probability has to be between 0 and 1, but got {p}")
-    if not training:
+    if not as_flag("dropout", "training", training):
         return _Identity.apply(input)
     return Dropout.apply(input, p)
 

@@ -631,7 +631,7 @@ def fill_(self, value):
         value = value.item()
     if not _is_scalar(value):
         raise TypeError(f"fill_: value must be a number, got {type(value).__name__}")
-    _C.fill_(self, float(value))
+    _C.fill_(self, int(value) if isinstance(value, int) else float(value))  # ints stay exact
     return self
 
 

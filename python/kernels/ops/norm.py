@@ -22,6 +22,7 @@ import numbers
 import warnings
 
 from .. import _C
+from .._device import as_flag
 from ..autograd import Function, is_grad_enabled
 from .activation import _Identity
 
@@ -178,7 +179,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
 
 
 def _feature_dropout(op, input, p, training, inplace, shape):
-    if not training:
+    if not as_flag(op, "training", training):
         return _Identity.apply(input)
     out = FeatureDropout.apply(input, p, shape)
     if inplace and not (is_grad_enabled() and input.requires_grad):

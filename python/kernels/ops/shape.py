@@ -18,6 +18,7 @@ import numbers
 import numpy as np
 
 from .. import _C
+from .._device import check_int64_values
 from ..autograd import Function, is_grad_enabled
 from .elementwise import _function
 
@@ -860,15 +861,24 @@ def _value_tensor(value, like, op):
             v = _C.to_device(v, like.device)
         return v
     if isinstance(value, numbers.Number) or isinstance(value, np.generic):
-        return _C.full([], float(value) if not isinstance(value, (bool, np.bool_)) else float(bool(value)),
-                       like.dtype, like.device)
-    try:
+        if isinstance(value, (bool, np.bool_)):
+            value = float(bool(value))
+        elif isinstance(value, (int, np.integer)):
+            value = int(value)  # exact into int64 (a double rounds 2**62 + 1)
+        else:
+            value = float(value)
+        return _C.full([], value, like.dtype, like.device)
+    try:  # lists and arrays are accepted as NumPy does (torch refuses them): deliberate, harmless
         arr = np.asarray(value)
     except Exception:
         arr = None
     if arr is None or arr.dtype.kind not in "biuf":
         raise TypeError(f"{op}: can't assign a value of type {type(value).__name__} to a tensor")
-    if arr.dtype.kind in "iu":
+    if like.dtype == _C.dtype.int64:
+        check_int64_values(arr, op)  # NaN, inf, 2**63: astype would give -2**63 or wrap
+    if arr.dtype.kind == "u" and like.dtype != _C.dtype.int64:
+        arr = arr.astype(np.float64)  # not through int64, which would wrap 2**63 and above
+    elif arr.dtype.kind in "iu":
         arr = arr.astype(np.int64)
     elif arr.dtype.kind == "f" and arr.dtype not in (np.float32, np.float64):
         arr = arr.astype(np.float64)

@@ -16,6 +16,7 @@ import numbers
 import warnings
 
 from .. import _C
+from .._device import as_flag
 from ..autograd import Function
 from .pool import adaptive_avg_pool1d, adaptive_avg_pool2d
 
@@ -68,6 +69,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                          + ", ".join(repr(m) for m in _SUPPORTED))
     linear = mode in _LINEAR
     if align_corners is not None:
+        as_flag(op, "align_corners", align_corners)
         if not linear:
             raise ValueError(f"{op}: align_corners option can only be set with the interpolating modes: "
                              f"linear | bilinear | bicubic | trilinear (got mode {mode!r})")

@@ -27,7 +27,7 @@ import numpy as np
 
 from ... import _C
 from ...autograd import no_grad
-from ..._device import as_device, as_dtype
+from ..._device import as_device, as_dtype, as_flag
 from ...tensor import _parse_to, from_dlpack, tensor as _make_tensor
 from ..parameter import Parameter
 
@@ -395,6 +395,7 @@ class Module:
         return self.train(False)
 
     def requires_grad_(self, requires_grad=True):
+        as_flag(f"{type(self).__name__}.requires_grad_", "requires_grad", requires_grad)
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
