@@ -17,11 +17,20 @@ def _rate(row):
     return ""
 
 
+def _machine_line(meta) -> str:
+    if "gpu" in meta:  # a --device cuda run (bench/gpu/harness.machine_info)
+        return (f"{meta['gpu']} (sm_{meta['capability'].replace('.', '')}, {meta['multiprocessors']} SMs), "
+                f"float32, TF32 off; FP32 peak {meta['fp32_peak_gflops']} GFLOP/s at {meta['max_sm_mhz']} MHz; "
+                f"{meta['timing']}; commit {meta['commit']}, {meta['date']}; torch {meta['torch']} "
+                f"(CUDA {meta['torch_cuda']}, cuDNN {meta['cudnn']}), driver {meta['driver']}.")
+    return (f"{meta['cpu']}, {meta['threads']} threads, float32; measured FMA peak "
+            f"{meta['fma_peak_gflops']} GFLOP/s; commit {meta['commit']}, {meta['date']}; "
+            f"torch {meta['torch']}, numpy {meta['numpy']}; load average {meta['load_average']}.")
+
+
 def markdown(meta, rows) -> str:
     lines = [
-        f"{meta['cpu']}, {meta['threads']} threads, float32; measured FMA peak "
-        f"{meta['fma_peak_gflops']} GFLOP/s; commit {meta['commit']}, {meta['date']}; "
-        f"torch {meta['torch']}, numpy {meta['numpy']}; load average {meta['load_average']}.",
+        _machine_line(meta),
         "ratio = peer time / our time (> 1: ours faster), from the medians; min-ratio from the "
         "fastest repeats; spread = interquartile range / median of our times.",
         "",
@@ -83,8 +92,8 @@ def bar_chart(meta, rows, path):
     ax.axvline(1.0, color="grey", ls="--", lw=1)
     ax.set_xscale("log")
     ax.set_xlabel("peer time / our time (log scale; > 1: ours faster; black tick: target)")
-    ax.set_title(f"kernels vs numpy/torch, {meta['threads']} threads, {meta['cpu']} ({meta['commit']})",
-                 fontsize=9)
+    where = meta["gpu"] if "gpu" in meta else f"{meta['threads']} threads, {meta['cpu']}"
+    ax.set_title(f"kernels vs numpy/torch, {where} ({meta['commit']})", fontsize=9)
     return save_figure(plt, fig, path)
 
 

@@ -6,6 +6,7 @@ same thread count (float32).
     python -m bench --op conv2d step --threads 1
     python -m bench --sweep                  # GEMM GFLOP/s against size: ours, numpy, torch
     python -m bench --list                   # what would run
+    python -m bench --device cuda            # the GPU cases against torch on CUDA -> bench/results/cuda.*
 
 Peers: numpy (OpenBLAS) for GEMM, torch (CPU: oneDNN / MKL) for the rest. Before any timing,
 each case checks that our result matches the peer's. Reported: median time and spread, GFLOP/s
@@ -33,6 +34,8 @@ def parse(argv=None):
                         "words of case names; default: all")
     p.add_argument("--size", type=int, nargs="+", default=None,
                    help="only cases of these sizes (GEMM n, batch, hidden size)")
+    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                   help="cuda: the GPU cases (bench/gpu) against torch on the same GPU, TF32 off")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--repeats", type=int, default=10, help="timed calls per block")
     p.add_argument("--rounds", type=int, default=2, help="alternating blocks of ours and the peer")
@@ -71,7 +74,7 @@ def select(all_cases, ops, sizes):
 def result_name(args):
     if args.name:
         return args.name
-    name = f"cpu_{args.threads}threads"
+    name = "cuda" if getattr(args, "device", "cpu") == "cuda" else f"cpu_{args.threads}threads"
     if args.op or args.size:
         parts = (args.op or []) + [str(s) for s in (args.size or [])]
         name += "_" + re.sub(r"[^A-Za-z0-9]+", "-", "_".join(parts)).strip("-")
@@ -112,6 +115,13 @@ def main(argv=None):
     args = parse(argv)
     set_threads(args.threads)
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    if args.device == "cuda":
+        if args.sweep:
+            sys.exit("--sweep runs on the CPU only")
+        from bench.gpu.run import main as gpu_main
+
+        gpu_main(args)
+        return
     import importlib
 
     import kernels

@@ -21,6 +21,13 @@ def _seed():
     kernels.manual_seed(0)
 
 
+@pytest.fixture(scope="session")
+def torch():
+    """torch, the reference library, for the tests that compare against it: they skip where torch
+    is not installed, and the rest of their module (NumPy references, CPU against CUDA) still runs."""
+    return pytest.importorskip("torch")
+
+
 @pytest.fixture(scope="module")
 def torch_one_thread():
     """One torch thread for a module's references: torch's own OpenMP pool spins against ours on a

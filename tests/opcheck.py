@@ -101,6 +101,27 @@ def _torch_args(torch, args, dtype):
     return out
 
 
+class _TorchFunctional:
+    """torch.nn.functional with the import deferred to the call: a module can build the torch
+    side of its check_torch cases at import time and still import, and run its NumPy and CUDA
+    tests, without torch (check_torch skips before calling it)."""
+
+    def __getattr__(self, name):
+        if name.startswith("__"):  # introspection (copy, inspect), not a torch function
+            raise AttributeError(name)
+
+        def call(*args, **kwargs):
+            import torch
+
+            return getattr(torch.nn.functional, name)(*args, **kwargs)
+
+        call.__name__ = name
+        return call
+
+
+torch_functional = _TorchFunctional()
+
+
 def check_torch(fn, torch_fn, args, dtype=kernels.float64, atol=1e-10, rtol=1e-7, backward=True):
     """Forward and backward against torch on the CPU with the same inputs and upstream gradient."""
     torch = pytest.importorskip("torch")

@@ -12,9 +12,7 @@ import pytest
 import kernels
 import kernels.functional as F
 from kernels import nn
-from opcheck import HAS_CUDA, check_cuda_vs_cpu, check_torch, gradcheck
-
-torch = pytest.importorskip("torch")
+from opcheck import HAS_CUDA, check_cuda_vs_cpu, check_torch, gradcheck, torch_functional
 
 
 pytestmark = pytest.mark.usefixtures("torch_one_thread")
@@ -119,7 +117,7 @@ def _arglist(x, w, b):
 
 
 def _fns(c, ours=F.conv_transpose2d, theirs=None):
-    theirs = theirs or torch.nn.functional.conv_transpose2d
+    theirs = theirs or torch_functional.conv_transpose2d
     kw = _kw(c)
     if c["bias"]:
         return (lambda x, w, b: ours(x, w, b, **kw)), (lambda x, w, b: theirs(x, w, b, **kw))
@@ -229,44 +227,45 @@ def test_conv_transpose1d(c):
               dilation=c["dilation"])
     want = np_conv_transpose2d(x[:, :, None], w[:, :, None], b, (1, kw["stride"]), (0, kw["padding"]),
                                (0, kw["output_padding"]), kw["groups"], (1, kw["dilation"]))[:, :, 0]
+    conv_transpose1d = torch_functional.conv_transpose1d
     if b is None:
         ours = lambda x, w: F.conv_transpose1d(x, w, None, **kw)  # noqa: E731
-        theirs = lambda x, w: torch.nn.functional.conv_transpose1d(x, w, None, **kw)  # noqa: E731
+        theirs = lambda x, w: conv_transpose1d(x, w, None, **kw)  # noqa: E731
     else:
         ours = lambda x, w, b: F.conv_transpose1d(x, w, b, **kw)  # noqa: E731
-        theirs = lambda x, w, b: torch.nn.functional.conv_transpose1d(x, w, b, **kw)  # noqa: E731
+        theirs = lambda x, w, b: conv_transpose1d(x, w, b, **kw)  # noqa: E731
     args = _arglist(x, w, b)
     got = ours(*[kernels.tensor(a) for a in args]).numpy()
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
-    check_torch(ours, theirs, args)
     if c["N"] * c["L"] <= 12:
         gradcheck(ours, args)
     if HAS_CUDA:  # CPU vs CUDA on the same inputs (check_cuda_vs_cpu would skip the whole test)
         check_cuda_vs_cpu(ours, args)
+    check_torch(ours, theirs, args)  # last: it skips the rest of the test without torch
 
 
 # ------------------------------------------------------------------------------ modules
 
 
-def _to_torch_state(sd):
+def _to_torch_state(torch, sd):
     return {k: torch.from_numpy(np.array(v.detach().numpy(), copy=True)) for k, v in sd.items()}
 
 
-MODULES = [
-    (nn.ConvTranspose2d, torch.nn.ConvTranspose2d, (4, 6, 3), dict(stride=2, padding=1, output_padding=1), (3, 4, 5, 4)),
-    (nn.ConvTranspose2d, torch.nn.ConvTranspose2d, (4, 4, (2, 3)), dict(groups=2, dilation=(2, 1), bias=False), (2, 4, 3, 5)),
-    (nn.ConvTranspose1d, torch.nn.ConvTranspose1d, (3, 2, 4), dict(stride=3, padding=2), (2, 3, 6)),
+MODULES = [  # the class name in both libraries, its arguments, the input shape
+    ("ConvTranspose2d", (4, 6, 3), dict(stride=2, padding=1, output_padding=1), (3, 4, 5, 4)),
+    ("ConvTranspose2d", (4, 4, (2, 3)), dict(groups=2, dilation=(2, 1), bias=False), (2, 4, 3, 5)),
+    ("ConvTranspose1d", (3, 2, 4), dict(stride=3, padding=2), (2, 3, 6)),
 ]
 
 
-@pytest.mark.parametrize("ours, theirs, args, kw, shape", MODULES, ids=["t2d-0", "t2d-1", "t1d-0"])
-def test_module_matches_torch(ours, theirs, args, kw, shape):
+@pytest.mark.parametrize("name, args, kw, shape", MODULES, ids=["t2d-0", "t2d-1", "t1d-0"])
+def test_module_matches_torch(name, args, kw, shape, torch):
     kernels.manual_seed(2)
-    m, t = ours(*args, **kw), theirs(*args, **kw)
+    m, t = getattr(nn, name)(*args, **kw), getattr(torch.nn, name)(*args, **kw)
     assert repr(m) == repr(t)
     assert list(m.state_dict()) == list(t.state_dict())
     assert tuple(m.weight.shape) == tuple(t.weight.shape)
-    t.load_state_dict(_to_torch_state(m.state_dict()))
+    t.load_state_dict(_to_torch_state(torch, m.state_dict()))
     x = np.random.default_rng(7).standard_normal(shape).astype(np.float32)
     kx, tx = kernels.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     ky, ty = m(kx), t(tx)
@@ -282,19 +281,20 @@ def test_module_matches_torch(ours, theirs, args, kw, shape):
 def test_module_output_size_and_init():
     kernels.manual_seed(0)
     m = nn.ConvTranspose2d(8, 4, 3, stride=2, padding=1)
-    t = torch.nn.ConvTranspose2d(8, 4, 3, stride=2, padding=1)
-    t.load_state_dict(_to_torch_state(m.state_dict()))
     x = np.random.default_rng(9).standard_normal((1, 8, 5, 5)).astype(np.float32)
-    for size in [(10, 10), (9, 10), (1, 4, 10, 9)]:
-        ky = m(kernels.tensor(x), output_size=size)
-        ty = t(torch.tensor(x), output_size=size)
-        assert tuple(ky.shape) == tuple(ty.shape)
-        np.testing.assert_allclose(ky.detach().numpy(), ty.detach().numpy(), rtol=1e-4, atol=1e-5)
     with pytest.raises(ValueError, match="valid sizes range from 9 to 10"):
         m(kernels.tensor(x), output_size=(11, 10))
     bound = 1 / np.sqrt(4 * 9)  # fan_in = weight.size(1) * kH * kW
     assert np.abs(m.weight.detach().numpy()).max() <= bound
     assert np.abs(m.bias.detach().numpy()).max() <= bound
+    torch = pytest.importorskip("torch")
+    t = torch.nn.ConvTranspose2d(8, 4, 3, stride=2, padding=1)
+    t.load_state_dict(_to_torch_state(torch, m.state_dict()))
+    for size in [(10, 10), (9, 10), (1, 4, 10, 9)]:
+        ky = m(kernels.tensor(x), output_size=size)
+        ty = t(torch.tensor(x), output_size=size)
+        assert tuple(ky.shape) == tuple(ty.shape)
+        np.testing.assert_allclose(ky.detach().numpy(), ty.detach().numpy(), rtol=1e-4, atol=1e-5)
 
 
 def test_module_errors():

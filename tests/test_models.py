@@ -1,6 +1,9 @@
 """kernels.models against the same networks written in torch: a torch state_dict loaded into ours
 gives the same logits and the same gradients; batch-norm running statistics follow torch's over
 several training steps; LeCun's C3 table keeps its missing connections at zero."""
+import functools
+import types
+
 import numpy as np
 import pytest
 
@@ -8,91 +11,92 @@ import kernels
 from kernels import models, nn, optim
 from opcheck import DEVICES
 
-torch = pytest.importorskip("torch")
-tnn = torch.nn
-
 
 # ---------------------------------------------------------------- the torch twins
 
 
-class TorchLeNet5(tnn.Module):
-    def __init__(self):
-        super().__init__()
-        self.c1 = tnn.Conv2d(1, 6, 5)
-        self.s2 = tnn.AvgPool2d(2)
-        self.c3 = tnn.Conv2d(6, 16, 5)
-        self.s4 = tnn.AvgPool2d(2)
-        self.c5 = tnn.Conv2d(16, 120, 5)
-        self.f6 = tnn.Linear(120, 84)
-        self.output = tnn.Linear(84, 10)
+@functools.lru_cache(maxsize=None)
+def _twins(torch):
+    """The torch twins (classes made on first use, so the module imports without torch)."""
+    tnn = torch.nn
 
-    def forward(self, x, mask=None):
-        x = self.s2(torch.tanh(self.c1(x)))
-        w3 = self.c3.weight if mask is None else self.c3.weight * mask
-        x = self.s4(torch.tanh(tnn.functional.conv2d(x, w3, self.c3.bias)))
-        x = torch.tanh(self.c5(x)).flatten(1)
-        return self.output(torch.tanh(self.f6(x)))
+    class TorchLeNet5(tnn.Module):
+        def __init__(self):
+            super().__init__()
+            self.c1 = tnn.Conv2d(1, 6, 5)
+            self.s2 = tnn.AvgPool2d(2)
+            self.c3 = tnn.Conv2d(6, 16, 5)
+            self.s4 = tnn.AvgPool2d(2)
+            self.c5 = tnn.Conv2d(16, 120, 5)
+            self.f6 = tnn.Linear(120, 84)
+            self.output = tnn.Linear(84, 10)
+
+        def forward(self, x, mask=None):
+            x = self.s2(torch.tanh(self.c1(x)))
+            w3 = self.c3.weight if mask is None else self.c3.weight * mask
+            x = self.s4(torch.tanh(tnn.functional.conv2d(x, w3, self.c3.bias)))
+            x = torch.tanh(self.c5(x)).flatten(1)
+            return self.output(torch.tanh(self.f6(x)))
+
+    class TorchModernLeNet(tnn.Module):
+        def __init__(self):
+            super().__init__()
+            self.features = tnn.Sequential(
+                tnn.Conv2d(1, 6, 5, bias=False), tnn.BatchNorm2d(6), tnn.ReLU(), tnn.MaxPool2d(2),
+                tnn.Conv2d(6, 16, 5, bias=False), tnn.BatchNorm2d(16), tnn.ReLU(), tnn.MaxPool2d(2))
+            self.classifier = tnn.Sequential(
+                tnn.Flatten(), tnn.Linear(400, 120, bias=False), tnn.BatchNorm1d(120), tnn.ReLU(),
+                tnn.Dropout(0.25), tnn.Linear(120, 84), tnn.ReLU(), tnn.Linear(84, 10))
+
+        def forward(self, x):
+            return self.classifier(self.features(x))
+
+    class TorchBlock(tnn.Module):
+        def __init__(self, cin, c, stride):
+            super().__init__()
+            self.conv1 = tnn.Conv2d(cin, c, 3, stride, 1, bias=False)
+            self.bn1 = tnn.BatchNorm2d(c)
+            self.relu = tnn.ReLU()
+            self.conv2 = tnn.Conv2d(c, c, 3, 1, 1, bias=False)
+            self.bn2 = tnn.BatchNorm2d(c)
+            self.downsample = (tnn.Sequential(tnn.Conv2d(cin, c, 1, stride, bias=False), tnn.BatchNorm2d(c))
+                               if stride != 1 or cin != c else None)
+
+        def forward(self, x):
+            out = self.bn2(self.conv2(self.relu(self.bn1(self.conv1(x)))))
+            return self.relu(out + (x if self.downsample is None else self.downsample(x)))
+
+    class TorchResNet(tnn.Module):
+        def __init__(self, blocks, width):
+            super().__init__()
+            self.conv1 = tnn.Conv2d(1, width, 3, 1, 1, bias=False)
+            self.bn1 = tnn.BatchNorm2d(width)
+            self.relu = tnn.ReLU()
+            c = width
+            for i, (n, w) in enumerate(zip(blocks, (width, 2 * width, 4 * width)), 1):
+                layer = []
+                for j in range(n):
+                    layer.append(TorchBlock(c, w, 2 if i > 1 and j == 0 else 1))
+                    c = w
+                setattr(self, f"layer{i}", tnn.Sequential(*layer))
+            self.avgpool = tnn.AdaptiveAvgPool2d(1)
+            self.fc = tnn.Linear(c, 10)
+
+        def forward(self, x):
+            x = self.layer3(self.layer2(self.layer1(self.relu(self.bn1(self.conv1(x))))))
+            return self.fc(self.avgpool(x).flatten(1))
+
+    return types.SimpleNamespace(LeNet5=TorchLeNet5, ModernLeNet=TorchModernLeNet, ResNet=TorchResNet)
 
 
-
-class TorchModernLeNet(tnn.Module):
-    def __init__(self):
-        super().__init__()
-        self.features = tnn.Sequential(
-            tnn.Conv2d(1, 6, 5, bias=False), tnn.BatchNorm2d(6), tnn.ReLU(), tnn.MaxPool2d(2),
-            tnn.Conv2d(6, 16, 5, bias=False), tnn.BatchNorm2d(16), tnn.ReLU(), tnn.MaxPool2d(2))
-        self.classifier = tnn.Sequential(
-            tnn.Flatten(), tnn.Linear(400, 120, bias=False), tnn.BatchNorm1d(120), tnn.ReLU(),
-            tnn.Dropout(0.25), tnn.Linear(120, 84), tnn.ReLU(), tnn.Linear(84, 10))
-
-    def forward(self, x):
-        return self.classifier(self.features(x))
-
-
-class TorchBlock(tnn.Module):
-    def __init__(self, cin, c, stride):
-        super().__init__()
-        self.conv1 = tnn.Conv2d(cin, c, 3, stride, 1, bias=False)
-        self.bn1 = tnn.BatchNorm2d(c)
-        self.relu = tnn.ReLU()
-        self.conv2 = tnn.Conv2d(c, c, 3, 1, 1, bias=False)
-        self.bn2 = tnn.BatchNorm2d(c)
-        self.downsample = (tnn.Sequential(tnn.Conv2d(cin, c, 1, stride, bias=False), tnn.BatchNorm2d(c))
-                           if stride != 1 or cin != c else None)
-
-    def forward(self, x):
-        out = self.bn2(self.conv2(self.relu(self.bn1(self.conv1(x)))))
-        return self.relu(out + (x if self.downsample is None else self.downsample(x)))
-
-
-class TorchResNet(tnn.Module):
-    def __init__(self, blocks, width):
-        super().__init__()
-        self.conv1 = tnn.Conv2d(1, width, 3, 1, 1, bias=False)
-        self.bn1 = tnn.BatchNorm2d(width)
-        self.relu = tnn.ReLU()
-        c = width
-        for i, (n, w) in enumerate(zip(blocks, (width, 2 * width, 4 * width)), 1):
-            layer = []
-            for j in range(n):
-                layer.append(TorchBlock(c, w, 2 if i > 1 and j == 0 else 1))
-                c = w
-            setattr(self, f"layer{i}", tnn.Sequential(*layer))
-        self.avgpool = tnn.AdaptiveAvgPool2d(1)
-        self.fc = tnn.Linear(c, 10)
-
-    def forward(self, x):
-        x = self.layer3(self.layer2(self.layer1(self.relu(self.bn1(self.conv1(x))))))
-        return self.fc(self.avgpool(x).flatten(1))
-
-
-def _pair(name):
+def _pair(torch, name):
+    twins = _twins(torch)
     torch.manual_seed(0)
     if name == "lenet5":
-        return models.LeNet5(), TorchLeNet5()
+        return models.LeNet5(), twins.LeNet5()
     if name == "modern":
-        return models.ModernLeNet(), TorchModernLeNet()
-    return models.ResNet(blocks=(2, 1, 1), width=8), TorchResNet((2, 1, 1), 8)
+        return models.ModernLeNet(), twins.ModernLeNet()
+    return models.ResNet(blocks=(2, 1, 1), width=8), twins.ResNet((2, 1, 1), 8)
 
 
 def _inputs(n=5, seed=0):
@@ -106,8 +110,9 @@ def _grads(model):
 
 @pytest.mark.parametrize("name", ["lenet5", "modern", "resnet"])
 @pytest.mark.parametrize("train_mode", [True, False])
-def test_model_matches_torch_logits_and_gradients(name, train_mode, device):
-    ours, theirs = _pair(name)
+def test_model_matches_torch_logits_and_gradients(name, train_mode, device, torch):
+    tnn = torch.nn
+    ours, theirs = _pair(torch, name)
     assert list(ours.state_dict()) == list(theirs.state_dict())
     # float64 on the CPU checks the maths tightly; CUDA kernels are float32
     exact = device == "cpu"
@@ -140,8 +145,9 @@ def test_model_matches_torch_logits_and_gradients(name, train_mode, device):
 
 
 @pytest.mark.parametrize("name", ["modern", "resnet"])
-def test_running_statistics_follow_torch_over_training_steps(name):
-    ours, theirs = _pair(name)
+def test_running_statistics_follow_torch_over_training_steps(name, torch):
+    tnn = torch.nn
+    ours, theirs = _pair(torch, name)
     ours.load_state_dict(theirs.state_dict())
     opt = optim.SGD(ours.parameters(), lr=0.05, momentum=0.9)
     topt = torch.optim.SGD(theirs.parameters(), lr=0.05, momentum=0.9)
@@ -174,9 +180,10 @@ def test_running_statistics_follow_torch_over_training_steps(name):
                                theirs(torch.from_numpy(x)).detach().numpy(), rtol=2e-3, atol=2e-3)
 
 
-def test_lecun_c3_table_keeps_missing_connections_at_zero():
+def test_lecun_c3_table_keeps_missing_connections_at_zero(torch):
+    tnn = torch.nn
     torch.manual_seed(0)
-    ours, theirs = models.LeNet5(lecun_c3=True), TorchLeNet5()
+    ours, theirs = models.LeNet5(lecun_c3=True), _twins(torch).LeNet5()
     sd = theirs.state_dict()
     ours.load_state_dict(sd, strict=False)
     assert set(ours.state_dict()) - set(sd) == {"c3.mask"}
@@ -208,7 +215,7 @@ def test_model_argument_errors():
         models.ResNet(width=0)
 
 
-def test_parameter_counts():
+def test_parameter_counts(torch):
     assert sum(p.numel() for p in models.LeNet5().parameters()) == 61706
     assert sum(p.numel() for p in models.resnet_small().parameters()) == \
-        sum(p.numel() for p in TorchResNet((1, 1, 1), 16).parameters())
+        sum(p.numel() for p in _twins(torch).ResNet((1, 1, 1), 16).parameters())

@@ -8,10 +8,9 @@ import pytest
 import kernels
 import kernels.functional as F
 import kernels.nn as nn
-from opcheck import check_cuda_vs_cpu, check_torch, gradcheck
+from opcheck import check_cuda_vs_cpu, check_torch, gradcheck, torch_functional
 
-torch = pytest.importorskip("torch")
-TF = torch.nn.functional
+torch_pad = torch_functional.pad
 
 _NP_MODE = {"constant": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
@@ -88,17 +87,18 @@ def test_pad_forward(shape, pad, kw):
     np.testing.assert_array_equal(_np(out), want)
     out32 = F.pad(kernels.tensor(x, dtype=kernels.float32), pad, **kw)
     np.testing.assert_array_equal(_np(out32), want.astype(np.float32))
-    np.testing.assert_array_equal(TF.pad(torch.tensor(x), pad, **kw).numpy(), want)
+    torch = pytest.importorskip("torch")
+    np.testing.assert_array_equal(torch.nn.functional.pad(torch.tensor(x), pad, **kw).numpy(), want)
 
 
 @pytest.mark.parametrize("shape,pad,kw", CASES + NEG_CASES, ids=_ids(CASES + NEG_CASES))
 def test_pad_backward(shape, pad, kw):
     x = np.random.default_rng(3).standard_normal(shape)
     fn = lambda t: F.pad(t, pad, **kw)  # noqa: E731
-    check_torch(fn, lambda t: TF.pad(t, pad, **kw), [x])
-    check_torch(fn, lambda t: TF.pad(t, pad, **kw), [x], dtype=kernels.float32, atol=1e-6, rtol=1e-6)
     if np.prod(shape) <= 120:
         gradcheck(fn, [x])
+    check_torch(fn, lambda t: torch_pad(t, pad, **kw), [x])
+    check_torch(fn, lambda t: torch_pad(t, pad, **kw), [x], dtype=kernels.float32, atol=1e-6, rtol=1e-6)
 
 
 @pytest.mark.parametrize("shape,pad,kw", CASES[::3] + NEG_CASES[::2], ids=_ids(CASES[::3] + NEG_CASES[::2]))
@@ -115,11 +115,11 @@ def test_reflect_and_replicate_gradients_accumulate_at_the_edges():
     np.testing.assert_array_equal(_np(x.grad), [[[2.0, 3.0, 2.0]]])
 
 
-def test_nan_and_inf_values():
+def test_nan_and_inf_values(torch):
     x = np.random.default_rng(5).standard_normal((2, 3, 4))
     for v in (np.nan, np.inf, -np.inf):
         out = _np(F.pad(kernels.tensor(x), (1, 2), value=v))
-        np.testing.assert_array_equal(out, TF.pad(torch.tensor(x), (1, 2), value=v).numpy())
+        np.testing.assert_array_equal(out, torch.nn.functional.pad(torch.tensor(x), (1, 2), value=v).numpy())
 
 
 def test_zero_batch_and_empty_input():
@@ -145,7 +145,7 @@ MODULES = [
 
 
 @pytest.mark.parametrize("name,args", MODULES, ids=[m[0] for m in MODULES])
-def test_modules_match_torch(name, args):
+def test_modules_match_torch(name, args, torch):
     ours, theirs = getattr(nn, name)(*args), getattr(torch.nn, name)(*args)
     assert repr(ours) == repr(theirs)
     assert ours.padding == theirs.padding
@@ -162,7 +162,7 @@ X4 = kernels.tensor(np.zeros((2, 3, 4, 5)))
 BAD = [
     ("odd length", lambda: F.pad(X4, (1, 2, 3)), ValueError, "pad: padding length must be even"),
     ("too long", lambda: F.pad(X4, (1,) * 10), ValueError, "padding length 10 is too long for input (2,3,4,5)"),
-    ("crop too far", lambda: F.pad(X4, (-6, 0)), ValueError, "padding (-6, 0) of dim 3 gives a negative size -1"),
+    ("crop too far", lambda: F.pad(X4, (-6, 0)), ValueError, "padding (-6, 0) of dim 3 crops 6 elements from a dim of size 5"),
     ("reflect too big", lambda: F.pad(X3, (5, 0), mode="reflect"), ValueError,
      "reflect padding (5, 0) of dim 2 must be smaller than that dim's size 5"),
     ("reflect too big H", lambda: F.pad(X4, (1, 1, 0, 4), mode="reflect"), ValueError,

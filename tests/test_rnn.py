@@ -15,9 +15,6 @@ from kernels.nn.utils import rnn as krnn
 from kernels.ops import rnn as ops
 from opcheck import HAS_CUDA, gradcheck, requires_cuda, run_fast_and_portable
 
-torch = pytest.importorskip("torch")
-from torch.nn.utils import rnn as trnn  # noqa: E402
-
 R = np.random.default_rng(7)
 MODES = ["rnn_tanh", "rnn_relu", "lstm", "gru"]
 GATES = {"rnn_tanh": 1, "rnn_relu": 1, "lstm": 4, "gru": 3}
@@ -82,9 +79,23 @@ def np_layers(mode, x, h0, c0, params, bias, L, D, lengths=None):
 
 
 # ------------------------------------------------------------------ helpers
+# The helpers that build torch's side import it themselves; only tests taking the `torch` fixture
+# call them, so the NumPy, finite-difference and CUDA tests run without torch.
+
+
+def _kernels_module(mode, I, H, L=1, bias=True, batch_first=False, bidirectional=False):
+    """Our module alone, float64, with its own (torch's) initialisation."""
+    kw = dict(num_layers=L, bias=bias, batch_first=batch_first, bidirectional=bidirectional, dtype=kernels.float64)
+    if mode == "lstm":
+        return knn.LSTM(I, H, **kw)
+    if mode == "gru":
+        return knn.GRU(I, H, **kw)
+    return knn.RNN(I, H, nonlinearity="tanh" if mode == "rnn_tanh" else "relu", **kw)
 
 
 def _torch_module(mode, I, H, L=1, bias=True, batch_first=False, bidirectional=False, dropout=0.0):
+    import torch
+
     if mode == "lstm":
         m = torch.nn.LSTM(I, H, L, bias, batch_first, dropout, bidirectional)
     elif mode == "gru":
@@ -99,9 +110,9 @@ def _our_module(tm):
     """Our module with tm's configuration and parameters (state_dict copied from torch)."""
     kw = dict(num_layers=tm.num_layers, bias=tm.bias, batch_first=tm.batch_first, dropout=tm.dropout,
               bidirectional=tm.bidirectional, dtype=kernels.float64)
-    if isinstance(tm, torch.nn.LSTM):
+    if type(tm).__name__ == "LSTM":
         m = knn.LSTM(tm.input_size, tm.hidden_size, **kw)
-    elif isinstance(tm, torch.nn.GRU):
+    elif type(tm).__name__ == "GRU":
         m = knn.GRU(tm.input_size, tm.hidden_size, **kw)
     else:
         m = knn.RNN(tm.input_size, tm.hidden_size, nonlinearity=tm.nonlinearity, **kw)
@@ -114,6 +125,8 @@ def _kt(a, requires_grad=False, dtype=kernels.float64, device="cpu"):
 
 
 def _tt(a, requires_grad=False):
+    import torch
+
     return torch.tensor(np.asarray(a), dtype=torch.float64, requires_grad=requires_grad)
 
 
@@ -143,7 +156,7 @@ def _case_id(c):
 
 def _run_layer(lib, m, x, h0, c0, lengths, enforce_sorted, batch_first):
     """Forward (padded output, h_n, c_n) through a torch or kernels module, packing when lengths."""
-    rnn = trnn if lib is torch else krnn
+    rnn = krnn if lib is kernels else lib.nn.utils.rnn
     inp = x if lengths is None else rnn.pack_padded_sequence(x, lengths, batch_first, enforce_sorted)
     hx = (h0, c0) if c0 is not None else h0
     out, hid = m(inp, hx)
@@ -157,7 +170,7 @@ def _run_layer(lib, m, x, h0, c0, lengths, enforce_sorted, batch_first):
 
 
 @pytest.mark.parametrize("case", LAYER_CASES, ids=_case_id)
-def test_layer_matches_numpy_and_torch(case):
+def test_layer_matches_numpy_and_torch(case, torch):
     mode, L, bi, bf, bias, lengths, es = case
     T, B, I, H = 5, 4, 3, 6
     D = 2 if bi else 1
@@ -202,7 +215,7 @@ def test_layer_matches_numpy_and_torch(case):
     assert len(kin) == len(list(tm.parameters()))
 
 
-def test_layer_float32_matches_torch():
+def test_layer_float32_matches_torch(torch):
     for mode in MODES:
         tm = _torch_module(mode, 8, 16, 2, bidirectional=True).float()
         km = _our_module(tm).float()
@@ -223,7 +236,7 @@ def test_layer_float32_matches_torch():
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_unbatched_and_default_state(mode):
+def test_unbatched_and_default_state(mode, torch):
     tm = _torch_module(mode, 3, 4, 2, bidirectional=True)
     km = _our_module(tm)
     x = R.standard_normal((5, 3))
@@ -237,8 +250,7 @@ def test_unbatched_and_default_state(mode):
 
 
 def test_functional_layers_match_module():
-    tm = _torch_module("gru", 3, 4, 2, bidirectional=True)
-    km = _our_module(tm)
+    km = _kernels_module("gru", 3, 4, 2, bidirectional=True)
     x = _kt(R.standard_normal((4, 2, 3)))
     out, h = ops.gru(x, None, km._flat_weights, True, 2, 0.0, False, True, False)
     mo, mh = km(x)
@@ -288,8 +300,8 @@ def test_layer_gradcheck(case):
     mode, L, bi, bf, bias, lengths, es = case
     T, B, I, H = 3, 3, 2, 2
     D = 2 if bi else 1
-    tm = _torch_module(mode, I, H, L, bias, bf, bidirectional=bi)
-    params = [p.detach().numpy().copy() for p in tm.parameters()]
+    km = _kernels_module(mode, I, H, L, bias, bf, bidirectional=bi)
+    params = [_np(p).copy() for p in km.parameters()]
     x = R.standard_normal((B, T, I) if bf else (T, B, I))
     states = [R.standard_normal((L * D, B, H)) * 0.5 for _ in range(2 if mode == "lstm" else 1)]
     if mode == "rnn_relu":  # keep pre-activations away from the kink
@@ -323,21 +335,22 @@ def test_cell_matches_numpy_and_torch(mode, bias, batched):
     p = _cell_params(mode, I, H, bias)
     rh, rc = np_cell(mode, x, h, c, *p)
     kargs = [_kt(a, True) if a is not None else None for a in (x, h, c, *p)]
-    targs = [_tt(a, True) if a is not None else None for a in (x, h, c, *p)]
     kout = _cell_call(mode, *kargs)
+    np.testing.assert_allclose(_np(kout[0] if mode == "lstm" else kout), rh, atol=1e-13)
+    if mode == "lstm":
+        np.testing.assert_allclose(_np(kout[1]), rc, atol=1e-13)
+    torch = pytest.importorskip("torch")  # the NumPy reference above runs without it
+    targs = [_tt(a, True) if a is not None else None for a in (x, h, c, *p)]
     tfn = {"lstm": None, "gru": torch.gru_cell, "rnn_tanh": torch.rnn_tanh_cell, "rnn_relu": torch.rnn_relu_cell}
     if mode == "lstm":
         tout = torch.lstm_cell(targs[0], (targs[1], targs[2]), *targs[3:]) if batched else \
             [o[0] for o in torch.lstm_cell(targs[0][None], (targs[1][None], targs[2][None]), *targs[3:])]
-        np.testing.assert_allclose(_np(kout[0]), rh, atol=1e-13)
-        np.testing.assert_allclose(_np(kout[1]), rc, atol=1e-13)
         wh, wc = R.standard_normal(rh.shape), R.standard_normal(rc.shape)
         (kout[0] * _kt(wh) + kout[1] * _kt(wc)).sum().backward()
         (tout[0] * _tt(wh) + tout[1] * _tt(wc)).sum().backward()
     else:
         tout = tfn[mode](targs[0], targs[1], *targs[3:]) if batched else \
             tfn[mode](targs[0][None], targs[1][None], *targs[3:])[0]
-        np.testing.assert_allclose(_np(kout), rh, atol=1e-13)
         np.testing.assert_allclose(_np(kout), _np(tout), atol=1e-13)
         w = R.standard_normal(rh.shape)
         (kout * _kt(w)).sum().backward()
@@ -365,7 +378,7 @@ def test_cell_gradcheck(mode):
 
 
 @pytest.mark.parametrize("cls", ["RNNCell", "LSTMCell", "GRUCell"])
-def test_cell_modules(cls):
+def test_cell_modules(cls, torch):
     kw = {"nonlinearity": "relu"} if cls == "RNNCell" else {}
     tc = getattr(torch.nn, cls)(3, 5, **kw).double()
     kc = getattr(knn, cls)(3, 5, **kw).double()
@@ -386,7 +399,7 @@ def test_cell_modules(cls):
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_module_state_dict_init_repr(mode):
+def test_module_state_dict_init_repr(mode, torch):
     tm = _torch_module(mode, 3, 4, 2, False, True, bidirectional=True)
     km = _our_module(tm)
     assert list(km.state_dict()) == list(tm.state_dict())
@@ -403,7 +416,8 @@ def test_module_state_dict_init_repr(mode):
 # ------------------------------------------------------------------ packed sequences
 
 
-def test_pack_pad_roundtrip_matches_torch():
+def test_pack_pad_roundtrip_matches_torch(torch):
+    trnn = torch.nn.utils.rnn
     x = R.standard_normal((6, 4, 3))
     for bf in (False, True):
         xi = x.transpose(1, 0, 2) if bf else x
@@ -446,7 +460,7 @@ def test_pack_gradient_flows_to_padded_input():
 
 
 @pytest.mark.parametrize("mode", ["lstm", "gru"])
-def test_truncated_bptt_by_detach(mode):
+def test_truncated_bptt_by_detach(mode, torch):
     tm = _torch_module(mode, 3, 4)
     km = _our_module(tm)
     x = R.standard_normal((6, 2, 3))
@@ -535,11 +549,13 @@ def test_portable_kernels_match(tmp_path):
 @pytest.mark.parametrize("case", LAYER_CASES, ids=_case_id)
 def test_layer_cuda_vs_cpu(case):
     mode, L, bi, bf, bias, lengths, es = case
-    tm = _torch_module(mode, 3, 6, L, bias, bf, bidirectional=bi)
+    base = _kernels_module(mode, 3, 6, L, bias, bf, bidirectional=bi)
     x = R.standard_normal((4, 5, 3) if bf else (5, 4, 3))
     results = []
     for device in ("cpu", "cuda"):
-        km = _our_module(tm).float().to(device)
+        km = _kernels_module(mode, 3, 6, L, bias, bf, bidirectional=bi)
+        km.load_state_dict(base.state_dict())
+        km = km.float().to(device)
         kx = _kt(x, True, kernels.float32, device)
         out, h, c = _run_layer(kernels, km, kx, None, None, lengths, es, bf)
         loss = (out * out).sum() + h.sum() + (c.sum() if c is not None else 0)

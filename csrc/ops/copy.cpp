@@ -56,6 +56,8 @@ Tensor arange(double start, double end, double step, DType dtype, Device device)
   KCHECK(step != 0, "arange: step must be nonzero");
   KCHECK(std::isfinite(start) && std::isfinite(end) && std::isfinite(step),
          "arange: start, end and step must be finite, got ", start, ", ", end, ", ", step);
+  if (dtype == DType::Int64)
+    for (double v : {start, end, step}) check_fill_value("arange", v, dtype);
   KCHECK((step > 0 && end >= start) || (step < 0 && end <= start) || start == end,
          "arange: upper bound and step sign are inconsistent (start=", start, ", end=", end,
          ", step=", step, ")");

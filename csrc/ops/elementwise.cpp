@@ -69,6 +69,8 @@ Tensor binary(const char* op, BinaryOp bop, const Tensor& a, const Tensor& b, Ki
 
 Tensor scalar(const char* op, ScalarOp sop, const Tensor& a, double s, Kinds kinds) {
   check_one(op, a, kinds);
+  // x + 2**70 on int64 would wrap (float tensors overflow to inf, as torch's)
+  if (a.dtype == DType::Int64 && !is_comparison(sop)) check_fill_value(op, s, a.dtype);
   Tensor out = Tensor::empty(a.shape, is_comparison(sop) ? DType::Bool : a.dtype, a.device());
   if (out.numel() == 0) return out;
   KERNELS_ROUTE(a, op, scalar_forward_cpu(sop, a, s, out), scalar_forward_cuda(sop, a, s, out));
@@ -165,6 +167,7 @@ void inplace_binary(const char* op, BinaryOp bop, const Tensor& self, const Tens
 void inplace_scalar(const char* op, ScalarOp sop, const Tensor& self, double s, Kinds kinds) {
   check_one(op, self, kinds, "self");
   check_writable(op, self);
+  if (self.dtype == DType::Int64) check_fill_value(op, s, self.dtype);
   Tensor out = self;
   if (out.numel() == 0) return;
   KERNELS_ROUTE(self, op, scalar_forward_cpu(sop, self, s, out),
@@ -318,6 +321,8 @@ static void check_bounds(const char* op, std::optional<double> lo, std::optional
 Tensor clamp_forward(const Tensor& x, std::optional<double> min, std::optional<double> max) {
   check_one("clamp", x, Kinds::Numeric);
   check_bounds("clamp", min, max);
+  if (x.dtype == DType::Int64 && min) check_fill_value("clamp", *min, x.dtype);
+  if (x.dtype == DType::Int64 && max) check_fill_value("clamp", *max, x.dtype);
   Tensor out = Tensor::empty(x.shape, x.dtype, x.device());
   if (out.numel() == 0) return out;
   const double lo = min.value_or(0), hi = max.value_or(0);
