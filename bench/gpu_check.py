@@ -197,32 +197,34 @@ def cmd_machine(a):
     set_stage(a.json, "machine", "passed", seconds=round(time.perf_counter() - t0, 2), **info)
 
 
+def record_command(a, stage, fields, missing=None):
+    """Record a stage that is one command (exit status a.rc, output in a.log): passed if it exited
+    0 and its output has what it should (else `missing` says what it lacks); anything but a pass
+    keeps the log's tail. 0 if it passed, else 1."""
+    status = status_of(a.rc)
+    if status == "passed" and missing:
+        status, fields["error"] = "failed", missing
+    if status != "passed":
+        fields["log_tail"] = tail(a.log)
+    set_stage(a.json, stage, status, **fields)
+    return 0 if status == "passed" else 1
+
+
 def cmd_configure(a):
     log = tail(a.log, 200_000)
     m = re.search(r"-- kernels: (.*)$", log, re.M)
     fields = {"seconds": a.seconds, "command": a.cmd, "summary": m.group(1) if m else None}
     cuda = re.search(r"CUDA (yes.*|no.*)$", m.group(1)) if m else None
     fields["cuda"] = cuda.group(1) if cuda else None
-    status = status_of(a.rc)
-    if status == "passed" and not (cuda and cuda.group(1).startswith("yes")):
-        status, fields["error"] = "failed", "configure did not enable the CUDA kernels"
-    if status != "passed":
-        fields["log_tail"] = tail(a.log)
-    set_stage(a.json, "configure", status, **fields)
-    return 0 if status == "passed" else 1
+    cuda_on = cuda and cuda.group(1).startswith("yes")
+    return record_command(a, "configure", fields, None if cuda_on else "configure did not enable the CUDA kernels")
 
 
 def cmd_build(a):
-    status = status_of(a.rc)
     fields = {"seconds": a.seconds, "command": a.cmd, "jobs": a.jobs, "module": a.module or None}
     warnings = len(re.findall(r"warning", tail(a.log, 10_000_000), re.I))
     fields["warning_lines"] = warnings
-    if status == "passed" and not a.module:
-        status, fields["error"] = "failed", "no _C*.so in the build directory"
-    if status != "passed":
-        fields["log_tail"] = tail(a.log)
-    set_stage(a.json, "build", status, **fields)
-    return 0 if status == "passed" else 1
+    return record_command(a, "build", fields, None if a.module else "no _C*.so in the build directory")
 
 
 def read_ids(collect_log):
@@ -513,12 +515,7 @@ def cmd_bench(a):
     md = os.path.splitext(a.results)[0] + ".md"
     if os.path.exists(md):
         fields["table_md"] = tail(md, 30_000)
-    status = status_of(a.rc)
-    if status == "passed" and not res:
-        status, fields["error"] = "failed", "no results file"
-    if status != "passed":
-        fields["log_tail"] = tail(a.log)
-    set_stage(a.json, "bench", status, **fields)
+    record_command(a, "bench", fields, None if res else "no results file")
     return 0
 
 

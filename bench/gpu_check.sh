@@ -47,7 +47,14 @@ if [[ $MODE == dry-run ]]; then
 else
   BUILD_DIR=${GPU_CHECK_BUILD_DIR:-build/gpu-check}
 fi
-export PYTHONPATH="$ROOT/python:$ROOT${PYTHONPATH:+:$PYTHONPATH}"  # kernels, and bench's pytest plugin
+# kernels from the source tree (the build below puts the module there), and bench's pytest plugin.
+# A dry run in a checkout without a built module (a clean clone after `pip install .`) uses the
+# installed package instead.
+if [[ $MODE == full ]] || compgen -G "$ROOT/python/kernels/_C*.so" >/dev/null; then
+  export PYTHONPATH="$ROOT/python:$ROOT${PYTHONPATH:+:$PYTHONPATH}"
+else
+  export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
+fi
 export PYTHONUNBUFFERED=1
 export GPU_CHECK_LOCK=$WORK/record.lock  # stages that run side by side update the record in turn
 # Why later stages cannot run, set by the stage that failed; they are skipped, saying so.
@@ -120,6 +127,20 @@ run() {
   RC=0
   timeout --kill-after=10 "$secs" "$@" >"$log" 2>&1 || RC=$?
   SECS=$(since "$t0")
+}
+
+# spawn NAME SECONDS CMD...: CMD in the background, stopped after SECONDS, its output in
+# $WORK/NAME.log and its exit status in $WORK/NAME.rc (where the record's helper reads both); its
+# pid is added to pids.
+spawn() {
+  local name=$1 secs=$2
+  shift 2
+  (
+    rc=0
+    timeout --kill-after=10 "$secs" "$@" >"$WORK/$name.log" 2>&1 || rc=$?
+    echo "$rc" >"$WORK/$name.rc"
+  ) &
+  pids+=($!)
 }
 
 gc init --mode "$MODE" --budget "$BUDGET"
@@ -209,13 +230,8 @@ if should_run tests ids "$secs" "$SHARD_CMD"; then
   t0=$(date +%s.%N)
   pids=()
   for ((k = 0; k < SHARDS; k++)); do
-    (
-      rc=0
-      env KERNELS_TEST_IDS="$WORK/shard$k.ids" KERNELS_TEST_OUTCOMES="$WORK/shard$k.jsonl" OMP_NUM_THREADS=$THREADS \
-        timeout --kill-after=10 "$secs" "${PYTEST[@]}" "${OUTCOMES[@]}" "${TESTS[@]}" >"$WORK/shard$k.log" 2>&1 || rc=$?
-      echo "$rc" >"$WORK/shard$k.rc"
-    ) &
-    pids+=($!)
+    spawn "shard$k" "$secs" env KERNELS_TEST_IDS="$WORK/shard$k.ids" KERNELS_TEST_OUTCOMES="$WORK/shard$k.jsonl" \
+      OMP_NUM_THREADS=$THREADS "${PYTEST[@]}" "${OUTCOMES[@]}" "${TESTS[@]}"
   done
   wait "${pids[@]}" || true
   gc tests --work "$WORK" --seconds "$(since "$t0")" --cmd "$SHARD_CMD"
@@ -227,14 +243,8 @@ if should_run rerun_failures ids "$secs" "$RERUN_CMD"; then
   t0=$(date +%s.%N)
   pids=()
   while IFS=$'\t' read -r k file; do
-    (
-      rc=0
-      env KERNELS_CUDA_SYNC=1 KERNELS_TEST_IDS="$WORK/rerun_$k.ids" KERNELS_TEST_OUTCOMES="$WORK/rerun_$k.jsonl" \
-        OMP_NUM_THREADS=1 timeout --kill-after=10 "$secs" "${PYTEST[@]}" "${OUTCOMES[@]}" "$file" \
-        >"$WORK/rerun_$k.log" 2>&1 || rc=$?
-      echo "$rc" >"$WORK/rerun_$k.rc"
-    ) &
-    pids+=($!)
+    spawn "rerun_$k" "$secs" env KERNELS_CUDA_SYNC=1 KERNELS_TEST_IDS="$WORK/rerun_$k.ids" \
+      KERNELS_TEST_OUTCOMES="$WORK/rerun_$k.jsonl" OMP_NUM_THREADS=1 "${PYTEST[@]}" "${OUTCOMES[@]}" "$file"
   done < <("$PY" bench/gpu_check.py rerun_split --work "$WORK")
   ((${#pids[@]})) && { wait "${pids[@]}" || true; }
   gc rerun --work "$WORK" --seconds "$(since "$t0")" --cmd "$RERUN_CMD"
@@ -291,13 +301,8 @@ if should_run edge_cases gpu "$secs" "$EDGE_CMD"; then
   t0=$(date +%s.%N)
   pids=()
   while IFS=$'\t' read -r label expr; do
-    (
-      rc=0
-      env KERNELS_TEST_OUTCOMES="$WORK/edge_$label.jsonl" OMP_NUM_THREADS=2 \
-        timeout --kill-after=10 "$secs" "${PYTEST[@]}" "${OUTCOMES[@]}" "${TESTS[@]}" -k "$expr" >"$WORK/edge_$label.log" 2>&1 || rc=$?
-      echo "$rc" >"$WORK/edge_$label.rc"
-    ) &
-    pids+=($!)
+    spawn "edge_$label" "$secs" env KERNELS_TEST_OUTCOMES="$WORK/edge_$label.jsonl" OMP_NUM_THREADS=2 \
+      "${PYTEST[@]}" "${OUTCOMES[@]}" "${TESTS[@]}" -k "$expr"
   done < <(gc edge-selections)
   wait "${pids[@]}" || true
   gc edge --work "$WORK" --seconds "$(since "$t0")" --cmd "$EDGE_CMD"

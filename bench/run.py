@@ -71,6 +71,19 @@ def select(all_cases, ops, sizes):
     return [c for c in all_cases if wanted(c)]
 
 
+def pick(all_cases, args, none_chosen, listed):
+    """The cases --op / --size select (exit with `none_chosen` if none). With --list, print them,
+    each with listed(case) after its peer and size, and return None."""
+    chosen = select(all_cases, args.op, args.size)
+    if not chosen:
+        sys.exit(none_chosen)
+    if args.list:
+        for c in chosen:
+            print(f"{c.family:7s} {c.name}  (peer {c.peer}, size {c.size}, {listed(c)})")
+        return None
+    return chosen
+
+
 def result_name(args):
     if args.name:
         return args.name
@@ -81,11 +94,33 @@ def result_name(args):
     return name
 
 
+def new_row(case):
+    """A result row before anything has run: what the case is."""
+    return {"family": case.family, "name": case.name, "peer": case.peer, "target": case.target,
+            "flops": case.flops, "nbytes": case.nbytes}
+
+
+def add_timings(row, case, t_ours, t_peer, peak_gflops):
+    """The row's times, ratios and rates; % of peak only where the peak is known."""
+    row["ours"] = vars(t_ours) | {"spread": t_ours.spread}
+    row["peer_t"] = vars(t_peer) | {"spread": t_peer.spread}
+    row["ratio"] = t_peer.median / t_ours.median
+    row["min_ratio"] = t_peer.best / t_ours.best
+    if case.flops:
+        row["ours_gflops"] = case.flops / t_ours.median / 1e9
+        row["peer_gflops"] = case.flops / t_peer.median / 1e9
+        if peak_gflops:
+            row["pct_peak"] = 100.0 * row["ours_gflops"] / peak_gflops
+    if case.nbytes:
+        row["ours_gbs"] = case.nbytes / t_ours.median / 1e9
+        row["peer_gbs"] = case.nbytes / t_peer.median / 1e9
+    return row
+
+
 def run_case(case, args, peak_gflops):
     from bench.harness import compare
 
-    row = {"family": case.family, "name": case.name, "peer": case.peer, "target": case.target,
-           "flops": case.flops, "nbytes": case.nbytes}
+    row = new_row(case)
     try:
         ours, peer, check = case.setup()
         if check is not None:
@@ -97,18 +132,38 @@ def run_case(case, args, peak_gflops):
         row["error"] = f"{type(e).__name__}: {e}"
         return row
     t_ours, t_peer = compare(ours, peer, args.repeats, args.warmup, args.rounds, args.min_time)
-    row["ours"] = vars(t_ours) | {"spread": t_ours.spread}
-    row["peer_t"] = vars(t_peer) | {"spread": t_peer.spread}
-    row["ratio"] = t_peer.median / t_ours.median
-    row["min_ratio"] = t_peer.best / t_ours.best
-    if case.flops:
-        row["ours_gflops"] = case.flops / t_ours.median / 1e9
-        row["peer_gflops"] = case.flops / t_peer.median / 1e9
-        row["pct_peak"] = 100.0 * row["ours_gflops"] / peak_gflops
-    if case.nbytes:
-        row["ours_gbs"] = case.nbytes / t_ours.median / 1e9
-        row["peer_gbs"] = case.nbytes / t_peer.median / 1e9
-    return row
+    return add_timings(row, case, t_ours, t_peer, peak_gflops)
+
+
+def run_all(chosen, run_one, meta, args, targets=True, after_each=None):
+    """Run the chosen cases one by one (run_one(case) -> row), printing a table row for each, then
+    save the results; exit 1 if any case failed. after_each(rows), if given, follows every case;
+    targets: a column for the case's target ratio."""
+    from bench import report
+
+    print(f"{'':4}{'case':58s} {'ours ms':>9s} {'peer ms':>9s} {'rate':>15s} {'%peak':>6s} {'ratio':>6s}"
+          + (f" {'target':>7s}" if targets else ""))
+    rows = []
+    start = time.perf_counter()
+    for i, case in enumerate(chosen, 1):
+        row = run_one(case)
+        rows.append(row)
+        if after_each is not None:
+            after_each(rows)
+        label = f"{case.family}: {case.name}"[:58]
+        if row.get("error"):
+            print(f"{i:3d} {label:58s} ERROR {row['error']}", flush=True)
+            continue
+        pct = f"{row['pct_peak']:.0f}%" if row.get("pct_peak") is not None else ""
+        target = f" {case.target:>7.2f}" if case.target else f" {'':>7s}"
+        print(f"{i:3d} {label:58s} {row['ours']['median'] * 1e3:9.3f} {row['peer_t']['median'] * 1e3:9.3f} "
+              f"{report._rate(row):>15s} {pct:>6s} {row['ratio']:6.2f}" + (target if targets else ""), flush=True)
+    print(f"{len(rows)} cases in {time.perf_counter() - start:.0f} s")
+    if not args.no_save:
+        for path in report.save(meta, rows, args.out, result_name(args)):
+            print("wrote", path)
+    if any(r.get("error") for r in rows):
+        sys.exit(1)
 
 
 def main(argv=None):
@@ -125,7 +180,6 @@ def main(argv=None):
     import importlib
 
     import kernels
-    from bench import report
     from bench.cases import FAMILIES
     from bench.harness import machine_info, measure_peak
 
@@ -145,12 +199,9 @@ def main(argv=None):
         return
 
     all_cases = [c for fam in FAMILIES for c in importlib.import_module(f"bench.cases.{fam}").cases(args)]
-    chosen = select(all_cases, args.op, args.size)
-    if not chosen:
-        sys.exit(f"no case matches --op {args.op} --size {args.size}; try --list")
-    if args.list:
-        for c in chosen:
-            print(f"{c.family:7s} {c.name}  (peer {c.peer}, size {c.size}, target {c.target})")
+    chosen = pick(all_cases, args, f"no case matches --op {args.op} --size {args.size}; try --list",
+                  lambda c: f"target {c.target}")
+    if chosen is None:
         return
 
     peak = measure_peak(args.threads)
@@ -158,27 +209,7 @@ def main(argv=None):
     print(f"{meta['cpu']} ({', '.join(meta['cpu_flags'])}), {args.threads} threads, FMA peak "
           f"{meta['fma_peak_gflops']} GFLOP/s measured; commit {meta['commit']}; "
           f"{len(chosen)} cases; ratio = peer time / ours (> 1: ours faster)")
-    print(f"{'':4}{'case':58s} {'ours ms':>9s} {'peer ms':>9s} {'rate':>15s} {'%peak':>6s} "
-          f"{'ratio':>6s} {'target':>7s}")
-    rows = []
-    start = time.perf_counter()
-    for i, case in enumerate(chosen, 1):
-        row = run_case(case, args, peak["gflops"])
-        rows.append(row)
-        label = f"{case.family}: {case.name}"[:58]
-        if row.get("error"):
-            print(f"{i:3d} {label:58s} ERROR {row['error']}", flush=True)
-            continue
-        pct = f"{row['pct_peak']:.0f}%" if row.get("pct_peak") is not None else ""
-        target = f"{case.target:.2f}" if case.target else ""
-        print(f"{i:3d} {label:58s} {row['ours']['median'] * 1e3:9.3f} {row['peer_t']['median'] * 1e3:9.3f} "
-              f"{report._rate(row):>15s} {pct:>6s} {row['ratio']:6.2f} {target:>7s}", flush=True)
-    print(f"{len(rows)} cases in {time.perf_counter() - start:.0f} s")
-    if not args.no_save:
-        for path in report.save(meta, rows, args.out, result_name(args)):
-            print("wrote", path)
-    if any(r.get("error") for r in rows):
-        sys.exit(1)
+    run_all(chosen, lambda case: run_case(case, args, peak["gflops"]), meta, args)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 without a GPU can take them: the dry run end to end, the record's parsers on planted logs, the
 pytest plugin that shards the suite, and every GPU benchmark case's setup and check run on the
 CPU. Nothing is timed against anything."""
+import glob
 import json
 import os
 import shutil
@@ -19,10 +20,16 @@ sys.path.insert(0, ROOT)
 from bench import gpu_check  # noqa: E402
 
 
+# kernels from the source tree where a module was built there (tools/dev_build.sh), else the
+# installed package (a clean clone after pip install, as in CI).
+_SOURCE_MODULE = bool(glob.glob(os.path.join(ROOT, "python", "kernels", "_C*.so")))
+
+
 def _env(**extra):
     # Not the settings of a check this test may itself be running under (its shards set these).
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GPU_CHECK_", "KERNELS_TEST_"))}
-    env["PYTHONPATH"] = os.pathsep.join([os.path.join(ROOT, "python"), ROOT, env.get("PYTHONPATH", "")])
+    paths = ([os.path.join(ROOT, "python")] if _SOURCE_MODULE else []) + [ROOT, env.get("PYTHONPATH", "")]
+    env["PYTHONPATH"] = os.pathsep.join(paths)
     env.update(extra)
     return env
 

@@ -15,10 +15,12 @@ SHAPES = [
 ]
 
 
-def cases(opts):
+def cases(opts, device="cpu", batch=None):
+    """batch: instead of each shape's own (the GPU runs these at 256)."""
     out = []
     rng = np.random.default_rng(0)
     for name, B, C, H, W, O, k, pad, x_grad, target in SHAPES:
+        B = batch or B
         OH, OW = H + 2 * pad - k + 1, W + 2 * pad - k + 1
         fwd = 2.0 * B * O * OH * OW * C * k * k
         inputs = {
@@ -31,5 +33,5 @@ def cases(opts):
             "conv2d", f"{name} fwd+bwd ({B},{C},{H},{W})->{O} {k}x{k}", inputs, grads,
             lambda kernels, F, x, w, b, pad=pad: F.conv2d(x, w, b, padding=pad),
             lambda torch, TF, x, w, b, pad=pad: TF.conv2d(x, w, b, padding=pad),
-            flops=fwd * (3 if x_grad else 2), target=target, size=B))
+            flops=fwd * (3 if x_grad else 2), target=target, size=B, device=device))
     return out

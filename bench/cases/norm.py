@@ -9,7 +9,8 @@ from bench.cases._autograd import fwd_bwd_case
 SHAPES = [(64, 6, 28, 28), (64, 64, 32, 32), (64, 256)]
 
 
-def cases(opts):
+def cases(opts, device="cpu", layer_norm=True):
+    """layer_norm=False: batchnorm only (the GPU suite measures no layer_norm)."""
     out = []
     rng = np.random.default_rng(0)
     for shape in SHAPES:
@@ -21,20 +22,22 @@ def cases(opts):
 
         def ours_op(kernels, F, x, w, b, C=C, stats=stats):
             if "k" not in stats:
-                stats["k"] = (kernels.zeros(C), kernels.ones(C))
+                stats["k"] = (kernels.zeros(C, device=device), kernels.ones(C, device=device))
             rm, rv = stats["k"]
             return F.batch_norm(x, rm, rv, w, b, training=True)
 
         def torch_op(torch, TF, x, w, b, C=C, stats=stats):
             if "t" not in stats:
-                stats["t"] = (torch.zeros(C), torch.ones(C))
+                stats["t"] = (torch.zeros(C, device=device), torch.ones(C, device=device))
             rm, rv = stats["t"]
             return TF.batch_norm(x, rm, rv, w, b, training=True)
 
         n = int(np.prod(shape))
         out.append(fwd_bwd_case(
             "norm", f"batch_norm train fwd+bwd {shape}", inputs, ("x", "w", "b"), ours_op,
-            torch_op, nbytes=4.0 * 5 * n, target=1.0, size=shape[0], tol=2e-3))
+            torch_op, nbytes=4.0 * 5 * n, target=1.0, size=shape[0], tol=2e-3, device=device))
+        if not layer_norm:
+            continue
         # layer_norm over everything but the batch dimension: not a target, measured alongside.
         normalized = shape[1:]
         lw = {"x": inputs["x"], "w": rng.standard_normal(normalized).astype(np.float32),
@@ -43,5 +46,5 @@ def cases(opts):
             "norm", f"layer_norm fwd+bwd {shape}", lw, ("x", "w", "b"),
             lambda kernels, F, x, w, b, s=normalized: F.layer_norm(x, s, w, b),
             lambda torch, TF, x, w, b, s=normalized: TF.layer_norm(x, s, w, b),
-            nbytes=4.0 * 5 * n, size=shape[0], tol=2e-3))
+            nbytes=4.0 * 5 * n, size=shape[0], tol=2e-3, device=device))
     return out

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from bench.harness import Case, rel_err
+from bench.harness import Case, rel_err, to_numpy
 
 GATES = {"LSTM": 4, "GRU": 3}
 TARGETS = {("LSTM", 256): 1.2, ("LSTM", 512): 1.0}
 
 
-def _case(mode, T, B, H):
+def _case(mode, T, B, H, device="cpu"):
     def setup():
         import torch
 
@@ -20,8 +20,9 @@ def _case(mode, T, B, H):
         tm = getattr(torch.nn, mode)(H, H)
         km = getattr(kernels.nn, mode)(H, H)
         km.load_state_dict({k: v.detach().numpy() for k, v in tm.state_dict().items()})
-        tx = torch.from_numpy(x).requires_grad_(True)
-        kx = kernels.tensor(x, requires_grad=True)
+        km, tm = km.to(device), tm.to(device)  # the same weights, then both move
+        tx = torch.from_numpy(x).to(device).requires_grad_(True)
+        kx = kernels.tensor(x, device=device, requires_grad=True)
 
         def fwd_bwd(model, x):
             def run():
@@ -37,9 +38,9 @@ def _case(mode, T, B, H):
 
         def check():
             yo, yt = ours(), peer()
-            errs = [rel_err(yo.detach().numpy(), yt.detach().numpy()), rel_err(kx.grad.numpy(), tx.grad.numpy())]
+            errs = [rel_err(to_numpy(yo), to_numpy(yt)), rel_err(to_numpy(kx.grad), to_numpy(tx.grad))]
             kp = dict(km.named_parameters())
-            errs += [rel_err(kp[n].grad.numpy(), p.grad.numpy()) for n, p in tm.named_parameters()]
+            errs += [rel_err(to_numpy(kp[n].grad), to_numpy(p.grad)) for n, p in tm.named_parameters()]
             return max(errs)
 
         return ours, peer, check
@@ -50,5 +51,5 @@ def _case(mode, T, B, H):
                 target=TARGETS.get((mode, H)), size=H, tol=2e-3)
 
 
-def cases(opts):
-    return [_case(mode, 100, 64, H) for mode in ("LSTM", "GRU") for H in (256, 512)]
+def cases(opts, device="cpu"):
+    return [_case(mode, 100, 64, H, device) for mode in ("LSTM", "GRU") for H in (256, 512)]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bench.harness import Case, rel_err
+from bench.harness import Case, rel_err, to_numpy
 
 
 def _torch_lenet(torch):
@@ -69,7 +69,7 @@ def _step_case(name, build, target, size):
             lo, lt = ours(), peer()
             errs = [rel_err(lo.item(), lt.item())]
             kp = dict(km.named_parameters())
-            errs += [rel_err(kp[n].grad.numpy(), p.grad.numpy()) for n, p in tm.named_parameters()]
+            errs += [rel_err(to_numpy(kp[n].grad), to_numpy(p.grad)) for n, p in tm.named_parameters()]
             return max(errs)
 
         return ours, peer, check
@@ -84,15 +84,17 @@ def _copy_weights(km, tm):
     tm.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in km.state_dict().items()})
 
 
-def _classifier_pair(km, tm, x, y):
-    """A classifier and its torch twin, same weights, trained by SGD with momentum on the
-    cross-entropy of (x, y): the tuple _step_case's build() returns."""
+def _classifier_pair(km, tm, x, y, device="cpu"):
+    """A classifier and its torch twin, same weights, on `device`, trained by SGD with momentum on
+    the cross-entropy of (x, y): the tuple _step_case's build() returns."""
     import torch
 
     import kernels
 
-    _copy_weights(km, tm)
-    kx, ky, tx, ty = kernels.tensor(x), kernels.tensor(y), torch.from_numpy(x), torch.from_numpy(y)
+    _copy_weights(km, tm)  # on the host, then both models move
+    km, tm = km.to(device), tm.to(device)
+    kx, ky = kernels.tensor(x, device=device), kernels.tensor(y, device=device)
+    tx, ty = torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)
     kopt = kernels.optim.SGD(km.parameters(), lr=0.01, momentum=0.9)
     topt = torch.optim.SGD(tm.parameters(), lr=0.01, momentum=0.9)
     kloss = lambda m: kernels.functional.cross_entropy(m(kx), ky)  # noqa: E731
@@ -100,7 +102,7 @@ def _classifier_pair(km, tm, x, y):
     return km, kopt, kloss, tm, topt, tloss
 
 
-def _lenet(B):
+def _lenet(B, device="cpu"):
     def build():
         import torch
 
@@ -113,7 +115,7 @@ def _lenet(B):
         kernels.manual_seed(0)
         km = LeNet5()
         tm = _torch_lenet(torch)
-        return _classifier_pair(km, tm, x, y)
+        return _classifier_pair(km, tm, x, y, device)
 
     return _step_case(f"LeNet-5 training step, batch {B}", build, 3.0 if B == 64 else None, B)
 
