@@ -7,7 +7,8 @@ import pytest
 
 import kernels
 import kernels.functional as F
-from kernels import _C
+from kernels import _C, nn
+from nn_models import T, torch_or_skip
 from opcheck import HAS_CUDA, check_cuda_vs_cpu, check_torch, gradcheck, requires_cuda, run_fast_and_portable
 
 R = np.random.default_rng(11)
@@ -431,3 +432,52 @@ def test_tanh_portable_matches(tmp_path):
     rounding."""
     outs = [np.load(p) for p in run_fast_and_portable(_TANH_SCRIPT, tmp_path)]
     np.testing.assert_allclose(outs[0], outs[1], rtol=3e-7, atol=0)
+
+
+# ------------------------------------------------------------------ activation and dropout modules (kernels.nn) against torch
+
+
+@pytest.mark.parametrize("p", [-0.1, 1.5, "0.5", True])
+def test_bad_dropout_p(p):
+    with pytest.raises(ValueError, match="dropout probability has to be between 0 and 1"):
+        nn.Dropout(p)
+
+
+ACTIVATIONS = [
+    ("ReLU", (), {}, "relu"), ("Sigmoid", (), {}, "sigmoid"), ("Tanh", (), {}, "tanh"),
+    ("LeakyReLU", (0.2,), {}, "leaky_relu"), ("ELU", (0.7,), {}, "elu"),
+    ("Softplus", (2.0, 5.0), {}, "softplus"), ("GELU", (), {}, "gelu"),
+    ("GELU", (), {"approximate": "tanh"}, "gelu"), ("SiLU", (), {}, "silu"),
+    ("Softmax", (1,), {}, "softmax"), ("Softmax", (-1,), {}, "softmax"),
+    ("LogSoftmax", (1,), {}, "log_softmax"), ("Softmax", (), {}, "softmax"),
+]
+
+
+@pytest.mark.parametrize("name,args,kwargs,fn", ACTIVATIONS,
+                         ids=[f"{a[0]}{i}" for i, a in enumerate(ACTIVATIONS)])
+def test_activation_modules_vs_torch(name, args, kwargs, fn):
+    torch = torch_or_skip()
+    x = R.standard_normal((3, 5, 2)) * 3
+    xk = T(x).requires_grad_()
+    xt = torch.tensor(x, requires_grad=True)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch's implicit-dim warning
+        yk = getattr(nn, name)(*args, **kwargs)(xk)
+        yt = getattr(torch.nn, name)(*args, **kwargs)(xt)
+    np.testing.assert_allclose(yk.detach().numpy(), yt.detach().numpy(), rtol=1e-10, atol=1e-12)
+    g = R.standard_normal(x.shape)
+    yk.backward(T(g))
+    yt.backward(torch.tensor(g))
+    np.testing.assert_allclose(xk.grad.numpy(), xt.grad.numpy(), rtol=1e-9, atol=1e-11)
+
+
+def test_dropout_module_train_and_eval():
+    m = nn.Dropout(0.5)
+    x = kernels.ones(1000)
+    y = m(x).numpy()
+    assert set(np.unique(y)) <= {0.0, 2.0} and 0.4 < (y == 0).mean() < 0.6
+    m.eval()
+    np.testing.assert_array_equal(m(x).numpy(), x.numpy())
+    assert np.all(nn.Dropout(0.0)(x).numpy() == 1)

@@ -478,18 +478,6 @@ def test_inplace_ops(device):
     assert (_np(t) == 2.0).all()
 
 
-def test_copy_(device):
-    t = kernels.zeros(2, 3, device=device)
-    t.copy_(kernels.tensor([[1, 2, 3], [4, 5, 6]]))  # int64 on the CPU into float32 on `device`
-    np.testing.assert_array_equal(_np(t), [[1, 2, 3], [4, 5, 6]])
-    t.copy_(kernels.tensor([7.0, 8.0, 9.0], dtype=kernels.float64))  # broadcast over rows
-    np.testing.assert_array_equal(_np(t), [[7, 8, 9], [7, 8, 9]])
-    t.copy_(t)
-    np.testing.assert_array_equal(_np(t), [[7, 8, 9], [7, 8, 9]])
-    with pytest.raises(ValueError, match="copy_"):
-        t.copy_(kernels.zeros(4))
-
-
 def test_inplace_int_and_optimizer_style_update():
     i = kernels.tensor([1, 2, 3])
     i += 2

@@ -6,7 +6,8 @@ import pytest
 
 import kernels
 import kernels.functional as F
-from kernels import _C
+from kernels import _C, nn
+from nn_models import T, torch_or_skip
 from opcheck import Const, check_cuda_vs_cpu, check_torch, gradcheck, requires_cuda, run_fast_and_portable
 
 R = np.random.default_rng(5)
@@ -602,3 +603,103 @@ def test_cross_entropy_portable_matches(tmp_path):
     """KERNELS_GEMM_PORTABLE=1 runs the portable libm rows; both paths agree."""
     outs = [np.load(p) for p in run_fast_and_portable(_CE_SCRIPT, tmp_path)]
     np.testing.assert_allclose(outs[0], outs[1], rtol=1e-5, atol=1e-9)
+
+
+# ------------------------------------------------------------------ loss modules (kernels.nn): forward and backward against torch, weights as buffers, legacy arguments
+
+
+def test_loss_weights_are_buffers_like_torch():
+    torch = torch_or_skip()
+    w = [1.0, 2.0, 0.5]
+    cases = [
+        (nn.CrossEntropyLoss(weight=T(w)), torch.nn.CrossEntropyLoss(weight=torch.tensor(w))),
+        (nn.NLLLoss(weight=T(w)), torch.nn.NLLLoss(weight=torch.tensor(w))),
+        (nn.BCELoss(weight=T(w)), torch.nn.BCELoss(weight=torch.tensor(w))),
+        (nn.BCEWithLogitsLoss(pos_weight=T(w)),
+         torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(w))),
+        (nn.BCEWithLogitsLoss(weight=T(w), pos_weight=T(w)),
+         torch.nn.BCEWithLogitsLoss(weight=torch.tensor(w), pos_weight=torch.tensor(w))),
+    ]
+    for k, t in cases:
+        assert list(k.state_dict()) == list(t.state_dict())
+        assert [n for n, _ in k.named_buffers()] == [n for n, _ in t.named_buffers()]
+    k = cases[0][0].double()
+    assert k.weight.dtype == kernels.float64
+
+
+def test_legacy_reduction_arguments():
+    with pytest.warns(UserWarning, match="reduction='sum'"):
+        assert nn.MSELoss(size_average=False).reduction == "sum"
+    with pytest.warns(UserWarning):
+        assert nn.L1Loss(reduce=False).reduction == "none"
+    with pytest.raises(ValueError, match="not a valid value for reduction"):
+        nn.MSELoss(reduction="avg")
+
+
+def _loss_inputs(torch, kind):
+    n, c = 6, 4
+    if kind == "class":
+        x = R.standard_normal((n, c))
+        y = R.integers(0, c, n)
+        y[1] = 2
+        return x, y, torch.tensor(y), T(y)
+    if kind == "logprob":
+        x = R.standard_normal((n, c))
+        x = x - np.log(np.exp(x).sum(1, keepdims=True))
+        y = R.integers(0, c, n)
+        return x, y, torch.tensor(y), T(y)
+    if kind == "prob":
+        x = 1 / (1 + np.exp(-R.standard_normal((n, c))))
+        y = R.random((n, c))
+        return x, y, torch.tensor(y), T(y)
+    if kind == "kl":
+        x = np.log(R.dirichlet(np.ones(c), n))
+        y = R.dirichlet(np.ones(c), n)
+        return x, y, torch.tensor(y), T(y)
+    x = R.standard_normal((n, c))
+    y = R.standard_normal((n, c))
+    return x, y, torch.tensor(y), T(y)
+
+
+LOSSES = [
+    ("CrossEntropyLoss", {}, "class", "cross_entropy"),
+    ("CrossEntropyLoss", {"weight": [1.0, 2.0, 0.5, 1.5], "label_smoothing": 0.1,
+                          "ignore_index": 2}, "class", "cross_entropy"),
+    ("CrossEntropyLoss", {"reduction": "sum"}, "class", "cross_entropy"),
+    ("NLLLoss", {}, "logprob", "nll_loss"),
+    ("NLLLoss", {"weight": [1.0, 2.0, 0.5, 1.5], "reduction": "none"}, "logprob", "nll_loss"),
+    ("MSELoss", {}, "real", "mse_loss"), ("MSELoss", {"reduction": "none"}, "real", "mse_loss"),
+    ("L1Loss", {"reduction": "sum"}, "real", "l1_loss"),
+    ("SmoothL1Loss", {"beta": 0.5}, "real", "smooth_l1_loss"),
+    ("HuberLoss", {"delta": 0.7}, "real", "huber_loss"),
+    ("BCELoss", {}, "prob", "binary_cross_entropy"),
+    ("BCELoss", {"weight": [1.0, 2.0, 0.5, 1.5]}, "prob", "binary_cross_entropy"),
+    ("BCEWithLogitsLoss", {"pos_weight": [1.0, 2.0, 0.5, 1.5]}, "prob",
+     "binary_cross_entropy_with_logits"),
+    ("BCEWithLogitsLoss", {"weight": [1.0, 2.0, 0.5, 1.5], "reduction": "sum"}, "prob",
+     "binary_cross_entropy_with_logits"),
+    ("KLDivLoss", {"reduction": "batchmean"}, "kl", "kl_div"),
+    ("KLDivLoss", {"reduction": "sum", "log_target": True}, "kl", "kl_div"),
+]
+
+
+@pytest.mark.parametrize("name,kwargs,kind,fn", LOSSES,
+                         ids=[f"{a[0]}{i}" for i, a in enumerate(LOSSES)])
+def test_loss_modules_vs_torch(name, kwargs, kind, fn):
+    torch = torch_or_skip()
+    x, y, yt, yk = _loss_inputs(torch, kind)
+    if kind == "kl" and kwargs.get("log_target"):
+        y = np.log(y)
+        yt, yk = torch.tensor(y), T(y)
+    kkw = {k: (T(v, dtype=kernels.float64) if isinstance(v, list) else v) for k, v in kwargs.items()}
+    tkw = {k: (torch.tensor(v, dtype=torch.float64) if isinstance(v, list) else v)
+           for k, v in kwargs.items()}
+    xk = T(x).requires_grad_()
+    xt = torch.tensor(x, requires_grad=True)
+    lk = getattr(nn, name)(**kkw)(xk, yk)
+    lt = getattr(torch.nn, name)(**tkw)(xt, yt)
+    np.testing.assert_allclose(lk.detach().numpy(), lt.detach().numpy(), rtol=1e-10, atol=1e-12)
+    g = R.standard_normal(tuple(lt.shape))
+    lk.backward(T(g))
+    lt.backward(torch.tensor(g))
+    np.testing.assert_allclose(xk.grad.numpy(), xt.grad.numpy(), rtol=1e-9, atol=1e-11)

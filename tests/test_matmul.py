@@ -1,13 +1,16 @@
 """matmul / linear: forward and backward against NumPy, finite differences and torch; the
 portable GEMM path; CPU against CUDA; bad inputs."""
+import math
+
 import numpy as np
 import pytest
 
 import kernels
 import opcheck
-from kernels import _C
+from kernels import _C, nn
 from kernels.autograd import Context, no_grad
 from kernels.ops import matmul as mmops
+from nn_models import to_torch, torch_or_skip
 
 RNG = np.random.default_rng(1234)
 HAS_CUDA = _C.cuda_device_count() > 0
@@ -521,3 +524,59 @@ def test_bad_inputs_linear():
         _C.linear_backward(T(randn((4, 3))), x, T(randn((2, 3))), True)
     with pytest.raises(TypeError, match="linear"):
         mmops.linear(x, randn((2, 3)))
+
+
+# ------------------------------------------------------------------ nn.Linear: against torch, default init, bad inputs
+
+
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("shape", [(5, 4), (4,), (2, 3, 4), (0, 4)])
+def test_linear_forward_backward_vs_torch(bias, shape):
+    torch = torch_or_skip()
+    k = nn.Linear(4, 3, bias=bias).double()
+    t = torch.nn.Linear(4, 3, bias=bias).double()
+    t.load_state_dict({n: to_torch(v) for n, v in k.state_dict().items()})
+    x = RNG.standard_normal(shape)
+    xk = T(x).requires_grad_()
+    xt = torch.tensor(x, requires_grad=True)
+    yk, yt = k(xk), t(xt)
+    np.testing.assert_allclose(yk.detach().numpy(), yt.detach().numpy(), rtol=1e-12, atol=1e-14)
+    g = RNG.standard_normal(tuple(yt.shape))
+    yk.backward(T(g))
+    yt.backward(torch.tensor(g))
+    np.testing.assert_allclose(xk.grad.numpy(), xt.grad.numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(k.weight.grad.numpy(), t.weight.grad.numpy(), rtol=1e-12, atol=1e-14)
+    if bias:
+        np.testing.assert_allclose(k.bias.grad.numpy(), t.bias.grad.numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_linear_default_init_distribution():
+    kernels.manual_seed(3)
+    m = nn.Linear(256, 300)
+    w, b = m.weight.detach().numpy(), m.bias.detach().numpy()
+    bound = 1 / math.sqrt(256)  # kaiming_uniform_(a=sqrt(5)) gives U(-1/sqrt(fan_in), ...)
+    assert np.abs(w).max() <= bound and np.abs(w).max() > 0.99 * bound
+    assert abs(w.mean()) < 0.02 * bound and abs(w.std() - bound / math.sqrt(3)) < 0.01 * bound
+    assert np.abs(b).max() <= bound and abs(b.std() - bound / math.sqrt(3)) < 0.1 * bound
+    m2 = nn.Linear(3, 2, dtype=kernels.float64)
+    assert m2.weight.dtype == kernels.float64 and m2.bias.dtype == kernels.float64
+    with pytest.warns(UserWarning, match="zero-element"):  # as torch
+        assert nn.Linear(0, 2).weight.shape == (2, 0)
+
+
+def test_linear_bad_inputs_name_the_layer():
+    m = nn.Linear(64, 10)
+    with pytest.raises(ValueError, match=r"Linear\(in_features=64, out_features=10\): expected "
+                                         r"input with last dim 64, got shape \(32, 63\)"):
+        m(kernels.zeros(32, 63))
+    with pytest.raises(ValueError, match=r"Linear\(in_features=64.*got shape \(\)"):
+        m(kernels.zeros(()))
+    with pytest.raises(TypeError, match="Linear"):
+        m(np.zeros((2, 64)))
+    with pytest.raises(TypeError, match=r"Linear\(in_features=64, out_features=10\): input is "
+                                        r"kernels.float64 but the layer's weight is kernels.float32"):
+        m(kernels.zeros(2, 64, dtype=kernels.float64))
+    with pytest.raises(TypeError, match="Linear.*int64"):
+        m(kernels.zeros(2, 64, dtype=kernels.int64))
+    with pytest.raises(ValueError, match="Linear"):
+        nn.Linear(-1, 3)

@@ -1,4 +1,5 @@
-"""Tensor core: creation, dtype inference, NumPy/buffer/DLPack interop, conversions, repr, errors."""
+"""Tensor core: creation, dtype inference, NumPy/buffer/DLPack interop, Python scalars, repr, errors.
+Copies and conversions (to, casts, copy_, device round trips) are in test_copy.py."""
 import numpy as np
 import pytest
 
@@ -196,20 +197,6 @@ def test_dlpack_from_numpy_and_capsule_reuse():
 # ---------------------------------------------------------------- conversions and repr
 
 
-def test_to_dtype_values_and_gradient():
-    x = kernels.tensor([1.5, -2.25, 3.0], requires_grad=True)
-    y = x.double()
-    assert y.dtype == kernels.float64 and y.grad_fn is not None
-    y.backward(kernels.tensor([1.0, 2.0, 3.0], dtype=kernels.float64))
-    assert x.grad.dtype == kernels.float32
-    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 2.0, 3.0])
-    np.testing.assert_array_equal(kernels.tensor([1.7, -1.7]).long().numpy(), [1, -1])
-    np.testing.assert_array_equal(kernels.tensor([0.0, 2.0]).bool().numpy(), [False, True])
-    assert x.to(kernels.float32) is x  # no change, no copy (as torch)
-    assert x.to(x) is x
-    assert x.to(kernels.float32, copy=True) is not x
-
-
 def test_item_and_python_scalars():
     assert kernels.tensor(2.5).item() == 2.5
     assert kernels.tensor([7]).item() == 7 and isinstance(kernels.tensor([7]).item(), int)
@@ -249,24 +236,6 @@ def test_build_info():
 
 
 # ---------------------------------------------------------------- CUDA
-
-
-@requires_cuda
-def test_cuda_roundtrip_and_dlpack(rng):
-    a = rng.standard_normal((33, 17)).astype(np.float32)
-    g = kernels.tensor(a, device="cuda")
-    assert g.is_cuda and str(g.device) == "cuda:0"
-    np.testing.assert_array_equal(g.cpu().numpy(), a)
-    np.testing.assert_array_equal(g.to(kernels.float64).cpu().numpy(), a.astype(np.float64))
-    with pytest.raises(TypeError, match="numpy"):
-        g.numpy()
-    torch = pytest.importorskip("torch")
-    if torch.cuda.is_available():
-        tt = torch.from_dlpack(g)
-        assert tt.is_cuda
-        np.testing.assert_array_equal(tt.cpu().numpy(), a)
-        back = kernels.from_dlpack(torch.ones(4, device="cuda"))
-        assert back.is_cuda and back.cpu().numpy().tolist() == [1.0] * 4
 
 
 @requires_cuda
