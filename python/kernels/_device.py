@@ -73,13 +73,6 @@ def as_shape(args, op: str) -> list:
     return shape
 
 
-def as_flag(op: str, name: str, value) -> bool:
-    """A Python bool argument (torch refuses 1, None or 'yes' for its flags, and so do we)."""
-    if not isinstance(value, bool):
-        raise TypeError(f"{op}: {name} must be a bool, got {type(value).__name__} {value!r}")
-    return value
-
-
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 

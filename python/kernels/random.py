@@ -4,7 +4,8 @@ from __future__ import annotations
 import numbers
 
 from . import _C
-from ._device import as_device, as_dtype, as_flag, as_shape, float32
+from ._args import as_flag
+from ._device import as_device, as_dtype, as_shape, float32
 
 
 def _int_arg(op, name, v):

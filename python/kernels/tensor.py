@@ -12,11 +12,11 @@ import numpy as np
 
 from . import _C
 from . import autograd
+from ._args import as_flag
 from ._device import (
     _CPU,
     as_device,
     as_dtype,
-    as_flag,
     as_shape,
     bool_,
     check_int64_values,

@@ -13,38 +13,18 @@ new tensor, which is what every caller uses anyway.
 """
 from __future__ import annotations
 
-import numbers
 import warnings
 
 from .. import _C
-from .._device import as_flag
+from .._args import as_flag, as_int, as_number, check_tensor
 from ..autograd import Function, is_grad_enabled
 from ..tensor import ToDtype
 from .elementwise import _function, _saving_unary
-
-Tensor = _C.Tensor
 
 __all__ = [
     "sigmoid", "tanh", "relu", "relu_", "leaky_relu", "elu", "softplus", "gelu", "silu",
     "softmax", "log_softmax", "dropout",
 ]
-
-
-def _check_tensor(op, x, name="input"):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{op}: {name} must be a Tensor, got {type(x).__name__}")
-
-
-def _number(op, name, v):
-    if isinstance(v, bool) or not isinstance(v, numbers.Real):
-        raise TypeError(f"{op}: {name} must be a number, got {type(v).__name__} {v!r}")
-    return float(v)
-
-
-def _dim(op, dim):
-    if isinstance(dim, bool) or not isinstance(dim, numbers.Integral):
-        raise TypeError(f"{op}: dim must be an int, got {type(dim).__name__} {dim!r}")
-    return int(dim)
 
 
 # ---------------------------------------------------------------- Functions
@@ -129,13 +109,13 @@ class _Identity(Function):
 
 def sigmoid(input):
     """torch.sigmoid: 1 / (1 + exp(-x))."""
-    _check_tensor("sigmoid", input)
+    check_tensor("sigmoid", input)
     return Sigmoid.apply(input)
 
 
 def tanh(input):
     """torch.tanh."""
-    _check_tensor("tanh", input)
+    check_tensor("tanh", input)
     return Tanh.apply(input)
 
 
@@ -145,7 +125,7 @@ def _writes_in_place(x):
 
 def relu(input, inplace=False):
     """torch.nn.functional.relu: max(x, 0) (NaN stays NaN)."""
-    _check_tensor("relu", input)
+    check_tensor("relu", input)
     if inplace and _writes_in_place(input):
         _C.relu_(input)
         return input
@@ -154,7 +134,7 @@ def relu(input, inplace=False):
 
 def relu_(input):
     """In-place relu; refused on a tensor that requires grad while grad mode is on."""
-    _check_tensor("relu_", input)
+    check_tensor("relu_", input)
     if not _writes_in_place(input):
         raise RuntimeError(
             f"relu_: a tensor that requires grad (shape {tuple(input.shape)}) cannot be modified "
@@ -166,26 +146,26 @@ def relu_(input):
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """torch.nn.functional.leaky_relu: x if x > 0 else negative_slope * x."""
-    _check_tensor("leaky_relu", input)
-    return LeakyRelu.apply(input, _number("leaky_relu", "negative_slope", negative_slope))
+    check_tensor("leaky_relu", input)
+    return LeakyRelu.apply(input, as_number("leaky_relu", "negative_slope", negative_slope))
 
 
 def elu(input, alpha=1.0, inplace=False):
     """torch.nn.functional.elu: x if x > 0 else alpha * (exp(x) - 1)."""
-    _check_tensor("elu", input)
-    return Elu.apply(input, _number("elu", "alpha", alpha))
+    check_tensor("elu", input)
+    return Elu.apply(input, as_number("elu", "alpha", alpha))
 
 
 def softplus(input, beta=1.0, threshold=20.0):
     """torch.nn.functional.softplus: log(1 + exp(beta x)) / beta, x where beta x > threshold."""
-    _check_tensor("softplus", input)
-    return Softplus.apply(input, _number("softplus", "beta", beta),
-                          _number("softplus", "threshold", threshold))
+    check_tensor("softplus", input)
+    return Softplus.apply(input, as_number("softplus", "beta", beta),
+                          as_number("softplus", "threshold", threshold))
 
 
 def gelu(input, approximate="none"):
     """torch.nn.functional.gelu: x Phi(x), or the tanh approximation with approximate='tanh'."""
-    _check_tensor("gelu", input)
+    check_tensor("gelu", input)
     if not isinstance(approximate, str):
         raise TypeError(f"gelu: approximate must be a string, got {type(approximate).__name__}")
     if approximate not in ("none", "tanh"):
@@ -195,7 +175,7 @@ def gelu(input, approximate="none"):
 
 def silu(input, inplace=False):
     """torch.nn.functional.silu: x sigmoid(x)."""
-    _check_tensor("silu", input)
+    check_tensor("silu", input)
     return Silu.apply(input)
 
 
@@ -206,11 +186,11 @@ def _softmax_dim(op, input, dim, stacklevel):
             stacklevel=stacklevel,
         )
         return 0 if input.ndim in (0, 1, 3) else 1
-    return _dim(op, dim)
+    return as_int(op, "dim", dim)
 
 
 def _softmax_input(op, input, dtype):
-    _check_tensor(op, input)
+    check_tensor(op, input)
     if dtype is not None and input.dtype != dtype:
         return ToDtype.apply(input, dtype)
     return input
@@ -231,8 +211,8 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
 def dropout(input, p=0.5, training=True, inplace=False):
     """torch.nn.functional.dropout: zero each element with probability p (one mask per call, from
     the shared Philox stream) and scale the rest by 1 / (1 - p); the identity when not training."""
-    _check_tensor("dropout", input)
-    p = _number("dropout", "p", p)
+    check_tensor("dropout", input)
+    p = as_number("dropout", "p", p)
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: dropout probability has to be between 0 and 1, but got {p}")
     if not as_flag("dropout", "training", training):

@@ -13,48 +13,17 @@ Input must be batched ((N, C, H, W) for the 2-D ops, (N, C, L) for the 1-D ones)
 """
 from __future__ import annotations
 
-import numbers
-
 from .. import _C
+from .._args import as_int, check_tensor, ntuple
 from ..autograd import Function
 
-Tensor = _C.Tensor
-
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
-
-
-def _check_tensor(op, name, x):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{op}: {name} must be a Tensor, got {type(x).__name__}")
-
-
-def _is_int(v):
-    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
-
-
-def _int(op, name, v):
-    if not _is_int(v):
-        raise TypeError(f"{op}: {name} must be an int, got {type(v).__name__} {v!r}")
-    return int(v)
-
-
-def _ntuple(op, name, v, nd):
-    """An int, or a tuple / list of nd ints (one int is repeated, as torch does)."""
-    if _is_int(v):
-        return [int(v)] * nd
-    if isinstance(v, (tuple, list)) and all(_is_int(x) for x in v):
-        if len(v) == 1:
-            return [int(v[0])] * nd
-        if len(v) == nd:
-            return [int(x) for x in v]
-        raise ValueError(f"{op}: {name} must be an int or a tuple of {nd} ints, got {tuple(v)}")
-    raise TypeError(f"{op}: {name} must be an int or a tuple of {nd} ints, got {v!r}")
 
 
 def _conv_padding(op, nd, padding, weight, stride, dilation):
     """padding as a list: nd symmetric entries, or 2*nd (begin, end per dim) for an odd 'same'."""
     if not isinstance(padding, str):
-        return _ntuple(op, "padding", padding, nd)
+        return ntuple(op, "padding", padding, nd)
     if padding == "valid":
         return [0] * nd
     if padding != "same":
@@ -111,18 +80,18 @@ ConvTranspose2d = _conv_function("conv_transpose2d", "ConvTranspose2d")
 
 
 def _check_args(op, input, weight, bias):
-    _check_tensor(op, "input", input)
-    _check_tensor(op, "weight", weight)
+    check_tensor(op, input, "input")
+    check_tensor(op, weight, "weight")
     if bias is not None:
-        _check_tensor(op, "bias", bias)
+        check_tensor(op, bias, "bias")
 
 
 def _conv(op, nd, fn, input, weight, bias, stride, padding, dilation, groups):
     _check_args(op, input, weight, bias)
-    stride = _ntuple(op, "stride", stride, nd)
-    dilation = _ntuple(op, "dilation", dilation, nd)
+    stride = ntuple(op, "stride", stride, nd)
+    dilation = ntuple(op, "dilation", dilation, nd)
     padding = _conv_padding(op, nd, padding, weight, stride, dilation)
-    return fn.apply(input, weight, bias, stride, padding, dilation, _int(op, "groups", groups))
+    return fn.apply(input, weight, bias, stride, padding, dilation, as_int(op, "groups", groups))
 
 
 def _conv_transpose(op, nd, fn, input, weight, bias, stride, padding, output_padding, groups,
@@ -131,10 +100,10 @@ def _conv_transpose(op, nd, fn, input, weight, bias, stride, padding, output_pad
     if isinstance(padding, str):
         raise ValueError(f"{op}: padding must be an int or a tuple of {nd} ints, got {padding!r} "
                          "(string padding is for convolutions only)")
-    return fn.apply(input, weight, bias, _ntuple(op, "stride", stride, nd),
-                    _ntuple(op, "padding", padding, nd),
-                    _ntuple(op, "output_padding", output_padding, nd), _int(op, "groups", groups),
-                    _ntuple(op, "dilation", dilation, nd))
+    return fn.apply(input, weight, bias, ntuple(op, "stride", stride, nd),
+                    ntuple(op, "padding", padding, nd),
+                    ntuple(op, "output_padding", output_padding, nd), as_int(op, "groups", groups),
+                    ntuple(op, "dilation", dilation, nd))
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):

@@ -11,12 +11,9 @@ num_classes as max + 1.
 """
 from __future__ import annotations
 
-import numbers
-
 from .. import _C
+from .._args import check_tensor, is_int
 from ..autograd import Function
-
-Tensor = _C.Tensor
 
 __all__ = []  # reached as kernels.functional.embedding / one_hot
 
@@ -38,7 +35,7 @@ class Embedding(Function):
 def _normalise_padding_idx(padding_idx, num_embeddings, op="embedding"):
     if padding_idx is None:
         return None
-    if isinstance(padding_idx, bool) or not isinstance(padding_idx, numbers.Integral):
+    if not is_int(padding_idx):
         raise TypeError(f"{op}: padding_idx must be an int or None, got {type(padding_idx).__name__}")
     padding_idx = int(padding_idx)
     if not -num_embeddings <= padding_idx < num_embeddings:
@@ -50,9 +47,8 @@ def _normalise_padding_idx(padding_idx, num_embeddings, op="embedding"):
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
               sparse=False):
     """Rows of weight (num_embeddings, D) picked by the int64 ids in input -> (*input.shape, D)."""
-    for name, t in (("input", input), ("weight", weight)):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"embedding: {name} must be a Tensor, got {type(t).__name__}")
+    check_tensor("embedding", input)
+    check_tensor("embedding", weight, "weight")
     if max_norm is not None:
         raise NotImplementedError("embedding: max_norm is not supported (renormalising rows in place); "
                                   "pass max_norm=None")
@@ -69,9 +65,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
 
 def one_hot(tensor, num_classes=-1):
     """int64 (*tensor.shape, num_classes) with a 1 at each class value."""
-    if not isinstance(tensor, Tensor):
-        raise TypeError(f"one_hot: tensor must be a Tensor, got {type(tensor).__name__}")
-    if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral):
+    check_tensor("one_hot", tensor, "tensor")
+    if not is_int(num_classes):
         raise TypeError(f"one_hot: num_classes must be an int, got {type(num_classes).__name__}")
     num_classes = int(num_classes)
     if num_classes == -1:

@@ -12,12 +12,11 @@ losses are.
 """
 from __future__ import annotations
 
-import numbers
-
 from .. import _C
+from .._args import as_int, as_number, check_optional_tensor, check_tensor
 from ..autograd import Function
-
-Tensor = _C.Tensor
+from .elementwise import div, mul
+from .reduce import mean as _mean, sum as _sum
 
 __all__ = [
     "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
@@ -25,16 +24,6 @@ __all__ = [
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")
-
-
-def _check_tensor(op, x, name):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{op}: {name} must be a Tensor, got {type(x).__name__}")
-
-
-def _check_optional(op, x, name):
-    if x is not None:
-        _check_tensor(op, x, name)
 
 
 def _reduction(op, size_average, reduce, reduction, extra=()):
@@ -46,18 +35,6 @@ def _reduction(op, size_average, reduce, reduction, extra=()):
         allowed = ", ".join(repr(r) for r in _REDUCTIONS + tuple(extra))
         raise ValueError(f"{op}: reduction must be one of {allowed}, got {reduction!r}")
     return reduction
-
-
-def _number(op, name, v):
-    if isinstance(v, bool) or not isinstance(v, numbers.Real):
-        raise TypeError(f"{op}: {name} must be a number, got {type(v).__name__} {v!r}")
-    return float(v)
-
-
-def _int(op, name, v):
-    if isinstance(v, bool) or not isinstance(v, numbers.Integral):
-        raise TypeError(f"{op}: {name} must be an int, got {type(v).__name__} {v!r}")
-    return int(v)
 
 
 # ---------------------------------------------------------------- Functions
@@ -138,11 +115,11 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     input (N, C), (N, C, d1, ...) or (C,); target int64 (N), (N, d1, ...) or (). A float target
     (class probabilities) raises TypeError: only class indices are supported."""
     op = "cross_entropy"
-    _check_tensor(op, input, "input")
-    _check_tensor(op, target, "target")
-    _check_optional(op, weight, "weight")
+    check_tensor(op, input, "input")
+    check_tensor(op, target, "target")
+    check_optional_tensor(op, weight, "weight")
     reduction = _reduction(op, size_average, reduce, reduction)
-    label_smoothing = _number(op, "label_smoothing", label_smoothing)
+    label_smoothing = as_number(op, "label_smoothing", label_smoothing)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{op}: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
     if target.dtype != _C.dtype.int64:
@@ -150,7 +127,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
             f"{op}: target must be an int64 tensor of class indices, got {target.dtype} of shape "
             f"{tuple(target.shape)} (class-probability targets are not supported)"
         )
-    return CrossEntropy.apply(input, target, weight, _int(op, "ignore_index", ignore_index), reduction,
+    return CrossEntropy.apply(input, target, weight, as_int(op, "ignore_index", ignore_index), reduction,
                               label_smoothing)
 
 
@@ -158,19 +135,16 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
              reduction="mean"):
     """torch.nn.functional.nll_loss: input holds log-probabilities (N, C[, d1, ...]) or (C,)."""
     op = "nll_loss"
-    _check_tensor(op, input, "input")
-    _check_tensor(op, target, "target")
-    _check_optional(op, weight, "weight")
+    check_tensor(op, input, "input")
+    check_tensor(op, target, "target")
+    check_optional_tensor(op, weight, "weight")
     reduction = _reduction(op, size_average, reduce, reduction)
-    return NllLoss.apply(input, target, weight, _int(op, "ignore_index", ignore_index), reduction)
+    return NllLoss.apply(input, target, weight, as_int(op, "ignore_index", ignore_index), reduction)
 
 
 def _weighted(op, loss, weight, reduction, mean_by_weight):
     """torch's weighted mse/l1/huber: the unreduced loss times weight (same shape as input); mean
     divides by sum(weight) (mse, l1) or by the element count (huber)."""
-    from .elementwise import mul, div  # noqa: PLC0415 (sibling family, loaded at import)
-    from .reduce import sum as _sum, mean as _mean  # noqa: PLC0415
-
     w = mul(loss, weight)
     if reduction == "none":
         return w
@@ -180,7 +154,7 @@ def _weighted(op, loss, weight, reduction, mean_by_weight):
 
 
 def _check_weight_same(op, weight, input):
-    _check_tensor(op, weight, "weight")
+    check_tensor(op, weight, "weight")
     if tuple(weight.shape) != tuple(input.shape):
         raise ValueError(
             f"{op}: weight {tuple(weight.shape)} and input {tuple(input.shape)} must have the same size"
@@ -188,8 +162,8 @@ def _check_weight_same(op, weight, input):
 
 
 def _pair(op, input, target):
-    _check_tensor(op, input, "input")
-    _check_tensor(op, target, "target")
+    check_tensor(op, input, "input")
+    check_tensor(op, target, "target")
 
 
 def _weighted_pointwise(op, fn, input, target, size_average, reduce, reduction, weight):
@@ -219,7 +193,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     op = "smooth_l1_loss"
     _pair(op, input, target)
     reduction = _reduction(op, size_average, reduce, reduction)
-    beta = _number(op, "beta", beta)
+    beta = as_number(op, "beta", beta)
     if beta < 0:
         raise ValueError(f"{op}: beta must be non-negative, got {beta}")
     return SmoothL1Loss.apply(input, target, reduction, beta)
@@ -230,7 +204,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     op = "huber_loss"
     _pair(op, input, target)
     reduction = _reduction(op, None, None, reduction)
-    delta = _number(op, "delta", delta)
+    delta = as_number(op, "delta", delta)
     if delta <= 0:
         raise ValueError(f"{op}: delta must be positive, got {delta}")
     if weight is not None:
@@ -245,7 +219,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     clamped to >= -100; input must lie in [0, 1] (ValueError otherwise)."""
     op = "binary_cross_entropy"
     _pair(op, input, target)
-    _check_optional(op, weight, "weight")
+    check_optional_tensor(op, weight, "weight")
     reduction = _reduction(op, size_average, reduce, reduction)
     return BinaryCrossEntropy.apply(input, target, weight, reduction)
 
@@ -256,8 +230,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     w ((1 - y) x + (1 + (pos_weight - 1) y) softplus(-x)); weight and pos_weight broadcast."""
     op = "binary_cross_entropy_with_logits"
     _pair(op, input, target)
-    _check_optional(op, weight, "weight")
-    _check_optional(op, pos_weight, "pos_weight")
+    check_optional_tensor(op, weight, "weight")
+    check_optional_tensor(op, pos_weight, "pos_weight")
     reduction = _reduction(op, size_average, reduce, reduction)
     return BinaryCrossEntropyWithLogits.apply(input, target, weight, pos_weight, reduction)
 

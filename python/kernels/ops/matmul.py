@@ -6,16 +6,12 @@ gradients already reduced to each input's shape, so the Functions here are thin.
 from __future__ import annotations
 
 from .. import _C
+from .._args import check_tensor
 from ..autograd import Function
 
 Tensor = _C.Tensor
 
 __all__ = ["matmul", "mm", "bmm", "dot", "linear"]
-
-
-def _check_tensor(op, name, x):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{op}: {name} must be a Tensor, got {type(x).__name__}")
 
 
 class Matmul(Function):
@@ -48,15 +44,15 @@ class Linear(Function):
 
 def matmul(input, other):
     """torch.matmul: dot, matrix-vector, matrix-matrix or batched product with broadcasting."""
-    _check_tensor("matmul", "input", input)
-    _check_tensor("matmul", "other", other)
+    check_tensor("matmul", input, "input")
+    check_tensor("matmul", other, "other")
     return Matmul.apply(input, other)
 
 
 def _check_pair(op, other_name, a, b, ndim, kind):
     """Both arguments are Tensors of rank `ndim` (`kind` names them in the message)."""
-    _check_tensor(op, "input", a)
-    _check_tensor(op, other_name, b)
+    check_tensor(op, a, "input")
+    check_tensor(op, b, other_name)
     if a.ndim != ndim or b.ndim != ndim:
         raise ValueError(
             f"{op}: both arguments must be {kind}, got {tuple(a.shape)} and {tuple(b.shape)}"
@@ -90,10 +86,10 @@ def dot(input, other):
 
 def linear(input, weight, bias=None):
     """torch.nn.functional.linear: input (..., in), weight (out, in), bias (out) -> (..., out)."""
-    _check_tensor("linear", "input", input)
-    _check_tensor("linear", "weight", weight)
+    check_tensor("linear", input, "input")
+    check_tensor("linear", weight, "weight")
     if bias is not None:
-        _check_tensor("linear", "bias", bias)
+        check_tensor("linear", bias, "bias")
     return Linear.apply(input, weight, bias)
 
 

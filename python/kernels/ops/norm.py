@@ -18,42 +18,17 @@ dropout3d (C, D, H, W) inputs are unbatched.
 """
 from __future__ import annotations
 
-import numbers
 import warnings
 
 from .. import _C
-from .._device import as_flag
+from .._args import as_flag, as_int, as_number, check_optional_tensor, check_tensor, is_int
 from ..autograd import Function, is_grad_enabled
 from .activation import _Identity
-
-Tensor = _C.Tensor
 
 # What `kernels.<name>` exports (kernels/__init__.py). torch.batch_norm takes its arguments in
 # another order than F.batch_norm and torch has no dropout1d/2d/3d, so those are in
 # kernels.functional only; torch.layer_norm / torch.group_norm match F's leading arguments.
 __all__ = ["layer_norm", "group_norm"]
-
-
-def _check_tensor(op, x, name="input"):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{op}: {name} must be a Tensor, got {type(x).__name__}")
-
-
-def _check_optional(op, x, name):
-    if x is not None:
-        _check_tensor(op, x, name)
-
-
-def _number(op, name, v):
-    if isinstance(v, bool) or not isinstance(v, numbers.Real):
-        raise TypeError(f"{op}: {name} must be a number, got {type(v).__name__} {v!r}")
-    return float(v)
-
-
-def _int(op, name, v):
-    if isinstance(v, bool) or not isinstance(v, numbers.Integral):
-        raise TypeError(f"{op}: {name} must be an int, got {type(v).__name__} {v!r}")
-    return int(v)
 
 
 def _mask(ctx, *positions):
@@ -138,20 +113,20 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     """torch.nn.functional.batch_norm over input (N, C, *): per channel, batch statistics when
     training (running statistics updated in place when given), running statistics otherwise."""
     op = "batch_norm"
-    _check_tensor(op, input)
+    check_tensor(op, input)
     for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
                     ("bias", bias)):
-        _check_optional(op, t, name)
+        check_optional_tensor(op, t, name)
     return BatchNorm.apply(input, weight, bias, running_mean, running_var, bool(training),
-                           _number(op, "momentum", momentum), _number(op, "eps", eps))
+                           as_number(op, "momentum", momentum), as_number(op, "eps", eps))
 
 
 def _normalized_shape(op, shape):
-    if isinstance(shape, numbers.Integral) and not isinstance(shape, bool):
+    if is_int(shape):
         return [int(shape)]
     if isinstance(shape, (tuple, list)) or hasattr(shape, "__iter__"):
         dims = list(shape)
-        if all(isinstance(d, numbers.Integral) and not isinstance(d, bool) for d in dims):
+        if all(is_int(d) for d in dims):
             return [int(d) for d in dims]
     raise TypeError(f"{op}: normalized_shape must be an int or a sequence of ints, got {shape!r}")
 
@@ -160,22 +135,22 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """torch.nn.functional.layer_norm: each slice over the trailing ``normalized_shape`` dims is
     normalised by its own mean and (biased) variance; weight and bias have normalized_shape."""
     op = "layer_norm"
-    _check_tensor(op, input)
-    _check_optional(op, weight, "weight")
-    _check_optional(op, bias, "bias")
+    check_tensor(op, input)
+    check_optional_tensor(op, weight, "weight")
+    check_optional_tensor(op, bias, "bias")
     return LayerNorm.apply(input, _normalized_shape(op, normalized_shape), weight, bias,
-                           _number(op, "eps", eps))
+                           as_number(op, "eps", eps))
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     """torch.nn.functional.group_norm over input (N, C, *): the C channels of each sample are
     split into num_groups groups, each normalised by its own statistics; weight, bias (C)."""
     op = "group_norm"
-    _check_tensor(op, input)
-    _check_optional(op, weight, "weight")
-    _check_optional(op, bias, "bias")
-    return GroupNorm.apply(input, _int(op, "num_groups", num_groups), weight, bias,
-                           _number(op, "eps", eps))
+    check_tensor(op, input)
+    check_optional_tensor(op, weight, "weight")
+    check_optional_tensor(op, bias, "bias")
+    return GroupNorm.apply(input, as_int(op, "num_groups", num_groups), weight, bias,
+                           as_number(op, "eps", eps))
 
 
 def _feature_dropout(op, input, p, training, inplace, shape):
@@ -189,8 +164,8 @@ def _feature_dropout(op, input, p, training, inplace, shape):
 
 
 def _dropout_args(op, input, p):
-    _check_tensor(op, input)
-    p = _number(op, "p", p)
+    check_tensor(op, input)
+    p = as_number(op, "p", p)
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"{op}: dropout probability has to be between 0 and 1, but got {p}")
     return list(input.shape), p

@@ -8,12 +8,9 @@ gradient into the input element it was copied from (edges receive several).
 """
 from __future__ import annotations
 
-import numbers
-
 from .. import _C
+from .._args import as_number, check_tensor, is_int
 from ..autograd import Function
-
-Tensor = _C.Tensor
 
 __all__ = ["pad"]
 
@@ -32,15 +29,11 @@ class Pad(Function):
 def pad(input, pad, mode="constant", value=None):
     """torch.nn.functional.pad."""
     op = "pad"
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
-    if not isinstance(pad, (tuple, list)) or not all(
-            isinstance(p, numbers.Integral) and not isinstance(p, bool) for p in pad):
+    check_tensor(op, input)
+    if not isinstance(pad, (tuple, list)) or not all(is_int(p) for p in pad):
         raise TypeError(f"{op}: pad must be a tuple of ints, got {pad!r}")
     if not isinstance(mode, str):
         raise TypeError(f"{op}: mode must be a string, got {type(mode).__name__} {mode!r}")
     if value is not None:
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise TypeError(f"{op}: value must be a number, got {type(value).__name__} {value!r}")
-        value = float(value)
+        value = as_number(op, "value", value)
     return Pad.apply(input, [int(p) for p in pad], mode, value)

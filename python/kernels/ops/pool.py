@@ -11,12 +11,9 @@ ints and tuples into lists.
 """
 from __future__ import annotations
 
-import numbers
-
 from .. import _C
+from .._args import as_int, check_tensor
 from ..autograd import Function
-
-Tensor = _C.Tensor
 
 __all__ = [
     "max_pool1d", "max_pool2d", "max_pool1d_with_indices", "max_pool2d_with_indices",
@@ -25,23 +22,14 @@ __all__ = [
     "adaptive_max_pool2d_with_indices",
 ]
 
-
-def _check_tensor(op, x):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{op}: input must be a Tensor, got {type(x).__name__}")
-
-
-def _int(op, name, v):
-    if isinstance(v, bool) or not isinstance(v, numbers.Integral):
-        raise TypeError(f"{op}: {name} must be an int or a tuple of ints, got {v!r}")
-    return int(v)
+_INTS = "an int or a tuple of ints"
 
 
 def _ints(op, name, v):
     """An int or a sequence of ints, as a list (the C++ side checks the length and values)."""
     if isinstance(v, (tuple, list)):
-        return [_int(op, name, e) for e in v]
-    return [_int(op, name, v)]
+        return [as_int(op, name, e, _INTS) for e in v]
+    return [as_int(op, name, v, _INTS)]
 
 
 def _stride(op, stride):
@@ -67,7 +55,7 @@ def _output_size(op, input, output_size, sd):
                 raise ValueError(f"{op}: input of shape {shape} has no spatial dim for a None output size")
             out.append(shape[len(shape) - sd + i])
         else:
-            out.append(_int(op, "output_size", s))
+            out.append(as_int(op, "output_size", s, _INTS))
     return out
 
 
@@ -151,7 +139,7 @@ class AdaptiveMaxPool(Function):
 
 
 def _max_pool(op, sd, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
-    _check_tensor(op, input)
+    check_tensor(op, input)
     out, idx = MaxPool.apply(input, sd, _ints(op, "kernel_size", kernel_size), _stride(op, stride),
                              _ints(op, "padding", padding), _ints(op, "dilation", dilation),
                              _bool(op, "ceil_mode", ceil_mode))
@@ -190,8 +178,8 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     else by its size clipped to the padded input (count_include_pad=True) or by its number of
     input positions (False)."""
     op = "avg_pool2d"
-    _check_tensor(op, input)
-    divisor = None if divisor_override is None else _int(op, "divisor_override", divisor_override)
+    check_tensor(op, input)
+    divisor = None if divisor_override is None else as_int(op, "divisor_override", divisor_override)
     return AvgPool.apply(input, 2, _ints(op, "kernel_size", kernel_size), _stride(op, stride),
                          _ints(op, "padding", padding), _bool(op, "ceil_mode", ceil_mode),
                          _bool(op, "count_include_pad", count_include_pad), divisor)
@@ -200,7 +188,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
     """torch.nn.functional.avg_pool1d: (N, C, L) or (C, L)."""
     op = "avg_pool1d"
-    _check_tensor(op, input)
+    check_tensor(op, input)
     return AvgPool.apply(input, 1, _ints(op, "kernel_size", kernel_size), _stride(op, stride),
                          _ints(op, "padding", padding), _bool(op, "ceil_mode", ceil_mode),
                          _bool(op, "count_include_pad", count_include_pad), None)
@@ -210,18 +198,18 @@ def adaptive_avg_pool2d(input, output_size):
     """torch.nn.functional.adaptive_avg_pool2d: window oh covers rows [floor(oh H / OH),
     ceil((oh + 1) H / OH)); columns alike. adaptive_avg_pool2d(x, 1) is global average pooling."""
     op = "adaptive_avg_pool2d"
-    _check_tensor(op, input)
+    check_tensor(op, input)
     return AdaptiveAvgPool.apply(input, 2, _output_size(op, input, output_size, 2))
 
 
 def adaptive_avg_pool1d(input, output_size):
     op = "adaptive_avg_pool1d"
-    _check_tensor(op, input)
+    check_tensor(op, input)
     return AdaptiveAvgPool.apply(input, 1, _output_size(op, input, output_size, 1))
 
 
 def _adaptive_max(op, sd, input, output_size, return_indices):
-    _check_tensor(op, input)
+    check_tensor(op, input)
     out, idx = AdaptiveMaxPool.apply(input, sd, _output_size(op, input, output_size, sd))
     return (out, idx) if return_indices else out
 

@@ -11,12 +11,12 @@ amax/amin and the full max()/min() split it evenly among tied maxima, as torch d
 from __future__ import annotations
 
 import builtins
-import operator
 from collections import namedtuple
 
 from .. import _C
+from .._args import as_int, expect_tensor
 from ..autograd import Function
-from .elementwise import _function
+from .elementwise import _function, maximum, minimum
 
 Tensor = _C.Tensor
 
@@ -27,20 +27,8 @@ max_result = namedtuple("max", ["values", "indices"])
 min_result = namedtuple("min", ["values", "indices"])
 
 
-def _check_tensor(x, op):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{op}: expected a Tensor as input, got {type(x).__name__}")
-
-
-def _int(d, op):
-    if isinstance(d, bool):
-        raise TypeError(f"{op}: dim must be an int, got bool {d!r}")
-    try:
-        return operator.index(d)
-    except TypeError:
-        raise TypeError(
-            f"{op}: dim must be an int, a tuple of ints or None, got {type(d).__name__} {d!r}"
-        ) from None
+def _dim(op, d):
+    return as_int(op, "dim", d, "an int, a tuple of ints or None")
 
 
 def _dims(dim, op):
@@ -48,8 +36,8 @@ def _dims(dim, op):
     if dim is None:
         return []
     if isinstance(dim, (tuple, list)):
-        return [_int(d, op) for d in dim]
-    return [_int(dim, op)]
+        return [_dim(op, d) for d in dim]
+    return [_dim(op, dim)]
 
 
 # ---------------------------------------------------------------- Functions
@@ -158,7 +146,7 @@ MinAll = _extremum("amin", nan_ties=True, title="MinAll")
 def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001 - mirrors torch.sum
     """Sum over ``dim`` (None: every dim). bool and int64 inputs give int64, as in torch;
     ``dtype`` casts the input first."""
-    _check_tensor(input, "sum")
+    expect_tensor("sum", input)
     if dtype is not None and dtype != input.dtype:
         input = input.to(dtype)
     return Sum.apply(input, _dims(dim, "sum"), builtins.bool(keepdim))
@@ -166,7 +154,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001 - mirrors 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None):
     """Mean over ``dim`` (None: every dim); the input must be floating point (or ``dtype`` given)."""
-    _check_tensor(input, "mean")
+    expect_tensor("mean", input)
     if dtype is not None and dtype != input.dtype:
         input = input.to(dtype)
     return Mean.apply(input, _dims(dim, "mean"), builtins.bool(keepdim))
@@ -193,33 +181,24 @@ def _correction(op, dim, unbiased, correction):
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Variance over ``dim`` with divisor max(0, N - correction); correction defaults to 1
     (unbiased=True), unbiased=False means correction=0."""
-    _check_tensor(input, "var")
+    expect_tensor("var", input)
     dim, corr = _correction("var", dim, unbiased, correction)
     return Var.apply(input, _dims(dim, "var"), corr, builtins.bool(keepdim))
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Standard deviation: sqrt of var with the same arguments."""
-    _check_tensor(input, "std")
+    expect_tensor("std", input)
     dim, corr = _correction("std", dim, unbiased, correction)
     return Std.apply(input, _dims(dim, "std"), corr, builtins.bool(keepdim))
-
-
-def _binary_extremum(name, input, other):
-    from . import elementwise  # the elementwise family owns maximum/minimum
-
-    fn = getattr(elementwise, "maximum" if name == "max" else "minimum", None)
-    if fn is None:
-        raise TypeError(f"{name}: the elementwise form {name}(input, other) is not available")
-    return fn(input, other)
 
 
 def max(input, dim=None, keepdim=False):  # noqa: A001 - mirrors torch.max
     """max(x): the largest element (0-d). max(x, dim, keepdim=False): a (values, indices) pair
     whose indices are the first position of the maximum. NaN counts as the largest value."""
-    _check_tensor(input, "max")
+    expect_tensor("max", input)
     if isinstance(dim, Tensor):
-        return _binary_extremum("max", input, dim)
+        return maximum(input, dim)
     if dim is None:
         if input.numel() == 0:
             raise RuntimeError(
@@ -227,14 +206,14 @@ def max(input, dim=None, keepdim=False):  # noqa: A001 - mirrors torch.max
                 f"the reduction dim with the 'dim' argument (input shape {tuple(input.shape)})"
             )
         return MaxAll.apply(input, [], False)
-    return max_result(*MaxDim.apply(input, _int(dim, "max"), builtins.bool(keepdim)))
+    return max_result(*MaxDim.apply(input, _dim("max", dim), builtins.bool(keepdim)))
 
 
 def min(input, dim=None, keepdim=False):  # noqa: A001 - mirrors torch.min
     """min(x) or min(x, dim, keepdim=False) -> (values, indices); see ``max``."""
-    _check_tensor(input, "min")
+    expect_tensor("min", input)
     if isinstance(dim, Tensor):
-        return _binary_extremum("min", input, dim)
+        return minimum(input, dim)
     if dim is None:
         if input.numel() == 0:
             raise RuntimeError(
@@ -242,32 +221,32 @@ def min(input, dim=None, keepdim=False):  # noqa: A001 - mirrors torch.min
                 f"the reduction dim with the 'dim' argument (input shape {tuple(input.shape)})"
             )
         return MinAll.apply(input, [], False)
-    return min_result(*MinDim.apply(input, _int(dim, "min"), builtins.bool(keepdim)))
+    return min_result(*MinDim.apply(input, _dim("min", dim), builtins.bool(keepdim)))
 
 
 def amax(input, dim=(), keepdim=False):
     """Maximum over any dims (() or None: every dim); the gradient is shared among ties."""
-    _check_tensor(input, "amax")
+    expect_tensor("amax", input)
     return Amax.apply(input, _dims(dim, "amax"), builtins.bool(keepdim))
 
 
 def amin(input, dim=(), keepdim=False):
     """Minimum over any dims (() or None: every dim); the gradient is shared among ties."""
-    _check_tensor(input, "amin")
+    expect_tensor("amin", input)
     return Amin.apply(input, _dims(dim, "amin"), builtins.bool(keepdim))
 
 
 def argmax(input, dim=None, keepdim=False):
     """int64 index of the first maximum along ``dim``, or into the flattened tensor for None."""
-    _check_tensor(input, "argmax")
-    d = None if dim is None else _int(dim, "argmax")
+    expect_tensor("argmax", input)
+    d = None if dim is None else _dim("argmax", dim)
     return _C.argmax_forward(input, d, builtins.bool(keepdim))
 
 
 def argmin(input, dim=None, keepdim=False):
     """int64 index of the first minimum along ``dim``, or into the flattened tensor for None."""
-    _check_tensor(input, "argmin")
-    d = None if dim is None else _int(dim, "argmin")
+    expect_tensor("argmin", input)
+    d = None if dim is None else _dim("argmin", dim)
     return _C.argmin_forward(input, d, builtins.bool(keepdim))
 
 

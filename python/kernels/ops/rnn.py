@@ -21,14 +21,11 @@ dropout between layers is the ordinary dropout op.
 """
 from __future__ import annotations
 
-import numbers
-
 from .. import _C
+from .._args import check_optional_tensor, check_tensor, is_int
 from ..autograd import Function
 from .activation import dropout as _dropout
 from .shape import cat as _cat
-
-Tensor = _C.Tensor
 
 __all__ = []  # reached as kernels.functional.* and kernels.ops.rnn.*
 
@@ -130,24 +127,18 @@ class SimpleLayer(Function):
 # ---------------------------------------------------------------- cells
 
 
-def _check_tensor(op, x, name):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{op}: {name} must be a Tensor, got {type(x).__name__}")
-
-
 def _cell_args(op, input, states, w_ih, w_hh, b_ih, b_hh):
-    _check_tensor(op, input, "input")
+    check_tensor(op, input, "input")
     for name, t in (("w_ih", w_ih), ("w_hh", w_hh)):
-        _check_tensor(op, t, name)
+        check_tensor(op, t, name)
     for name, t in (("b_ih", b_ih), ("b_hh", b_hh)):
-        if t is not None:
-            _check_tensor(op, t, name)
+        check_optional_tensor(op, t, name)
     if input.ndim not in (1, 2):
         raise ValueError(f"{op}: expected input of shape (input_size,) or (B, input_size), got "
                          f"{tuple(input.shape)}")
     unbatched = input.ndim == 1
     for name, s in states:
-        _check_tensor(op, s, name)
+        check_tensor(op, s, name)
         if s.ndim != input.ndim:
             raise ValueError(f"{op}: {name} {tuple(s.shape)} must be {input.ndim}-D like the input "
                              f"{tuple(input.shape)}")
@@ -195,7 +186,7 @@ def _layer_stack(mode, input, hx, params, has_biases, num_layers, dropout, train
     """Runs the layers one after the other. hx: [h0] or [h0, c0], each (L*D, B, H) (None: zeros).
     Returns (output, h_n[, c_n])."""
     op = mode
-    if isinstance(num_layers, bool) or not isinstance(num_layers, numbers.Integral) or num_layers < 1:
+    if not is_int(num_layers) or num_layers < 1:
         raise ValueError(f"{op}: num_layers must be a positive int, got {num_layers!r}")
     D = 2 if bidirectional else 1
     per = 4 if has_biases else 2
@@ -236,7 +227,7 @@ def _layer_stack(mode, input, hx, params, has_biases, num_layers, dropout, train
 def lstm(input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first,
          batch_sizes=None):
     """Stacked LSTM over a whole sequence. hx = (h0, c0) or None. Returns (output, h_n, c_n)."""
-    _check_tensor("lstm", input, "input")
+    check_tensor("lstm", input, "input")
     if hx is None:
         hx = (None, None)
     return _layer_stack("lstm", input, list(hx), params, has_biases, num_layers, dropout, train,
@@ -246,7 +237,7 @@ def lstm(input, hx, params, has_biases, num_layers, dropout, train, bidirectiona
 def _simple_stack(mode):
     def layers(input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first,
                batch_sizes=None):
-        _check_tensor(mode, input, "input")
+        check_tensor(mode, input, "input")
         return _layer_stack(mode, input, [hx], params, has_biases, num_layers, dropout, train,
                             bidirectional, batch_first, batch_sizes)
 

@@ -18,6 +18,7 @@ import numbers
 import numpy as np
 
 from .. import _C
+from .._args import check_tensor, is_int
 from .._device import check_int64_values
 from ..autograd import Function, is_grad_enabled
 from .elementwise import _function
@@ -77,7 +78,7 @@ def _fmt(shape):
 
 
 def _wrap_dim(dim, ndim, op):
-    if not isinstance(dim, numbers.Integral) or isinstance(dim, bool):
+    if not is_int(dim):
         raise TypeError(f"{op}: dim must be an int, got {type(dim).__name__}")
     dim = int(dim)
     lo, hi = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
@@ -96,7 +97,7 @@ def _size_args(args, op):
     try:
         out = []
         for s in args:
-            if isinstance(s, bool) or not isinstance(s, numbers.Integral):
+            if not is_int(s):
                 raise TypeError
             out.append(int(s))
         return out
@@ -127,11 +128,6 @@ def _infer_shape(shape, x_shape, op):
             f"({numel} elements)"
         )
     return shape
-
-
-def _check_tensor(x, op, name="input"):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{op}: {name} must be a Tensor, got {type(x).__name__}")
 
 
 def _as_index_tensor(index, device, op):
@@ -388,13 +384,13 @@ class AdvancedIndex(Function):
 
 def reshape(input, *shape):
     """reshape(input, shape): a tensor with the same data and `shape` (one -1 is inferred)."""
-    _check_tensor(input, "reshape")
+    check_tensor("reshape", input)
     shape = _infer_shape(_size_args(shape, "reshape"), input.shape, "reshape")
     return Reshape.apply(input, shape)
 
 
 def _view(self, *shape):
-    _check_tensor(self, "view")
+    check_tensor("view", self)
     shape = _infer_shape(_size_args(shape, "view"), self.shape, "view")
     return Reshape.apply(self, shape)
 
@@ -408,7 +404,7 @@ def _reshape_as(self, other):
 
 
 def flatten(input, start_dim=0, end_dim=-1):
-    _check_tensor(input, "flatten")
+    check_tensor("flatten", input)
     shape = list(input.shape)
     if not shape:
         return Reshape.apply(input, [1])
@@ -420,7 +416,7 @@ def flatten(input, start_dim=0, end_dim=-1):
 
 
 def unflatten(input, dim, sizes):
-    _check_tensor(input, "unflatten")
+    check_tensor("unflatten", input)
     shape = list(input.shape)
     d = _wrap_dim(dim, len(shape), "unflatten")
     sizes = _size_args((sizes,), "unflatten")
@@ -431,7 +427,7 @@ def unflatten(input, dim, sizes):
 
 
 def squeeze(input, dim=None):
-    _check_tensor(input, "squeeze")
+    check_tensor("squeeze", input)
     shape = list(input.shape)
     if dim is None:
         dims = set(range(len(shape)))
@@ -444,14 +440,14 @@ def squeeze(input, dim=None):
 
 
 def unsqueeze(input, dim):
-    _check_tensor(input, "unsqueeze")
+    check_tensor("unsqueeze", input)
     shape = list(input.shape)
     d = _wrap_dim(dim, len(shape) + 1, "unsqueeze")
     return Reshape.apply(input, shape[:d] + [1] + shape[d:])
 
 
 def permute(input, *dims):
-    _check_tensor(input, "permute")
+    check_tensor("permute", input)
     dims = _size_args(dims, "permute")
     n = input.ndim
     if len(dims) != n:
@@ -466,7 +462,7 @@ def permute(input, *dims):
 
 
 def transpose(input, dim0, dim1):
-    _check_tensor(input, "transpose")
+    check_tensor("transpose", input)
     n = input.ndim
     if n == 0:
         _wrap_dim(dim0, 0, "transpose")
@@ -483,7 +479,7 @@ swapdims = transpose
 
 
 def t(input):
-    _check_tensor(input, "t")
+    check_tensor("t", input)
     if input.ndim > 2:
         raise ValueError(f"t: expects a tensor with <= 2 dims, got {_fmt(input.shape)}; use transpose or mT")
     return Permute.apply(input, list(range(input.ndim))[::-1])
@@ -538,7 +534,7 @@ def _expand_strides(in_shape, shape, op):
 
 
 def expand(input, *sizes):
-    _check_tensor(input, "expand")
+    check_tensor("expand", input)
     shape, strides = _expand_strides(list(input.shape), _size_args(sizes, "expand"), "expand")
     if shape == list(input.shape):
         return Identity.apply(input)
@@ -546,7 +542,7 @@ def expand(input, *sizes):
 
 
 def broadcast_to(input, shape):
-    _check_tensor(input, "broadcast_to")
+    check_tensor("broadcast_to", input)
     shape, strides = _expand_strides(list(input.shape), _size_args((shape,), "broadcast_to"), "broadcast_to")
     if shape == list(input.shape):
         return Identity.apply(input)
@@ -575,7 +571,7 @@ def _tensor_list(tensors, op):
 
 def cat(tensors, dim=0):
     tensors = _tensor_list(tensors, "cat")
-    if isinstance(dim, bool) or not isinstance(dim, numbers.Integral):
+    if not is_int(dim):
         raise TypeError(f"cat: dim must be an int, got {type(dim).__name__}")
     return Cat.apply(int(dim), *tensors)
 
@@ -598,7 +594,7 @@ def stack(tensors, dim=0):
 
 
 def _split_sizes(n, split_size, op):
-    if isinstance(split_size, numbers.Integral) and not isinstance(split_size, bool):
+    if is_int(split_size):
         s = int(split_size)
         if s < 0 or (s == 0 and n != 0):
             raise ValueError(f"{op}: split_size must be a positive integer, got {s}")
@@ -612,7 +608,7 @@ def _split_sizes(n, split_size, op):
 
 
 def split(tensor, split_size_or_sections, dim=0):
-    _check_tensor(tensor, "split")
+    check_tensor("split", tensor)
     if tensor.ndim == 0:
         raise ValueError("split: expected a tensor with at least one dim, got a 0-d tensor")
     d = _wrap_dim(dim, tensor.ndim, "split")
@@ -621,8 +617,8 @@ def split(tensor, split_size_or_sections, dim=0):
 
 
 def chunk(input, chunks, dim=0):
-    _check_tensor(input, "chunk")
-    if isinstance(chunks, bool) or not isinstance(chunks, numbers.Integral) or chunks <= 0:
+    check_tensor("chunk", input)
+    if not is_int(chunks) or chunks <= 0:
         raise ValueError(f"chunk: chunks must be a positive integer, got {chunks!r}")
     if input.ndim == 0:
         raise ValueError("chunk: expected a tensor with at least one dim, got a 0-d tensor")
@@ -636,7 +632,7 @@ def chunk(input, chunks, dim=0):
 
 
 def unbind(input, dim=0):
-    _check_tensor(input, "unbind")
+    check_tensor("unbind", input)
     if input.ndim == 0:
         raise ValueError("unbind: expected a tensor with at least one dim, got a 0-d tensor")
     d = _wrap_dim(dim, input.ndim, "unbind")
@@ -647,7 +643,7 @@ def unbind(input, dim=0):
 
 
 def narrow(input, dim, start, length):
-    _check_tensor(input, "narrow")
+    check_tensor("narrow", input)
     if input.ndim == 0:
         raise ValueError("narrow: cannot narrow a 0-d tensor")
     d = _wrap_dim(dim, input.ndim, "narrow")
@@ -671,30 +667,30 @@ def narrow(input, dim, start, length):
 
 
 def index_select(input, dim, index):
-    _check_tensor(input, "index_select")
+    check_tensor("index_select", input)
     index = _as_index_tensor(index, input.device, "index_select")
     d = _wrap_dim(dim, input.ndim, "index_select")
     return IndexSelect.apply(input, d, index)
 
 
 def gather(input, dim, index):
-    _check_tensor(input, "gather")
+    check_tensor("gather", input)
     index = _as_index_tensor(index, input.device, "gather")
     d = _wrap_dim(dim, input.ndim, "gather")
     return Gather.apply(input, d, index)
 
 
 def scatter_add(input, dim, index, src):
-    _check_tensor(input, "scatter_add")
-    _check_tensor(src, "scatter_add", "src")
+    check_tensor("scatter_add", input)
+    check_tensor("scatter_add", src, "src")
     index = _as_index_tensor(index, input.device, "scatter_add")
     d = _wrap_dim(dim, input.ndim, "scatter_add")
     return ScatterAdd.apply(input, d, index, src)
 
 
 def index_add(input, dim, index, source, *, alpha=1):
-    _check_tensor(input, "index_add")
-    _check_tensor(source, "index_add", "source")
+    check_tensor("index_add", input)
+    check_tensor("index_add", source, "source")
     index = _as_index_tensor(index, input.device, "index_add")
     d = _wrap_dim(dim, input.ndim, "index_add")
     return IndexAdd.apply(input, d, index, source, float(alpha))

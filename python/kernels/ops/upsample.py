@@ -12,15 +12,12 @@ nearest-exact, 5-D input, antialias) raise ValueError.
 from __future__ import annotations
 
 import math
-import numbers
 import warnings
 
 from .. import _C
-from .._device import as_flag
+from .._args import as_flag, check_tensor, is_int, is_number
 from ..autograd import Function
 from .pool import adaptive_avg_pool1d, adaptive_avg_pool2d
-
-Tensor = _C.Tensor
 
 __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
 
@@ -50,20 +47,11 @@ class Upsample(Function):
         return ctx.bwd(grad, *ctx.args), None, None, None, None
 
 
-def _is_int(v):
-    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
-
-
-def _is_number(v):
-    return isinstance(v, numbers.Real) and not isinstance(v, bool)
-
-
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
     """torch.nn.functional.interpolate for 3-D (N, C, L) and 4-D (N, C, H, W) input."""
     op = "interpolate"
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
+    check_tensor(op, input)
     if not isinstance(mode, str) or mode not in _SUPPORTED:
         raise ValueError(f"{op}: mode {mode!r} is not supported; supported modes: "
                          + ", ".join(repr(m) for m in _SUPPORTED))
@@ -90,7 +78,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         if recompute_scale_factor:
             raise ValueError(f"{op}: recompute_scale_factor is not meaningful with an explicit size")
         sizes = list(size) if isinstance(size, (tuple, list)) else [size] * sd
-        if len(sizes) != sd or not all(_is_int(s) for s in sizes):
+        if len(sizes) != sd or not all(is_int(s) for s in sizes):
             bad = (f"expected {sd} ints" if len(sizes) != sd else "expected ints")
             raise ValueError(f"{op}: size must be an int or a tuple of {sd} ints for input of shape "
                              f"{shape}, got {size!r} ({bad})")
@@ -98,7 +86,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         scales = []
     else:
         factors = list(scale_factor) if isinstance(scale_factor, (tuple, list)) else [scale_factor] * sd
-        if len(factors) != sd or not all(_is_number(f) for f in factors):
+        if len(factors) != sd or not all(is_number(f) for f in factors):
             raise ValueError(f"{op}: scale_factor must be a number or a tuple of {sd} numbers for input of "
                              f"shape {shape}, got {scale_factor!r}")
         factors = [float(f) for f in factors]

@@ -27,7 +27,8 @@ import numpy as np
 
 from ... import _C
 from ...autograd import no_grad
-from ..._device import as_device, as_dtype, as_flag
+from ..._args import as_flag
+from ..._device import as_device, as_dtype
 from ...tensor import _parse_to, from_dlpack, tensor as _make_tensor
 from ..parameter import Parameter
 
