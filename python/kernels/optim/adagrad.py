@@ -3,6 +3,7 @@ gradients. One fused ``_C.adagrad_step`` launch per parameter per step."""
 from __future__ import annotations
 
 from .. import _C
+from .._args import check_non_negative
 from .optimizer import Optimizer
 
 __all__ = ["Adagrad"]
@@ -11,18 +12,11 @@ __all__ = ["Adagrad"]
 class Adagrad(Optimizer):
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
                  eps=1e-10, *, maximize=False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= lr_decay:
-            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= initial_accumulator_value:
-            raise ValueError(
-                f"Invalid initial_accumulator_value value: {initial_accumulator_value}"
-            )
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        check_non_negative(lr, "learning rate")
+        check_non_negative(lr_decay, "lr_decay value")
+        check_non_negative(weight_decay, "weight_decay value")
+        check_non_negative(initial_accumulator_value, "initial_accumulator_value value")
+        check_non_negative(eps, "epsilon value")
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value, maximize=maximize)
         super().__init__(params, defaults)

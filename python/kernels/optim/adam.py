@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import _C
+from .._args import check_non_negative
 from .optimizer import Optimizer, _zeros_like
 
 __all__ = ["Adam", "AdamW"]
@@ -11,10 +12,8 @@ __all__ = ["Adam", "AdamW"]
 class Adam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, maximize=False, decoupled_weight_decay=False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        check_non_negative(lr, "learning rate")
+        check_non_negative(eps, "epsilon value")
         betas = tuple(betas)
         if len(betas) != 2:
             raise ValueError(f"betas must be a pair (beta1, beta2), got {betas}")
@@ -22,8 +21,7 @@ class Adam(Optimizer):
             raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
         if not 0.0 <= betas[1] < 1.0:
             raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        check_non_negative(weight_decay, "weight_decay value")
         betas = (float(betas[0]), float(betas[1]))
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                         maximize=maximize, decoupled_weight_decay=decoupled_weight_decay)

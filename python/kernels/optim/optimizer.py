@@ -242,8 +242,3 @@ class Optimizer:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
-
-
-def _check_non_negative(value, what):
-    if not 0.0 <= value:
-        raise ValueError(f"Invalid {what}: {value}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import _C
+from .._args import check_non_negative
 from .optimizer import Optimizer, _zeros_like
 
 __all__ = ["RMSprop"]
@@ -11,16 +12,11 @@ __all__ = ["RMSprop"]
 class RMSprop(Optimizer):
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
                  centered=False, *, maximize=False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= momentum:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= alpha:
-            raise ValueError(f"Invalid alpha value: {alpha}")
+        check_non_negative(lr, "learning rate")
+        check_non_negative(eps, "epsilon value")
+        check_non_negative(momentum, "momentum value")
+        check_non_negative(weight_decay, "weight_decay value")
+        check_non_negative(alpha, "alpha value")
         defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
                         weight_decay=weight_decay, maximize=maximize)
         super().__init__(params, defaults)

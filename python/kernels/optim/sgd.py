@@ -3,6 +3,7 @@ decay (``torch.optim.SGD``). One fused ``_C.sgd_step`` launch per parameter per 
 from __future__ import annotations
 
 from .. import _C
+from .._args import check_non_negative
 from .optimizer import Optimizer, _zeros_like
 
 __all__ = ["SGD"]
@@ -11,12 +12,9 @@ __all__ = ["SGD"]
 class SGD(Optimizer):
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False,
                  *, maximize=False):
-        if lr < 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if momentum < 0.0:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if weight_decay < 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        check_non_negative(lr, "learning rate")
+        check_non_negative(momentum, "momentum value")
+        check_non_negative(weight_decay, "weight_decay value")
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,

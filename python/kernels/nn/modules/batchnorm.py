@@ -9,18 +9,16 @@ the running statistics, or the batch statistics when it tracks none.
 """
 from __future__ import annotations
 
-import numbers
 
 from ... import _C
 from ... import functional as F
+from ..._args import expect_tensor, is_int, is_number
 from ..._device import as_device, as_dtype
 from ...autograd import no_grad
 from ...tensor import empty, ones, tensor, zeros
 from .. import init
 from ..parameter import Parameter
 from .module import Module
-
-Tensor = _C.Tensor
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
 
@@ -35,9 +33,9 @@ class _BatchNorm(Module):
                  device=None, dtype=None, *, bias=True):
         super().__init__()
         name = type(self).__name__
-        if isinstance(num_features, bool) or not isinstance(num_features, numbers.Integral) or num_features < 0:
+        if not is_int(num_features) or num_features < 0:
             raise ValueError(f"{name}: num_features must be a non-negative int, got {num_features!r}")
-        if momentum is not None and (isinstance(momentum, bool) or not isinstance(momentum, numbers.Real)):
+        if momentum is not None and not is_number(momentum):
             raise TypeError(f"{name}: momentum must be a number or None, got {momentum!r}")
         self.num_features = int(num_features)
         self.eps = eps
@@ -80,8 +78,7 @@ class _BatchNorm(Module):
                 init.zeros_(self.bias)
 
     def _check_input_dim(self, input):
-        if not isinstance(input, Tensor):
-            raise TypeError(f"{type(self).__name__}: expected a Tensor as input, got {type(input).__name__}")
+        expect_tensor(type(self).__name__, input)
         if input.ndim not in self._ranks:
             raise ValueError(
                 f"{type(self).__name__}: expected {self._layout} input, got shape {tuple(input.shape)} "

@@ -11,33 +11,23 @@ other torch modes raise NotImplementedError.
 from __future__ import annotations
 
 import math
-import numbers
 
 from ... import _C
 from ... import functional as F
+from ..._args import expect_tensor, is_int, ntuple
 from ..._device import as_device, as_dtype
 from ...tensor import empty
 from .. import init
 from ..parameter import Parameter
 from .module import Module
 
-Tensor = _C.Tensor
-
 __all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
-def _is_int(v):
-    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
-
-
-def _ntuple(cls, name, v, nd):
-    if _is_int(v):
-        return (int(v),) * nd
-    if isinstance(v, (tuple, list)) and len(v) in (1, nd) and all(_is_int(x) for x in v):
-        return tuple(int(x) for x in v) * (nd if len(v) == 1 else 1)
-    raise ValueError(f"{cls}: {name} must be an int or a tuple of {nd} ints, got {v!r}")
+def _int_tuple(cls, name, v, nd):
+    return tuple(ntuple(cls, name, v, nd, bad_type=ValueError))  # torch's modules store tuples
 
 
 class _ConvNd(Module):
@@ -53,17 +43,17 @@ class _ConvNd(Module):
         super().__init__()
         cls, nd = type(self).__name__, self._nd
         for name, v in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if not _is_int(v) or v <= 0:
+            if not is_int(v) or v <= 0:
                 raise ValueError(f"{cls}: {name} must be a positive int, got {v!r}")
-        if not _is_int(groups) or groups <= 0:
+        if not is_int(groups) or groups <= 0:
             raise ValueError(f"{cls}: groups must be a positive integer, got {groups!r}")
         if in_channels % groups != 0:
             raise ValueError(f"{cls}: in_channels={in_channels} must be divisible by groups={groups}")
         if out_channels % groups != 0:
             raise ValueError(f"{cls}: out_channels={out_channels} must be divisible by groups={groups}")
-        kernel_size = _ntuple(cls, "kernel_size", kernel_size, nd)
-        stride = _ntuple(cls, "stride", stride, nd)
-        dilation = _ntuple(cls, "dilation", dilation, nd)
+        kernel_size = _int_tuple(cls, "kernel_size", kernel_size, nd)
+        stride = _int_tuple(cls, "stride", stride, nd)
+        dilation = _int_tuple(cls, "dilation", dilation, nd)
         if any(k <= 0 for k in kernel_size):
             raise ValueError(f"{cls}: kernel_size must be positive, got {kernel_size}")
         if any(s <= 0 for s in stride):
@@ -78,7 +68,7 @@ class _ConvNd(Module):
                 raise ValueError(
                     f"{cls}: padding='same' is not supported for strided convolutions (stride {stride})")
         else:
-            padding = _ntuple(cls, "padding", padding, nd)
+            padding = _int_tuple(cls, "padding", padding, nd)
             if any(p < 0 for p in padding):
                 raise ValueError(f"{cls}: padding must be non-negative, got {padding}")
         if padding_mode not in _PADDING_MODES:
@@ -119,8 +109,7 @@ class _ConvNd(Module):
 
     def _check_input(self, input):
         cls = type(self).__name__
-        if not isinstance(input, Tensor):
-            raise TypeError(f"{cls}: expected a Tensor as input, got {type(input).__name__}")
+        expect_tensor(cls, input)
         w = self.weight
         if input.dtype != w.dtype:
             raise TypeError(
@@ -189,7 +178,7 @@ class _ConvTransposeNd(_ConvNd):
         cls, nd = type(self).__name__, self._nd
         if isinstance(padding, str):
             raise ValueError(f"{cls}: padding must be an int or a tuple of {nd} ints, got {padding!r}")
-        output_padding = _ntuple(cls, "output_padding", output_padding, nd)
+        output_padding = _int_tuple(cls, "output_padding", output_padding, nd)
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, True,
                          output_padding, groups, bias, padding_mode, device, dtype)
         for op, s, d in zip(self.output_padding, self.stride, self.dilation):

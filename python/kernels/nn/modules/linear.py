@@ -5,13 +5,12 @@ import math
 
 from ... import _C
 from ... import functional as F
+from ..._args import expect_tensor
 from ..._device import as_device, as_dtype
 from ...tensor import empty
 from .. import init
 from ..parameter import Parameter
 from .module import Module
-
-Tensor = _C.Tensor
 
 __all__ = ["Identity", "Linear"]
 
@@ -60,8 +59,7 @@ class Linear(Module):
 
     def forward(self, input):
         name = f"Linear(in_features={self.in_features}, out_features={self.out_features})"
-        if not isinstance(input, Tensor):
-            raise TypeError(f"{name}: expected a Tensor as input, got {type(input).__name__}")
+        expect_tensor(name, input)
         if input.ndim == 0 or input.shape[-1] != self.in_features:
             raise ValueError(
                 f"{name}: expected input with last dim {self.in_features}, got shape "

@@ -2,10 +2,9 @@
 torch's names and shapes (normalized_shape for LayerNorm, (num_channels,) for GroupNorm)."""
 from __future__ import annotations
 
-import numbers
-
 from ... import _C
 from ... import functional as F
+from ..._args import is_int
 from ..._device import as_device, as_dtype
 from ...tensor import empty
 from .. import init
@@ -43,10 +42,10 @@ class LayerNorm(Module):
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, device=None,
                  dtype=None):
         super().__init__()
-        if isinstance(normalized_shape, numbers.Integral) and not isinstance(normalized_shape, bool):
+        if is_int(normalized_shape):
             normalized_shape = (normalized_shape,)
         shape = tuple(normalized_shape)
-        if not all(isinstance(d, numbers.Integral) and not isinstance(d, bool) and d >= 0 for d in shape):
+        if not all(is_int(d) and d >= 0 for d in shape):
             raise ValueError(f"LayerNorm: normalized_shape must be non-negative ints, got {normalized_shape!r}")
         self.normalized_shape = tuple(int(d) for d in shape)
         self.eps = eps
@@ -74,7 +73,7 @@ class GroupNorm(Module):
                  bias=True):
         super().__init__()
         for name, v in (("num_groups", num_groups), ("num_channels", num_channels)):
-            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v <= 0:
+            if not is_int(v) or v <= 0:
                 raise ValueError(f"GroupNorm: {name} must be a positive int, got {v!r}")
         if num_channels % num_groups != 0:
             raise ValueError(

@@ -12,10 +12,10 @@ ordinary dropout op. proj_size is not supported.
 from __future__ import annotations
 
 import math
-import numbers
 import warnings
 
 from ... import _C
+from ..._args import check_tensor, expect_tensor, is_int, is_number
 from ..._device import as_device, as_dtype
 from ...ops import rnn as _ops
 from ...tensor import empty
@@ -33,7 +33,7 @@ _LAYER_FNS = {"LSTM": _ops.lstm, "GRU": _ops.gru, "RNN_TANH": _ops.rnn_tanh, "RN
 
 
 def _positive_int(cls, name, v):
-    if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+    if not is_int(v):
         raise TypeError(f"{cls}: {name} should be of type int, got: {type(v).__name__}")
     if v <= 0:
         raise ValueError(f"{cls}: {name} must be greater than zero, got {v}")
@@ -56,7 +56,7 @@ class RNNBase(Module):
         name = self._get_name()
         if mode not in _GATES:
             raise ValueError(f"{name}: unrecognized RNN mode {mode!r}")
-        if isinstance(dropout, bool) or not isinstance(dropout, numbers.Real) or not 0 <= dropout <= 1:
+        if not is_number(dropout) or not 0 <= dropout <= 1:
             raise ValueError(f"{name}: dropout should be a number in range [0, 1] representing the "
                              f"probability of an element being zeroed, got {dropout!r}")
         if dropout > 0 and num_layers == 1:
@@ -129,8 +129,7 @@ class RNNBase(Module):
 
     def _check_hidden(self, h, expected, what, input):
         name = self._get_name()
-        if not isinstance(h, Tensor):
-            raise TypeError(f"{name}: {what} must be a Tensor, got {type(h).__name__}")
+        check_tensor(name, h, what)
         if _shape(h) != tuple(expected):
             raise ValueError(f"{name}: Expected {what} size {tuple(expected)} for input {_shape(input)}, "
                              f"got {_shape(h)}")
@@ -169,8 +168,7 @@ class RNNBase(Module):
                 raise TypeError(f"{name}: hx must be a tuple (h_0, c_0), got {type(hx).__name__}")
             names = ["h_0", "c_0"] if is_lstm else ["hx"]
             for k, (s, what) in enumerate(zip(states, names)):
-                if not isinstance(s, Tensor):
-                    raise TypeError(f"{name}: {what} must be a Tensor, got {type(s).__name__}")
+                check_tensor(name, s, what)
                 if not batched:
                     if s.ndim != 2:
                         raise ValueError(f"{name}: for unbatched 2-D input, {what} should also be 2-D "
@@ -281,8 +279,7 @@ class RNNCellBase(Module):
 
     def _check(self, input):
         name = self._get_name()
-        if not isinstance(input, Tensor):
-            raise TypeError(f"{name}: expected a Tensor as input, got {type(input).__name__}")
+        expect_tensor(name, input)
         if input.ndim not in (1, 2):
             raise ValueError(f"{name}: Expected input to be 1D or 2D, got {input.ndim}D instead "
                              f"(shape {_shape(input)})")
@@ -296,8 +293,7 @@ class RNNCellBase(Module):
         want = (input.shape[0], self.hidden_size) if input.ndim == 2 else (self.hidden_size,)
         if h is None:
             return _C.full(list(want), 0.0, input.dtype, input.device)
-        if not isinstance(h, Tensor):
-            raise TypeError(f"{name}: {what} must be a Tensor, got {type(h).__name__}")
+        check_tensor(name, h, what)
         if _shape(h) != want:
             raise ValueError(f"{name}: {what} must have shape {want} for input {_shape(input)}, got "
                              f"{_shape(h)}")

@@ -6,10 +6,9 @@ padding row kept as given). max_norm, scale_grad_by_freq and sparse are not supp
 """
 from __future__ import annotations
 
-import numbers
-
 from ... import _C
 from ... import functional as F
+from ..._args import is_int
 from ..._device import as_device, as_dtype
 from ...autograd import no_grad
 from ...ops.embedding import _normalise_padding_idx
@@ -41,7 +40,7 @@ class Embedding(Module):
                  dtype=None):
         super().__init__()
         for name, v in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
-            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 0:
+            if not is_int(v) or v < 0:
                 raise ValueError(f"Embedding: {name} must be a non-negative int, got {v!r}")
         _unsupported(max_norm, scale_grad_by_freq, sparse)
         self.num_embeddings = int(num_embeddings)

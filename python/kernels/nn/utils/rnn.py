@@ -10,12 +10,12 @@ padded input.
 """
 from __future__ import annotations
 
-import numbers
 from typing import NamedTuple, Optional
 
 import numpy as np
 
 from ... import _C
+from ..._args import is_int
 from ...ops.shape import cat, index_select
 from ...tensor import tensor as _tensor
 
@@ -152,7 +152,7 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
     bs = np.asarray(sequence.batch_sizes.cpu().numpy(), dtype=np.int64)
     T, B = bs.size, int(bs[0])
     if total_length is not None:
-        if isinstance(total_length, bool) or not isinstance(total_length, numbers.Integral):
+        if not is_int(total_length):
             raise TypeError(f"{op}: total_length must be an int, got {type(total_length).__name__}")
         if total_length < T:
             raise ValueError(f"{op}: total_length={total_length} is shorter than the longest sequence "
