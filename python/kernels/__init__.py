@@ -11,7 +11,6 @@ from ._device import device, double, dtype, float, float32, float64, int64, long
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .tensor import (
     Tensor,
-    install_methods,
     arange,
     as_tensor,
     empty,
@@ -42,20 +41,14 @@ from .random import (
 )
 from . import cuda, ops
 from .build import __version__, build_info
+from .tensor import install_tensor_methods
 
+install_tensor_methods()
+for _mod in ops.modules:  # kernels.add, kernels.cat, ... (each family's __all__)
+    globals().update({_name: getattr(_mod, _name) for _name in _mod.__all__})
+del _mod
 
-
-def _export_ops():
-    for mod in ops.modules:
-        install_methods(getattr(mod, "TENSOR_METHODS", {}))
-        for name in getattr(mod, "__all__", ()):
-            globals()[name] = getattr(mod, name)
-
-
-_export_ops()
-
-from . import functional  # noqa: E402  (needs the op modules loaded)
-from . import nn, optim  # noqa: E402
+from . import functional, nn, optim  # noqa: E402
 
 set_num_threads = _C.set_num_threads
 get_num_threads = _C.get_num_threads

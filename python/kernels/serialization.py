@@ -47,6 +47,8 @@ import numpy as np
 
 from . import _C
 from ._device import as_device, numpy_dtype
+from .nn.parameter import Parameter
+from .tensor import tensor as make_tensor
 
 __all__ = ["save", "load", "DEFAULT_MAX_BYTES"]
 
@@ -664,8 +666,6 @@ class _Decoder:
         return out
 
     def tensor(self, node, k, arr):
-        from .tensor import tensor as make_tensor
-
         name = self.field(node, "dtype", str)
         if name not in _DTYPES:
             raise self.bad(f"tensor {k} has the unknown dtype {name[:40]!r}")
@@ -680,12 +680,7 @@ class _Decoder:
                 raise self.bad(f"tensor {k} has a malformed {flag!r} flag")
         out = make_tensor(arr, device=self.where_to(device))
         if node.get("parameter"):
-            try:
-                from .nn import Parameter
-            except ImportError:
-                Parameter = None
-            if Parameter is not None:
-                return Parameter(out, requires_grad=bool(node.get("requires_grad", False)))
+            return Parameter(out, requires_grad=bool(node.get("requires_grad", False)))
         if node.get("requires_grad"):
             out.requires_grad_(True)
         return out

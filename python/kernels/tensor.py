@@ -1,8 +1,9 @@
 """The user-facing Tensor: creation functions, conversions, autograd attributes, repr.
 
-``kernels.Tensor`` is the C++ class ``_C.Tensor``; this module and the op modules in
-``kernels.ops`` add its Python methods (``install_methods``). Every op method is a thin call into
-an autograd ``Function`` whose forward and backward run the C++ kernels.
+``kernels.Tensor`` is the C++ class ``_C.Tensor``; every Python method it has is installed from
+the one table in ``install_tensor_methods`` at the end of this module. Every op method is a thin
+call into an autograd ``Function`` (in ``kernels.ops``) whose forward and backward run the C++
+kernels.
 """
 from __future__ import annotations
 
@@ -480,49 +481,90 @@ def _deepcopy(self, memo):
     return out
 
 
-# ---------------------------------------------------------------- install
+# ---------------------------------------------------------------- the method table
 
 
-def install_methods(methods: dict):
-    for name, fn in methods.items():
-        setattr(Tensor, name, fn)
+def install_tensor_methods():
+    """Give ``Tensor`` (the C++ class) every Python method and attribute it has, all from the one
+    table below. ``kernels/__init__`` calls this once; the op modules import this module, so they
+    are imported here, not at the top."""
+    from .ops import activation as A, elementwise as E, indexing as X, inplace as I  # noqa: E741
+    from .ops import matmul as M, reduce as R, shape as S
 
-
-install_methods({
-    "_requires_grad": False,
-    "_grad": None,
-    "grad": property(_get_grad, _set_grad, _del_grad),
-    "grad_fn": None,
-    "_output_nr": 0,
-    "__array_priority__": 1000,  # NumPy defers to our operators: np.float64(2) * t is a Tensor
-    "requires_grad": property(_get_requires_grad, _set_requires_grad),
-    "is_leaf": property(lambda self: self.grad_fn is None),
-    "data": property(lambda self: self._raw(), _set_data_property),
-    "__reduce_ex__": _reduce_ex,
-    "__deepcopy__": _deepcopy,
-    "requires_grad_": _requires_grad_,
-    "detach": _detach,
-    "backward": _backward,
-    "to": _to,
-    "cpu": lambda self: _to(self, _CPU),
-    "cuda": _cuda,
-    "double": lambda self: _to(self, float64),
-    "float": lambda self: _to(self, float32),
-    "long": lambda self: _to(self, int64),
-    "bool": lambda self: _to(self, bool_),
-    "type_as": lambda self, other: _to(self, other.dtype),
-    "clone": lambda self: Clone.apply(self),
-    "is_floating_point": lambda self: self.dtype.is_floating_point,
-    "element_size": lambda self: self.itemsize,
-    "size": _size,
-    "numpy": _numpy,
-    "__array__": _array,
-    "tolist": _tolist,
-    "__float__": lambda self: _scalar(self, builtins.float),
-    "__int__": lambda self: _scalar(self, builtins.int),
-    "__bool__": _bool,
-    "__len__": _len,
-    "__iter__": _iter,
-    "__repr__": _repr,
-    "__str__": _repr,
-})
+    methods = {
+        # autograd state and attributes
+        "_requires_grad": False, "_grad": None, "grad_fn": None, "_output_nr": 0,
+        "grad": property(_get_grad, _set_grad, _del_grad),
+        "requires_grad": property(_get_requires_grad, _set_requires_grad),
+        "is_leaf": property(lambda self: self.grad_fn is None),
+        "data": property(lambda self: self._raw(), _set_data_property),
+        "requires_grad_": _requires_grad_, "detach": _detach, "backward": _backward,
+        # dtype / device conversions and copies
+        "to": _to, "cpu": lambda self: _to(self, _CPU), "cuda": _cuda,
+        "double": lambda self: _to(self, float64), "float": lambda self: _to(self, float32),
+        "long": lambda self: _to(self, int64), "bool": lambda self: _to(self, bool_),
+        "type_as": lambda self, other: _to(self, other.dtype),
+        "clone": lambda self: Clone.apply(self), "contiguous": S._contiguous,
+        "__reduce_ex__": _reduce_ex, "__deepcopy__": _deepcopy,
+        # Python and NumPy protocols
+        "is_floating_point": lambda self: self.dtype.is_floating_point,
+        "element_size": lambda self: self.itemsize, "size": _size,
+        "numpy": _numpy, "__array__": _array, "tolist": _tolist,
+        "__array_priority__": 1000,  # NumPy defers to our operators: np.float64(2) * t is a Tensor
+        "__float__": lambda self: _scalar(self, builtins.float),
+        "__int__": lambda self: _scalar(self, builtins.int),
+        "__bool__": _bool, "__len__": _len, "__iter__": _iter, "__repr__": _repr, "__str__": _repr,
+        "__hash__": lambda self: id(self),
+        # arithmetic operators (kernels.ops.elementwise)
+        "__add__": E._binop(E.add), "__radd__": E._binop(E.add, reflected=True),
+        "__sub__": E._binop(E.sub), "__rsub__": E._binop(E.sub, reflected=True),
+        "__mul__": E._binop(E.mul), "__rmul__": E._binop(E.mul, reflected=True),
+        "__truediv__": E._binop(E.div), "__rtruediv__": E._binop(E.div, reflected=True),
+        "__pow__": E._binop(E.pow), "__rpow__": E._binop(E.pow, reflected=True),
+        "__neg__": E.neg, "__pos__": lambda self: self, "__abs__": E.abs,
+        "__matmul__": M._matmul_method, "__rmatmul__": M._rmatmul_method,
+        # comparison and logical operators
+        "__eq__": E._binop(E.eq), "__ne__": E._binop(E.ne), "__lt__": E._binop(E.lt),
+        "__le__": E._binop(E.le), "__gt__": E._binop(E.gt), "__ge__": E._binop(E.ge),
+        "__and__": E._logical_binop("__and__", E.logical_and),
+        "__rand__": E._logical_binop("__rand__", lambda s, o: E.logical_and(s, o)),
+        "__or__": E._logical_binop("__or__", E.logical_or),
+        "__ror__": E._logical_binop("__ror__", lambda s, o: E.logical_or(s, o)),
+        "__invert__": E._invert,
+        # in place (kernels.ops.inplace)
+        "__iadd__": I._iop("__iadd__", I.add_, E.add), "__isub__": I._iop("__isub__", I.sub_, E.sub),
+        "__imul__": I._iop("__imul__", I.mul_, E.mul),
+        "__itruediv__": I._iop("__itruediv__", I.div_, E.div),
+        "add_": I.add_, "sub_": I.sub_, "mul_": I.mul_, "div_": I.div_, "zero_": I.zero_,
+        "fill_": I.fill_, "copy_": I.copy_,
+        # elementwise maths
+        "add": E.add, "sub": E.sub, "subtract": E.sub, "mul": E.mul, "multiply": E.mul,
+        "div": E.div, "divide": E.div, "true_divide": E.div, "pow": E.pow, "neg": E.neg,
+        "negative": E.neg, "exp": E.exp, "log": E.log, "sqrt": E.sqrt, "abs": E.abs,
+        "sign": E.sign, "clamp": E.clamp, "clip": E.clamp, "clamp_min": E.clamp_min,
+        "clamp_max": E.clamp_max, "maximum": E.maximum, "minimum": E.minimum,
+        "eq": E.eq, "ne": E.ne, "lt": E.lt, "le": E.le, "gt": E.gt, "ge": E.ge,
+        "logical_and": E.logical_and, "logical_or": E.logical_or, "logical_not": E.logical_not,
+        "where": lambda self, condition, other: E.where(condition, self, other),
+        # activations (kernels.ops.activation)
+        "sigmoid": A.sigmoid, "tanh": A.tanh, "relu": A.relu, "relu_": A.relu_,
+        "softmax": A._softmax_method, "log_softmax": A._log_softmax_method,
+        # reductions (kernels.ops.reduce)
+        "sum": R.sum, "mean": R.mean, "var": R.var, "std": R.std, "max": R.max, "min": R.min,
+        "amax": R.amax, "amin": R.amin, "argmax": R.argmax, "argmin": R.argmin,
+        # matrix products (kernels.ops.matmul)
+        "matmul": M.matmul, "mm": M.mm, "bmm": M.bmm, "dot": M.dot,
+        # shape (kernels.ops.shape)
+        "reshape": S.reshape, "view": S._view, "view_as": S._view_as, "reshape_as": S._reshape_as,
+        "flatten": S.flatten, "unflatten": S.unflatten, "squeeze": S.squeeze,
+        "unsqueeze": S.unsqueeze, "transpose": S.transpose, "swapaxes": S.transpose,
+        "swapdims": S.transpose, "t": S.t, "T": property(S._T), "mT": property(S._mT),
+        "permute": S.permute, "expand": S.expand, "expand_as": S._expand_as,
+        "broadcast_to": S.broadcast_to, "narrow": S.narrow, "split": S.split, "chunk": S.chunk,
+        "unbind": S.unbind,
+        # indexing (kernels.ops.indexing)
+        "index_select": X.index_select, "gather": X.gather, "scatter_add": X.scatter_add,
+        "index_add": X.index_add, "__getitem__": X._getitem, "__setitem__": X._setitem,
+    }
+    for name, value in methods.items():
+        setattr(Tensor, name, value)

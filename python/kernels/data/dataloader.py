@@ -19,7 +19,9 @@ import numpy as np
 
 from .. import _C
 from .. import random as _random
+from ..ops.shape import stack
 from ..tensor import tensor as _tensor
+from ..train.loop import to_device
 from ._generator import Generator, drawing_from
 from .dataset import Subset, TensorDataset, _sample_index
 
@@ -37,8 +39,6 @@ def default_collate(batch):
         raise ValueError("default_collate: empty batch")
     elem = batch[0]
     if isinstance(elem, _C.Tensor):
-        from ..ops.shape import stack
-
         return stack(list(batch), 0)
     if isinstance(elem, (np.ndarray, np.generic)):
         if np.asarray(elem).dtype.hasobject or np.asarray(elem).dtype.kind in "SUO":
@@ -148,8 +148,6 @@ class DataLoader:
             idx = list(range(start, end)) if order is None else order[start:end]
             batch = self._fetch(idx)
             if self.device is not None:
-                from ..train.loop import to_device
-
                 batch = to_device(batch, self.device)
             yield batch
 

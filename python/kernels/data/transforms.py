@@ -21,6 +21,7 @@ from .. import _C
 from .. import random as _random
 from ..tensor import tensor as _tensor
 from ._generator import drawing_from
+from .dataset import Subset, TensorDataset
 
 __all__ = [
     "Compose", "Lambda", "Normalize", "mean_std", "RandomCrop", "RandomShift",
@@ -111,8 +112,6 @@ def mean_std(data, channel_dim=1):
 
 
 def _as_numpy_images(data):
-    from .dataset import Subset, TensorDataset
-
     if isinstance(data, np.ndarray):
         return data
     if isinstance(data, _C.Tensor):

@@ -2,7 +2,7 @@
 import importlib
 
 FAMILIES = (
-    "elementwise", "reduce", "shape", "matmul", "activation", "loss",
+    "elementwise", "inplace", "reduce", "shape", "indexing", "matmul", "activation", "loss",
     "conv", "norm", "pool", "upsample", "pad", "rnn", "embedding",
 )
 

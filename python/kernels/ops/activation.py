@@ -226,13 +226,3 @@ def _softmax_method(self, dim=None, dtype=None):
 
 def _log_softmax_method(self, dim=None, dtype=None):
     return log_softmax(self, dim, dtype=dtype)
-
-
-TENSOR_METHODS = {
-    "sigmoid": sigmoid,
-    "tanh": tanh,
-    "relu": relu,
-    "relu_": relu_,
-    "softmax": _softmax_method,
-    "log_softmax": _log_softmax_method,
-}

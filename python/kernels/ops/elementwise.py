@@ -1,5 +1,5 @@
 """Elementwise ops with NumPy broadcasting: arithmetic, pow, maximum/minimum, unary maths, clamp,
-comparisons, logical ops, where, sum_to, and the in-place updates used without autograd.
+comparisons, logical ops, where, sum_to, and the operator methods (``+``, ``==``, ``&``...).
 
 Type promotion follows torch: bool < int64 < float32 < float64 among tensors of rank >= 1; a 0-d
 tensor or a Python scalar only raises the result's *category* (an int64 tensor plus 2.5 is float32,
@@ -11,19 +11,15 @@ promotion does it: ``bool_tensor + 1`` is int64). exp/log/sqrt and true division
 bool inputs into float32 as torch does. Comparisons work on every dtype and give bool tensors;
 ``&``, ``|`` and ``~`` are logical and take bool tensors only.
 
-In-place ops (``add_``, ``sub_``, ``mul_``, ``div_``, ``zero_``, ``fill_``, ``copy_`` and the
-operators ``+=``, ``-=``, ``*=``, ``/=``) are not recorded by autograd. While grad mode is on they
-refuse a tensor that requires grad (a leaf: torch's error; a non-leaf: this library does not track
-versions, so it refuses rather than corrupt saved tensors) and an operand that requires grad. The
-operators instead fall back to the out-of-place op in that case (``h += x @ w`` records a graph and
-rebinds ``h``), except on a leaf that requires grad, which raises as in torch.
+The in-place updates (``add_``, ``fill_``, ``+=``...) are in ``kernels.ops.inplace``.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from .. import _C
-from ..autograd import Function, is_grad_enabled
+from .._args import check_tensor
+from ..autograd import Function
 from ..tensor import ToDtype
 
 Tensor = _C.Tensor
@@ -411,21 +407,16 @@ def sign(input):
     return Sign.apply(input)
 
 
-def _require_tensor(op, x, name="input"):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{op}: {name} must be a Tensor, got {type(x).__name__}")
-
-
 def maximum(input, other):
-    _require_tensor("maximum", input)
-    _require_tensor("maximum", other, "other")
+    check_tensor("maximum", input)
+    check_tensor("maximum", other, "other")
     a, b, _, _ = _prepare("maximum", input, other)
     return Maximum.apply(a, b)
 
 
 def minimum(input, other):
-    _require_tensor("minimum", input)
-    _require_tensor("minimum", other, "other")
+    check_tensor("minimum", input)
+    check_tensor("minimum", other, "other")
     a, b, _, _ = _prepare("minimum", input, other)
     return Minimum.apply(a, b)
 
@@ -433,7 +424,7 @@ def minimum(input, other):
 def clamp(input, min=None, max=None):
     """min(max(input, min), max); the gradient passes where min <= input <= max. Tensor bounds
     broadcast and are applied with maximum/minimum."""
-    _require_tensor("clamp", input)
+    check_tensor("clamp", input)
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
@@ -508,23 +499,23 @@ def _as_bool(op, x, like=None):
 
 
 def logical_and(input, other):
-    _require_tensor("logical_and", input)
+    check_tensor("logical_and", input)
     return _C.logical_and_forward(_as_bool("logical_and", input), _as_bool("logical_and", other, input))
 
 
 def logical_or(input, other):
-    _require_tensor("logical_or", input)
+    check_tensor("logical_or", input)
     return _C.logical_or_forward(_as_bool("logical_or", input), _as_bool("logical_or", other, input))
 
 
 def logical_not(input):
-    _require_tensor("logical_not", input)
+    check_tensor("logical_not", input)
     return _C.logical_not_forward(_as_bool("logical_not", input))
 
 
 def where(condition, input, other):
     """condition ? input : other, broadcasting all three; condition must be a bool tensor."""
-    _require_tensor("where", condition, "condition")
+    check_tensor("where", condition, "condition")
     if condition.dtype != _BOOL:
         raise TypeError(f"where: condition must be a bool tensor, got {condition.dtype} of shape "
                         f"{tuple(condition.shape)}")
@@ -542,7 +533,7 @@ def where(condition, input, other):
 def sum_to(t, shape):
     """Sum `t` over its broadcast dims down to `shape` (leading dims dropped, size-1 dims kept):
     the gradient of broadcasting from `shape` to t.shape."""
-    _require_tensor("sum_to", t)
+    check_tensor("sum_to", t)
     shape = tuple(int(s) for s in shape)
     if tuple(t.shape) == shape:
         return t
@@ -550,111 +541,6 @@ def sum_to(t, shape):
 
 
 subtract, multiply, divide, true_divide, negative = sub, mul, div, div, neg
-
-
-# ---------------------------------------------------------------------------- in place
-
-_LEAF_MSG = "a leaf Variable that requires grad is being used in an in-place operation."
-
-
-def _check_inplace(op, self, other=None):
-    if not is_grad_enabled():
-        return
-    if self.requires_grad:
-        if self.grad_fn is None:
-            raise RuntimeError(f"{op}: {_LEAF_MSG}")
-        raise RuntimeError(
-            f"{op}: in-place operations on a tensor that is part of the autograd graph are not "
-            "supported while grad mode is enabled; use the out-of-place op, or kernels.no_grad()"
-        )
-    if isinstance(other, Tensor) and other.requires_grad:
-        raise RuntimeError(
-            f"{op}: the other operand requires grad but in-place ops are not recorded by autograd; "
-            "use the out-of-place op, or kernels.no_grad()"
-        )
-
-
-def _inplace_operand(op, self, other, floating=False):
-    """Check that the result type can be stored in self's dtype (torch's rule) and cast `other`."""
-    _check_operands(op, self, other)
-    dt = result_type(self, other)
-    if floating and not dt.is_floating_point:
-        dt = _F32
-    if _CATEGORY[dt] > _CATEGORY[self.dtype]:
-        raise RuntimeError(f"{op}: result type {dt} can't be cast to the desired output type {self.dtype}")
-    if isinstance(other, Tensor) and other.dtype != self.dtype:
-        other = _C.to_dtype(other, self.dtype)
-    return other
-
-
-def _make_inplace(op, tensor_fn, scalar_fn, floating=False, negate=False):
-    def method(self, other, *, alpha=1):
-        _check_inplace(op, self, other)
-        other = _inplace_operand(op, self, other, floating)
-        if alpha != 1:
-            other = _C.mul_scalar_forward(other, float(alpha)) if isinstance(other, Tensor) else other * alpha
-        if isinstance(other, Tensor):
-            tensor_fn(self, other)
-        else:
-            scalar_fn(self, -float(other) if negate else float(other))
-        return self
-
-    method.__name__ = op
-    return method
-
-
-add_ = _make_inplace("add_", _C.add_, _C.add_scalar_)
-sub_ = _make_inplace("sub_", _C.sub_, _C.add_scalar_, negate=True)
-_mul_ = _make_inplace("mul_", _C.mul_, _C.mul_scalar_)
-_div_ = _make_inplace("div_", _C.div_, _C.div_scalar_, floating=True)
-
-
-def mul_(self, other):
-    return _mul_(self, other)
-
-
-def div_(self, other):
-    return _div_(self, other)
-
-
-def zero_(self):
-    _check_inplace("zero_", self)
-    _C.fill_(self, 0.0)
-    return self
-
-
-def fill_(self, value):
-    _check_inplace("fill_", self)
-    if isinstance(value, Tensor):
-        if value.numel() != 1:
-            raise ValueError(f"fill_: value must be a number or a one-element tensor, got shape {tuple(value.shape)}")
-        value = value.item()
-    if not _is_scalar(value):
-        raise TypeError(f"fill_: value must be a number, got {type(value).__name__}")
-    _C.fill_(self, int(value) if isinstance(value, int) else float(value))  # ints stay exact
-    return self
-
-
-def copy_(self, src):
-    _require_tensor("copy_", src, "src")
-    _check_inplace("copy_", self, src)
-    _C.copy_(self, src)
-    return self
-
-
-def _iop(op, inplace, outplace):
-    """`a op= b`: in place when autograd is not involved, otherwise recorded out of place."""
-
-    def method(self, other):
-        if not isinstance(other, Tensor) and not _is_scalar(other):
-            return NotImplemented
-        if is_grad_enabled() and (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)):
-            if self.requires_grad and self.grad_fn is None:
-                raise RuntimeError(f"{op}: {_LEAF_MSG}")
-            return outplace(self, other)
-        return inplace(self, other)
-
-    return method
 
 
 # ---------------------------------------------------------------------------- operators
@@ -685,75 +571,3 @@ def _invert(self):
     if self.dtype != _BOOL:
         raise TypeError(f"__invert__: only bool tensors are supported (logical not), got {self.dtype}")
     return _C.logical_not_forward(self)
-
-
-TENSOR_METHODS = {
-    "__add__": _binop(add),
-    "__radd__": _binop(add, reflected=True),
-    "__sub__": _binop(sub),
-    "__rsub__": _binop(sub, reflected=True),
-    "__mul__": _binop(mul),
-    "__rmul__": _binop(mul, reflected=True),
-    "__truediv__": _binop(div),
-    "__rtruediv__": _binop(div, reflected=True),
-    "__pow__": _binop(pow),
-    "__rpow__": _binop(pow, reflected=True),
-    "__neg__": neg,
-    "__pos__": lambda self: self,
-    "__abs__": abs,
-    "__eq__": _binop(eq),
-    "__ne__": _binop(ne),
-    "__lt__": _binop(lt),
-    "__le__": _binop(le),
-    "__gt__": _binop(gt),
-    "__ge__": _binop(ge),
-    "__and__": _logical_binop("__and__", logical_and),
-    "__rand__": _logical_binop("__rand__", lambda s, o: logical_and(s, o)),
-    "__or__": _logical_binop("__or__", logical_or),
-    "__ror__": _logical_binop("__ror__", lambda s, o: logical_or(s, o)),
-    "__invert__": _invert,
-    "__iadd__": _iop("__iadd__", add_, add),
-    "__isub__": _iop("__isub__", sub_, sub),
-    "__imul__": _iop("__imul__", mul_, mul),
-    "__itruediv__": _iop("__itruediv__", div_, div),
-    "__hash__": lambda self: id(self),
-    "add": add,
-    "sub": sub,
-    "subtract": sub,
-    "mul": mul,
-    "multiply": mul,
-    "div": div,
-    "divide": div,
-    "true_divide": div,
-    "pow": pow,
-    "exp": exp,
-    "log": log,
-    "sqrt": sqrt,
-    "abs": abs,
-    "neg": neg,
-    "negative": neg,
-    "sign": sign,
-    "clamp": clamp,
-    "clip": clamp,
-    "clamp_min": clamp_min,
-    "clamp_max": clamp_max,
-    "maximum": maximum,
-    "minimum": minimum,
-    "eq": eq,
-    "ne": ne,
-    "lt": lt,
-    "le": le,
-    "gt": gt,
-    "ge": ge,
-    "logical_and": logical_and,
-    "logical_or": logical_or,
-    "logical_not": logical_not,
-    "where": lambda self, condition, other: where(condition, self, other),
-    "add_": add_,
-    "sub_": sub_,
-    "mul_": mul_,
-    "div_": div_,
-    "zero_": zero_,
-    "fill_": fill_,
-    "copy_": copy_,
-}

@@ -103,13 +103,3 @@ def _rmatmul_method(self, other):
     if not isinstance(other, Tensor):
         return NotImplemented
     return matmul(other, self)
-
-
-TENSOR_METHODS = {
-    "matmul": matmul,
-    "__matmul__": _matmul_method,
-    "__rmatmul__": _rmatmul_method,
-    "mm": mm,
-    "bmm": bmm,
-    "dot": dot,
-}

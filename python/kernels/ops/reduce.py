@@ -248,17 +248,3 @@ def argmin(input, dim=None, keepdim=False):
     expect_tensor("argmin", input)
     d = None if dim is None else _dim("argmin", dim)
     return _C.argmin_forward(input, d, builtins.bool(keepdim))
-
-
-TENSOR_METHODS = {
-    "sum": sum,
-    "mean": mean,
-    "var": var,
-    "std": std,
-    "max": max,
-    "min": min,
-    "amax": amax,
-    "amin": amin,
-    "argmax": argmax,
-    "argmin": argmin,
-}

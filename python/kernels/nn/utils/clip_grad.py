@@ -11,6 +11,7 @@ import math
 
 from ... import _C
 from ...autograd import no_grad
+from ...ops.shape import stack
 from ...tensor import tensor as _tensor
 
 Tensor = _C.Tensor
@@ -42,8 +43,6 @@ def _vector_norm(x, p):
 
 def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=None):
     """The p-norm of the norms of ``tensors`` (i.e. of all their elements together)."""
-    from ...ops.shape import stack
-
     tensors = [t for t in _as_list(tensors) if t is not None]
     norm_type = float(norm_type)
     if not tensors:

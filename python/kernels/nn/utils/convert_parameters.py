@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ... import _C
 from ...autograd import no_grad
+from ...ops.shape import cat
 
 Tensor = _C.Tensor
 
@@ -17,8 +18,6 @@ def _check_same_device(param, old_device):
 
 def parameters_to_vector(parameters):
     """All parameters flattened and concatenated into one 1-D tensor (differentiable)."""
-    from ...ops.shape import cat
-
     device = None
     vec = []
     for param in parameters:

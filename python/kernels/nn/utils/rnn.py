@@ -16,7 +16,8 @@ import numpy as np
 
 from ... import _C
 from ..._args import is_int
-from ...ops.shape import cat, index_select
+from ...ops.indexing import index_select
+from ...ops.shape import cat
 from ...tensor import tensor as _tensor
 
 Tensor = _C.Tensor
