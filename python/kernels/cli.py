@@ -10,7 +10,9 @@
 
 Subcommands live in the table ``SUBCOMMANDS`` (name -> "module:attribute" of a
 :class:`Command`), so a model family adds its own job with one line and the module is imported
-only when that job runs. Every job shares the options of :func:`add_common_arguments`.
+only when that job runs. Every job shares the options of :func:`add_common_arguments`, and the
+setup they ask for is done here, once, before the job runs: ``--threads``, the global seed
+(``--seed``) and ``--device`` (``args.device`` is then a ``kernels.device``).
 
 Errors: a bad option, or a bad combination of options, prints the usage and one line
 ``kernels-train JOB: error: ...`` naming the option and what it accepts, and exits with status 2
@@ -29,7 +31,11 @@ import math
 import re
 import sys
 
-__all__ = ["main", "Command", "SUBCOMMANDS", "add_common_arguments", "UsageError",
+from . import _C
+from ._device import device as _device
+from .random import manual_seed
+
+__all__ = ["main", "Command", "SUBCOMMANDS", "add_common_arguments", "setup", "UsageError",
            "int_at_least", "float_in", "device_string"]
 
 
@@ -107,7 +113,7 @@ def device_string(text):
 class Command:
     """One subcommand: ``add_arguments(parser)`` declares its options (the common ones are
     already there; ``defaults`` overrides their defaults), ``run(args)`` does the work and returns
-    the exit status."""
+    the exit status. ``run`` starts with the common setup done (see :func:`setup`)."""
 
     def __init__(self, help, add_arguments, run, defaults=None):
         self.help = help
@@ -165,6 +171,16 @@ def _check_common(args):
     return None
 
 
+def setup(args):
+    """The setup every job shares, from the common options: the CPU threads (``--threads``; all
+    cores without it), the global random seed (``--seed``), and ``args.device`` turned from the
+    ``--device`` string into a ``kernels.device``."""
+    if args.threads:
+        _C.set_num_threads(args.threads)
+    manual_seed(args.seed)
+    args.device = _device(args.device)
+
+
 def _one_line(e):
     if isinstance(e, OSError) and e.strerror and e.filename is not None:
         text = f"{e.filename}: {e.strerror}"  # what the OS said, without "[Errno 2]"
@@ -213,6 +229,8 @@ def main(argv=None) -> int:
     if problem:
         parsers[args.command].error(problem)
     try:
+        if args.command in parsers:
+            setup(args)
         return int(commands[args.command].run(args) or 0)
     except UsageError as e:
         if args.command in parsers:

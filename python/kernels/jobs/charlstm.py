@@ -12,7 +12,13 @@ import os
 import time
 import zlib
 
+import numpy as np
+
+from .. import models, optim, train
 from ..cli import Command, UsageError, float_in, int_at_least
+from ..data import text as textdata
+from ..functional import cross_entropy
+from ..serialization import load
 from .classify import build_optimizer
 
 
@@ -36,36 +42,17 @@ def _arguments(p):
                    help="load --checkpoint and only print a sample (no training)")
 
 
-def _evaluate(model, batches, device):
-    from kernels import no_grad
-    from kernels.functional import cross_entropy
-
-    model.eval()
-    total, count, state = 0.0, 0, None
-    with no_grad():
-        for x, y in batches:
-            logits, state = model(x, state)
-            n = y.numel()
-            total += float(cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1)).item()) * n
-            count += n
-    model.train()
-    return total / max(count, 1)
+def _chunk_loss(model, batch, state):
+    """One chunk of truncated BPTT (the loop carries ``state`` over, detached): the mean
+    cross-entropy per character, the number of characters, the state after the chunk."""
+    x, y = batch
+    logits, state = model(x, state)
+    return cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1)), y.numel(), state
 
 
 def _run(args):
-    import numpy as np
-
-    import kernels
-    from kernels import models, optim, train
-    from kernels.data import text as textdata
-    from kernels.functional import cross_entropy
-    from kernels.nn.utils import clip_grad_norm_
-
     log = (lambda *a, **k: None) if args.quiet else print
-    if args.threads:
-        kernels.set_num_threads(args.threads)
-    kernels.manual_seed(args.seed)
-    device = kernels.device(args.device)
+    device = args.device
     t_start = time.perf_counter()
 
     if args.sample_only:
@@ -73,7 +60,7 @@ def _run(args):
             raise UsageError("--sample-only needs --checkpoint PATH")
         if not os.path.exists(args.checkpoint):
             raise FileNotFoundError(f"--sample-only: no checkpoint at {args.checkpoint}")
-        model, vocab = _model_from_checkpoint(kernels.load(args.checkpoint), args.checkpoint, device)
+        model, vocab = _model_from_checkpoint(load(args.checkpoint), args.checkpoint, device)
         print(_sample(model, vocab, args, device))
         return 0
 
@@ -93,17 +80,8 @@ def _run(args):
     optimizer = build_optimizer(args.optimizer, model.parameters(), args.lr, args.weight_decay)
     scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs * len(train_batches))
     history = train.History()
-    first_epoch = 1
-    if args.resume:
-        if not args.checkpoint:
-            raise UsageError("--resume needs --checkpoint PATH")
-        if os.path.exists(args.checkpoint):
-            ckpt = train.load_checkpoint(args.checkpoint, model, optimizer, scheduler, history=history,
-                                         config=run_config)
-            first_epoch = int(ckpt["epoch"]) + 1
-            log(f"resumed from {args.checkpoint} after epoch {first_epoch - 1}")
-        else:
-            log(f"no checkpoint at {args.checkpoint} yet: starting from scratch")
+    ckpt = train.resume(args.checkpoint, model, optimizer, scheduler, history=history, config=run_config,
+                        missing_ok=True, log=log) if args.resume else None
 
     n_params = sum(p.numel() for p in model.parameters())
     source = args.text or "Python's documentation (pydoc_data.topics)"
@@ -111,36 +89,19 @@ def _run(args):
         f"{len(text):,} characters, vocabulary {len(vocab)}, {len(train_ids):,} train / {len(val_ids):,} "
         f"validation; batch {args.batch_size} x seq {args.seq_len}, {len(train_batches)} steps per epoch, "
         f"{args.optimizer} lr {args.lr:g}, device {device}")
-    for epoch in range(first_epoch, args.epochs + 1):
+    for epoch in range(int(ckpt["epoch"]) + 1 if ckpt else 1, args.epochs + 1):
         t0 = time.perf_counter()
-        state, total, count = None, 0.0, 0
-        bar = train.ProgressBar(len(train_batches), desc=f"epoch {epoch}/{args.epochs}",
-                                bar=False if args.quiet else None)
-        for x, y in train_batches:
-            state = models.detach_state(state)  # truncated BPTT: carry the state, not its history
-            logits, state = model(x, state)
-            loss = cross_entropy(logits.reshape(-1, len(vocab)), y.reshape(-1))
-            value = float(loss.item())
-            if not math.isfinite(value):
-                raise train.NonFiniteLossError(f"charlstm: loss became {value} in epoch {epoch}; "
-                                               "try a lower --lr or --clip")
-            optimizer.zero_grad()
-            loss.backward()
-            clip_grad_norm_(model.parameters(), args.clip)
-            optimizer.step()
-            scheduler.step()
-            total += value * y.numel()
-            count += y.numel()
-            bar.update(1, loss=f"{value:.3f}")
-        bar.close()
-        record = {"epoch": epoch, "loss": total / count}
+        logs = train.train_one_epoch(model, None, optimizer, train_batches, scheduler=scheduler, metrics=(),
+                                     epoch=epoch, epochs=args.epochs, progress=False if args.quiet else None,
+                                     clip_grad_norm=args.clip, batch_loss=_chunk_loss)
+        record = {"epoch": epoch, "loss": logs["loss"]}
         if val_batches is not None:
-            record["val_loss"] = _evaluate(model, val_batches, device)
+            record["val_loss"] = train.evaluate(model, None, val_batches, metrics=(), batch_loss=_chunk_loss)["loss"]
         record["time"] = time.perf_counter() - t0
         history.append(record)
         val = f"  val {record['val_loss']:.4f}" if "val_loss" in record else ""
         log(f"epoch {epoch}/{args.epochs}  train {record['loss']:.4f}{val} nats/char  "
-            f"({record['time']:.1f} s, {count / record['time']:,.0f} chars/s)")
+            f"({record['time']:.1f} s, {logs['samples'] / record['time']:,.0f} chars/s)")
         if args.checkpoint:
             train.save_checkpoint(args.checkpoint, model, optimizer, scheduler, epoch, history,
                                   extra={"vocab": vocab.state_dict(), "config": config}, config=run_config)
@@ -168,9 +129,6 @@ def _fingerprint(text):
 
 def _model_from_checkpoint(ckpt, path, device):
     """(model, vocab) rebuilt from a charlstm checkpoint; ValueError for any other file."""
-    from kernels import models
-    from kernels.data import text as textdata
-
     extra = ckpt.get("extra") if isinstance(ckpt, dict) else None
     recorded = ckpt.get("config") if isinstance(ckpt, dict) else None
     job = recorded.get("job") if isinstance(recorded, dict) else None
@@ -190,8 +148,6 @@ def _model_from_checkpoint(ckpt, path, device):
 
 
 def _sample(model, vocab, args, device):
-    import numpy as np
-
     prime = "".join(c for c in args.prime if c in vocab.index) or vocab.chars[0]
     ids = model.sample(vocab.encode(prime), args.sample_length, args.temperature,
                        rng=np.random.default_rng(args.seed), device=device)

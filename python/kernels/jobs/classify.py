@@ -10,14 +10,14 @@ from __future__ import annotations
 import os
 import time
 
+from .. import data, nn, optim, train
 from ..cli import UsageError, float_in, int_at_least
+from ..tensor import tensor
 
 __all__ = ["add_image_arguments", "run_image_job", "build_optimizer"]
 
 
 def build_optimizer(name, params, lr, weight_decay=0.0):
-    from .. import optim
-
     if name == "adam":
         return optim.Adam(params, lr=lr, weight_decay=weight_decay)
     if name == "adamw":
@@ -48,19 +48,14 @@ def add_image_arguments(p, max_shift=2, max_rotation=8.0, label_smoothing=0.1):
 
 def _with_transform(ds, tf):
     """A TensorDataset of ds's samples (a TensorDataset or a Subset of one) using tf."""
-    import kernels
-    from kernels import data
-
     x, y = ds.tensors if isinstance(ds, data.TensorDataset) else ds.dataset.tensors
     if isinstance(ds, data.Subset):
-        idx = kernels.tensor(ds.indices)
+        idx = tensor(ds.indices)
         x, y = x.index_select(0, idx), y.index_select(0, idx)
     return data.TensorDataset(x, y, transform=tf)
 
 
 def _datasets(args, pad, flatten):
-    from kernels import data
-
     if args.data:
         return (data.mnist(args.data, train=True, pad=pad, flatten=flatten),
                 data.mnist(args.data, train=False, pad=pad, flatten=flatten), "MNIST")
@@ -87,9 +82,6 @@ def run_image_job(args, model, name, describe, pad=0, first_layer=None, model_op
     report the test accuracy, write the plots. ``pad``: zero border added to the 28x28 digits;
     ``first_layer``: a conv weight to draw as filters; ``model_options``: the options (by their
     command-line names) that built ``model``, checked on ``--resume``. Returns the exit status."""
-    import kernels
-    from kernels import data, nn, optim, train
-
     log = (lambda *a, **k: None) if args.quiet else print
     t_start = time.perf_counter()
     full_train, test, data_name = _datasets(args, pad, flatten=False)
@@ -115,7 +107,7 @@ def run_image_job(args, model, name, describe, pad=0, first_layer=None, model_op
                   if val_set is not None else None)
     test_loader = data.DataLoader(_with_transform(test, norm), batch_size=500)
 
-    device = kernels.device(args.device)
+    device = args.device
     model.to(device)
     loss_fn = nn.CrossEntropyLoss(label_smoothing=args.label_smoothing)
     optimizer = build_optimizer(args.optimizer, model.parameters(), args.lr, args.weight_decay)
@@ -135,14 +127,9 @@ def run_image_job(args, model, name, describe, pad=0, first_layer=None, model_op
                                              restore_best_weights=True))
     if args.checkpoint:
         callbacks.append(train.ModelCheckpoint(args.checkpoint))
-    resume_from = None
-    if args.resume:
-        if not args.checkpoint:
-            raise UsageError("--resume needs --checkpoint PATH")
-        if os.path.exists(args.checkpoint):
-            resume_from = args.checkpoint
-        else:
-            log(f"no checkpoint at {args.checkpoint} yet: starting from scratch")
+    history = train.History()
+    ckpt = train.resume(args.checkpoint, model, optimizer, scheduler, train_loader, callbacks, history,
+                        config=config, missing_ok=True, log=log) if args.resume else None
 
     n_params = sum(p.numel() for p in model.parameters())
     log(f"{describe} ({n_params:,} parameters) on {data_name}: {len(train_ds)} train, "
@@ -150,8 +137,8 @@ def run_image_job(args, model, name, describe, pad=0, first_layer=None, model_op
         f"{args.optimizer} lr {args.lr:g}, {args.schedule} schedule, batch {args.batch_size}, device {device}")
     history = train.fit(model, loss_fn, optimizer, train_loader, val_loader, epochs=args.epochs,
                         scheduler=scheduler, scheduler_interval=interval, callbacks=callbacks,
-                        device=device, verbose=0 if args.quiet else 1, resume_from=resume_from,
-                        config=config)
+                        device=device, verbose=0 if args.quiet else 1,
+                        initial_epoch=int(ckpt["epoch"]) if ckpt else 0, history=history, config=config)
     result = train.evaluate(model, nn.CrossEntropyLoss(), test_loader, device=device)
     elapsed = time.perf_counter() - t_start
     if args.plot_dir:

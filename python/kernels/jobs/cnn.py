@@ -4,6 +4,7 @@ The 28x28 digits get a 2-pixel zero border (32x32, LeNet-5's input size) for bot
 """
 from __future__ import annotations
 
+from .. import models
 from ..cli import Command, int_at_least
 from .classify import add_image_arguments, run_image_job
 
@@ -18,12 +19,6 @@ def _lenet_arguments(p):
 
 
 def _run_lenet(args):
-    import kernels
-    from kernels import models
-
-    if args.threads:
-        kernels.set_num_threads(args.threads)
-    kernels.manual_seed(args.seed)
     options = {"--variant": args.variant, "--lecun-c3": bool(args.lecun_c3)}
     if args.variant == "lecun":
         model = models.LeNet5(lecun_c3=args.lecun_c3)
@@ -43,12 +38,6 @@ def _resnet_arguments(p):
 
 
 def _run_resnet(args):
-    import kernels
-    from kernels import models
-
-    if args.threads:
-        kernels.set_num_threads(args.threads)
-    kernels.manual_seed(args.seed)
     model = models.ResNet(blocks=tuple(args.blocks), width=args.width)
     depth = 2 + 2 * sum(args.blocks)
     return run_image_job(args, model, "resnet", f"ResNet-{depth} (width {args.width})", pad=2,

@@ -1,6 +1,7 @@
 """``kernels-train mlp``: a multilayer perceptron on MNIST (built-in mnist_5k by default)."""
 from __future__ import annotations
 
+from .. import nn
 from ..cli import Command, float_in, int_at_least
 from .classify import add_image_arguments, run_image_job
 
@@ -14,12 +15,6 @@ def _arguments(p):
 
 
 def _run(args):
-    import kernels
-    from kernels import nn
-
-    if args.threads:
-        kernels.set_num_threads(args.threads)
-    kernels.manual_seed(args.seed)
     layers, width = [nn.Flatten()], 784
     for h in args.hidden:
         layers += [nn.Linear(width, h), nn.ReLU()]

@@ -7,13 +7,15 @@ decoding on a fixed held-out set of ``--test-size`` sequences.
 """
 from __future__ import annotations
 
-import math
 import os
 import time
 
 import numpy as np
 
+from .. import models, optim, train
 from ..cli import Command, UsageError, float_in, int_at_least
+from ..functional import cross_entropy
+from ..tensor import tensor
 from .classify import build_optimizer
 
 PAD, SOS, EOS, DIGIT0 = 0, 1, 2, 3
@@ -63,26 +65,39 @@ def _arguments(p):
     p.add_argument("--clip", type=float_in(0, lo_open=True), default=1.0, help="gradient-norm clipping (default %(default)s)")
 
 
-def _run(args):
-    import kernels
-    from kernels import models, optim, train
-    from kernels.functional import cross_entropy
-    from kernels.nn.utils import clip_grad_norm_
+class _Batches:
+    """``steps`` fresh training batches, drawn from ``rng`` as the loop asks for them (the
+    decoder's teacher forcing draws from the same generator in between)."""
 
+    def __init__(self, rng, args):
+        self.rng, self.args = rng, args
+
+    def __len__(self):
+        return self.args.steps
+
+    def __iter__(self):
+        a = self.args
+        for _ in range(a.steps):
+            yield make_batch(self.rng, a.batch_size, a.task, a.min_len, a.max_len)
+
+
+def _run(args):
     log = (lambda *a, **k: None) if args.quiet else print
     if args.min_len > args.max_len:
         raise UsageError(f"--min-len must be <= --max-len, got {args.min_len} and {args.max_len}")
-    if args.threads:
-        kernels.set_num_threads(args.threads)
-    kernels.manual_seed(args.seed)
-    device = kernels.device(args.device)
+    device = args.device
     t_start = time.perf_counter()
     rng = np.random.default_rng(args.seed)
     test_rng = np.random.default_rng(10_000 + args.seed)  # a held-out set no training step draws
     test = make_batch(test_rng, args.test_size, args.task, args.min_len, args.max_len)
 
     def T(a):
-        return kernels.tensor(a, device=device)
+        return tensor(a, device=device)
+
+    def batch_loss(model, batch, state):  # -> (mean loss over the target tokens, 1 batch, no state)
+        src, lengths, tgt_in, tgt_out = batch
+        logits = model(T(src), lengths, T(tgt_in), teacher_forcing=args.teacher_forcing, rng=rng)
+        return cross_entropy(logits.reshape(-1, VOCAB), T(tgt_out).reshape(-1), ignore_index=PAD), 1, None
 
     model = models.Seq2Seq(VOCAB, SOS, EOS, PAD, hidden_size=args.hidden, num_layers=args.layers,
                            cell=args.cell, bidirectional_encoder=args.bidirectional).to(device)
@@ -95,22 +110,14 @@ def _run(args):
                   "--layers": args.layers, "--bidirectional": bool(args.bidirectional),
                   "--optimizer": args.optimizer, "--lr": args.lr, "--weight-decay": args.weight_decay,
                   "--epochs": args.epochs, "--steps": args.steps}
-    first_epoch = 1
-    if args.resume:
-        if not args.checkpoint:
-            raise UsageError("--resume needs --checkpoint PATH")
-        if os.path.exists(args.checkpoint):
-            ckpt = train.load_checkpoint(args.checkpoint, model, optimizer, scheduler, history=history,
-                                         config=run_config)
-            first_epoch = int(ckpt["epoch"]) + 1
-            try:
-                rng.bit_generator.state = ckpt["extra"]["data_rng"]
-            except (KeyError, TypeError, ValueError) as e:
-                raise ValueError(f"{args.checkpoint} holds no usable data_rng state for seq2seq "
-                                 f"({type(e).__name__}: {e})") from None
-            log(f"resumed from {args.checkpoint} after epoch {first_epoch - 1}")
-        else:
-            log(f"no checkpoint at {args.checkpoint} yet: starting from scratch")
+    ckpt = train.resume(args.checkpoint, model, optimizer, scheduler, history=history, config=run_config,
+                        missing_ok=True, log=log) if args.resume else None
+    if ckpt is not None:
+        try:
+            rng.bit_generator.state = ckpt["extra"]["data_rng"]
+        except (KeyError, TypeError, ValueError) as e:
+            raise ValueError(f"{args.checkpoint} holds no usable data_rng state for seq2seq "
+                             f"({type(e).__name__}: {e})") from None
 
     def test_accuracy():
         src, lengths, _, tgt_out = test
@@ -123,26 +130,13 @@ def _run(args):
     log(f"seq2seq {args.cell.upper()} {args.layers}x{args.hidden}{' (bidirectional encoder)' if args.bidirectional else ''} "
         f"({n_params:,} parameters): {args.task} {args.min_len}-{args.max_len} digits, batch {args.batch_size}, "
         f"{args.steps} steps per epoch, teacher forcing {args.teacher_forcing:g}, device {device}")
-    for epoch in range(first_epoch, args.epochs + 1):
+    batches = _Batches(rng, args)
+    for epoch in range(int(ckpt["epoch"]) + 1 if ckpt else 1, args.epochs + 1):
         t0 = time.perf_counter()
-        total = 0.0
-        bar = train.ProgressBar(args.steps, desc=f"epoch {epoch}/{args.epochs}", bar=False if args.quiet else None)
-        for _ in range(args.steps):
-            src, lengths, tgt_in, tgt_out = make_batch(rng, args.batch_size, args.task, args.min_len, args.max_len)
-            logits = model(T(src), lengths, T(tgt_in), teacher_forcing=args.teacher_forcing, rng=rng)
-            loss = cross_entropy(logits.reshape(-1, VOCAB), T(tgt_out).reshape(-1), ignore_index=PAD)
-            value = float(loss.item())
-            if not math.isfinite(value):
-                raise train.NonFiniteLossError(f"seq2seq: loss became {value} in epoch {epoch}")
-            optimizer.zero_grad()
-            loss.backward()
-            clip_grad_norm_(model.parameters(), args.clip)
-            optimizer.step()
-            scheduler.step()
-            total += value
-            bar.update(1, loss=f"{value:.3f}")
-        bar.close()
-        record = {"epoch": epoch, "loss": total / args.steps, "val_accuracy": test_accuracy(),
+        logs = train.train_one_epoch(model, None, optimizer, batches, scheduler=scheduler, metrics=(),
+                                     epoch=epoch, epochs=args.epochs, progress=False if args.quiet else None,
+                                     clip_grad_norm=args.clip, batch_loss=batch_loss)
+        record = {"epoch": epoch, "loss": logs["loss"], "val_accuracy": test_accuracy(),
                   "time": time.perf_counter() - t0}
         history.append(record)
         log(f"epoch {epoch}/{args.epochs}  loss {record['loss']:.4f}  test sequence accuracy "

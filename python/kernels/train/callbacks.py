@@ -12,6 +12,9 @@ from __future__ import annotations
 import math
 import os
 
+from ..serialization import save
+from .checkpoint import training_state
+
 __all__ = ["Callback", "EarlyStopping", "ModelCheckpoint", "LambdaCallback", "TrainState"]
 
 
@@ -33,8 +36,6 @@ class TrainState:
         self.config = config  # the run's defining options, recorded in checkpoints
 
     def checkpoint(self, extra=None) -> dict:
-        from .checkpoint import training_state
-
         return training_state(self.model, self.optimizer, self.scheduler, self.epoch, self.history,
                               self.train_loader, self.callbacks, extra, self.config)
 
@@ -167,8 +168,6 @@ class ModelCheckpoint(Callback):
         return value < self.best if self.mode == "min" else value > self.best
 
     def on_epoch_end(self, epoch, logs=None):
-        from ..serialization import save
-
         logs = logs or {}
         if self.save_best_only:
             value = _monitored(logs, self.monitor, "ModelCheckpoint")

@@ -11,14 +11,17 @@ run (job name, model, optimizer, schedule). Loading it into freshly built object
 :func:`load_checkpoint` first checks that the checkpoint fits the objects it is loaded into
 (model keys and shapes, optimizer and scheduler kinds, parameter groups, and the ``config`` when
 one is given) and refuses a mismatch with one ValueError listing every difference, before it
-changes anything.
+changes anything. :func:`resume` is that load as a run continuing (``fit(resume_from=...)``, and
+every ``kernels-train`` job's ``--resume``) does it.
 """
 from __future__ import annotations
+
+import os
 
 from .. import random as _random
 from ..serialization import load, save
 
-__all__ = ["save_checkpoint", "load_checkpoint", "training_state", "checkpoint_mismatches"]
+__all__ = ["save_checkpoint", "load_checkpoint", "resume", "training_state", "checkpoint_mismatches"]
 
 _KIND = "kernels.train.checkpoint"
 _SHOW = 4  # items listed per kind of mismatch
@@ -234,4 +237,23 @@ def load_checkpoint(path, model, optimizer=None, scheduler=None, train_loader=No
     except (KeyError, TypeError, ValueError, RuntimeError, IndexError, AttributeError) as e:
         raise ValueError(f"load_checkpoint: {path} could not be restored: {type(e).__name__}: "
                          f"{' '.join(str(e).split())}") from None
+    return ckpt
+
+
+def resume(path, model, optimizer=None, scheduler=None, train_loader=None, callbacks=(), history=None,
+           *, config=None, missing_ok=False, log=None):
+    """Continue the run checkpointed at ``path``: :func:`load_checkpoint` into the objects given
+    (it refuses, before changing anything, a checkpoint of another run: another ``config``, model,
+    optimizer or schedule) and return the checkpoint dict (``["epoch"]``: the epochs it completed).
+
+    ``missing_ok=True``: no file at ``path`` yet is a run starting from scratch, and returns None.
+    ``log(line)`` (optional) is told which of the two happened."""
+    if missing_ok and not os.path.exists(path):
+        if log is not None:
+            log(f"no checkpoint at {path} yet: starting from scratch")
+        return None
+    ckpt = load_checkpoint(path, model, optimizer, scheduler, train_loader, callbacks, history=history,
+                           config=config)
+    if log is not None:
+        log(f"resumed from {path} after epoch {int(ckpt['epoch'])}")
     return ckpt

@@ -5,6 +5,13 @@ called as ``model(inputs)`` and the loss as ``loss_fn(outputs, targets)``, which
 tensor (the batch mean, as torch's losses with ``reduction="mean"``). Metrics are names
 (``"accuracy"``: argmax over dim 1 of the outputs, or ``outputs > 0`` for one output per sample)
 or functions ``f(outputs, targets) -> float`` (the batch mean); they are averaged over samples.
+
+Batches or models of another shape (sequence models with a recurrent state carried from batch to
+batch, batches drawn on the fly) give a ``batch_loss(model, batch, state) -> (loss, n, state)``
+instead: ``loss`` is the batch's mean loss, ``n`` what it is a mean over (it weights the epoch's
+mean), ``state`` the state the next batch starts from. The loop detaches that state from the
+finished batch's graph before passing it on (truncated backpropagation through time); each epoch
+starts from None, and a model without state returns None.
 """
 from __future__ import annotations
 
@@ -14,28 +21,40 @@ import time
 
 from .. import _C
 from ..autograd import no_grad
+from ..nn.utils import clip_grad_norm_
 from ._common import NonFiniteLossError
 from .callbacks import TrainState
-from .checkpoint import load_checkpoint
+from .checkpoint import resume
 from .history import History
 from .progress import ProgressBar
 
 __all__ = ["fit", "train_one_epoch", "evaluate", "to_device", "accuracy", "NonFiniteLossError"]
 
 
+def _map_tensors(fn, obj):
+    """``obj`` (a tensor, or tuples, lists, named tuples and dicts of them) with ``fn`` applied to
+    every tensor in it; anything else is kept as it is."""
+    if isinstance(obj, _C.Tensor):
+        return fn(obj)
+    if isinstance(obj, tuple) and hasattr(obj, "_fields"):
+        return type(obj)(*(_map_tensors(fn, b) for b in obj))
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_map_tensors(fn, b) for b in obj)
+    if isinstance(obj, dict):
+        return {k: _map_tensors(fn, v) for k, v in obj.items()}
+    return obj
+
+
 def to_device(batch, device):
     """Move every tensor in a (nested) batch to ``device``."""
     if device is None:
         return batch
-    if isinstance(batch, _C.Tensor):
-        return batch.to(device)
-    if isinstance(batch, tuple) and hasattr(batch, "_fields"):
-        return type(batch)(*(to_device(b, device) for b in batch))
-    if isinstance(batch, (list, tuple)):
-        return type(batch)(to_device(b, device) for b in batch)
-    if isinstance(batch, dict):
-        return {k: to_device(v, device) for k, v in batch.items()}
-    return batch
+    return _map_tensors(lambda t: t.to(device), batch)
+
+
+def _detached(state):
+    """A recurrent state (a tensor, or a nest of them; None) cut from the graph that made it."""
+    return _map_tensors(lambda t: t.detach(), state)
 
 
 def _unpack(batch):
@@ -102,35 +121,63 @@ def _fmt_rate(x):
     return f"{x:,.0f}" if x >= 100 else f"{x:.1f}"
 
 
+def _check_batch_loss(batch_loss, fns, who):
+    if batch_loss is not None and fns:
+        raise ValueError(f"{who}: metrics are computed from model(inputs) and the targets, which a "
+                         "batch_loss does not give: pass metrics=() with it")
+
+
+def _forward(model, loss_fn, batch, batch_loss, state):
+    """One batch through the model: (loss, n, outputs, targets, state); outputs and targets are
+    None with a ``batch_loss``, the state is None without one."""
+    if batch_loss is not None:
+        loss, n, state = batch_loss(model, batch, _detached(state))
+        return loss, n, None, None, state
+    inputs, targets = _unpack(batch)
+    outputs = model(inputs)
+    loss = loss_fn(outputs, targets) if loss_fn is not None else None
+    return loss, _batch_size(targets), outputs, targets, None
+
+
+def _len(loader):
+    try:
+        return len(loader)
+    except TypeError:
+        return None
+
+
 def train_one_epoch(model, loss_fn, optimizer, loader, *, device=None, scheduler=None,
-                    metrics=("accuracy",), epoch=1, progress=None, callbacks=(), clip_grad_norm=None,
-                    file=None) -> dict:
+                    metrics=("accuracy",), epoch=1, epochs=None, progress=None, callbacks=(),
+                    clip_grad_norm=None, batch_loss=None, file=None) -> dict:
     """One pass over ``loader`` in train mode: forward, loss, backward, ``optimizer.step()``.
 
     ``scheduler`` (optional) is stepped after every batch (per-batch schedules such as OneCycleLR;
-    per-epoch schedulers belong to ``fit``). ``clip_grad_norm`` clips the global gradient norm.
-    ``progress``: None = a bar when stdout is a terminal, True/False force it on/off.
+    per-epoch schedulers belong to ``fit``). ``clip_grad_norm`` clips the global gradient norm
+    before every step. ``progress``: None = a bar when stdout is a terminal, True/False force it
+    on/off; ``epochs`` (the run's total, optional) is shown in it. ``batch_loss(model, batch,
+    state) -> (loss, n, state)`` replaces ``loss_fn(model(inputs), targets)`` (see the module's
+    docstring: truncated backpropagation through time, batches of another shape); pass
+    ``metrics=()`` with it.
 
-    Returns ``{"loss", <metric names>, "samples", "time", "samples_per_s"}`` (means over samples).
+    Returns ``{"loss", <metric names>, "samples", "time", "samples_per_s"}`` (means over samples;
+    ``samples`` is the sum of the batches' ``n``).
     Raises :class:`NonFiniteLossError` (a RuntimeError) naming the epoch and step as soon as a
     loss is nan or inf, before the optimizer applies that step.
     """
     fns = _metric_fns(metrics)
+    _check_batch_loss(batch_loss, fns, "train_one_epoch")
     model.train()
-    try:
-        total = len(loader)
-    except TypeError:
-        total = None
-    bar = ProgressBar(total, desc=f"epoch {epoch}", file=file, bar=progress)
+    total = _len(loader)
+    bar = ProgressBar(total, desc=f"epoch {epoch}" + (f"/{epochs}" if epochs else ""), file=file,
+                      bar=progress)
     loss_sum, count = 0.0, 0
     metric_sums = {name: 0.0 for name, _ in fns}
     start = time.perf_counter()
-    step = 0
+    step, state = 0, None
     try:
         for step, batch in enumerate(loader, 1):
-            inputs, targets = _unpack(to_device(batch, device))
-            outputs = model(inputs)
-            loss = loss_fn(outputs, targets)
+            loss, n, outputs, targets, state = _forward(model, loss_fn, to_device(batch, device),
+                                                        batch_loss, state)
             value = float(loss.item())
             if not math.isfinite(value):
                 raise NonFiniteLossError(
@@ -140,11 +187,10 @@ def train_one_epoch(model, loss_fn, optimizer, loader, *, device=None, scheduler
             optimizer.zero_grad()
             loss.backward()
             if clip_grad_norm is not None:
-                _clip_grad_norm(model, clip_grad_norm)
+                clip_grad_norm_(model.parameters(), clip_grad_norm)
             optimizer.step()
             if scheduler is not None:
                 scheduler.step()
-            n = _batch_size(targets)
             loss_sum += value * n
             count += n
             if fns:
@@ -158,55 +204,39 @@ def train_one_epoch(model, loss_fn, optimizer, loader, *, device=None, scheduler
                 cb.on_batch_end(step, {"loss": value, "batch_size": n, "epoch": epoch})
     finally:
         bar.close()
-    elapsed = time.perf_counter() - start
-    logs = {"loss": loss_sum / count if count else float("nan")}
-    for name, _ in fns:
-        logs[name] = metric_sums[name] / count if count else float("nan")
+    return _logs(loss_sum, metric_sums, count, time.perf_counter() - start, with_loss=True)
+
+
+def _logs(loss_sum, metric_sums, count, elapsed, with_loss):
+    logs = {"loss": loss_sum / count if count else float("nan")} if with_loss else {}
+    for name, total in metric_sums.items():
+        logs[name] = total / count if count else float("nan")
     logs.update(samples=count, time=elapsed, samples_per_s=count / elapsed if elapsed > 0 else float("nan"))
     return logs
 
 
-def _clip_grad_norm(model, max_norm):
-    try:
-        from ..nn.utils import clip_grad_norm_
-    except ImportError:
-        clip_grad_norm_ = None
-    if clip_grad_norm_ is not None:
-        clip_grad_norm_(model.parameters(), max_norm)
-        return
-    grads = [p.grad for p in model.parameters() if p.grad is not None]
-    if not grads:
-        return
-    norm = math.sqrt(sum(float((g * g).sum().item()) for g in grads))
-    if norm > max_norm:
-        for g in grads:
-            g.mul_(max_norm / (norm + 1e-6))
-
-
 def evaluate(model, loss_fn, loader, *, device=None, metrics=("accuracy",), progress=False,
-             file=None) -> dict:
+             batch_loss=None, file=None) -> dict:
     """Mean loss and metrics over ``loader`` in eval mode, without gradients (the model's
-    train/eval mode is restored afterwards). ``loss_fn=None`` skips the loss.
+    train/eval mode is restored afterwards). ``loss_fn=None`` skips the loss. ``batch_loss``:
+    as in :func:`train_one_epoch` (the state is carried through the whole pass).
     Returns ``{"loss", <metric names>, "samples", "time", "samples_per_s"}``."""
     fns = _metric_fns(metrics)
+    _check_batch_loss(batch_loss, fns, "evaluate")
+    with_loss = loss_fn is not None or batch_loss is not None
     was_training = getattr(model, "training", True)
     model.eval()
-    loss_sum, count = 0.0, 0
+    loss_sum, count, state = 0.0, 0, None
     metric_sums = {name: 0.0 for name, _ in fns}
     start = time.perf_counter()
-    try:
-        total = len(loader)
-    except TypeError:
-        total = None
-    bar = ProgressBar(total, desc="eval", file=file, bar=progress)
+    bar = ProgressBar(_len(loader), desc="eval", file=file, bar=progress)
     try:
         with no_grad():
             for batch in loader:
-                inputs, targets = _unpack(to_device(batch, device))
-                outputs = model(inputs)
-                n = _batch_size(targets)
-                if loss_fn is not None:
-                    loss_sum += float(loss_fn(outputs, targets).item()) * n
+                loss, n, outputs, targets, state = _forward(model, loss_fn, to_device(batch, device),
+                                                            batch_loss, state)
+                if loss is not None:
+                    loss_sum += float(loss.item()) * n
                 for name, fn in fns:
                     metric_sums[name] += float(fn(outputs, targets)) * n
                 count += n
@@ -214,14 +244,7 @@ def evaluate(model, loss_fn, loader, *, device=None, metrics=("accuracy",), prog
     finally:
         bar.close()
         model.train(was_training)
-    elapsed = time.perf_counter() - start
-    logs = {}
-    if loss_fn is not None:
-        logs["loss"] = loss_sum / count if count else float("nan")
-    for name, _ in fns:
-        logs[name] = metric_sums[name] / count if count else float("nan")
-    logs.update(samples=count, time=elapsed, samples_per_s=count / elapsed if elapsed > 0 else float("nan"))
-    return logs
+    return _logs(loss_sum, metric_sums, count, time.perf_counter() - start, with_loss)
 
 
 def _step_scheduler(scheduler, record):
@@ -251,7 +274,7 @@ def _summary(record, epochs):
 def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs=1, scheduler=None,
         callbacks=(), device=None, metrics=("accuracy",), *, scheduler_interval="epoch",
         verbose=1, initial_epoch=0, history=None, resume_from=None, clip_grad_norm=None,
-        file=None, config=None) -> History:
+        batch_loss=None, file=None, config=None) -> History:
     """Train ``model`` for ``epochs`` epochs (in total: a resumed run continues up to ``epochs``).
 
     Each epoch: :func:`train_one_epoch`, then :func:`evaluate` on ``val_loader`` (logged as
@@ -266,8 +289,10 @@ def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs=1, sche
     epoch (a checkpoint that does not fit them raises ValueError before anything changes).
     ``config``: a dict of the options that define this run (job name, model, optimizer,
     schedule); ModelCheckpoint records it in every checkpoint, and ``resume_from`` refuses a
-    checkpoint whose recorded config differs. Returns the :class:`History` (train loss and metrics, val_*, lr at the start of the
-    epoch, samples_per_s of training, time of the whole epoch).
+    checkpoint whose recorded config differs. ``clip_grad_norm`` and ``batch_loss``: as in
+    :func:`train_one_epoch` (``batch_loss`` serves the validation too). Returns the
+    :class:`History` (train loss and metrics, val_*, lr at the start of the epoch, samples_per_s
+    of training, time of the whole epoch).
 
     Raises :class:`NonFiniteLossError` (a RuntimeError naming the epoch and step) when a loss
     becomes nan or inf; nothing is saved after that, so the last checkpoint stays the good one.
@@ -280,11 +305,9 @@ def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs=1, sche
         model.to(device)
     history = history if history is not None else History()
     if resume_from is not None:
-        ckpt = load_checkpoint(resume_from, model, optimizer, scheduler, train_loader, callbacks,
-                               history=history, config=config)
+        ckpt = resume(resume_from, model, optimizer, scheduler, train_loader, callbacks, history,
+                      config=config, log=(lambda line: print(line, file=out)) if verbose else None)
         initial_epoch = int(ckpt["epoch"])
-        if verbose:
-            print(f"resumed from {resume_from} after epoch {initial_epoch}", file=out)
     state = TrainState(model, optimizer, scheduler, history, train_loader, callbacks, epochs, config)
     state.epoch = initial_epoch
     for cb in callbacks:
@@ -298,13 +321,14 @@ def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs=1, sche
         t0 = time.perf_counter()
         lr = _current_lr(optimizer)
         logs = train_one_epoch(model, loss_fn, optimizer, train_loader, device=device,
-                               scheduler=batch_sched, metrics=metrics, epoch=epoch,
+                               scheduler=batch_sched, metrics=metrics, epoch=epoch, epochs=epochs,
                                progress=None if verbose == 1 else False, callbacks=callbacks,
-                               clip_grad_norm=clip_grad_norm, file=file)
+                               clip_grad_norm=clip_grad_norm, batch_loss=batch_loss, file=file)
         record = {"epoch": epoch}
         record.update({k: v for k, v in logs.items() if k not in ("samples", "time")})
         if val_loader is not None:
-            val = evaluate(model, loss_fn, val_loader, device=device, metrics=metrics)
+            val = evaluate(model, loss_fn, val_loader, device=device, metrics=metrics,
+                           batch_loss=batch_loss)
             record.update({"val_" + k: v for k, v in val.items()
                            if k not in ("samples", "time", "samples_per_s")})
         if scheduler is not None and scheduler_interval == "epoch":
