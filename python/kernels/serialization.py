@@ -9,7 +9,8 @@ A checkpoint is a NumPy ``.npz`` (zip) archive holding
 * a zip comment ``kernels.checkpoint crc32=XXXXXXXX``: the CRC-32 of every byte of the file
   before the comment, so a flipped bit anywhere (data, structure or zip bookkeeping) is caught.
 
-The file stays a plain ``.npz`` that ``np.load(path)`` reads. Loading never runs code (no pickle)
+The bytes (writing and validating the archive) are ``kernels._checkpoint_format``'s; this module
+turns objects into the structure and back. The file stays a plain ``.npz`` that ``np.load(path)`` reads. Loading never runs code (no pickle)
 and refuses, with one ValueError naming the file and the problem, anything that is not a
 checkpoint this library wrote intact: other zips and ``.npy`` files, truncated or altered files,
 object arrays, unknown dtypes, member names other than ``a<N>.npy`` / the structure, and archives
@@ -34,38 +35,27 @@ tensor or array that appears several times is stored once and comes back as one 
 from __future__ import annotations
 
 import collections
-import json
-import math
 import os
 import re
-import struct
 import tempfile
-import zipfile
-import zlib
 
 import numpy as np
 
 from . import _C
+from ._checkpoint_format import MAX_BYTES_ENV, Refused, foreign, read_archive, write_archive
+from ._checkpoint_format import write_array as _write_array
+# The format's pieces under their old names here, for code that crafts or checks files by hand.
+from ._checkpoint_format import (  # noqa: F401
+    COMMENT_LEN as _COMMENT_LEN, COMMENT_PREFIX as _COMMENT_PREFIX, ChecksumWriter as _ChecksumWriter,
+)
 from ._device import as_device, numpy_dtype
 from .nn.parameter import Parameter
 from .tensor import tensor as make_tensor
 
 __all__ = ["save", "load", "DEFAULT_MAX_BYTES"]
 
-_STRUCT = "__kernels_structure__"
-_FORMAT = "kernels.checkpoint"
-_VERSION = 2
-# The zip comment: CRC-32 of all bytes before it. Fixed length, so the writer can stream the
-# archive and fill the value in last.
-_COMMENT_PREFIX = b"kernels.checkpoint crc32="
-_COMMENT_RE = re.compile(rb"kernels\.checkpoint crc32=([0-9a-f]{8})\Z")
-_COMMENT_LEN = len(_COMMENT_PREFIX) + 8
-_MEMBER_RE = re.compile(r"(a(?:0|[1-9][0-9]{0,8})|__kernels_structure__)\.npy\Z")
-
 #: The default bound on the uncompressed bytes a checkpoint may declare (16 GiB); see ``load``.
 DEFAULT_MAX_BYTES = 16 << 30
-_MAX_BYTES_ENV = "KERNELS_LOAD_MAX_BYTES"
-_CHUNK = 16 << 20
 
 # dtype names a structure may use: an explicit table, never an attribute lookup on _C.dtype
 _DTYPES = {
@@ -163,78 +153,10 @@ class _Encoder:
         return out
 
 
-def _structure_array(root, members):
-    doc = {"format": _FORMAT, "version": _VERSION, "arrays": len(members), "members": members,
-           "root": root}
-    return np.frombuffer(json.dumps(doc, separators=(",", ":")).encode("utf-8"), dtype=np.uint8)
-
-
-def _write_array(zf, name, arr):
-    """Write one array as the member ``name.npy`` (what np.savez does, one member at a time)."""
-    with zf.open(name + ".npy", "w", force_zip64=True) as member:
-        np.lib.format.write_array(member, np.ascontiguousarray(arr) if arr.ndim else arr,
-                                  allow_pickle=False)
-
-
-class _ChecksumWriter:
-    """A write-only stream in front of ``raw`` that keeps the CRC-32 of everything but the last
-    ``_COMMENT_LEN`` bytes written (held back: they are the zip comment, filled in at the end).
-
-    It has ``tell`` but no ``seek``, so ZipFile streams the archive (sizes and CRCs go in data
-    descriptors after each member) and every byte passes through here exactly once, in order."""
-
-    def __init__(self, raw):
-        self.raw = raw
-        self.crc = 0
-        self.pos = 0
-        self.tail = b""
-
-    def write(self, data):
-        data = memoryview(data).cast("B")
-        self.pos += len(data)
-        if len(data) >= _COMMENT_LEN:
-            self._emit(self.tail)
-            self._emit(data[:len(data) - _COMMENT_LEN])
-            self.tail = bytes(data[len(data) - _COMMENT_LEN:])
-        else:
-            joined = self.tail + bytes(data)
-            self._emit(joined[:len(joined) - _COMMENT_LEN] if len(joined) > _COMMENT_LEN else b"")
-            self.tail = joined[-_COMMENT_LEN:]
-        return len(data)
-
-    def _emit(self, data):
-        if len(data):
-            self.crc = zlib.crc32(data, self.crc)
-            self.raw.write(data)
-
-    def tell(self):
-        return self.pos
-
-    def flush(self):
-        if hasattr(self.raw, "flush"):
-            self.raw.flush()
-
-    def finish(self):
-        """Write the real comment in place of the placeholder ZipFile wrote last."""
-        if self.tail != _COMMENT_PREFIX + b"0" * 8:  # ZipFile always ends with the comment
-            raise RuntimeError("save: internal error: the archive does not end with its comment")
-        self.raw.write(_COMMENT_PREFIX + b"%08x" % self.crc)
-        self.tail = b""
-
-
 def _write_archive(fileobj, arrays, root, compress):
-    mode = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
-    out = _ChecksumWriter(fileobj)
-    with zipfile.ZipFile(out, "w", compression=mode, allowZip64=True) as zf:
-        members = {}
-        for name, arr in arrays.items():
-            _write_array(zf, name, arr)
-            info = zf.getinfo(name + ".npy")
-            members[name] = {"bytes": info.file_size, "crc32": f"{info.CRC:08x}"}
-        _write_array(zf, _STRUCT, _structure_array(root, members))
-        zf.comment = _COMMENT_PREFIX + b"0" * 8
-    out.finish()
-    out.flush()
+    # Each member goes through this module's _write_array, so that it can be replaced to stop a
+    # save halfway (the crash tests do).
+    write_archive(fileobj, arrays, root, compress, _write_array)
 
 
 def _fsync_dir(folder):
@@ -326,229 +248,23 @@ def save(obj, f, *, compress=False) -> None:
     _fsync_dir(folder)
 
 
-# ---------------------------------------------------------------- reading the archive
-
-# what zipfile (and numpy, reading a member) raise on malformed input
-_ARCHIVE_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError,
-                   KeyError, IndexError, TypeError, NotImplementedError, OverflowError, zlib.error,
-                   struct.error)
-
-
-class _Refused(Exception):
-    """A problem found in the file; ``load`` turns it into one ValueError naming the file."""
-
-
-def _foreign(what):
-    return _Refused(f"is not a kernels checkpoint ({what})")
-
-
-def _damaged(what):
-    return _Refused(f"is damaged ({what})")
-
-
 def _parse_size(text):
     m = re.fullmatch(r"\s*([0-9]+)\s*([kmgt]?)(?:i?b)?\s*", text, re.IGNORECASE)
     if m is None:
-        raise ValueError(f"load: {_MAX_BYTES_ENV}={text!r} is not a size (bytes, or a number with "
+        raise ValueError(f"load: {MAX_BYTES_ENV}={text!r} is not a size (bytes, or a number with "
                          "a K, M, G or T suffix)")
     return int(m.group(1)) << (10 * "kmgt".find(m.group(2).lower()) + 10 if m.group(2) else 0)
 
 
 def _resolve_max_bytes(max_bytes):
     if max_bytes is None:
-        env = os.environ.get(_MAX_BYTES_ENV, "").strip()
+        env = os.environ.get(MAX_BYTES_ENV, "").strip()
         return _parse_size(env) if env else DEFAULT_MAX_BYTES
     if isinstance(max_bytes, bool) or not isinstance(max_bytes, (int, np.integer)):
         raise TypeError(f"load: max_bytes must be an int, got {type(max_bytes).__name__}")
     if max_bytes < 0:
         raise ValueError(f"load: max_bytes must be >= 0, got {max_bytes}")
     return int(max_bytes)
-
-
-class _Reader:
-    """Wraps a zip member stream: counts the bytes read."""
-
-    def __init__(self, raw):
-        self.raw = raw
-        self.pos = 0
-
-    def read(self, n=-1):
-        data = self.raw.read(n)
-        self.pos += len(data)
-        return data
-
-
-def _read_npy(zf, info):
-    """One ``.npy`` member -> ndarray (the file's dtype, byte order included). The header's
-    shape and dtype must account for exactly the member's declared size, so a forged shape is
-    refused before anything is allocated; zipfile checks the member's CRC-32 at its end."""
-    name = info.filename
-    with zf.open(info) as raw:
-        fh = _Reader(raw)
-        try:
-            version = np.lib.format.read_magic(fh)
-            if version == (1, 0):
-                shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
-            elif version == (2, 0):
-                shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
-            else:
-                raise ValueError(f".npy format version {version} is not supported")
-        except (zipfile.BadZipFile, OSError, zlib.error):
-            raise  # the member's bytes (e.g. its CRC-32), not its header: reported as such
-        except Exception as e:  # numpy's header parser raises many kinds (even tokenize errors)
-            raise _damaged(f"member {name} has no valid .npy header: {type(e).__name__}: {e}") from None
-        if dtype.hasobject:
-            raise _foreign(f"member {name} holds Python objects, which would need pickle")
-        if fortran:
-            raise _foreign(f"member {name} is in Fortran order, which this library never writes")
-        if dtype.itemsize == 0:
-            raise _foreign(f"member {name} has the zero-size dtype {dtype}")
-        if any(s < 0 for s in shape):
-            raise _damaged(f"member {name} declares the negative shape {shape}")
-        count = math.prod(shape)
-        nbytes = count * dtype.itemsize
-        if fh.pos + nbytes != info.file_size:
-            raise _damaged(f"member {name} declares shape {shape} of {dtype} ({nbytes:,} bytes) but "
-                           f"holds {info.file_size - fh.pos:,} bytes of data")
-        buf = bytearray(nbytes)
-        view = memoryview(buf)
-        done = 0
-        while done < nbytes:
-            chunk = fh.read(min(_CHUNK, nbytes - done))
-            if not chunk:
-                raise _damaged(f"member {name} ends early")
-            view[done:done + len(chunk)] = chunk
-            done += len(chunk)
-        if fh.read(1):  # also makes zipfile verify the member's CRC-32
-            raise _damaged(f"member {name} is longer than declared")
-    if count == 0:
-        return np.empty(shape, dtype=dtype)
-    return np.frombuffer(buf, dtype=dtype, count=count).reshape(shape)
-
-
-def _file_crc(fh, start, stop):
-    fh.seek(start)
-    crc, left = 0, stop - start
-    while left > 0:
-        chunk = fh.read(min(_CHUNK, left))
-        if not chunk:
-            raise _damaged("the file ends early")
-        crc = zlib.crc32(chunk, crc)
-        left -= len(chunk)
-    return crc
-
-
-def _check_doc(doc, infos, has_checksum):
-    """Validate the structure document against the archive's members; -> member names."""
-    if not isinstance(doc, dict) or doc.get("format") != _FORMAT or "root" not in doc:
-        raise _foreign("unknown structure format")
-    version = doc.get("version")
-    if type(version) is not int or version < 1:
-        raise _foreign(f"bad format version {version!r}")
-    if version > _VERSION:
-        raise _Refused(f"was written by a newer format version {version} (this version reads up "
-                       f"to {_VERSION})")
-    n = doc.get("arrays")
-    arrays = {k[:-4] for k in infos} - {_STRUCT}
-    if type(n) is not int or n != len(arrays) or arrays != {f"a{i}" for i in range(n)}:
-        raise _damaged(f"the structure names {n!r} arrays but the archive holds "
-                       f"{len(arrays)}: {', '.join(sorted(arrays)[:8]) or 'none'}")
-    if version >= 2:
-        if not has_checksum:
-            raise _damaged("the file checksum in the zip comment is missing")
-        members = doc.get("members")
-        if not isinstance(members, dict) or set(members) != arrays:
-            raise _damaged("the structure's member table does not list the archive's arrays")
-        for k, rec in members.items():
-            info = infos[k + ".npy"]
-            if not isinstance(rec, dict) or type(rec.get("bytes")) is not int \
-                    or not isinstance(rec.get("crc32"), str) \
-                    or not re.fullmatch(r"[0-9a-f]{8}", rec["crc32"]):
-                raise _damaged(f"the structure's record of member {k} is malformed")
-            if rec["bytes"] != info.file_size or int(rec["crc32"], 16) != info.CRC:
-                raise _damaged(f"member {k} is not the one the structure recorded (size "
-                               f"{info.file_size:,} / crc32 {info.CRC:08x}, recorded "
-                               f"{rec['bytes']:,} / {rec['crc32']})")
-    return sorted(arrays, key=lambda k: int(k[1:]))
-
-
-def _read_archive(fh, limit):
-    """-> (structure document, {member: ndarray}); raises _Refused."""
-    try:
-        start = fh.tell()
-        head = fh.read(8)
-        fh.seek(0, os.SEEK_END)
-        end = fh.tell()
-    except (OSError, ValueError, AttributeError) as e:
-        raise _Refused(f"cannot be read as a checkpoint: it must be a readable, seekable binary "
-                       f"file ({e})") from None
-    if not isinstance(head, bytes):
-        raise _Refused("cannot be read as a checkpoint: the file object is not opened in binary mode")
-    if not head:
-        raise _foreign("the file is empty")
-    if head.startswith(b"\x93NUMPY"):
-        raise _foreign("a single .npy array, not an .npz archive")
-    if head.startswith(b"PK\x05\x06"):
-        raise _foreign("an empty zip archive")
-    if not head.startswith(b"PK\x03\x04"):
-        raise _foreign("not a zip archive")
-
-    has_checksum = False
-    if end - start > _COMMENT_LEN:
-        fh.seek(end - _COMMENT_LEN)
-        m = _COMMENT_RE.match(fh.read(_COMMENT_LEN))
-        if m is not None:
-            has_checksum = True
-            got = _file_crc(fh, start, end - _COMMENT_LEN)
-            if got != int(m.group(1), 16):
-                raise _damaged(f"file checksum mismatch: crc32 {got:08x}, recorded "
-                               f"{m.group(1).decode()}: the file was altered after it was written")
-    fh.seek(start)
-    try:
-        zf = zipfile.ZipFile(fh)
-    except _ARCHIVE_ERRORS as e:
-        raise _damaged(f"truncated or corrupt zip archive: {type(e).__name__}: {e}") from None
-    with zf:
-        if has_checksum and len(zf.comment) != _COMMENT_LEN:
-            raise _damaged("the zip directory does not end where the file checksum says")
-        infos = {}
-        for info in zf.infolist():
-            name = info.filename
-            if not _MEMBER_RE.match(name):
-                raise _foreign(f"unexpected member {name[:80]!r}")
-            if name in infos:
-                raise _foreign(f"member {name!r} appears twice")
-            if info.flag_bits & 0x1:
-                raise _foreign(f"member {name} is encrypted")
-            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-                raise _foreign(f"member {name} uses compression method {info.compress_type}")
-            if info.compress_type == zipfile.ZIP_STORED and info.compress_size != info.file_size:
-                raise _damaged(f"member {name} is stored with inconsistent sizes")
-            infos[name] = info
-        if _STRUCT + ".npy" not in infos:
-            raise _foreign(f"an .npz without the {_STRUCT} member")
-        if not has_checksum and zf.comment.startswith(_FORMAT.encode()):
-            raise _damaged("its checksum comment is malformed")
-        if not has_checksum and zf.comment:
-            raise _foreign("an unexpected zip comment")
-        total = sum(info.file_size for info in infos.values())
-        if total > limit:
-            raise _Refused(f"declares {total:,} bytes of uncompressed data, more than the limit of "
-                           f"{limit:,} bytes (pass max_bytes= to kernels.load or set "
-                           f"{_MAX_BYTES_ENV} to allow more)")
-        try:
-            raw = _read_npy(zf, infos[_STRUCT + ".npy"])
-            if raw.dtype != np.uint8 or raw.ndim != 1:
-                raise _foreign(f"its structure member is {raw.dtype} {raw.shape}, not UTF-8 bytes")
-            try:
-                doc = json.loads(raw.tobytes().decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
-                raise _foreign(f"unreadable structure description: {e}") from None
-            names = _check_doc(doc, infos, has_checksum)
-            arrays = {k: _read_npy(zf, infos[k + ".npy"]) for k in names}
-        except _ARCHIVE_ERRORS as e:
-            raise _damaged(f"{type(e).__name__}: {e}") from None
-    return doc, arrays
 
 
 # ---------------------------------------------------------------- decoding
@@ -579,7 +295,7 @@ class _Decoder:
 
     @staticmethod
     def bad(msg):
-        return _foreign(msg)
+        return foreign(msg)
 
     def field(self, node, name, kind):
         v = node.get(name)
@@ -723,13 +439,13 @@ def load(f, map_location=None, *, max_bytes=None):
 
 def _load(fh, path, map_location, limit):
     try:
-        doc, arrays = _read_archive(fh, limit)
+        doc, arrays = read_archive(fh, limit)
         dec = _Decoder(arrays, map_location)
         try:
             return dec.decode(doc["root"])
         except RecursionError:
-            raise _foreign("the structure is nested too deeply") from None
+            raise foreign("the structure is nested too deeply") from None
         except (KeyError, TypeError, AttributeError, IndexError) as e:
-            raise _foreign(f"malformed structure: {type(e).__name__}: {e}") from None
-    except _Refused as e:
+            raise foreign(f"malformed structure: {type(e).__name__}: {e}") from None
+    except Refused as e:
         raise ValueError(f"load: {path} {e}") from None
