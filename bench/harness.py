@@ -99,16 +99,6 @@ def rel_err(a, b) -> float:
     return float(np.abs(a - b).max() / scale) if a.size else 0.0
 
 
-def to_numpy(t):
-    """A result of either library, on any device, as a NumPy array on the host (a NumPy array or
-    a Python float as it is)."""
-    import numpy as np
-
-    if hasattr(t, "detach"):
-        t = t.detach().cpu().numpy()
-    return np.asarray(t)
-
-
 def git_commit() -> str:
     here = os.path.dirname(os.path.abspath(__file__))
     try:

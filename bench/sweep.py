@@ -1,5 +1,5 @@
 """GEMM sweep: GFLOP/s of ours, numpy (OpenBLAS) and torch against size (square 64..2048), and at
-the networks' shapes (bench/cases/gemm.py's NETWORK), with a plot.
+the networks' shapes (kernels.testing.cases.MATMUL_NETWORK), with a plot.
 
     python -m bench --sweep [--threads 2] [--repeats 10]
 """
@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 
-from bench.cases.gemm import NETWORK
+from kernels.testing.cases import MATMUL_NETWORK as NETWORK
 from bench.harness import PAUSE_S, Timing, machine_info, measure_peak, time_block
 from bench.report import pyplot, save_figure
 
@@ -18,7 +18,7 @@ SQUARE = [64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048]
 
 
 def _fns(form, M, N, K):
-    """ours, numpy, torch computing the same product (see gemm.py for the forms)."""
+    """ours, numpy, torch computing the same product (see bench/cases/matmul.py for the forms)."""
     import torch
 
     from kernels import _C

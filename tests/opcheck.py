@@ -3,7 +3,8 @@
 An op under test is a function of kernels tensors. Its arguments are given as a list where NumPy
 floating arrays are differentiable inputs (made into tensors of the requested dtype/device with
 requires_grad=True) and everything else (ints, tuples, int64 index arrays wrapped by `Const`) is
-passed through unchanged.
+passed through unchanged. The forward + backward itself is kernels.testing.runner's, the one the
+benchmarks (bench/cases) time.
 """
 from __future__ import annotations
 
@@ -11,57 +12,28 @@ import numpy as np
 import pytest
 
 import kernels
+from kernels.testing.runner import Const, ForwardBackward, tensors, to_numpy  # noqa: F401 (Const: for the tests)
+from kernels.testing.runner import first as _first
+from kernels.testing.runner import is_differentiable as _is_diff
 
 HAS_CUDA = kernels.cuda.is_available()
 requires_cuda = pytest.mark.skipif(not HAS_CUDA, reason="no CUDA device, or kernels built without CUDA")
 DEVICES = ["cpu"] + (["cuda"] if HAS_CUDA else [])
 
 
-class Const:
-    """An argument that is made a tensor (on the test's device) but is not differentiated."""
-
-    def __init__(self, value, dtype=None):
-        self.value = np.asarray(value)
-        self.dtype = dtype
-
-
-def _is_diff(a):
-    return isinstance(a, np.ndarray) and a.dtype.kind == "f"
-
-
 def _make_args(args, dtype, device, requires_grad):
-    out = []
-    for a in args:
-        if _is_diff(a):
-            out.append(kernels.tensor(a, dtype=dtype, device=device, requires_grad=requires_grad))
-        elif isinstance(a, Const):
-            out.append(kernels.tensor(a.value, dtype=a.dtype, device=device))
-        else:
-            out.append(a)
-    return out
-
-
-def to_numpy(t) -> np.ndarray:
-    return np.asarray(t.detach().cpu().numpy())
-
-
-def _first(out):
-    return out[0] if isinstance(out, (tuple, list)) else out
+    return tensors(kernels, args, dtype, device, requires_grad)
 
 
 def run(fn, args, dtype=kernels.float64, device="cpu", upstream_seed=0, backward=True):
-    """Run fn forward (and backward with a fixed random upstream gradient).
+    """Run fn forward (and backward with a fixed random upstream gradient), through the runner the
+    benchmarks time (kernels.testing.runner).
 
     Returns (output array, [grad array or None per argument], upstream array)."""
     ts = _make_args(args, dtype, device, requires_grad=backward)
-    out = _first(fn(*ts))
-    out_np = to_numpy(out)
-    grads, w = [None] * len(args), None
-    if backward and out.requires_grad:
-        w = np.random.default_rng(upstream_seed).standard_normal(out_np.shape)
-        out.backward(kernels.tensor(w, dtype=out.dtype, device=device))
-        grads = [to_numpy(t.grad) if (_is_diff(a) and t.grad is not None) else None for a, t in zip(args, ts)]
-    return out_np, grads, w
+    step = ForwardBackward(kernels, lambda: fn(*ts), ts, upstream_seed, device, backward)
+    out_np = to_numpy(step())
+    return out_np, step.grads(), step.upstream
 
 
 def gradcheck(fn, args, eps=1e-6, atol=1e-7, rtol=1e-5, device="cpu"):
@@ -87,18 +59,6 @@ def gradcheck(fn, args, eps=1e-6, atol=1e-7, rtol=1e-5, device="cpu"):
             num[idx] = (loss(k, plus) - loss(k, minus)) / (2 * eps)
         got = grads[k] if grads[k] is not None else np.zeros_like(num)
         np.testing.assert_allclose(got, num, atol=atol, rtol=rtol, err_msg=f"gradient of argument {k}")
-
-
-def _torch_args(torch, args, dtype):
-    out = []
-    for a in args:
-        if _is_diff(a):
-            out.append(torch.tensor(a, dtype=dtype, requires_grad=True))
-        elif isinstance(a, Const):
-            out.append(torch.as_tensor(a.value))
-        else:
-            out.append(a)
-    return out
 
 
 class _TorchFunctional:
@@ -127,7 +87,7 @@ def check_torch(fn, torch_fn, args, dtype=kernels.float64, atol=1e-10, rtol=1e-7
     torch = pytest.importorskip("torch")
     tdtype = torch.float64 if dtype == kernels.float64 else torch.float32
     out, grads, w = run(fn, args, dtype, "cpu", backward=backward)
-    targs = _torch_args(torch, args, tdtype)
+    targs = tensors(torch, args, tdtype)
     tout = _first(torch_fn(*targs))
     np.testing.assert_allclose(out, tout.detach().numpy(), atol=atol, rtol=rtol, err_msg="forward")
     if backward and w is not None:

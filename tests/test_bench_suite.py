@@ -34,14 +34,27 @@ def test_every_family_has_cases_with_unique_names():
     assert len(names) == len(set(names))
 
 
-def test_select_by_alias_and_size():
+def test_families_are_the_op_families_with_tests():
+    """A family's name is its op family's: the name of its tests, tests/test_<family>.py."""
+    from bench.cases import FAMILIES
+
+    for fam in FAMILIES:
+        if fam != "overhead":  # the Python layer's cost per op: no op family
+            assert os.path.exists(os.path.join(ROOT, "tests", f"test_{fam}.py")), fam
+
+
+def test_select_by_family_word_and_size():
     cases = all_cases()
     chosen = run.select(cases, ["matmul"], [1024])
     assert [c.name for c in chosen] == ["1024^3"]
-    lstm = run.select(cases, ["lstm"], None)
-    assert {c.family for c in lstm} == {"rnn", "step", "gemm"}  # the family, and names with "lstm"
-    assert all("lstm" in c.name.lower() or c.family == "rnn" for c in lstm)
-    assert len([c for c in lstm if c.family == "rnn"]) == 4
+    rnn = run.select(cases, ["rnn"], None)
+    assert {c.family for c in rnn} == {"rnn"} and len(rnn) == 4  # LSTM and GRU, H 256 and 512
+    lstm = run.select(cases, ["lstm"], None)  # a word of case names, in any family
+    assert {c.family for c in lstm} == {"rnn", "train", "matmul"}
+    assert all("lstm" in c.name.lower() for c in lstm)
+    assert len([c for c in lstm if c.family == "rnn"]) == 2
+    assert run.select(cases, ["gemm"], None) == run.select(cases, ["matmul"], None)  # the old names
+    assert run.select(cases, ["step"], None) == run.select(cases, ["train"], None)
     assert run.select(cases, ["no-such-op"], None) == []
 
 
@@ -71,7 +84,7 @@ def test_a_wrong_result_is_reported_and_not_timed():
         return (lambda: calls.append("ours")), (lambda: calls.append("peer")), (lambda: 0.5)
 
     args = run.parse(["--repeats", "1", "--rounds", "1"])
-    row = run.run_case(Case("gemm", "broken", "numpy", setup, tol=1e-3), args, 100.0)
+    row = run.run_case(Case("matmul", "broken", "numpy", setup, tol=1e-3), args, 100.0)
     assert "differs from the peer" in row["error"]
     assert calls == []
     md = report.markdown({"cpu": "x", "threads": 1, "fma_peak_gflops": 1, "commit": "c", "date": "d",
@@ -91,13 +104,13 @@ def test_suite_end_to_end(tmp_path):
     data = json.loads((tmp_path / "t.json").read_text())
     assert data["machine"]["threads"] == 1 and data["machine"]["fma_peak_gflops"] > 0
     rows = data["results"]
-    assert [r["family"] for r in rows] == ["gemm", "loss"]
+    assert [r["family"] for r in rows] == ["matmul", "loss"]
     for r in rows:
         assert r["max_rel_err"] <= 1e-3
         assert r["ratio"] > 0 and r["ours"]["n"] >= 2 and r["peer_t"]["n"] >= 2
     assert rows[0]["ours_gflops"] > 0 and rows[0]["pct_peak"] > 0
     md = (tmp_path / "t.md").read_text()
-    assert "lenet.f6" in md and "| gemm |" in md
+    assert "lenet.f6" in md and "| matmul |" in md
     if (tmp_path / "t.png").exists():
         assert (tmp_path / "t.png").read_bytes()[:4] == b"\x89PNG"
 

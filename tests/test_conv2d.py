@@ -5,7 +5,8 @@ nn modules against torch's with a copied state_dict, and bad inputs.
 The configurations are a seeded random table (odd sizes, non-square kernels and inputs, stride
 1-3, padding 0-2 / 'same' / 'valid', dilation 1-2, groups 1 / 2 / depthwise, batch 1 and 7, with
 and without bias) plus hand-picked cases for the kernel's special paths: 1x1 convolutions (no
-im2col), small outputs (several images per GEMM) and LeNet / ResNet-like layers.
+im2col), small outputs (several images per GEMM) and LeNet / ResNet-like layers, and the networks'
+layers the benchmarks time (kernels.testing.cases.CONV2D) at batch 2.
 """
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ import pytest
 import kernels
 import kernels.functional as F
 from kernels import nn
+from kernels.testing.cases import CONV2D, conv2d
 from opcheck import check_cuda_vs_cpu, check_torch, gradcheck, torch_functional
 
 # torch notes that its own 'same' with an even kernel copies the input; nothing to act on here.
@@ -99,6 +101,14 @@ def random_cases(n, seed):
     return cases
 
 
+def network_case(layer, batch):
+    """A layer of the networks' table (kernels.testing.cases.CONV2D, what bench/ times) as a case
+    of this file, at a test batch."""
+    k = (layer.kernel_size, layer.kernel_size)
+    return dict(N=batch, C=layer.in_channels, O=layer.out_channels, G=1, H=layer.height, W=layer.width, k=k,
+                stride=1, padding=layer.padding, dilation=1, bias=True)
+
+
 SPECIAL = [
     dict(N=7, C=3, O=5, G=1, H=6, W=5, k=(1, 1), stride=1, padding=0, dilation=1, bias=True),  # 1x1: no im2col
     dict(N=1, C=4, O=2, G=2, H=4, W=4, k=(1, 1), stride=1, padding=0, dilation=1, bias=False),
@@ -106,7 +116,7 @@ SPECIAL = [
     dict(N=7, C=16, O=12, G=1, H=5, W=5, k=(5, 5), stride=1, padding=0, dilation=1, bias=True),  # 5x5 -> 1x1
     dict(N=5, C=6, O=4, G=2, H=3, W=4, k=(3, 4), stride=2, padding=0, dilation=1, bias=False),  # dense, groups
     dict(N=3, C=2, O=3, G=1, H=5, W=3, k=(3, 2), stride=1, padding=0, dilation=(2, 2), bias=True),  # 1x1 out, dilated
-    dict(N=7, C=1, O=6, G=1, H=32, W=32, k=(5, 5), stride=1, padding=0, dilation=1, bias=True),  # LeNet conv1
+    network_case(conv2d("lenet.c1"), batch=7),
     dict(N=2, C=8, O=8, G=1, H=12, W=12, k=(3, 3), stride=1, padding=1, dilation=1, bias=False),  # ResNet-like
     dict(N=3, C=4, O=4, G=4, H=9, W=7, k=(3, 3), stride=2, padding=1, dilation=1, bias=True),
     dict(N=1, C=3, O=2, G=1, H=7, W=6, k=(4, 2), stride=1, padding="same", dilation=2, bias=True),  # odd 'same'
@@ -128,6 +138,7 @@ SPECIAL = [
 ]
 
 CASES = random_cases(36, seed=7) + SPECIAL
+NETWORK = [network_case(layer, batch=2) for layer in CONV2D]  # LeNet-5's c1, c3, c5, ResNet's 3x3
 
 
 def _case_id(c):
@@ -159,7 +170,7 @@ def _arglist(x, w, b):
     return [x, w] if b is None else [x, w, b]
 
 
-@pytest.mark.parametrize("c", CASES, ids=_case_id)
+@pytest.mark.parametrize("c", CASES + NETWORK, ids=_case_id)
 def test_forward_matches_numpy(c):
     rng = np.random.default_rng(0)
     x, w, b = _args(c, rng)
@@ -177,7 +188,7 @@ def test_forward_matches_numpy(c):
     np.testing.assert_allclose(got32, want, rtol=1e-4, atol=1e-4)
 
 
-@pytest.mark.parametrize("c", CASES, ids=_case_id)
+@pytest.mark.parametrize("c", CASES + NETWORK, ids=_case_id)
 def test_forward_backward_match_torch(c):
     rng = np.random.default_rng(1)
     x, w, b = _args(c, rng)

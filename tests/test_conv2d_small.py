@@ -14,15 +14,22 @@ import pytest
 
 import kernels
 import kernels.functional as F
+from kernels.testing.cases import conv2d
 from opcheck import run_fast_and_portable
 
 pytestmark = [pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning"),
               pytest.mark.usefixtures("torch_one_thread")]
 
 
+def _layer(name, batch):
+    """A layer of the networks' table (kernels.testing.cases.CONV2D) as a case, at `batch`."""
+    c = conv2d(name)
+    return (batch, c.in_channels, c.height, c.width, c.out_channels, (c.kernel_size,) * 2, c.padding)
+
+
 # N, C, H, W, O, (kH, kW), padding
 CASES = [
-    (16, 6, 14, 14, 16, (5, 5), 0),  # LeNet c3, threaded
+    _layer("lenet.c3", 16),  # threaded
     (1, 6, 14, 14, 16, (5, 5), 0),  # batch 1
     (3, 1, 9, 7, 8, (3, 3), 1),  # one input channel, 8 lanes, W < 8
     (2, 7, 13, 17, 24, (3, 3), 2),  # 16 + 8 lanes, W > 16, padding 2
@@ -33,18 +40,19 @@ CASES = [
     (5, 12, 11, 9, 16, (2, 3), "same"),  # even kernel: asymmetric 'same'
     (9, 4, 16, 16, 8, (3, 3), 1),  # 3x3 'ResNet-like', threaded
     (2, 6, 31, 33, 16, (7, 7), 3),  # long rows, several dx column blocks
-    (16, 1, 32, 32, 6, (5, 5), 0),  # LeNet c1: 6 channels in 8 lanes
+    _layer("lenet.c1", 16),  # 6 channels in 8 lanes
     (3, 2, 7, 12, 13, (3, 2), 1),  # 13 channels in 16 lanes
     (2, 3, 5, 9, 31, (2, 2), 0),  # 16 + 15 lanes
     # the direct kernel (conv2d_direct_avx2.cpp: >= 16 channels each way, more than 32 out or a
     # long reduction): forward and dx
-    (4, 64, 32, 32, 64, (3, 3), 1),  # ResNet 3x3, threaded
+    _layer("resnet.3x3", 4),  # threaded
     (1, 16, 9, 13, 41, (3, 3), 1),  # batch 1, 6-row tiles with a partial one, 16-lane partial
     (3, 20, 11, 12, 36, (2, 3), (0, 2)),  # 12 -> 14 columns, asymmetric padding
     (2, 17, 12, 24, 40, (5, 5), 4),  # K > 128 (several tap blocks), padding 4, partial lanes
     (2, 32, 12, 12, 33, (1, 1), 0),  # 1x1, O % 8 != 0 (dW on the packed path)
     (2, 16, 10, 30, 48, (3, 1), (1, 0)),  # 3x1 kernel, two column tiles
     (2, 24, 9, 13, 40, (4, 4), "same"),  # even kernel: asymmetric 'same'
+    _layer("lenet.c5", 16),  # 5x5 on 5x5: one output position, 120 channels
 ]
 
 

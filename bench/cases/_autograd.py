@@ -1,13 +1,12 @@
 """Forward + backward of one op through each library's Python API, the way a training step runs
-it: the forward records the graph, backward() takes a fixed upstream gradient, and the gradients
-of every input that needs one are computed. Shared by the conv2d, pool, norm and loss families,
-on the CPU and (bench/gpu) on CUDA.
+it: the forward records the graph, backward() starts from a fixed upstream gradient, and the
+gradients of every input that needs one are computed. The runner is the tests' own
+(kernels.testing.runner.ForwardBackward); shared by the conv2d, activation, pool, norm and loss
+families, on the CPU and (bench/gpu) on CUDA.
 """
 from __future__ import annotations
 
-import numpy as np
-
-from bench.harness import Case, rel_err, to_numpy
+from bench.harness import Case, rel_err
 
 
 def fwd_bwd_case(family, name, inputs, grads, ours_op, torch_op, flops=None, nbytes=None,
@@ -22,31 +21,20 @@ def fwd_bwd_case(family, name, inputs, grads, ours_op, torch_op, flops=None, nby
 
         import kernels
         import kernels.functional as F
+        from kernels.testing.runner import Const, ForwardBackward, is_differentiable, tensors, to_numpy
 
-        kt = {k: kernels.tensor(v, device=device, requires_grad=k in grads) for k, v in inputs.items()}
-        tt = {k: torch.tensor(v, device=device, requires_grad=k in grads) for k, v in inputs.items()}
-        out = ours_op(kernels, F, **kt)
-        scalar = out.ndim == 0
-        g = None if scalar else np.random.default_rng(1).standard_normal(tuple(out.shape)).astype(np.float32)
-        kg = None if scalar else kernels.tensor(g, device=device)
-        tg = None if scalar else torch.tensor(g, device=device)
-
-        def fwd_bwd(op, lib, functional, tensors, upstream):
-            def run():
-                for k in grads:
-                    tensors[k].grad = None
-                y = op(lib, functional, **tensors)
-                y.backward(upstream)
-                return y
-
-            return run
-
-        ours, peer = fwd_bwd(ours_op, kernels, F, kt, kg), fwd_bwd(torch_op, torch, TF, tt, tg)
+        args = {k: v if is_differentiable(v) else Const(v) for k, v in inputs.items()}
+        kt = tensors(kernels, args, device=device, requires_grad=grads)
+        tt = tensors(torch, args, device=device, requires_grad=grads)
+        ours = ForwardBackward(kernels, lambda: ours_op(kernels, F, **kt), [kt[k] for k in grads],
+                               upstream_seed=1, device=device)
+        peer = ForwardBackward(torch, lambda: torch_op(torch, TF, **tt), [tt[k] for k in grads],
+                               upstream_seed=1, device=device)
 
         def check():
             yo, yt = ours(), peer()
             errs = [rel_err(to_numpy(yo), to_numpy(yt))]
-            errs += [rel_err(to_numpy(kt[k].grad), to_numpy(tt[k].grad)) for k in grads]
+            errs += [rel_err(go, gt) for go, gt in zip(ours.grads(), peer.grads())]
             return max(errs)
 
         return ours, peer, check

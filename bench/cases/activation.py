@@ -1,12 +1,11 @@
 """tanh, sigmoid and relu forward + backward against torch, at LeNet-5's and ResNet's activation
-sizes."""
+sizes (kernels.testing.cases.ACTIVATION)."""
 from __future__ import annotations
 
 import numpy as np
 
 from bench.cases._autograd import fwd_bwd_case
-
-SHAPES = [("lenet", (64, 6, 28, 28)), ("resnet", (64, 64, 32, 32))]
+from kernels.testing.cases import ACTIVATION as SHAPES
 
 
 def cases(opts):

@@ -1,11 +1,11 @@
-"""softmax + cross-entropy (mean over the batch) forward + backward against torch."""
+"""softmax + cross-entropy (mean over the batch) forward + backward against torch
+(kernels.testing.cases.CROSS_ENTROPY: classifiers' logits and the char-LSTM's, T*B x vocab)."""
 from __future__ import annotations
 
 import numpy as np
 
 from bench.cases._autograd import fwd_bwd_case
-
-SHAPES = [(64, 10), (256, 10), (64, 1000), (6400, 65)]  # the last: char-LSTM logits, T*B x vocab
+from kernels.testing.cases import CROSS_ENTROPY as SHAPES
 
 
 def cases(opts, device="cpu"):

@@ -1,4 +1,5 @@
-"""GEMM against numpy (OpenBLAS): square sizes, and the products the networks actually run.
+"""matmul (GEMM) against numpy (OpenBLAS): square sizes, and the products the networks actually
+run (kernels.testing.cases.MATMUL_NETWORK, which says where each comes from).
 
 Forms (how the layers call it): "nn" C = A @ B (matmul), "nt" C = X @ W^T (a linear layer's
 forward, an LSTM's gate projections), "tn" C = dY^T @ X (a linear layer's weight gradient).
@@ -8,33 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from bench.harness import Case, rel_err, to_numpy
-
-SQUARE = [256, 512, 1024, 2048]
-
-# name, form, M, N, K. Sources: MLP 784-256-128-10 at batch 64; LeNet-5's im2col products per
-# image (c1, c3) and its c5/f6 as linear layers at batch 64; LSTM gates at batch 64 (hidden
-# projection per step; the input projection of all T=100 steps at once; the W_hh gradient).
-NETWORK = [
-    ("mlp.fc1 fwd", "nt", 64, 256, 784),
-    ("mlp.fc1 dX", "nn", 64, 784, 256),
-    ("mlp.fc1 dW", "tn", 256, 784, 64),
-    ("mlp.fc2 fwd", "nt", 64, 128, 256),
-    ("mlp.fc3 fwd", "nt", 64, 10, 128),
-    ("lenet.c1 im2col", "nn", 6, 784, 25),
-    ("lenet.c3 im2col", "nn", 16, 100, 150),
-    ("lenet.c5 fwd", "nt", 64, 120, 400),
-    ("lenet.c5 dX", "nn", 64, 400, 120),
-    ("lenet.c5 dW", "tn", 120, 400, 64),
-    ("lenet.f6 fwd", "nt", 64, 84, 120),
-    ("lenet.f6 dX", "nn", 64, 120, 84),
-    ("lstm256 W_hh", "nt", 64, 1024, 256),
-    ("lstm512 W_hh", "nt", 64, 2048, 512),
-    ("lstm256 W_ih x T", "nt", 6400, 1024, 256),
-    ("lstm256 dW_hh", "tn", 1024, 256, 6400),
-    ("lstm512 W_ih x T", "nt", 6400, 2048, 512),
-    ("lstm512 dW_hh", "tn", 2048, 512, 6400),
-]
+from bench.harness import Case, rel_err
+from kernels.testing.cases import MATMUL_NETWORK as NETWORK, MATMUL_SQUARE as SQUARE
+from kernels.testing.runner import to_numpy
 
 
 def _case(name, form, M, N, K, target, size=None, device="cpu", peer="numpy"):
@@ -72,7 +49,7 @@ def _case(name, form, M, N, K, target, size=None, device="cpu", peer="numpy"):
         check = lambda: rel_err(to_numpy(ours()), to_numpy(peer_fn()))  # noqa: E731
         return ours, peer_fn, check
 
-    return Case("gemm", name, peer, setup, flops=2.0 * M * N * K, target=target,
+    return Case("matmul", name, peer, setup, flops=2.0 * M * N * K, target=target,
                 size=size, tol=1e-4)
 
 

@@ -1,12 +1,12 @@
 """batchnorm in training mode (batch statistics, running stats updated) and layer_norm, forward +
-backward against torch."""
+backward against torch, at the feature maps of LeNet-5 and ResNet and the MLP's hidden layer
+(kernels.testing.cases.NORM)."""
 from __future__ import annotations
 
 import numpy as np
 
 from bench.cases._autograd import fwd_bwd_case
-
-SHAPES = [(64, 6, 28, 28), (64, 64, 32, 32), (64, 256)]
+from kernels.testing.cases import NORM as SHAPES
 
 
 def cases(opts, device="cpu", layer_norm=True):

@@ -1,11 +1,11 @@
-"""max and average pooling 2x2 forward + backward against torch, at LeNet's and ResNet's sizes."""
+"""max and average pooling 2x2 forward + backward against torch, at LeNet's and ResNet's sizes
+(kernels.testing.cases.POOL)."""
 from __future__ import annotations
 
 import numpy as np
 
 from bench.cases._autograd import fwd_bwd_case
-
-SHAPES = [("lenet", (64, 6, 28, 28)), ("resnet", (64, 64, 32, 32))]
+from kernels.testing.cases import POOL as SHAPES, POOL_KERNEL as K
 
 
 def cases(opts):
@@ -16,9 +16,9 @@ def cases(opts):
         n = x.size
         for kind in ("max_pool2d", "avg_pool2d"):
             out.append(fwd_bwd_case(
-                "pool", f"{kind} 2x2 fwd+bwd {tag} {shape}", {"x": x}, ("x",),
-                lambda kernels, F, x, kind=kind: getattr(F, kind)(x, 2),
-                lambda torch, TF, x, kind=kind: getattr(TF, kind)(x, 2),
+                "pool", f"{kind} {K}x{K} fwd+bwd {tag} {shape}", {"x": x}, ("x",),
+                lambda kernels, F, x, kind=kind: getattr(F, kind)(x, K),
+                lambda torch, TF, x, kind=kind: getattr(TF, kind)(x, K),
                 # x read twice (forward, backward) and dx written; y and dy are a quarter each.
                 nbytes=4.0 * (3 * n + n), target=1.0, size=shape[0]))
     return out

@@ -1,12 +1,13 @@
-"""One LSTM / GRU layer, forward + backward over a whole sequence (T=100, B=64, input = hidden
-size), against torch.nn.LSTM / nn.GRU with the same weights."""
+"""One LSTM / GRU layer, forward + backward over a whole sequence (kernels.testing.cases.RNN:
+T=100, B=64, input = hidden size), against torch.nn.LSTM / nn.GRU with the same weights."""
 from __future__ import annotations
 
 import numpy as np
 
-from bench.harness import Case, rel_err, to_numpy
+from bench.harness import Case, rel_err
+from kernels.testing.cases import RNN, RNN_GATES as GATES
+from kernels.testing.runner import to_numpy
 
-GATES = {"LSTM": 4, "GRU": 3}
 TARGETS = {("LSTM", 256): 1.2, ("LSTM", 512): 1.0}
 
 
@@ -52,4 +53,4 @@ def _case(mode, T, B, H, device="cpu"):
 
 
 def cases(opts, device="cpu"):
-    return [_case(mode, 100, 64, H, device) for mode in ("LSTM", "GRU") for H in (256, 512)]
+    return [_case(mode, T, B, H, device) for mode, T, B, H in RNN]

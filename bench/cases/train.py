@@ -1,12 +1,15 @@
-"""Whole training steps against the same model in torch, built from the same weights:
-an MLP 784-256-128-10 (cross-entropy, SGD with momentum) at batch 1, 64 and 256, LeNet-5 (cross-entropy, SGD with momentum) at batch 64 and 256, and the character LSTM
-(embedding 64, 2-layer LSTM, decoder; T=100, B=64; gradient clipping, Adam) at hidden 256 / 512.
-A step is zero_grad, forward, loss, backward, (clip,) optimizer step."""
+"""Whole training steps against the same model in torch, built from the same weights (the
+networks of kernels.testing.cases): an MLP 784-256-128-10 (cross-entropy, SGD with momentum) at
+batch 1, 64 and 256, LeNet-5 (cross-entropy, SGD with momentum) at batch 64 and 256, and the
+character LSTM (embedding 64, 2-layer LSTM, decoder; T=100, B=64; gradient clipping, Adam) at
+hidden 256 / 512. A step is zero_grad, forward, loss, backward, (clip,) optimizer step."""
 from __future__ import annotations
 
 import numpy as np
 
-from bench.harness import Case, rel_err, to_numpy
+from bench.harness import Case, rel_err
+from kernels.testing.cases import CHAR_LSTM, MLP
+from kernels.testing.runner import to_numpy
 
 
 def _torch_lenet(torch):
@@ -74,7 +77,7 @@ def _step_case(name, build, target, size):
 
         return ours, peer, check
 
-    return Case("step", name, "torch", setup, target=target, size=size, tol=5e-3)
+    return Case("train", name, "torch", setup, target=target, size=size, tol=5e-3)
 
 
 def _copy_weights(km, tm):
@@ -120,7 +123,7 @@ def _lenet(B, device="cpu"):
     return _step_case(f"LeNet-5 training step, batch {B}", build, 3.0 if B == 64 else None, B)
 
 
-def _mlp(B, sizes=(784, 256, 128, 10)):
+def _mlp(B, sizes=MLP):
     def build():
         import torch
 
@@ -140,7 +143,7 @@ def _mlp(B, sizes=(784, 256, 128, 10)):
     return _step_case(f"MLP {'-'.join(map(str, sizes))} training step, batch {B}", build, None, B)
 
 
-def _charlstm(H, T=100, B=64, V=65, E=64):
+def _charlstm(H, T=CHAR_LSTM["T"], B=CHAR_LSTM["B"], V=CHAR_LSTM["vocab"], E=CHAR_LSTM["embedding_dim"]):
     def build():
         import torch
 
@@ -188,4 +191,4 @@ class _ClipOnBackward:
 
 def cases(opts):
     return ([_mlp(B) for B in (1, 64, 256)] + [_lenet(64), _lenet(256)]
-            + [_charlstm(256), _charlstm(512)])
+            + [_charlstm(H) for H in CHAR_LSTM["hidden_sizes"]])
