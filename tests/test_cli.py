@@ -92,15 +92,21 @@ def test_command_line_entry_points():
 def test_subcommand_table_is_extensible(capsys):
     calls = []
     cmd = cli.Command("a test job", lambda p: p.add_argument("--width", type=int, default=3),
-                      lambda args: calls.append((args.width, args.epochs, args.lr)) or 0,
+                      lambda args: calls.append((args.width, args.epochs, args.lr, args.device,
+                                                 kernels.get_num_threads(), kernels.rand(3).tolist())) or 0,
                       defaults={"epochs": 7})
     sys.modules[__name__].TEST_COMMAND = cmd
     cli.SUBCOMMANDS["testjob"] = f"{__name__}:TEST_COMMAND"
+    threads = kernels.get_num_threads()
     try:
-        assert cli.main(["testjob", "--width", "5"]) == 0
-        assert calls == [(5, 7, 1e-3)]
+        assert cli.main(["testjob", "--width", "5", "--seed", "3", "--threads", "1"]) == 0
+        kernels.manual_seed(3)
+        # the job starts with the common setup done: seeded, its threads set, args.device a device
+        assert calls == [(5, 7, 1e-3, kernels.device("cpu"), 1, kernels.rand(3).tolist())]
+        assert isinstance(calls[0][3], kernels.device)
     finally:
         del cli.SUBCOMMANDS["testjob"]
+        kernels.set_num_threads(threads)
 
 
 @pytest.mark.parametrize("job,epochs,extra,floor", [

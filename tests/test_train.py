@@ -254,6 +254,57 @@ def test_resume_finished_run_and_checkpoint_helpers(tmp_path):
         train.load_checkpoint(tmp_path / "x.ckpt", model)
 
 
+def test_batch_loss_carries_a_detached_state_and_weights_by_n():
+    kernels.manual_seed(7)
+    model = nn.Linear(3, 1)
+    opt = optim.SGD(model.parameters(), lr=0.0)  # the model stays as it is: losses can be compared
+    batches = [kernels.randn(2, 3), kernels.randn(5, 3), kernels.randn(1, 3)]
+    seen, returned, values = [], [], []
+
+    def batch_loss(m, x, state):
+        seen.append(state)
+        out = m(x)
+        carried = out.sum() if state is None else out.sum() + state
+        returned.append(float(carried.item()))
+        loss = (out * out).mean()
+        values.append(float(loss.item()))
+        return loss, x.shape[0], carried
+
+    logs = train.train_one_epoch(model, None, opt, batches, metrics=(), progress=False,
+                                 batch_loss=batch_loss)
+    assert seen[0] is None and len(seen) == 3
+    for s, r in zip(seen[1:], returned):  # the previous batch's state, cut from its graph
+        assert not s.requires_grad and float(s.item()) == r
+    assert logs["samples"] == 8
+    assert logs["loss"] == (values[0] * 2 + values[1] * 5 + values[2] * 1) / 8
+    seen.clear()
+    train_values, values[:] = list(values), []
+    val = train.evaluate(model, None, batches, metrics=(), batch_loss=batch_loss)
+    assert seen[0] is None and val["samples"] == 8  # a fresh state for every pass
+    assert val["loss"] == pytest.approx(logs["loss"]) and values == pytest.approx(train_values)
+    with pytest.raises(ValueError, match="pass metrics=\\(\\) with it"):
+        train.train_one_epoch(model, None, opt, batches, batch_loss=batch_loss)
+    with pytest.raises(ValueError, match="pass metrics=\\(\\) with it"):
+        train.evaluate(model, None, batches, batch_loss=batch_loss)
+
+
+def test_resume_from_a_missing_or_an_existing_checkpoint(tmp_path):
+    model, opt, sched, tl, vl, es = _resume_setup(None)
+    path, lines = tmp_path / "r.ckpt", []
+    assert train.resume(path, model, opt, sched, missing_ok=True, log=lines.append) is None
+    assert lines == [f"no checkpoint at {path} yet: starting from scratch"]
+    with pytest.raises(OSError):
+        train.resume(path, model, opt, sched)  # without missing_ok a missing file is an error
+    history = train.History([{"epoch": 1, "loss": 0.5}, {"epoch": 2, "loss": 0.25}])
+    train.save_checkpoint(path, model, opt, sched, epoch=2, history=history, config={"job": "a"})
+    fresh = train.History()
+    ckpt = train.resume(path, model, opt, sched, history=fresh, config={"job": "a"}, log=lines.append)
+    assert ckpt["epoch"] == 2 and fresh["loss"] == [0.5, 0.25]
+    assert lines[-1] == f"resumed from {path} after epoch 2"
+    with pytest.raises(ValueError, match="job: 'a' in the checkpoint, 'b' now"):
+        train.resume(path, model, opt, sched, config={"job": "b"}, missing_ok=True)
+
+
 def test_reduce_lr_on_plateau_and_device_argument():
     kernels.manual_seed(6)
     model = _mlp()
