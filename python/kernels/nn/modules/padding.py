@@ -12,7 +12,7 @@ __all__ = [
 ]
 
 
-def _ntuple(padding, n):
+def _sides_tuple(padding, n):
     # torch: an int is repeated for every side; a sequence is kept as given (F.pad checks it).
     return tuple(padding) if isinstance(padding, (tuple, list)) else (padding,) * n
 
@@ -24,7 +24,7 @@ class _PadNd(Module):
 
     def __init__(self, padding):
         super().__init__()
-        self.padding = _ntuple(padding, self._sides)
+        self.padding = _sides_tuple(padding, self._sides)
 
     def forward(self, input):
         return F.pad(input, self.padding, self._mode)

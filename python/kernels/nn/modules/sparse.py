@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ... import _C
 from ... import functional as F
-from ..._args import is_int
+from ..._args import check_tensor, is_int
 from ..._device import as_device, as_dtype
 from ...autograd import no_grad
 from ...ops.embedding import _normalise_padding_idx
@@ -16,8 +16,6 @@ from ...tensor import empty
 from .. import init
 from ..parameter import Parameter
 from .module import Module
-
-Tensor = _C.Tensor
 
 __all__ = ["Embedding"]
 
@@ -56,8 +54,7 @@ class Embedding(Module):
                                     requires_grad=not _freeze)
             self.reset_parameters()
         else:
-            if not isinstance(_weight, Tensor):
-                raise TypeError(f"Embedding: _weight must be a Tensor, got {type(_weight).__name__}")
+            check_tensor("Embedding", _weight, "_weight")
             if tuple(_weight.shape) != (self.num_embeddings, self.embedding_dim):
                 raise ValueError(f"Embedding: weight of shape {tuple(_weight.shape)} does not match "
                                  f"num_embeddings={self.num_embeddings} and embedding_dim={self.embedding_dim}")
@@ -87,9 +84,7 @@ class Embedding(Module):
     def from_pretrained(cls, embeddings, freeze=True, padding_idx=None, max_norm=None, norm_type=2.0,
                         scale_grad_by_freq=False, sparse=False):
         """An Embedding whose weight is `embeddings` (2-D); frozen unless freeze=False."""
-        if not isinstance(embeddings, Tensor):
-            raise TypeError(f"Embedding.from_pretrained: embeddings must be a Tensor, got "
-                            f"{type(embeddings).__name__}")
+        check_tensor("Embedding.from_pretrained", embeddings, "embeddings")
         if embeddings.ndim != 2:
             raise ValueError(f"Embedding.from_pretrained: embeddings must be 2-dimensional, got shape "
                              f"{tuple(embeddings.shape)}")

@@ -15,7 +15,7 @@ from typing import NamedTuple, Optional
 import numpy as np
 
 from ... import _C
-from ..._args import is_int
+from ..._args import check_tensor, is_int
 from ...ops.indexing import index_select
 from ...ops.shape import cat
 from ...tensor import tensor as _tensor
@@ -105,8 +105,7 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
     With enforce_sorted the lengths must be non-increasing; otherwise the batch is sorted here and
     the permutation kept in the PackedSequence."""
     op = "pack_padded_sequence"
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
+    check_tensor(op, input)
     if input.ndim < 2:
         raise ValueError(f"{op}: input must have shape (T, B, *) or (B, T, *) with batch_first, got "
                          f"{tuple(input.shape)}")
