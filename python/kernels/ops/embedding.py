@@ -21,10 +21,11 @@ __all__ = []  # reached as kernels.functional.embedding / one_hot
 class Embedding(Function):
     @staticmethod
     def forward(ctx, input, weight, padding_idx):
+        out = _C.embedding_forward(input, weight)  # checks weight is (num_embeddings, dim)
         ctx.save_for_backward(input)
         ctx.num_embeddings = weight.shape[0]
         ctx.padding_idx = padding_idx
-        return _C.embedding_forward(input, weight)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -56,10 +57,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
         raise NotImplementedError("embedding: scale_grad_by_freq=True is not supported")
     if sparse:
         raise NotImplementedError("embedding: sparse gradients are not supported; use sparse=False")
-    if weight.ndim != 2:
-        raise ValueError(f"embedding: weight must have shape (num_embeddings, embedding_dim), got "
-                         f"{tuple(weight.shape)}")
-    pad = _normalise_padding_idx(padding_idx, weight.shape[0])
+    pad = _normalise_padding_idx(padding_idx, weight.shape[0] if weight.ndim else 0)
     return Embedding.apply(input, weight, pad)
 
 
@@ -77,6 +75,4 @@ def one_hot(tensor, num_classes=-1):
                              f"{tuple(tensor.shape)}; pass num_classes")
         # negative values leave 0 classes, and the kernel reports them
         num_classes = max(int(tensor.max().item()) + 1, 0)
-    elif num_classes < 0:
-        raise ValueError(f"one_hot: num_classes must be non-negative or -1, got {num_classes}")
     return _C.one_hot(tensor, num_classes)

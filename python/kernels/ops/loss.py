@@ -26,11 +26,17 @@ __all__ = [
 _REDUCTIONS = ("none", "mean", "sum")
 
 
+def legacy_reduction(size_average, reduce):
+    """torch's mapping of the deprecated ``size_average`` / ``reduce`` (None means True) onto
+    ``reduction``."""
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    return "mean" if (size_average and reduce) else ("sum" if reduce else "none")
+
+
 def _reduction(op, size_average, reduce, reduction, extra=()):
     if size_average is not None or reduce is not None:  # torch's legacy arguments
-        size_average = True if size_average is None else size_average
-        reduce = True if reduce is None else reduce
-        reduction = "mean" if (size_average and reduce) else ("sum" if reduce else "none")
+        reduction = legacy_reduction(size_average, reduce)
     if not isinstance(reduction, str) or reduction not in _REDUCTIONS + tuple(extra):
         allowed = ", ".join(repr(r) for r in _REDUCTIONS + tuple(extra))
         raise ValueError(f"{op}: reduction must be one of {allowed}, got {reduction!r}")

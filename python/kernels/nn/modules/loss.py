@@ -9,29 +9,20 @@ from __future__ import annotations
 import warnings
 
 from ... import functional as F
+from ...ops.loss import legacy_reduction
 from .module import Module
 
 __all__ = ["L1Loss", "MSELoss", "SmoothL1Loss", "HuberLoss", "NLLLoss", "CrossEntropyLoss",
            "BCELoss", "BCEWithLogitsLoss", "KLDivLoss"]
 
 
-def _legacy_reduction(size_average, reduce, emit_warning=True):
-    if size_average is None:
-        size_average = True
-    if reduce is None:
-        reduce = True
-    if size_average and reduce:
-        ret = "mean"
-    elif reduce:
-        ret = "sum"
-    else:
-        ret = "none"
-    if emit_warning:
-        warnings.warn(
-            "size_average and reduce args will be deprecated, please use "
-            f"reduction='{ret}' instead.",
-            stacklevel=3,
-        )
+def _legacy_reduction(size_average, reduce):
+    ret = legacy_reduction(size_average, reduce)
+    warnings.warn(
+        "size_average and reduce args will be deprecated, please use "
+        f"reduction='{ret}' instead.",
+        stacklevel=3,
+    )
     return ret
 
 
