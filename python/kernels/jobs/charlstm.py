@@ -89,14 +89,15 @@ def _run(args):
         f"{len(text):,} characters, vocabulary {len(vocab)}, {len(train_ids):,} train / {len(val_ids):,} "
         f"validation; batch {args.batch_size} x seq {args.seq_len}, {len(train_batches)} steps per epoch, "
         f"{args.optimizer} lr {args.lr:g}, device {device}")
-    for epoch in range(int(ckpt["epoch"]) + 1 if ckpt else 1, args.epochs + 1):
+    for epoch in range(int(ckpt["epoch"]) + 1 if ckpt is not None else 1, args.epochs + 1):
         t0 = time.perf_counter()
         logs = train.train_one_epoch(model, None, optimizer, train_batches, scheduler=scheduler, metrics=(),
                                      epoch=epoch, epochs=args.epochs, progress=False if args.quiet else None,
                                      clip_grad_norm=args.clip, batch_loss=_chunk_loss)
         record = {"epoch": epoch, "loss": logs["loss"]}
         if val_batches is not None:
-            record["val_loss"] = train.evaluate(model, None, val_batches, metrics=(), batch_loss=_chunk_loss)["loss"]
+            record["val_loss"] = train.evaluate(model, None, val_batches, metrics=(),
+                                                batch_loss=_chunk_loss)["loss"]
         record["time"] = time.perf_counter() - t0
         history.append(record)
         val = f"  val {record['val_loss']:.4f}" if "val_loss" in record else ""

@@ -137,8 +137,8 @@ def run_image_job(args, model, name, describe, pad=0, first_layer=None, model_op
         f"{args.optimizer} lr {args.lr:g}, {args.schedule} schedule, batch {args.batch_size}, device {device}")
     history = train.fit(model, loss_fn, optimizer, train_loader, val_loader, epochs=args.epochs,
                         scheduler=scheduler, scheduler_interval=interval, callbacks=callbacks,
-                        device=device, verbose=0 if args.quiet else 1,
-                        initial_epoch=int(ckpt["epoch"]) if ckpt else 0, history=history, config=config)
+                        device=device, verbose=0 if args.quiet else 1, history=history,
+                        initial_epoch=int(ckpt["epoch"]) if ckpt is not None else 0, config=config)
     result = train.evaluate(model, nn.CrossEntropyLoss(), test_loader, device=device)
     elapsed = time.perf_counter() - t_start
     if args.plot_dir:

@@ -131,7 +131,7 @@ def _run(args):
         f"({n_params:,} parameters): {args.task} {args.min_len}-{args.max_len} digits, batch {args.batch_size}, "
         f"{args.steps} steps per epoch, teacher forcing {args.teacher_forcing:g}, device {device}")
     batches = _Batches(rng, args)
-    for epoch in range(int(ckpt["epoch"]) + 1 if ckpt else 1, args.epochs + 1):
+    for epoch in range(int(ckpt["epoch"]) + 1 if ckpt is not None else 1, args.epochs + 1):
         t0 = time.perf_counter()
         logs = train.train_one_epoch(model, None, optimizer, batches, scheduler=scheduler, metrics=(),
                                      epoch=epoch, epochs=args.epochs, progress=False if args.quiet else None,
