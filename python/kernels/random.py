@@ -1,17 +1,9 @@
 """Random tensors from the one Philox generator (same seed, same numbers on CPU and CUDA)."""
 from __future__ import annotations
 
-import numbers
-
 from . import _C
-from ._args import as_flag
+from ._args import as_flag, as_int
 from ._device import as_device, as_dtype, as_shape, float32
-
-
-def _int_arg(op, name, v):
-    if isinstance(v, bool) or not isinstance(v, numbers.Integral):
-        raise TypeError(f"{op}: {name} must be an int, got {type(v).__name__} {v!r}")
-    return int(v)
 
 
 def manual_seed(seed: int) -> None:
@@ -71,13 +63,13 @@ def randint(low, high=None, size=None, device=None):
         low, high, size = 0, low, high
     elif high is None:
         raise TypeError("randint: expected randint(low, high, size) or randint(high, size)")
-    return _C.randint(_int_arg("randint", "low", low), _int_arg("randint", "high", high),
+    return _C.randint(as_int("randint", "low", low), as_int("randint", "high", high),
                       as_shape((size,), "randint"), as_device(device))
 
 
 def randperm(n, device=None):
     """A random permutation of 0..n-1 (int64)."""
-    return _C.randperm(_int_arg("randperm", "n", n), as_device(device))
+    return _C.randperm(as_int("randperm", "n", n), as_device(device))
 
 
 def rand_like(t, dtype=None, device=None):
