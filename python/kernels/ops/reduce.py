@@ -28,7 +28,7 @@ min_result = namedtuple("min", ["values", "indices"])
 
 
 def _dim(op, d):
-    return as_int(op, "dim", d, "an int, a tuple of ints or None")
+    return as_int(op, "dim", d, "an int" if isinstance(d, bool) else "an int, a tuple of ints or None")
 
 
 def _dims(dim, op):
