@@ -8,6 +8,7 @@ import pytest
 import kernels
 import kernels.functional as F
 from kernels import _C, nn
+from kernels.testing.cases import ACTIVATION, with_batch
 from nn_models import T, torch_or_skip
 from opcheck import HAS_CUDA, check_cuda_vs_cpu, check_torch, gradcheck, requires_cuda, run_fast_and_portable
 
@@ -58,6 +59,9 @@ POINTWISE = {
 }
 SHAPES = [(2, 3, 4), (5,), (), (0, 3), (1, 1)]
 BIG = (130, 131)  # above the CPU threading grain
+# The activations the benchmarks time on LeNet-5's and ResNet's feature maps
+# (kernels.testing.cases.ACTIVATION), at batch 1.
+NETWORK = [with_batch(shape, 1) for _, shape in ACTIVATION]
 
 
 def _torch_fn(name):
@@ -67,7 +71,7 @@ def _torch_fn(name):
     return lambda x: f(x, **kw)
 
 
-@pytest.mark.parametrize("shape", SHAPES + [BIG], ids=str)
+@pytest.mark.parametrize("shape", SHAPES + [BIG] + NETWORK, ids=str)
 @pytest.mark.parametrize("name", POINTWISE)
 @pytest.mark.parametrize("dtype", [kernels.float32, kernels.float64], ids=str)
 def test_pointwise_forward_numpy(name, shape, dtype):
@@ -79,7 +83,7 @@ def test_pointwise_forward_numpy(name, shape, dtype):
     np.testing.assert_allclose(_np(out), ref(x), rtol=tol, atol=tol)
 
 
-@pytest.mark.parametrize("shape", SHAPES + [BIG], ids=str)
+@pytest.mark.parametrize("shape", SHAPES + [BIG] + NETWORK, ids=str)
 @pytest.mark.parametrize("name", POINTWISE)
 def test_pointwise_torch(name, shape):
     check_torch(POINTWISE[name][0], _torch_fn(name), [POINTWISE[name][3](shape)])

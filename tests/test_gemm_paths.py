@@ -1,12 +1,14 @@
 """The CPU GEMM's blocked paths at their edges: row slices sharing one packed B panel (several
 K blocks, so both halves of the double buffer are reused), column slices, the AVX2 transpose
 packers (k not a multiple of 8, partial slivers and tiles), 1 and 2 threads, float32 and float64,
-the portable micro-kernel, and the LSTM's packed step GEMM on batches with full row tiles."""
+the portable micro-kernel, the LSTM's packed step GEMM on batches with full row tiles, and the
+networks' products the benchmarks time."""
 import numpy as np
 import pytest
 
 import kernels
 from kernels import _C
+from kernels.testing.cases import MATMUL_NETWORK, matmul_operands
 
 RNG = np.random.default_rng(4321)
 
@@ -37,12 +39,19 @@ def products(M, N, K, dtype):
     a, b = randn((M, K), dtype), randn((K, N), dtype)
     w = randn((N, K), dtype)
     g = randn((K, M), dtype)
-    out = []
-    out.append((_C.matmul_forward(T(a), T(b)).numpy(), a.astype(np.float64) @ b))
-    out.append((_C.linear_forward(T(a), T(w), None).numpy(), a.astype(np.float64) @ w.T.astype(np.float64)))
-    dw = _C.linear_backward(T(g), T(b), T(np.zeros((M, N), dtype)), False, [False, True, False])[1]
-    out.append((dw.numpy(), g.T.astype(np.float64) @ b))
-    return out
+    return [product("nn", a, b), product("nt", a, w), product("tn", g, b)]
+
+
+def product(form, a, b):
+    """(ours, float64 reference) of one product in the form a layer calls it (see
+    kernels.testing.cases.matmul_operands): "nn" a @ b, "nt" a @ b^T, "tn" a^T @ b."""
+    a64, b64 = a.astype(np.float64), b.astype(np.float64)
+    if form == "nn":
+        return _C.matmul_forward(T(a), T(b)).numpy(), a64 @ b64
+    if form == "nt":
+        return _C.linear_forward(T(a), T(b), None).numpy(), a64 @ b64.T
+    dw = T(np.zeros((a.shape[1], b.shape[1]), a.dtype))
+    return _C.linear_backward(T(a), T(b), dw, False, [False, True, False])[1].numpy(), a64.T @ b64
 
 
 # M >= N: row slices sharing B; M < N: column slices. K > 256 spans several K blocks.
@@ -63,6 +72,20 @@ SHAPES = [
 def test_blocked_paths_match_numpy(M, N, K, dtype, threads):
     for got, ref in products(M, N, K, dtype):
         np.testing.assert_allclose(got, ref, **tol(dtype, K))
+
+
+# The networks' products (kernels.testing.cases.MATMUL_NETWORK) under 1 GFLOP: all but the LSTM's
+# T=100 input projections and weight gradients, which only bench/ runs.
+NETWORK = [c for c in MATMUL_NETWORK if 2.0 * c[2] * c[3] * c[4] < 1e9]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name,form,M,N,K", NETWORK, ids=[c[0] for c in NETWORK])
+def test_network_products_match_numpy(name, form, M, N, K, dtype, threads):
+    a_shape, b_shape = matmul_operands(form, M, N, K)
+    got, ref = product(form, randn(a_shape, dtype), randn(b_shape, dtype))
+    assert got.shape == (M, N)
+    np.testing.assert_allclose(got, ref, **tol(dtype, K))
 
 
 # The transpose packers: k steps of 8 plus a remainder, full and partial slivers / row tiles.

@@ -7,6 +7,7 @@ import pytest
 import kernels
 import kernels.functional as F
 from kernels import _C, nn
+from kernels.testing.cases import CROSS_ENTROPY
 from nn_models import T, torch_or_skip
 from opcheck import Const, check_cuda_vs_cpu, check_torch, gradcheck, requires_cuda, run_fast_and_portable
 
@@ -103,6 +104,11 @@ CE_CASES = [
 ]
 
 
+# What the benchmarks time (kernels.testing.cases.CROSS_ENTROPY: classifiers' logits and the
+# char-LSTM's), at their own sizes; forward, torch and CUDA (no finite differences at these sizes).
+NETWORK = [(shape, {}) for shape in CROSS_ENTROPY]
+
+
 def _ce_args(shape, kw):
     kw = dict(kw)
     C = shape[0] if len(shape) == 1 else shape[1]
@@ -123,7 +129,7 @@ def _ids(cases):
     return [f"{s}-{sorted(k.items())}" for s, k in cases]
 
 
-@pytest.mark.parametrize("shape,kw", CE_CASES, ids=_ids(CE_CASES))
+@pytest.mark.parametrize("shape,kw", CE_CASES + NETWORK, ids=_ids(CE_CASES + NETWORK))
 @pytest.mark.parametrize("dtype", [kernels.float32, kernels.float64], ids=str)
 def test_cross_entropy_forward_numpy(shape, kw, dtype):
     x, t, w, kw = _ce_args(shape, kw)
@@ -144,7 +150,7 @@ def _args(x, t, w):
     return [x, Const(t)] + ([] if w is None else [Const(w)])
 
 
-@pytest.mark.parametrize("shape,kw", CE_CASES, ids=_ids(CE_CASES))
+@pytest.mark.parametrize("shape,kw", CE_CASES + NETWORK, ids=_ids(CE_CASES + NETWORK))
 def test_cross_entropy_torch(shape, kw):
     torch = pytest.importorskip("torch")
     x, t, w, kw = _ce_args(shape, kw)
@@ -160,7 +166,7 @@ def test_cross_entropy_gradcheck(shape, kw):
     gradcheck(_with_weight(_ce_fn(kw), w), _args(x, t, w))
 
 
-@pytest.mark.parametrize("shape,kw", CE_CASES, ids=_ids(CE_CASES))
+@pytest.mark.parametrize("shape,kw", CE_CASES + NETWORK, ids=_ids(CE_CASES + NETWORK))
 def test_cross_entropy_cuda_vs_cpu(shape, kw):
     x, t, w, kw = _ce_args(shape, kw)
     check_cuda_vs_cpu(_with_weight(_ce_fn(kw), w), _args(x, t, w))

@@ -8,6 +8,7 @@ import pytest
 import kernels
 import kernels.functional as F
 from kernels import _C, nn
+from kernels.testing.cases import NORM, with_batch
 from opcheck import check_cuda_vs_cpu, check_torch, gradcheck, requires_cuda, torch_functional
 
 R = np.random.default_rng(11)
@@ -65,6 +66,11 @@ def np_group_norm(x, G, w, b, eps):
 # K >= 16 the plane path; (4, 1, 100, 100) has one channel long enough to be split over threads.
 BN_SHAPES = [(6, 4), (5, 3, 7), (2, 3, 4, 5), (3, 2, 40), (2, 3, 5, 5), (2, 2, 2, 3, 3), (7, 1)]
 AFFINE = ["wb", "w", "b", "none"]
+# What the benchmarks time (kernels.testing.cases.NORM: LeNet-5's and ResNet's feature maps, the
+# MLP's hidden layer), the feature maps at batch 2 (the (N, C) one at its own: 2 values per channel
+# leave batch_norm's float32 gradient ill-conditioned); batch_norm in training and layer_norm over
+# all but the batch.
+NETWORK = [with_batch(shape, 2) if len(shape) > 2 else shape for shape in NORM]
 
 
 def _bn_inputs(shape, affine, dtype=np.float64):
@@ -102,7 +108,7 @@ def _bn_case(shape, affine, training, track, momentum=0.1, eps=1e-5):
     return fn, tfn, args
 
 
-@pytest.mark.parametrize("shape", BN_SHAPES, ids=str)
+@pytest.mark.parametrize("shape", BN_SHAPES + NETWORK, ids=str)
 @pytest.mark.parametrize("training", [True, False], ids=["train", "eval"])
 @pytest.mark.parametrize("dtype", [kernels.float32, kernels.float64], ids=str)
 def test_batch_norm_forward_numpy(shape, training, dtype):
@@ -127,7 +133,7 @@ BN_MODES = {"train": (True, True), "train-notrack": (True, False), "eval": (Fals
 BN_CASES = _with_affine_variants([(s, m) for s in BN_SHAPES[1:] + BN_SHAPES[:1] for m in BN_MODES], 6)
 
 
-@pytest.mark.parametrize("shape,mode,affine", BN_CASES, ids=str)
+@pytest.mark.parametrize("shape,mode,affine", BN_CASES + [(s, "train", "wb") for s in NETWORK], ids=str)
 def test_batch_norm_matches_torch_and_finite_differences(shape, mode, affine):
     mode = BN_MODES[mode]
     training, track = mode
@@ -319,7 +325,8 @@ def _ln_case(shape, ns, affine):
     return fn, tfn, [x] + params, (x, len(nshape), w, b)
 
 
-@pytest.mark.parametrize("shape,ns,affine", _with_affine_variants(LN_CASES, 2), ids=str)
+@pytest.mark.parametrize("shape,ns,affine", _with_affine_variants(LN_CASES, 2) + [(s, s[1:], "wb") for s in NETWORK],
+                         ids=str)
 def test_layer_norm_matches_numpy_torch_and_finite_differences(shape, ns, affine):
     fn, tfn, args, (x, nd, w, b) = _ln_case(shape, ns, affine)
     for dtype, tol in ((kernels.float64, 1e-12), (kernels.float32, 2e-5)):

@@ -12,6 +12,7 @@ import pytest
 import kernels
 import kernels.functional as F
 import kernels.nn as nn
+from kernels.testing.cases import FEATURE_MAPS, POOL, POOL_KERNEL, with_batch
 from opcheck import HAS_CUDA, check_cuda_vs_cpu, check_torch, gradcheck, requires_cuda, torch_functional
 
 TF = torch_functional  # imports torch when called: the tests without torch still run
@@ -157,6 +158,11 @@ AVG_CASES = _table(2, 26, dilation=False) + [
 ]
 
 
+# The pooling the benchmarks time (kernels.testing.cases.POOL: 2x2 on LeNet-5's and ResNet's
+# feature maps), at batch 2; max and avg alike.
+NETWORK = [(with_batch(shape, 2), {"kernel_size": POOL_KERNEL}) for _, shape in POOL]
+
+
 def _ids(cases):
     return [f"{s}-" + ",".join(f"{k}={v}" for k, v in kw.items()) for s, kw in cases]
 
@@ -176,7 +182,7 @@ def _kw2(kw):
 # ------------------------------------------------------------------------------ max_pool2d
 
 
-@pytest.mark.parametrize("shape,kw", MAX_CASES, ids=_ids(MAX_CASES))
+@pytest.mark.parametrize("shape,kw", MAX_CASES + NETWORK, ids=_ids(MAX_CASES + NETWORK))
 def test_max_pool2d_forward(shape, kw):
     x = np.random.default_rng(3).standard_normal(shape)
     k = _kw2(kw)
@@ -193,7 +199,7 @@ def test_max_pool2d_forward(shape, kw):
     np.testing.assert_array_equal(want_idx, tidx.numpy())
 
 
-@pytest.mark.parametrize("shape,kw", MAX_CASES, ids=_ids(MAX_CASES))
+@pytest.mark.parametrize("shape,kw", MAX_CASES + NETWORK, ids=_ids(MAX_CASES + NETWORK))
 def test_max_pool2d_backward(shape, kw):
     x = _distinct(shape)
     fn = lambda t: F.max_pool2d(t, **kw)  # noqa: E731
@@ -299,7 +305,7 @@ def test_cpu_path_bad_name():
 # ------------------------------------------------------------------------------ avg_pool2d
 
 
-@pytest.mark.parametrize("shape,kw", AVG_CASES, ids=_ids(AVG_CASES))
+@pytest.mark.parametrize("shape,kw", AVG_CASES + NETWORK, ids=_ids(AVG_CASES + NETWORK))
 def test_avg_pool2d_forward(shape, kw):
     x = np.random.default_rng(7).standard_normal(shape)
     k = _kw2(kw)
@@ -313,7 +319,7 @@ def test_avg_pool2d_forward(shape, kw):
     np.testing.assert_allclose(TF.avg_pool2d(torch.tensor(x), **kw).numpy(), want, rtol=1e-13, atol=1e-14)
 
 
-@pytest.mark.parametrize("shape,kw", AVG_CASES, ids=_ids(AVG_CASES))
+@pytest.mark.parametrize("shape,kw", AVG_CASES + NETWORK, ids=_ids(AVG_CASES + NETWORK))
 def test_avg_pool2d_backward(shape, kw):
     x = np.random.default_rng(8).standard_normal(shape)
     fn = lambda t: F.avg_pool2d(t, **kw)  # noqa: E731
@@ -534,7 +540,7 @@ def test_cuda_results_stay_on_device():
 # plane loops; it must give the plane loops' exact bits, forward and backward, at every edge.
 
 AVG2_SHAPES = [(1, 1, 2, 2), (2, 3, 28, 28), (3, 2, 7, 9), (2, 2, 10, 11), (1, 4, 5, 4), (2, 1, 3, 6),
-               (64, 6, 28, 28)]
+               FEATURE_MAPS["lenet"]]
 AVG2_KW = [dict(kernel_size=2), dict(kernel_size=2, stride=2, divisor_override=3),
            dict(kernel_size=(2, 2), ceil_mode=True), dict(kernel_size=2, count_include_pad=False)]
 

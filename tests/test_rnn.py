@@ -13,6 +13,8 @@ import kernels.nn as knn
 from kernels import _C
 from kernels.nn.utils import rnn as krnn
 from kernels.ops import rnn as ops
+from kernels.testing.cases import RNN
+from kernels.testing.runner import ForwardBackward, to_numpy
 from opcheck import HAS_CUDA, gradcheck, requires_cuda, run_fast_and_portable
 
 R = np.random.default_rng(7)
@@ -213,6 +215,27 @@ def test_layer_matches_numpy_and_torch(case, torch):
     for name, tp in tm.named_parameters():
         np.testing.assert_allclose(_np(getattr(km, name).grad), tp.grad.numpy(), atol=1e-11, err_msg=name)
     assert len(kin) == len(list(tm.parameters()))
+
+
+# The layers the benchmarks time (kernels.testing.cases.RNN: T=100, input = hidden = 256 / 512), at
+# batch 2.
+NETWORK = [(mode, T, 2, H) for mode, T, _, H in RNN]
+
+
+@pytest.mark.parametrize("mode,T,B,H", NETWORK, ids=[f"{m}-T{T}-B{B}-H{H}" for m, T, B, H in NETWORK])
+def test_network_layer_matches_torch(mode, T, B, H, torch):
+    """Forward and every gradient against torch, through the forward + backward runner bench/ times."""
+    tm = _torch_module(mode.lower(), H, H)
+    km = _our_module(tm)
+    x = R.standard_normal((T, B, H))
+    kx, tx = _kt(x, True), _tt(x, True)
+    kp = dict(km.named_parameters())
+    names = [n for n, _ in tm.named_parameters()]
+    ours = ForwardBackward(kernels, lambda: km(kx), [kx] + [kp[n] for n in names])
+    theirs = ForwardBackward(torch, lambda: tm(tx), [tx] + [p for _, p in tm.named_parameters()])
+    np.testing.assert_allclose(to_numpy(ours()), to_numpy(theirs()), atol=1e-12)
+    for name, got, want in zip(["input"] + names, ours.grads(), theirs.grads()):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10, err_msg=name)
 
 
 def test_layer_float32_matches_torch(torch):
