@@ -112,6 +112,23 @@ def check_cuda_vs_cpu(fn, args, dtype=kernels.float32, atol=1e-5, rtol=1e-4, bac
             np.testing.assert_allclose(gg, gc, atol=atol, rtol=rtol, err_msg=f"gradient {k} cuda vs cpu")
 
 
+def check_gradients(fn, torch_fn, args, fd_max=250, fd_tol=(1e-7, 1e-5), tol32=(1e-5, 1e-5)):
+    """Backward against finite differences in float64 while the first argument holds at most
+    `fd_max` values, then forward and backward against torch in float64 and in float32.
+    fd_tol, tol32: (atol, rtol) of the finite-difference and the float32 comparisons."""
+    if np.size(args[0]) <= fd_max:
+        gradcheck(fn, args, atol=fd_tol[0], rtol=fd_tol[1])
+    check_torch(fn, torch_fn, args)
+    check_torch(fn, torch_fn, args, dtype=kernels.float32, atol=tol32[0], rtol=tol32[1])
+
+
+def raises_with(exc, text, call):
+    """call() raises `exc` with `text` (plain text, not a pattern) in its message."""
+    with pytest.raises(exc) as info:
+        call()
+    assert text in str(info.value)
+
+
 def run_fast_and_portable(script, tmp_path, *args, suffix=".npy"):
     """Run `script` (python -c) twice in child processes: with the AVX2 kernels, and with
     KERNELS_GEMM_PORTABLE=1 (read once per process, hence the children). The script gets `args`

@@ -326,12 +326,17 @@ def _fns1(c):
     return (lambda x, w: F.conv1d(x, w, None, **kw)), (lambda x, w: conv1d(x, w, None, **kw)), kw
 
 
-@pytest.mark.parametrize("c", CASES_1D, ids=_id1)
-def test_conv1d(c):
-    rng = np.random.default_rng(6)
+def _args1(c, seed):
+    rng = np.random.default_rng(seed)
     x = rng.standard_normal((c["N"], c["C"], c["L"]))
     w = rng.standard_normal((c["O"], c["C"] // c["G"], c["k"]))
     b = rng.standard_normal(c["O"]) if c["bias"] else None
+    return x, w, b
+
+
+@pytest.mark.parametrize("c", CASES_1D, ids=_id1)
+def test_conv1d(c):
+    x, w, b = _args1(c, 6)
     ours, theirs, kw = _fns1(c)
     got = ours(*[kernels.tensor(a) for a in _arglist(x, w, b)]).numpy()
     np.testing.assert_allclose(got, np_conv1d(x, w, b, **kw), rtol=1e-12, atol=1e-12)
@@ -342,10 +347,7 @@ def test_conv1d(c):
 
 @pytest.mark.parametrize("c", CASES_1D[:3], ids=_id1)
 def test_conv1d_cuda_matches_cpu(c):
-    rng = np.random.default_rng(7)
-    x = rng.standard_normal((c["N"], c["C"], c["L"]))
-    w = rng.standard_normal((c["O"], c["C"] // c["G"], c["k"]))
-    b = rng.standard_normal(c["O"]) if c["bias"] else None
+    x, w, b = _args1(c, 7)
     ours, _, _ = _fns1(c)
     check_cuda_vs_cpu(ours, _arglist(x, w, b))
 

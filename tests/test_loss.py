@@ -33,18 +33,22 @@ def _reduce(loss, reduction, denom=None):
 # ------------------------------------------------------------------------------ cross_entropy / nll
 
 
+def _class_last(x, t, w):
+    """(x as (N, ..., C), t as (N, ...), w (C,), unbatched): an unbatched (C,) input and () target
+    as a batch of one, the class dimension moved last, no weight as ones."""
+    unbatched = x.ndim == 1
+    if unbatched:
+        x, t = x[None], np.asarray(t)[None]
+    C = x.shape[1]
+    return np.moveaxis(x, 1, -1), t, (np.ones(C) if w is None else w), unbatched
+
+
 def np_cross_entropy(x, t, w, ignore_index, reduction, eps):
     """Reference in float64: x (N, C, ...) or (C,), t (N, ...) or ()."""
-    if x.ndim == 1:
-        x, t = x[None], np.asarray(t)[None]
-        unbatched = True
-    else:
-        unbatched = False
-    C = x.shape[1]
-    xm = np.moveaxis(x, 1, -1)  # (N, ..., C)
+    xm, t, w, unbatched = _class_last(x, t, w)  # xm (N, ..., C)
+    C = xm.shape[-1]
     m = xm.max(-1, keepdims=True)
     logp = xm - m - np.log(np.exp(xm - m).sum(-1, keepdims=True))
-    w = np.ones(C) if w is None else w
     valid = t != ignore_index
     tc = np.where(valid, t, 0)
     nll = -np.take_along_axis(logp, tc[..., None], -1)[..., 0] * w[tc]
@@ -56,14 +60,7 @@ def np_cross_entropy(x, t, w, ignore_index, reduction, eps):
 
 
 def np_nll(x, t, w, ignore_index, reduction):
-    if x.ndim == 1:
-        x, t = x[None], np.asarray(t)[None]
-        unbatched = True
-    else:
-        unbatched = False
-    C = x.shape[1]
-    xm = np.moveaxis(x, 1, -1)
-    w = np.ones(C) if w is None else w
+    xm, t, w, unbatched = _class_last(x, t, w)
     valid = t != ignore_index
     tc = np.where(valid, t, 0)
     loss = np.where(valid, -np.take_along_axis(xm, tc[..., None], -1)[..., 0] * w[tc], 0.0)

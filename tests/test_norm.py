@@ -9,7 +9,7 @@ import kernels
 import kernels.functional as F
 from kernels import _C, nn
 from kernels.testing.cases import NORM, with_batch
-from opcheck import check_cuda_vs_cpu, check_torch, gradcheck, requires_cuda, torch_functional
+from opcheck import check_cuda_vs_cpu, check_gradients, check_torch, gradcheck, requires_cuda, torch_functional
 
 R = np.random.default_rng(11)
 
@@ -73,11 +73,28 @@ AFFINE = ["wb", "w", "b", "none"]
 NETWORK = [with_batch(shape, 2) if len(shape) > 2 else shape for shape in NORM]
 
 
+def _affine(shape, affine):
+    """The affine parameters `affine` asks for ("wb", "w", "b" or "none"), of `shape`: (weight or
+    None, bias or None)."""
+    w = R.uniform(0.5, 1.5, shape) if "w" in affine else None
+    b = R.standard_normal(shape) if "b" in affine else None
+    return w, b
+
+
+def _splitter(w, b):
+    """split(params) -> (weight or None, bias or None), from the present ones of (w, b) in order."""
+
+    def split(ps):
+        it = iter(ps)
+        return (next(it) if w is not None else None), (next(it) if b is not None else None)
+
+    return split
+
+
 def _bn_inputs(shape, affine, dtype=np.float64):
     C = shape[1]
     x = R.standard_normal(shape) * 1.5 + R.uniform(-2, 2, (1, C) + (1,) * (len(shape) - 2))
-    w = R.uniform(0.5, 1.5, C) if "w" in affine else None
-    b = R.standard_normal(C) if "b" in affine else None
+    w, b = _affine(C, affine)
     rm, rv = R.standard_normal(C) * 0.3, R.uniform(0.5, 2.0, C)
     return x.astype(dtype), w, b, rm, rv
 
@@ -88,10 +105,7 @@ def _bn_case(shape, affine, training, track, momentum=0.1, eps=1e-5):
     if not track:
         rm = rv = None
     args = [x] + [a for a in (w, b) if a is not None]
-
-    def split(params):
-        it = iter(params)
-        return (next(it) if w is not None else None), (next(it) if b is not None else None)
+    split = _splitter(w, b)
 
     def fn(x, *params):
         pw, pb = split(params)
@@ -138,10 +152,7 @@ def test_batch_norm_matches_torch_and_finite_differences(shape, mode, affine):
     mode = BN_MODES[mode]
     training, track = mode
     fn, tfn, args = _bn_case(shape, affine, training, track)
-    if np.prod(shape) <= 60:
-        gradcheck(fn, args, atol=1e-6, rtol=1e-5)
-    check_torch(fn, tfn, args)
-    check_torch(fn, tfn, args, dtype=kernels.float32, atol=1e-5, rtol=1e-4)
+    check_gradients(fn, tfn, args, fd_max=60, fd_tol=(1e-6, 1e-5), tol32=(1e-5, 1e-4))
 
 
 def test_batch_norm_large_channel_split_over_threads_matches_torch():
@@ -308,13 +319,9 @@ LN_CASES = [((4, 5), (5,)), ((3, 4, 5), (5,)), ((3, 4, 5), (4, 5)), ((2, 3, 2, 3
 def _ln_case(shape, ns, affine):
     nshape = (ns,) if isinstance(ns, int) else ns
     x = R.standard_normal(shape) * 2 + 1
-    w = R.uniform(0.5, 1.5, nshape) if "w" in affine else None
-    b = R.standard_normal(nshape) if "b" in affine else None
+    w, b = _affine(nshape, affine)
+    split = _splitter(w, b)
     params = [a for a in (w, b) if a is not None]
-
-    def split(ps):
-        it = iter(ps)
-        return (next(it) if w is not None else None), (next(it) if b is not None else None)
 
     def fn(x, *ps):
         return F.layer_norm(x, ns, *split(ps), eps=1e-4)
@@ -332,10 +339,7 @@ def test_layer_norm_matches_numpy_torch_and_finite_differences(shape, ns, affine
     for dtype, tol in ((kernels.float64, 1e-12), (kernels.float32, 2e-5)):
         y = fn(*[kernels.tensor(a, dtype=dtype) for a in args])
         np.testing.assert_allclose(_np(y), np_layer_norm(x, nd, w, b, 1e-4), rtol=tol, atol=tol)
-    if x.size <= 80:
-        gradcheck(fn, args, atol=1e-6, rtol=1e-5)
-    check_torch(fn, tfn, args)
-    check_torch(fn, tfn, args, dtype=kernels.float32, atol=1e-5, rtol=1e-4)
+    check_gradients(fn, tfn, args, fd_max=80, fd_tol=(1e-6, 1e-5), tol32=(1e-5, 1e-4))
 
 
 def test_layer_norm_float32_large_offset():
@@ -351,14 +355,9 @@ GN_CASES = [((4, 6), 3), ((3, 6, 5), 2), ((3, 6, 5), 6), ((3, 6, 5), 1), ((2, 4,
 
 
 def _gn_case(shape, G, affine):
-    C = shape[1]
     x = R.standard_normal(shape) * 2 - 1
-    w = R.uniform(0.5, 1.5, C) if "w" in affine else None
-    b = R.standard_normal(C) if "b" in affine else None
-
-    def split(ps):
-        it = iter(ps)
-        return (next(it) if w is not None else None), (next(it) if b is not None else None)
+    w, b = _affine(shape[1], affine)
+    split = _splitter(w, b)
 
     def fn(x, *ps):
         return F.group_norm(x, G, *split(ps), eps=1e-4)
