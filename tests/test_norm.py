@@ -254,16 +254,8 @@ def test_batchnorm_module_state_dict_round_trips_with_torch(module, kw, torch):
     for training in (True, False):
         ours.train(training)
         theirs.train(training)
-        x = R.standard_normal(shape)
-        g = R.standard_normal(shape)
-        kx, tx = kernels.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
-        y, ty = ours(kx), theirs(tx)
-        np.testing.assert_allclose(_np(y), ty.detach().numpy(), rtol=1e-10, atol=1e-12)
-        y.backward(kernels.tensor(g))
-        ty.backward(torch.tensor(g))
-        np.testing.assert_allclose(_np(kx.grad), tx.grad.numpy(), rtol=1e-9, atol=1e-11)
-        for (name, p), tp in zip(ours.named_parameters(), theirs.parameters()):
-            np.testing.assert_allclose(_np(p.grad), tp.grad.numpy(), rtol=1e-9, atol=1e-11, err_msg=name)
+        _same_outputs_and_grads(torch, ours, theirs, shape)
+        for p in ours.parameters():
             p.grad = None
         theirs.zero_grad()
     # and back: our state_dict loads into a fresh torch module with the same values
