@@ -81,8 +81,9 @@ def pick(all_cases, args, none_chosen, listed):
     if not chosen:
         sys.exit(none_chosen)
     if args.list:
+        width = max(len(c.family) for c in chosen)
         for c in chosen:
-            print(f"{c.family:7s} {c.name}  (peer {c.peer}, size {c.size}, {listed(c)})")
+            print(f"{c.family:{width}s} {c.name}  (peer {c.peer}, size {c.size}, {listed(c)})")
         return None
     return chosen
 
@@ -186,6 +187,13 @@ def main(argv=None):
     from bench.cases import FAMILIES
     from bench.harness import machine_info, measure_peak
 
+    kernels.set_num_threads(args.threads)
+    if not args.sweep:  # listed before torch is needed: --list runs without it
+        all_cases = [c for fam in FAMILIES for c in importlib.import_module(f"bench.cases.{fam}").cases(args)]
+        chosen = pick(all_cases, args, f"no case matches --op {args.op} --size {args.size}; try --list",
+                      lambda c: f"target {c.target}")
+        if chosen is None:
+            return
     try:
         import torch
 
@@ -193,18 +201,11 @@ def main(argv=None):
     except ImportError:
         sys.exit("python -m bench needs torch as the peer for most families: "
                  "pip install 'dlkernels[bench]' (torch==2.13.0 for the CPU build)")
-    kernels.set_num_threads(args.threads)
 
     if args.sweep:
         from bench import sweep
 
         sweep.main(args)
-        return
-
-    all_cases = [c for fam in FAMILIES for c in importlib.import_module(f"bench.cases.{fam}").cases(args)]
-    chosen = pick(all_cases, args, f"no case matches --op {args.op} --size {args.size}; try --list",
-                  lambda c: f"target {c.target}")
-    if chosen is None:
         return
 
     peak = measure_peak(args.threads)

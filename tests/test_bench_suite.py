@@ -58,6 +58,18 @@ def test_select_by_family_word_and_size():
     assert run.select(cases, ["no-such-op"], None) == []
 
 
+def test_list_names_the_families_without_torch():
+    """--list builds and prints the cases without timing anything, and needs no torch."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.path.dirname(os.path.dirname(kernels.__file__)), ROOT]))
+    res = subprocess.run([sys.executable, "-m", "bench", "--list", "--op", "rnn", "gemm"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stdout + res.stderr
+    lines = res.stdout.splitlines()
+    assert {line.split()[0] for line in lines} == {"matmul", "rnn"}
+    assert sum(line.startswith("rnn ") for line in lines) == 4
+    assert any(line.split()[1] == "1024^3" for line in lines)
+
+
 def test_result_names_follow_filters():
     args = run.parse(["--op", "conv2d", "--size", "64", "--threads", "1"])
     assert run.result_name(args) == "cpu_1threads_conv2d-64"
