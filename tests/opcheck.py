@@ -129,24 +129,14 @@ def raises_with(exc, text, call):
     assert text in str(info.value)
 
 
-def run_fast_and_portable(script, tmp_path, *args, suffix=".npy"):
-    """Run `script` (python -c) twice in child processes: with the AVX2 kernels, and with
-    KERNELS_GEMM_PORTABLE=1 (read once per process, hence the children). The script gets `args`
-    and then the path to save its result to. Returns the two result paths (fast, portable)."""
-    import os
-    import subprocess
-    import sys
+def on_fast_and_portable(fn):
+    """fn() at the AVX2 capability level (where this CPU runs it) and at the portable DEFAULT
+    level (kernels.backends.cpu), in this process; returns the two results (fast, portable)."""
+    from kernels.backends import cpu
 
-    pkg_parent = os.path.dirname(os.path.dirname(os.path.abspath(kernels.__file__)))
-    paths = []
-    for portable in (False, True):
-        env = dict(os.environ, PYTHONPATH=pkg_parent + os.pathsep + os.environ.get("PYTHONPATH", ""))
-        env.pop("KERNELS_GEMM_PORTABLE", None)
-        if portable:
-            env["KERNELS_GEMM_PORTABLE"] = "1"
-        path = tmp_path / (("portable" if portable else "fast") + suffix)
-        r = subprocess.run([sys.executable, "-c", script, *map(str, args), str(path)], env=env,
-                           capture_output=True, text=True, timeout=120)
-        assert r.returncode == 0, r.stderr
-        paths.append(path)
-    return paths
+    fast_level = "avx2" if cpu.supported_cpu_capability() == "AVX2" else "default"
+    with cpu.cpu_capability(fast_level):
+        fast = fn()
+    with cpu.cpu_capability("default"):
+        portable = fn()
+    return fast, portable

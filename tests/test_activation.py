@@ -10,7 +10,7 @@ import kernels.functional as F
 from kernels import _C, nn
 from kernels.testing.cases import ACTIVATION, with_batch
 from nn_models import T, torch_or_skip
-from opcheck import HAS_CUDA, check_cuda_vs_cpu, check_torch, gradcheck, requires_cuda, run_fast_and_portable
+from opcheck import HAS_CUDA, check_cuda_vs_cpu, check_torch, gradcheck, requires_cuda, on_fast_and_portable
 
 R = np.random.default_rng(11)
 _erf = np.vectorize(math.erf, otypes=[np.float64])
@@ -424,17 +424,11 @@ def test_tanh_float32_special_values():
     np.testing.assert_allclose(y[9:], np.tanh(x[9:].astype(np.float64)), rtol=2e-7)
 
 
-_TANH_SCRIPT = """
-import sys, numpy as np, kernels
-x = np.random.default_rng(0).standard_normal(1003).astype(np.float32) * 3
-np.save(sys.argv[1], kernels.tensor(x).tanh().numpy())
-"""
-
-
-def test_tanh_portable_matches(tmp_path):
-    """KERNELS_GEMM_PORTABLE=1 runs libm's tanhf instead of the AVX2 kernel; both agree to float32
-    rounding."""
-    outs = [np.load(p) for p in run_fast_and_portable(_TANH_SCRIPT, tmp_path)]
+def test_tanh_portable_matches():
+    """The DEFAULT capability level runs libm's tanhf instead of the AVX2 kernel; both agree to
+    float32 rounding."""
+    x = np.random.default_rng(0).standard_normal(1003).astype(np.float32) * 3
+    outs = on_fast_and_portable(lambda: kernels.tensor(x).tanh().numpy())
     np.testing.assert_allclose(outs[0], outs[1], rtol=3e-7, atol=0)
 
 

@@ -4,18 +4,15 @@ forward and dx, >= 16 channels each way). Forward, weight and input gradients ag
 float64 at their edges (channels not a multiple of the 6-row tiles, 6 to 31 output lanes, rows
 shorter than, equal to and longer than a tile, odd sizes, asymmetric padding, padding wider than
 the kernel, several tap blocks, batch 1), conv_transpose2d through them, the same bits with 1 and
-2 threads, and the portable path (KERNELS_GEMM_PORTABLE=1, in a child process) giving the same
-numbers.
+2 threads, and the portable path (the DEFAULT capability level) giving the same numbers.
 """
-import json
-
 import numpy as np
 import pytest
 
 import kernels
 import kernels.functional as F
 from kernels.testing.cases import conv2d
-from opcheck import run_fast_and_portable
+from opcheck import on_fast_and_portable
 
 pytestmark = [pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning"),
               pytest.mark.usefixtures("torch_one_thread")]
@@ -150,27 +147,22 @@ def test_conv_transpose2d_through_the_direct_kernels(c, torch):
         np.testing.assert_allclose(got, want, rtol=0, atol=2e-5 * max(1.0, float(np.abs(want).max())))
 
 
-_PORTABLE_SCRIPT = """
-import json, sys
-import numpy as np
-import kernels, kernels.functional as F
-c = json.loads(sys.argv[1])
-rng = np.random.default_rng(0)
-x = rng.standard_normal((c[0], c[1], c[2], c[3])).astype(np.float32)
-w = rng.standard_normal((c[4], c[1], c[5][0], c[5][1])).astype(np.float32)
-b = rng.standard_normal(c[4]).astype(np.float32)
-kx, kw, kb = (kernels.tensor(a, requires_grad=True) for a in (x, w, b))
-y = F.conv2d(kx, kw, kb, padding=c[6])
-y.backward(kernels.tensor(np.ones(y.shape, np.float32)))
-np.save(sys.argv[2], np.concatenate([a.ravel() for a in (y.detach().numpy(), kx.grad.numpy(),
-                                                       kw.grad.numpy(), kb.grad.numpy())]))
-"""
+def _conv_outputs_and_grads(c):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((c[0], c[1], c[2], c[3])).astype(np.float32)
+    w = rng.standard_normal((c[4], c[1], c[5][0], c[5][1])).astype(np.float32)
+    b = rng.standard_normal(c[4]).astype(np.float32)
+    kx, kw, kb = (kernels.tensor(a, requires_grad=True) for a in (x, w, b))
+    y = F.conv2d(kx, kw, kb, padding=c[6])
+    y.backward(kernels.tensor(np.ones(y.shape, np.float32)))
+    return np.concatenate([a.ravel() for a in (y.detach().numpy(), kx.grad.numpy(),
+                                               kw.grad.numpy(), kb.grad.numpy())])
 
 
 @pytest.mark.parametrize("c", [CASES[3], CASES[17]], ids=_ids)
-def test_small_conv_matches_the_portable_path(tmp_path, c):
-    """KERNELS_GEMM_PORTABLE=1 runs the GEMM paths instead of the direct AVX2 kernels."""
-    fast, portable = run_fast_and_portable(_PORTABLE_SCRIPT, tmp_path, json.dumps(list(c)))
-    out = {"avx2": np.load(fast), "portable": np.load(portable)}
+def test_small_conv_matches_the_portable_path(c):
+    """The DEFAULT capability level runs the GEMM paths instead of the direct AVX2 kernels."""
+    fast, portable = on_fast_and_portable(lambda: _conv_outputs_and_grads(c))
+    out = {"avx2": fast, "portable": portable}
     scale = max(1.0, float(np.abs(out["portable"]).max()))
     np.testing.assert_allclose(out["avx2"], out["portable"], rtol=0, atol=1e-5 * scale)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import kernels
+from kernels.backends import cpu as cpu_backend
 from kernels import _C
 from kernels.testing.cases import MATMUL_NETWORK, matmul_operands
 
@@ -107,11 +108,11 @@ def test_transpose_packing_power_of_two_rows(ld_k):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("M,N,K", [(301, 257, 389), (61, 301, 530)])
 def test_portable_kernel_on_shared_panel(M, N, K, dtype, threads):
-    prev = _C._gemm_set_use_avx2(False)
+    prev = cpu_backend.set_cpu_capability("default")
     try:
         res = products(M, N, K, dtype)
     finally:
-        _C._gemm_set_use_avx2(prev)
+        cpu_backend.set_cpu_capability(prev)
     for got, ref in res:
         np.testing.assert_allclose(got, ref, **tol(dtype, K))
 

@@ -9,7 +9,7 @@ import kernels.functional as F
 from kernels import _C, nn
 from kernels.testing.cases import CROSS_ENTROPY
 from nn_models import T, torch_or_skip
-from opcheck import Const, check_cuda_vs_cpu, check_torch, gradcheck, requires_cuda, run_fast_and_portable
+from opcheck import Const, check_cuda_vs_cpu, check_torch, gradcheck, requires_cuda, on_fast_and_portable
 
 R = np.random.default_rng(5)
 
@@ -592,19 +592,17 @@ def test_cross_entropy_float32_rows_extreme_logits():
     np.testing.assert_allclose(g[2], np.full(10, 0.1) - np.eye(10)[3], rtol=1e-5, atol=1e-7)  # lse as above
 
 
-_CE_SCRIPT = """
-import sys, numpy as np, kernels, kernels.functional as F
-rng = np.random.default_rng(0)
-x = kernels.tensor((rng.standard_normal((33, 1001)) * 5).astype(np.float32), requires_grad=True)
-loss = F.cross_entropy(x, kernels.tensor(rng.integers(0, 1001, 33)))
-loss.backward()
-np.save(sys.argv[1], np.concatenate([[loss.item()], x.grad.numpy().ravel()]))
-"""
+def _cross_entropy_value_and_grad():
+    rng = np.random.default_rng(0)
+    x = kernels.tensor((rng.standard_normal((33, 1001)) * 5).astype(np.float32), requires_grad=True)
+    loss = F.cross_entropy(x, kernels.tensor(rng.integers(0, 1001, 33)))
+    loss.backward()
+    return np.concatenate([[loss.item()], x.grad.numpy().ravel()])
 
 
-def test_cross_entropy_portable_matches(tmp_path):
-    """KERNELS_GEMM_PORTABLE=1 runs the portable libm rows; both paths agree."""
-    outs = [np.load(p) for p in run_fast_and_portable(_CE_SCRIPT, tmp_path)]
+def test_cross_entropy_portable_matches():
+    """The DEFAULT capability level runs the portable libm rows; both paths agree."""
+    outs = on_fast_and_portable(_cross_entropy_value_and_grad)
     np.testing.assert_allclose(outs[0], outs[1], rtol=1e-5, atol=1e-9)
 
 

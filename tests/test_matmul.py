@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import kernels
+from kernels.backends import cpu as cpu_backend
 import opcheck
 from kernels import _C, nn
 from kernels.autograd import Context, no_grad
@@ -189,12 +190,12 @@ def test_portable_gemm_path(sa, sb, dtype):
     g = randn(ref_matmul(a, b).shape, dtype)
     fast = _C.matmul_forward(T(a), T(b)).numpy()
     fda, fdb = _C.matmul_backward(T(g), T(a), T(b))
-    prev = _C._gemm_set_use_avx2(False)
+    prev = cpu_backend.set_cpu_capability("default")
     try:
         slow = _C.matmul_forward(T(a), T(b)).numpy()
         sda, sdb = _C.matmul_backward(T(g), T(a), T(b))
     finally:
-        _C._gemm_set_use_avx2(prev)
+        cpu_backend.set_cpu_capability(prev)
     np.testing.assert_allclose(slow, ref_matmul(a, b), **tol(dtype, sa[-1]))
     np.testing.assert_allclose(slow, fast, **tol(dtype, sa[-1]))
     t = tol(dtype, max(sa[-2], sb[-1]) * 8)

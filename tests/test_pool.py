@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import kernels
+from kernels.backends import cpu as cpu_backend
 import kernels.functional as F
 import kernels.nn as nn
 from kernels.testing.cases import FEATURE_MAPS, POOL, POOL_KERNEL, with_batch
@@ -258,17 +259,20 @@ def test_max_pool2d_cuda_vs_cpu(shape, kw):
 
 @pytest.fixture
 def cpu_path(request):
-    """Run a test on the baseline-ISA vector loops ("base") or torch's plain loop for max pooling
-    ("scalar") instead of the AVX2 ones this machine would pick."""
-    prev = kernels._C._pool_set_cpu_path(request.param)
-    yield request.param
-    kernels._C._pool_set_cpu_path(prev)
+    """Run a test at a lower CPU capability level than this machine would pick (None: its own): "default" (the
+    baseline-ISA vector loops) or "scalar" (the plane loops without the 2x2 fast path, and
+    torch's one-output-at-a-time loop for max pooling)."""
+    if request.param is None:  # the level this machine picks
+        yield None
+        return
+    with cpu_backend.cpu_capability(request.param):
+        yield request.param
 
 
 SUBSET = MAX_CASES[::4] + MAX_CASES[-4:]
 
 
-@pytest.mark.parametrize("cpu_path", ["base", "scalar"], indirect=True)
+@pytest.mark.parametrize("cpu_path", ["default", "scalar"], indirect=True)
 @pytest.mark.parametrize("shape,kw", SUBSET, ids=_ids(SUBSET))
 def test_max_pool2d_other_cpu_paths(cpu_path, shape, kw, torch):
     rng = np.random.default_rng(17)
@@ -285,7 +289,7 @@ def test_max_pool2d_other_cpu_paths(cpu_path, shape, kw, torch):
 AVG_SUBSET = AVG_CASES[::4] + AVG_CASES[-5:]
 
 
-@pytest.mark.parametrize("cpu_path", ["base"], indirect=True)
+@pytest.mark.parametrize("cpu_path", ["default", "scalar"], indirect=True)
 @pytest.mark.parametrize("shape,kw", AVG_SUBSET, ids=_ids(AVG_SUBSET))
 def test_avg_pool2d_base_cpu_path(cpu_path, shape, kw):
     x = np.random.default_rng(18).standard_normal(shape)
@@ -295,8 +299,8 @@ def test_avg_pool2d_base_cpu_path(cpu_path, shape, kw):
 
 
 def test_cpu_path_bad_name():
-    with pytest.raises(ValueError, match="expected 'auto', 'base' or 'scalar'"):
-        kernels._C._pool_set_cpu_path("sse9")
+    with pytest.raises(ValueError, match="expected 'avx2', 'default' or 'scalar'"):
+        cpu_backend.set_cpu_capability("sse9")
 
 
 # ------------------------------------------------------------------------------ avg_pool2d
@@ -343,7 +347,7 @@ def _osize(shape, o):
 
 
 @pytest.mark.parametrize("shape,osize", ADAPTIVE_CASES, ids=_AIDS)
-@pytest.mark.parametrize("cpu_path", ["auto", "base"], indirect=True)
+@pytest.mark.parametrize("cpu_path", [None, "default"], indirect=True)
 def test_adaptive_avg_pool2d(shape, osize, cpu_path):
     x = np.random.default_rng(10).standard_normal(shape)
     want, _ = np_adaptive_pool2d(x, _osize(shape, osize), "avg")
@@ -556,11 +560,8 @@ def test_avg_pool2d_2x2_rows_match_plane_loops_and_torch(shape, kw, dtype, threa
     kernels.set_num_threads(threads)
     try:
         fast = _avg_fwd_bwd(x, g, kw)
-        prev = kernels._C._pool_set_cpu_path("base")
-        try:
+        with cpu_backend.cpu_capability("scalar"):  # the plane loops, without the 2x2 rows
             plane = _avg_fwd_bwd(x, g, kw)
-        finally:
-            kernels._C._pool_set_cpu_path(prev)
     finally:
         kernels.set_num_threads(prev_threads)
     np.testing.assert_array_equal(fast[0], plane[0])

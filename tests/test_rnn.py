@@ -15,7 +15,7 @@ from kernels.nn.utils import rnn as krnn
 from kernels.ops import rnn as ops
 from kernels.testing.cases import RNN
 from kernels.testing.runner import ForwardBackward, to_numpy
-from opcheck import HAS_CUDA, gradcheck, requires_cuda, run_fast_and_portable
+from opcheck import HAS_CUDA, gradcheck, requires_cuda, on_fast_and_portable
 
 R = np.random.default_rng(7)
 MODES = ["rnn_tanh", "rnn_relu", "lstm", "gru"]
@@ -539,28 +539,23 @@ def test_dropout_between_layers_train_vs_eval():
     np.testing.assert_array_equal(y1, _np(h))
 
 
-_PORTABLE_SCRIPT = """
-import sys, numpy as np, kernels
-r = np.random.default_rng(0)
-out = []
-for cls in (kernels.nn.LSTM, kernels.nn.GRU, kernels.nn.RNN):
-    kernels.manual_seed(1)
-    m = cls(5, 19, num_layers=2, bidirectional=True)
-    x = kernels.tensor(r.standard_normal((6, 13, 5)).astype(np.float32), requires_grad=True)
-    y, _ = m(x)
-    (y * y).sum().backward()
-    out += [y.detach().numpy(), x.grad.numpy(), m.weight_hh_l0.grad.numpy()]
-np.savez(sys.argv[1], *out)
-"""
+def _rnn_layers_outputs_and_grads():
+    r = np.random.default_rng(0)
+    out = []
+    for cls in (kernels.nn.LSTM, kernels.nn.GRU, kernels.nn.RNN):
+        kernels.manual_seed(1)
+        m = cls(5, 19, num_layers=2, bidirectional=True)
+        x = kernels.tensor(r.standard_normal((6, 13, 5)).astype(np.float32), requires_grad=True)
+        y, _ = m(x)
+        (y * y).sum().backward()
+        out += [y.detach().numpy(), x.grad.numpy(), m.weight_hh_l0.grad.numpy()]
+    return out
 
 
-def test_portable_kernels_match(tmp_path):
-    """KERNELS_GEMM_PORTABLE=1 replaces the packed AVX2 step GEMM and the vectorised float rows by
-    gemm_cpu and the libm rows; same results."""
-    outs = []
-    for path in run_fast_and_portable(_PORTABLE_SCRIPT, tmp_path, suffix=".npz"):
-        with np.load(path) as f:
-            outs.append([f[k] for k in sorted(f.files, key=lambda k: int(k.split("_")[1]))])
+def test_portable_kernels_match():
+    """The DEFAULT capability level replaces the packed AVX2 step GEMM and the vectorised float
+    rows by the GEMM engine and the libm rows; same results."""
+    outs = on_fast_and_portable(_rnn_layers_outputs_and_grads)
     for a, b in zip(*outs):
         np.testing.assert_allclose(a, b, atol=2e-5, rtol=1e-4)
 

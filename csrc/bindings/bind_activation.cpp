@@ -31,8 +31,5 @@ void bind_activation(py::module_& m) {
   m.def("log_softmax_forward", &log_softmax_forward, py::arg("x"), py::arg("dim"), KERNELS_NOGIL);
   m.def("log_softmax_backward", &log_softmax_backward, py::arg("grad"), py::arg("y"), py::arg("dim"),
         KERNELS_NOGIL);
-  m.def("dropout_forward", &dropout_forward, py::arg("x"), py::arg("p"), KERNELS_NOGIL);
-  m.def("dropout_backward", &dropout_backward, py::arg("grad"), py::arg("mask"), py::arg("p"),
-        KERNELS_NOGIL);
 }
 }  // namespace kernels

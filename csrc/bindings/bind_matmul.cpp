@@ -1,4 +1,3 @@
-#include "../cpu/matmul.h"
 #include "../ops/matmul.h"
 #include "bindings.h"
 
@@ -12,8 +11,5 @@ void bind_matmul(py::module_& m) {
   m.def("linear_backward", &linear_backward, py::arg("grad"), py::arg("x"), py::arg("weight"),
         py::arg("has_bias"), py::arg("output_mask") = std::vector<bool>{true, true, true},
         KERNELS_NOGIL);
-  // Testing hooks: switch the CPU GEMM between its AVX2/FMA and portable micro-kernels.
-  m.def("_gemm_set_use_avx2", &gemm_set_use_avx2, py::arg("on"));
-  m.def("_gemm_avx2_available", &gemm_avx2_available);
 }
 }  // namespace kernels

@@ -19,8 +19,5 @@ void bind_norm(py::module_& m) {
         py::arg("bias"), py::arg("eps"), KERNELS_NOGIL);
   m.def("group_norm_backward", &group_norm_backward, py::arg("grad"), py::arg("input"), py::arg("num_groups"),
         py::arg("weight"), py::arg("mean"), py::arg("rstd"), py::arg("output_mask") = all, KERNELS_NOGIL);
-  m.def("feature_dropout_forward", &feature_dropout_forward, py::arg("input"), py::arg("p"), KERNELS_NOGIL);
-  m.def("feature_dropout_backward", &feature_dropout_backward, py::arg("grad"), py::arg("mask"), py::arg("p"),
-        KERNELS_NOGIL);
 }
 }  // namespace kernels

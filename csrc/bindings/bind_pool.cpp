@@ -1,4 +1,3 @@
-#include "../cpu/pool.h"  // pool_set_cpu_path
 #include "../ops/pool.h"
 #include "bindings.h"
 
@@ -40,7 +39,6 @@ void bind_pool(py::module_& m) {
         py::arg("indices"), py::arg("input_shape"), KERNELS_NOGIL);
   m.def("adaptive_max_pool1d_forward", &adaptive_max_pool1d_forward, py::arg("input"),
         py::arg("output_size"), KERNELS_NOGIL);
-  m.def("_pool_set_cpu_path", &pool_set_cpu_path, py::arg("path"));
   m.def("adaptive_max_pool1d_backward", &adaptive_max_pool1d_backward, py::arg("grad"),
         py::arg("indices"), py::arg("input_shape"), KERNELS_NOGIL);
 }

@@ -4,17 +4,16 @@
 #include "../common/determinism.h"
 #include "../common/tensor.h"  // host_cached_bytes, host_empty_cache
 #include "../cpu/fma_peak.h"
+#include "../cpu/isa.h"
 #include "../cpu/parallel.h"
 #include "bindings.h"
 
 namespace kernels {
 
+// The best vector level this build's kernels can use on this CPU (csrc/cpu/isa.h).
 static std::string simd_level() {
-  // The level this build's dispatched kernels can use on this CPU (see cpu/cpu_features.h).
+  if (cpu::isa_supported() == cpu::Isa::Avx2) return "AVX2+FMA";
 #if defined(__x86_64__) || defined(_M_X64)
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "AVX2+FMA";
-  if (__builtin_cpu_supports("avx")) return "AVX";
   return "SSE2";
 #else
   return "generic";
@@ -37,7 +36,8 @@ void bind_runtime(py::module_& m) {
 #else
     d["openmp"] = false;
 #endif
-    d["num_threads"] = max_threads();
+    d["cpu_capability"] = cpu::isa_name(cpu::isa());
+    d["num_threads"] = cpu::max_threads();
     d["cuda_compiled"] = cuda::compiled();
     d["cuda_archs"] = cuda::compiled_archs();
     d["cuda_runtime"] = cuda::runtime_version();
@@ -45,17 +45,24 @@ void bind_runtime(py::module_& m) {
     d["cuda_unavailable_is_error"] = cuda::unavailable_is_error();
     return d;
   });
-  m.def("get_num_threads", &max_threads);
+  m.def("get_num_threads", &cpu::max_threads);
+  // The CPU capability switch (csrc/cpu/isa.h): "avx2", "default" or "scalar".
+  m.def("get_cpu_capability", [] { return std::string(cpu::isa_name(cpu::isa())); });
+  m.def("supported_cpu_capability", [] { return std::string(cpu::isa_name(cpu::isa_supported())); });
+  m.def(
+      "set_cpu_capability",
+      [](const std::string& name) { return std::string(cpu::isa_name(cpu::set_isa(cpu::parse_isa(name)))); },
+      py::arg("name"));
   m.def("host_cached_bytes", &host_cached_bytes);
   m.def("host_empty_cache", &host_empty_cache);
   m.def("set_num_threads", [](int64_t n) {
-    if (!set_max_threads(n))
+    if (!cpu::set_max_threads(n))
       PyErr_WarnEx(PyExc_RuntimeWarning,
                    "set_num_threads: this process was forked from one running OpenMP threads, which "
                    "do not survive fork(); its kernels stay on one thread (start workers with "
                    "multiprocessing's 'spawn' method to use more)", 1);
   });
-  m.def("in_forked_child", [] { return g_forked_child; });
+  m.def("in_forked_child", [] { return cpu::g_forked_child; });
   m.def("set_deterministic", &set_deterministic, py::arg("mode"));
   m.def("deterministic", &deterministic);
   m.def(
@@ -63,10 +70,10 @@ void bind_runtime(py::module_& m) {
       [](int threads, double seconds) {
         KCHECK(threads >= 1, "fma_peak: expected a positive thread count, got ", threads);
         KCHECK(seconds > 0 && seconds <= 60, "fma_peak: seconds must be in (0, 60], got ", seconds);
-        FmaPeak p;
+        cpu::FmaPeak p;
         {
           py::gil_scoped_release nogil;
-          p = fma_peak_cpu(threads, seconds);
+          p = cpu::fma_peak(threads, seconds);
         }
         py::dict d;
         d["gflops"] = p.gflops;

@@ -14,11 +14,12 @@ void bind_matmul(py::module_& m);       // matmul, linear
 void bind_elementwise(py::module_& m);  // unary/binary/compare/where/clamp
 void bind_reduce(py::module_& m);       // sum, mean, var, max, min, argmax, sum_to
 void bind_shape(py::module_& m);        // cat, stack, split, index_select, gather, ...
-void bind_activation(py::module_& m);   // sigmoid, tanh, relu, ..., softmax, log_softmax, dropout
+void bind_activation(py::module_& m);   // sigmoid, tanh, relu, ..., softmax, log_softmax
+void bind_dropout(py::module_& m);      // dropout, feature_dropout
 void bind_loss(py::module_& m);         // cross_entropy, nll, mse, l1, smooth_l1, bce, kl_div
 void bind_optim(py::module_& m);        // fused optimizer steps
 void bind_conv(py::module_& m);         // conv1d, conv2d, conv_transpose1d, conv_transpose2d
-void bind_norm(py::module_& m);         // batch_norm, layer_norm, group_norm, feature_dropout
+void bind_norm(py::module_& m);         // batch_norm, layer_norm, group_norm
 void bind_pool(py::module_& m);         // max/avg/adaptive pooling; bind_upsample: interpolate; bind_pad: pad
 void bind_upsample(py::module_& m);
 void bind_pad(py::module_& m);

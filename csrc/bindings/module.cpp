@@ -21,6 +21,7 @@ PYBIND11_MODULE(_C, m) {
   kernels::bind_reduce(m);
   kernels::bind_shape(m);
   kernels::bind_activation(m);
+  kernels::bind_dropout(m);
   kernels::bind_loss(m);
   kernels::bind_optim(m);
   kernels::bind_conv(m);

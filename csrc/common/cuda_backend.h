@@ -42,4 +42,20 @@ void copy_device_to_device(void* dst, const void* src, size_t nbytes, int dst_de
 // Throws std::runtime_error "built without CUDA" (op names the caller) when CUDA is not compiled.
 void require_compiled(const char* op);
 
+// Makes `device` current for the scope, restoring the previous one after: kernels launch on
+// their tensors' own GPU. KERNELS_ROUTE takes it for every CUDA entry point.
+struct DeviceGuard {
+  int previous = -1;
+  explicit DeviceGuard(int device);
+  ~DeviceGuard();
+  DeviceGuard(const DeviceGuard&) = delete;
+  DeviceGuard& operator=(const DeviceGuard&) = delete;
+};
+
+template <class F>
+auto on_device(int device, F&& call) {
+  DeviceGuard guard(device);
+  return call();
+}
+
 }  // namespace kernels::cuda

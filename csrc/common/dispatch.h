@@ -42,12 +42,16 @@
     throw ::kernels::TypeError(::kernels::str_cat(OP, ": unknown dtype"));              \
   }()
 
-// Route by device. CUDA_CALL is only compiled in a CUDA build; in a build without CUDA a CUDA
-// tensor cannot exist, but the guard keeps the message right if one ever got here.
+// Route by device: call FN(args...) of the family's contract (csrc/contracts/) in kernels::cpu
+// or, for a CUDA tensor, in kernels::cuda with TENSOR's GPU made current for the call. In a build
+// without CUDA a CUDA tensor cannot exist, but the check keeps the message right if one got here.
 #ifdef KERNELS_WITH_CUDA
-#define KERNELS_ROUTE(TENSOR, OP, CPU_CALL, CUDA_CALL) \
-  ((TENSOR).is_cuda() ? (CUDA_CALL) : (CPU_CALL))
+#define KERNELS_ROUTE(TENSOR, OP, FN, ...)                                                   \
+  ((TENSOR).is_cuda() ? ::kernels::cuda::on_device((TENSOR).device().index,                   \
+                                                   [&] { return ::kernels::cuda::FN(__VA_ARGS__); }) \
+                      : ::kernels::cpu::FN(__VA_ARGS__))
 #else
-#define KERNELS_ROUTE(TENSOR, OP, CPU_CALL, CUDA_CALL) \
-  ((TENSOR).is_cuda() ? (::kernels::cuda::require_compiled(OP), (CPU_CALL)) : (CPU_CALL))
+#define KERNELS_ROUTE(TENSOR, OP, FN, ...)                                        \
+  ((TENSOR).is_cuda() ? (::kernels::cuda::require_compiled(OP), ::kernels::cpu::FN(__VA_ARGS__)) \
+                      : ::kernels::cpu::FN(__VA_ARGS__))
 #endif

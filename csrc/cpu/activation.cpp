@@ -19,10 +19,9 @@
 // inner == 1: each row is contiguous; rows are split over threads (three passes over a row that
 // stays in cache). inner > 1: a block of up to 64 neighbouring columns is walked together so the
 // loads along D stay contiguous.
-//
-// dropout: keep_i = U_i >= p, U_i uniform in [0,1) from the Philox stream (seed, call, i) exactly as
-// philox_uniform<double>; out = keep ? x / (1 - p) : 0; mask = keep (bool). dx = g mask / (1 - p).
-#include "activation.h"
+#include "../contracts/activation.h"
+#include "isa.h"
+#include "activation_avx2.h"
 
 #include <algorithm>
 #include <cmath>
@@ -32,29 +31,21 @@
 
 #include "../common/activation_dispatch.h"
 #include "../common/dispatch.h"
-#include "../common/philox.h"
-#include "matmul.h"  // gemm_avx2_available(): the CPU has AVX2 + FMA
 #include "parallel.h"
 
-namespace kernels {
+namespace kernels::cpu {
 
 namespace {
 
 constexpr int64_t kGrainAct = 16384;
 
 // The activation loops policy of csrc/common/activation_dispatch.h.
-// The AVX2 float tanh of activation_avx2.cpp, when this CPU has AVX2+FMA and
-// KERNELS_GEMM_PORTABLE is unset (that variable selects the portable code everywhere).
-bool use_avx2_tanh() {
-  static const bool on = gemm_avx2_available() && std::getenv("KERNELS_GEMM_PORTABLE") == nullptr;
-  return on;
-}
 
 struct CpuActLoops {
   template <class T, class F>
   static void fwd(const char*, const Tensor&, const T* x, T* o, int64_t n, const F& f) {
     if constexpr (std::is_same_v<F, act::Tanh<float>>) {
-      if (use_avx2_tanh()) {
+      if (use_avx2()) {
         parallel_for(n, kGrainAct, [&](int64_t b, int64_t e) { act_avx2::tanh_f32(x + b, o + b, e - b); });
         return;
       }
@@ -192,26 +183,26 @@ void softmax_bwd(const T* g, const T* y, T* dx, int64_t outer, int64_t D, int64_
 
 }  // namespace
 
-KERNELS_DEFINE_POINTWISE_ACTIVATIONS(CpuActLoops, cpu)
+KERNELS_DEFINE_POINTWISE_ACTIVATIONS(CpuActLoops)
 
-void softmax_forward_cpu(const Tensor& x, int64_t outer, int64_t D, int64_t inner, Tensor& out) {
+void softmax_forward(const Tensor& x, int64_t outer, int64_t D, int64_t inner, Tensor& out) {
   KERNELS_DISPATCH_FLOAT(x.dtype, "softmax", [&] {
     softmax_fwd<scalar_t, false>(x.data<scalar_t>(), out.data<scalar_t>(), outer, D, inner);
   });
 }
-void softmax_backward_cpu(const Tensor& grad, const Tensor& y, int64_t outer, int64_t D, int64_t inner,
+void softmax_backward(const Tensor& grad, const Tensor& y, int64_t outer, int64_t D, int64_t inner,
                           Tensor& dx) {
   KERNELS_DISPATCH_FLOAT(grad.dtype, "softmax_backward", [&] {
     softmax_bwd<scalar_t, false>(grad.data<scalar_t>(), y.data<scalar_t>(), dx.data<scalar_t>(),
                                  outer, D, inner);
   });
 }
-void log_softmax_forward_cpu(const Tensor& x, int64_t outer, int64_t D, int64_t inner, Tensor& out) {
+void log_softmax_forward(const Tensor& x, int64_t outer, int64_t D, int64_t inner, Tensor& out) {
   KERNELS_DISPATCH_FLOAT(x.dtype, "log_softmax", [&] {
     softmax_fwd<scalar_t, true>(x.data<scalar_t>(), out.data<scalar_t>(), outer, D, inner);
   });
 }
-void log_softmax_backward_cpu(const Tensor& grad, const Tensor& y, int64_t outer, int64_t D,
+void log_softmax_backward(const Tensor& grad, const Tensor& y, int64_t outer, int64_t D,
                               int64_t inner, Tensor& dx) {
   KERNELS_DISPATCH_FLOAT(grad.dtype, "log_softmax_backward", [&] {
     softmax_bwd<scalar_t, true>(grad.data<scalar_t>(), y.data<scalar_t>(), dx.data<scalar_t>(),
@@ -219,42 +210,4 @@ void log_softmax_backward_cpu(const Tensor& grad, const Tensor& y, int64_t outer
   });
 }
 
-void dropout_forward_cpu(const Tensor& x, double p, uint64_t seed, uint64_t call, Tensor& out,
-                         Tensor& mask) {
-  const int64_t n = x.numel();
-  const int64_t nblk = (n + 3) / 4;
-  const double scale = p < 1 ? 1.0 / (1.0 - p) : 0.0;
-  KERNELS_DISPATCH_FLOAT(x.dtype, "dropout", [&] {
-    const scalar_t* xp = x.data<scalar_t>();
-    scalar_t* o = out.data<scalar_t>();
-    bool* mk = mask.data<bool>();
-    const scalar_t sc = static_cast<scalar_t>(scale);
-    // One Philox call gives the four lanes of elements 4k .. 4k+3.
-    parallel_for(nblk, kGrainAct / 4, [&](int64_t b, int64_t e) {
-      for (int64_t k = b; k < e; ++k) {
-        const Philox4 r = philox4x32_10(seed, static_cast<uint64_t>(k), call);
-        const int64_t i0 = 4 * k, i1 = std::min(n, i0 + 4);
-        for (int64_t i = i0; i < i1; ++i) {
-          const bool keep = r.v[i & 3] * (1.0 / 4294967296.0) >= p;
-          mk[i] = keep;
-          o[i] = keep ? xp[i] * sc : scalar_t(0);
-        }
-      }
-    });
-  });
-}
-
-void dropout_backward_cpu(const Tensor& grad, const Tensor& mask, double scale, Tensor& dx) {
-  const int64_t n = grad.numel();
-  KERNELS_DISPATCH_FLOAT(grad.dtype, "dropout_backward", [&] {
-    const scalar_t* g = grad.data<scalar_t>();
-    const bool* mk = mask.data<bool>();
-    scalar_t* d = dx.data<scalar_t>();
-    const scalar_t sc = static_cast<scalar_t>(scale);
-    parallel_for(n, kGrainElementwise, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) d[i] = mk[i] ? g[i] * sc : scalar_t(0);
-    });
-  });
-}
-
-}  // namespace kernels
+}  // namespace kernels::cpu

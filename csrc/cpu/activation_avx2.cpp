@@ -12,10 +12,11 @@
 #include <cmath>
 #include <cstdint>
 
-#include "activation.h"
+#include "../contracts/activation.h"
+#include "activation_avx2.h"
 #include "exp_avx2.h"
 
-namespace kernels::act_avx2 {
+namespace kernels::cpu::act_avx2 {
 
 static inline __m256 tanh8(__m256 x) {
   const __m256 sign_mask = _mm256_set1_ps(-0.f);
@@ -50,4 +51,4 @@ void tanh_f32(const float* x, float* y, int64_t n) {
   }
 }
 
-}  // namespace kernels::act_avx2
+}  // namespace kernels::cpu::act_avx2

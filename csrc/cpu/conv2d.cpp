@@ -1,4 +1,5 @@
-// Convolution on the CPU: im2col + the project's GEMM (gemm_cpu, csrc/cpu/matmul.h).
+// Convolution on the CPU: im2col + the project's GEMM (gemm, csrc/cpu/gemm.h), and the dispatch to
+// the other paths. Which path runs each direction is decided by plan_conv2d (conv2d_plan.h).
 //
 // x (N, C, H, W), w (O, Cg, kH, kW), y (N, O, OH, OW); G groups, Cg = C/G, Og = O/G,
 // Kg = Cg*kH*kW, P = OH*OW. For image n and group g the column matrix col (Kg, P) is
@@ -14,23 +15,18 @@
 // (dy, x) = (input, dout).
 //
 // Threads: chunks of images are shared out between the threads, each running im2col and
-// single-threaded GEMMs (gemm_cpu inside a parallel region does not thread) on its own
-// workspace; dW is summed from per-chunk partials in a fixed order (see Plan). The per-image
+// single-threaded GEMMs (gemm inside a parallel region does not thread) on its own
+// workspace; dW is summed from per-chunk partials in a fixed order (ConvWalk). The per-image
 // GEMMs are small, and a threaded GEMM repacks its shared operand per thread, so splitting images
 // beats threading each GEMM; with fewer images than threads, images run in turn and the GEMM and
-// im2col/col2im thread themselves. Small outputs (P < kMinCols) put several images in one GEMM,
+// im2col/col2im thread themselves. Small outputs (P < 128) put several images in one GEMM,
 // their columns side by side in a (Kg, nb*P) matrix, so the GEMM stays wide enough to run well.
 // A 1x1, stride-1, unpadded conv uses x itself as the column matrix, and a kernel covering the
 // whole unpadded input (LeNet's 5x5 -> 1x1) is a linear layer: one GEMM for the whole batch.
-// Where the GEMM's AVX2 micro-kernels are available and images go one per GEMM, the forward,
-// dW and (with >= 16 channels per group) dx run as implicit GEMMs on those micro-kernels instead
-// (conv2d_packed.cpp): no column matrix in memory, weights packed once per call.
-// float32 stride-1, undilated, ungrouped convs take direct AVX2 kernels first (same CPU check):
-// with 6..32 output channels and a short reduction (LeNet) conv2d_small_avx2.cpp does forward, dW
-// and dx; with >= 16 channels each way (ResNet) conv2d_direct_avx2.cpp does the forward and dx
-// (dx as the full correlation of dy with the flipped weights) and the small kernels' dW tiles
-// do dW when O % 8 == 0. float64 and every other shape keep the paths above.
-#include "conv2d.h"
+// The other paths (conv2d_plan.h lists them and when each applies): dense (one GEMM for the batch
+// when the kernel covers the whole input), the implicit GEMMs of conv2d_packed.cpp, and the
+// direct AVX2 kernels of conv2d_small_avx2.cpp and conv2d_direct_avx2.cpp.
+#include "../contracts/conv2d.h"
 
 #include <algorithm>
 #include <cstring>
@@ -38,19 +34,15 @@
 
 #include "../common/dispatch.h"
 #include "conv2d_direct.h"
+#include "conv2d_plan.h"
 #include "conv2d_packed.h"
 #include "conv2d_small.h"
-#include "matmul.h"
+#include "gemm.h"
 #include "parallel.h"
 
-namespace kernels {
+namespace kernels::cpu {
 
 namespace {
-
-constexpr int64_t kMinCols = 128;           // GEMM width below which images are batched
-constexpr int64_t kMaxBlockElems = 1 << 21;  // cap on one batched column matrix (elements)
-constexpr double kMinParallelFlops = 2.0e6;  // below this a parallel region costs more than it saves
-constexpr int64_t kPackedDxMinChannels = 16;  // Og from which the fused dx pays (see backward_impl)
 
 // Host scratch freed at scope exit.
 struct Scratch {
@@ -61,58 +53,6 @@ struct Scratch {
   Scratch& operator=(const Scratch&) = delete;
 };
 
-inline int thread_count() {
-#ifdef _OPENMP
-  return omp_in_parallel() ? 1 : max_threads();
-#else
-  return 1;
-#endif
-}
-
-// How the images are walked. They are cut into `chunks` contiguous ranges that `nt` threads take
-// in turn (dynamic scheduling: a thread that the OS delays leaves its share to the others). Each
-// chunk sums its own dW partial and the partials are added in chunk order; the chunks do not
-// depend on the thread count, so neither do the results, bit for bit. `nb`: images per GEMM.
-// `inner`: fewer images than threads, so a single chunk runs image after image with threaded
-// GEMMs and im2col / col2im.
-struct Plan {
-  int nt = 1;
-  int64_t chunks = 1;
-  int64_t nb = 1;
-  bool inner = false;
-};
-
-constexpr int64_t kMinChunks = 4, kMaxChunks = 16;
-
-Plan make_plan(const ConvGeom& g) {
-  Plan p;
-  const int nt = thread_count();
-  const double flops = 2.0 * double(g.N) * double(g.O) * double(g.P()) * double(g.Kg());
-  const bool worth_threads = nt > 1 && flops >= kMinParallelFlops;
-  const int64_t P = std::max<int64_t>(g.P(), 1);
-  p.inner = worth_threads && g.N < nt;
-  if (!p.inner) {
-    // Enough chunks to share out, fewer when outputs are small so each still fills a GEMM.
-    p.chunks = std::min<int64_t>(g.N, std::max<int64_t>(kMinChunks, std::min<int64_t>(kMaxChunks, g.N * P / kMinCols)));
-    p.chunks = std::max<int64_t>(p.chunks, 1);
-    if (worth_threads) p.nt = static_cast<int>(std::min<int64_t>(nt, p.chunks));
-  }
-  const int64_t per_chunk = std::max<int64_t>(1, g.N / p.chunks);
-  int64_t nb = (kMinCols + P - 1) / P;
-  nb = std::min(nb, std::max<int64_t>(1, kMaxBlockElems / std::max<int64_t>(1, g.Kg() * P)));
-  p.nb = std::max<int64_t>(1, std::min(nb, per_chunk));
-  return p;
-}
-
-// A kernel that covers the whole unpadded input (one output position, e.g. LeNet's 5x5 -> 1x1
-// layer, or a transposed conv from 1x1) makes the conv a linear layer on the flattened images:
-// col is x itself with the images as columns, so y (N, O) = x (N, Kg) @ W^T per group, in one
-// GEMM for the whole batch that threads itself.
-bool dense(const ConvGeom& g) {
-  return g.OH == 1 && g.OW == 1 && g.ph == 0 && g.pw == 0 && g.kH == g.H && g.kW == g.W &&
-         (g.dh == 1 || g.kH == 1) && (g.dw == 1 || g.kW == 1);
-}
-
 template <class T>
 void dense_forward(const ConvGeom& g, const T* x, const T* w, const T* bias, T* y) {
   const int64_t Og = g.Og(), Kg = g.Kg(), ldx = g.C * g.HW();
@@ -122,7 +62,7 @@ void dense_forward(const ConvGeom& g, const T* x, const T* w, const T* bias, T* 
     beta = T(1);
   }
   for (int64_t gi = 0; gi < g.G; ++gi)  // y[:, g] (N, Og) = x[:, g] (N, Kg) @ Wg^T
-    gemm_cpu<T>(false, true, g.N, Og, Kg, T(1), x + gi * Kg, ldx, w + gi * Og * Kg, Kg, beta,
+    gemm<T>(false, true, g.N, Og, Kg, T(1), x + gi * Kg, ldx, w + gi * Og * Kg, Kg, beta,
                 y + gi * Og, g.O);
 }
 
@@ -131,10 +71,10 @@ void dense_backward(const ConvGeom& g, const T* dy, const T* x, const T* w, T* d
   const int64_t Og = g.Og(), Kg = g.Kg(), ldx = g.C * g.HW();
   for (int64_t gi = 0; gi < g.G; ++gi) {
     if (dw)  // dWg (Og, Kg) = dy[:, g]^T (Og, N) @ x[:, g] (N, Kg)
-      gemm_cpu<T>(true, false, Og, Kg, g.N, T(1), dy + gi * Og, g.O, x + gi * Kg, ldx, T(0),
+      gemm<T>(true, false, Og, Kg, g.N, T(1), dy + gi * Og, g.O, x + gi * Kg, ldx, T(0),
                   dw + gi * Og * Kg, Kg);
     if (dx)  // dx[:, g] (N, Kg) = dy[:, g] (N, Og) @ Wg (Og, Kg)
-      gemm_cpu<T>(false, false, g.N, Kg, Og, T(1), dy + gi * Og, g.O, w + gi * Og * Kg, Kg, T(0),
+      gemm<T>(false, false, g.N, Kg, Og, T(1), dy + gi * Og, g.O, w + gi * Og * Kg, Kg, T(0),
                   dx + gi * Kg, ldx);
   }
 }
@@ -256,9 +196,9 @@ void forward_block(const ConvGeom& g, const T* x, const T* w, const T* bias, T* 
         for (int64_t o = 0; o < Og; ++o) std::fill(yg + o * P, yg + (o + 1) * P, bias[gi * Og + o]);
         beta = T(1);
       }
-      gemm_cpu<T>(false, false, Og, P, Kg, T(1), wg, Kg, cm, P, beta, yg, P);
+      gemm<T>(false, false, Og, P, Kg, T(1), wg, Kg, cm, P, beta, yg, P);
     } else {
-      gemm_cpu<T>(false, false, Og, cols, Kg, T(1), wg, Kg, cm, cols, T(0), tmp, cols);
+      gemm<T>(false, false, Og, cols, Kg, T(1), wg, Kg, cm, cols, T(0), tmp, cols);
       for (int64_t b = 0; b < nb; ++b)
         for (int64_t o = 0; o < Og; ++o) {
           const T bo = bias ? bias[gi * Og + o] : T(0);
@@ -292,15 +232,15 @@ void backward_block(const ConvGeom& g, const T* dy, const T* x, const T* w, T* d
         cm = x + (n0 * g.C + gi * g.Cg()) * g.HW();
       else
         build_columns(g, x, n0, nb, gi, col, inner);
-      gemm_cpu<T>(false, true, Og, Kg, cols, T(1), dyg, cols, cm, cols, T(1), dw_acc + gi * Og * Kg,
+      gemm<T>(false, true, Og, Kg, cols, T(1), dyg, cols, cm, cols, T(1), dw_acc + gi * Og * Kg,
                   Kg);
     }
     if (dx) {
       if (direct) {
-        gemm_cpu<T>(true, false, Kg, P, Og, T(1), wg, Kg, dyg, P, T(0),
+        gemm<T>(true, false, Kg, P, Og, T(1), wg, Kg, dyg, P, T(0),
                     dx + (n0 * g.C + gi * g.Cg()) * g.HW(), P);
       } else {  // col is free again: dcol goes there
-        gemm_cpu<T>(true, false, Kg, cols, Og, T(1), wg, Kg, dyg, cols, T(0), col, cols);
+        gemm<T>(true, false, Kg, cols, Og, T(1), wg, Kg, dyg, cols, T(0), col, cols);
         scatter_columns(g, col, n0, nb, gi, dx, inner);
       }
     }
@@ -310,7 +250,7 @@ void backward_block(const ConvGeom& g, const T* dy, const T* x, const T* w, T* d
 // Runs body(t, chunk, n_begin, n_end, inner) for every chunk of images, t being the thread;
 // `inner` (the GEMMs thread themselves) only when the chunks run one after another.
 template <class F>
-void for_image_chunks(const ConvGeom& g, const Plan& plan, const F& body) {
+void for_image_chunks(const ConvGeom& g, const ConvWalk& plan, const F& body) {
   const bool inner = plan.nt <= 1 && plan.inner;
   parallel_chunks(plan.chunks, plan.nt, [&](int t, int64_t c) {
     body(t, c, g.N * c / plan.chunks, g.N * (c + 1) / plan.chunks, inner);
@@ -320,17 +260,14 @@ void for_image_chunks(const ConvGeom& g, const Plan& plan, const F& body) {
 template <class T>
 void forward_impl(const ConvGeom& g, const T* x, const T* w, const T* bias, T* y) {
   if (g.N == 0 || g.O == 0) return;
-  if (dense(g)) return dense_forward(g, x, w, bias, y);
-  if constexpr (std::is_same_v<T, float>)
-    if (conv_detail::small_applicable(g) && conv_detail::packed_available())
-      return conv_detail::small_forward(g, x, w, bias, y);
-  if constexpr (std::is_same_v<T, float>)
-    if (conv_detail::direct_applicable(g) && conv_detail::packed_available())
-      return conv_detail::direct_forward(g, x, w, bias, y);
-  const Plan plan = make_plan(g);
-  // Implicit GEMM (conv2d_packed.cpp) when its B panels serve several A slivers: weights packed
-  // once, no column matrix in memory.
-  if (plan.nb == 1 && !plan.inner && g.Og() > conv_detail::kPackedRows && conv_detail::packed_available()) {
+  const ConvPlan cp = plan_conv2d(g, std::is_same_v<T, float>);
+  if (cp.forward == ConvPath::Dense) return dense_forward(g, x, w, bias, y);
+  if constexpr (std::is_same_v<T, float>) {
+    if (cp.forward == ConvPath::SmallAvx2) return conv_detail::small_forward(g, x, w, bias, y);
+    if (cp.forward == ConvPath::DirectAvx2) return conv_detail::direct_forward(g, x, w, bias, y);
+  }
+  const ConvWalk& plan = cp.walk;
+  if (cp.forward == ConvPath::PackedGemm) {
     Scratch wp(conv_detail::packed_weight_size<T>(g) * sizeof(T));
     T* Ap = static_cast<T*>(wp.p);
     conv_detail::pack_conv_weights<T>(g, w, Ap);
@@ -360,30 +297,38 @@ void backward_impl(const ConvGeom& g, const T* dy, const T* x, const T* w, T* dx
   const int64_t wn = g.O * g.Kg();
   if (dw) std::fill(dw, dw + wn, T(0));
   if (g.N == 0 || (!dx && !dw)) return;
-  if (dense(g)) return dense_backward(g, dy, x, w, dx, dw);
-  if constexpr (std::is_same_v<T, float>)
-    if (conv_detail::small_applicable(g) && conv_detail::packed_available())
-      return conv_detail::small_backward(g, dy, x, w, dx, dw);
-  if constexpr (std::is_same_v<T, float>)
-    if (conv_detail::direct_applicable(g) && conv_detail::packed_available()) {
-      // dx as a direct conv of dy; dW with the small kernels' channels-as-lanes tiles, which need
-      // no column matrix either (the packed dW below writes its B slivers with stride-16 stores)
-      if (dx) conv_detail::direct_input_grad(g, dy, w, dx);
+  const ConvPlan cp = plan_conv2d(g, std::is_same_v<T, float>);
+  // Each gradient by its own path; a path that serves both runs once for both.
+  T* dense_dx = cp.input_grad == ConvPath::Dense ? dx : nullptr;
+  T* dense_dw = cp.weight_grad == ConvPath::Dense ? dw : nullptr;
+  if (dense_dx || dense_dw) dense_backward(g, dy, x, w, dense_dx, dense_dw);
+  if (dense_dx) dx = nullptr;
+  if (dense_dw) dw = nullptr;
+  if constexpr (std::is_same_v<T, float>) {
+    // dx as a direct conv of dy (the full correlation with the flipped weights).
+    if (dx && cp.input_grad == ConvPath::DirectAvx2) {
+      conv_detail::direct_input_grad(g, dy, w, dx);
       dx = nullptr;
-      if (!dw) return;
-      if (g.O % 8 == 0) return conv_detail::small_backward(g, dy, x, w, nullptr, dw);
     }
-  const Plan plan = make_plan(g);
-  // Implicit GEMMs (conv2d_packed.cpp) whenever images go one per GEMM: dW without a column
-  // matrix, and dx with the col2im fused into the GEMM's tiles when there are enough output
-  // channels (the tiles' reduction length) to pay for adding each tile into dx.
-  const bool packed = plan.nb == 1 && !plan.inner && conv_detail::packed_available();
-  const bool packed_dx = packed && dx && g.Og() >= kPackedDxMinChannels;
+    // The small kernels' channels-as-lanes tiles need no column matrix either.
+    T* small_dx = cp.input_grad == ConvPath::SmallAvx2 ? dx : nullptr;
+    T* small_dw = cp.weight_grad == ConvPath::SmallAvx2 ? dw : nullptr;
+    if (small_dx || small_dw) conv_detail::small_backward(g, dy, x, w, small_dx, small_dw);
+    if (small_dx) dx = nullptr;
+    if (small_dw) dw = nullptr;
+  }
+  if (!dx && !dw) return;
+  const ConvWalk& plan = cp.walk;
+  // Implicit GEMMs (conv2d_packed.cpp) go one image per GEMM: dW without a column matrix, and dx
+  // with the col2im fused into the GEMM's tiles.
+  const bool packed = cp.weight_grad == ConvPath::PackedGemm || cp.input_grad == ConvPath::PackedGemm;
+  const bool packed_dw = dw && cp.weight_grad == ConvPath::PackedGemm;
+  const bool packed_dx = dx && cp.input_grad == ConvPath::PackedGemm;
   Scratch wt(packed_dx ? conv_detail::packed_dgrad_weight_size<T>(g) * sizeof(T) : 0);
   if (packed_dx) conv_detail::pack_conv_weights_transposed<T>(g, w, static_cast<T*>(wt.p));
   const bool direct = plan.nb == 1 && g.pointwise();
-  const bool need_col = !direct && ((dw && !packed) || (dx && !packed_dx));
-  const size_t wg_n = packed && dw ? conv_detail::packed_wgrad_workspace_size<T>(g) : 0;
+  const bool need_col = !direct && ((dw && !packed_dw) || (dx && !packed_dx));
+  const size_t wg_n = packed_dw ? conv_detail::packed_wgrad_workspace_size<T>(g) : 0;
   const size_t dg_n = packed_dx ? conv_detail::packed_dgrad_workspace_size<T>(g) : 0;
   const size_t col_n = need_col ? static_cast<size_t>(g.Kg() * plan.nb * g.P()) : 0;
   const size_t tmp_n = plan.nb > 1 ? static_cast<size_t>(g.Og() * plan.nb * g.P()) : 0;
@@ -399,16 +344,17 @@ void backward_impl(const ConvGeom& g, const T* dy, const T* x, const T* w, T* dx
     T* col = base + wg_n + dg_n;
     T* dw_acc = dw ? part(chunk) : nullptr;
     if (dw_acc && chunk != 0) std::fill(dw_acc, dw_acc + wn, T(0));
-    if (packed) {
+    if (packed) {  // one image at a time; a gradient not on the packed path takes the columns
       for (int64_t n = b; n < e; ++n) {
-        if (dw)
+        if (packed_dw)
           conv_detail::packed_weight_grad_image<T>(g, x + n * g.C * g.HW(), dy + n * g.O * g.P(),
                                                    dw_acc, base);
         if (packed_dx)
           conv_detail::packed_input_grad_image<T>(g, dy + n * g.O * g.P(), static_cast<T*>(wt.p),
                                                   dx + n * g.C * g.HW(), base + wg_n);
-        else if (dx)
-          backward_block(g, dy, x, w, dx, static_cast<T*>(nullptr), n, 1, col, col + col_n, inner);
+        T* col_dx = packed_dx ? nullptr : dx;
+        T* col_dw = packed_dw ? nullptr : dw_acc;
+        if (col_dx || col_dw) backward_block(g, dy, x, w, col_dx, col_dw, n, 1, col, col + col_n, inner);
       }
       return;
     }
@@ -471,7 +417,7 @@ T* ptr_or_null(const Tensor& t) {
 
 }  // namespace
 
-void conv2d_forward_cpu(const ConvGeom& g, const Tensor& x, const Tensor& w, const Tensor& bias,
+void conv2d_forward(const ConvGeom& g, const Tensor& x, const Tensor& w, const Tensor& bias,
                         Tensor& y) {
   KERNELS_DISPATCH_FLOAT(x.dtype, "conv2d", [&] {
     using T = scalar_t;
@@ -479,7 +425,7 @@ void conv2d_forward_cpu(const ConvGeom& g, const Tensor& x, const Tensor& w, con
   });
 }
 
-void conv2d_backward_cpu(const ConvGeom& g, const Tensor& dy, const Tensor& x, const Tensor& w,
+void conv2d_backward(const ConvGeom& g, const Tensor& dy, const Tensor& x, const Tensor& w,
                          Tensor& dx, Tensor& dw, Tensor& dbias) {
   KERNELS_DISPATCH_FLOAT(x.dtype, "conv2d_backward", [&] {
     using T = scalar_t;
@@ -489,7 +435,7 @@ void conv2d_backward_cpu(const ConvGeom& g, const Tensor& dy, const Tensor& x, c
   });
 }
 
-void conv_transpose2d_forward_cpu(const ConvGeom& g, const Tensor& input, const Tensor& w,
+void conv_transpose2d_forward(const ConvGeom& g, const Tensor& input, const Tensor& w,
                                   const Tensor& bias, Tensor& out) {
   KERNELS_DISPATCH_FLOAT(input.dtype, "conv_transpose2d", [&] {
     using T = scalar_t;
@@ -499,7 +445,7 @@ void conv_transpose2d_forward_cpu(const ConvGeom& g, const Tensor& input, const 
   });
 }
 
-void conv_transpose2d_backward_cpu(const ConvGeom& g, const Tensor& dout, const Tensor& input,
+void conv_transpose2d_backward(const ConvGeom& g, const Tensor& dout, const Tensor& input,
                                    const Tensor& w, Tensor& dinput, Tensor& dw, Tensor& dbias) {
   KERNELS_DISPATCH_FLOAT(input.dtype, "conv_transpose2d_backward", [&] {
     using T = scalar_t;
@@ -509,4 +455,4 @@ void conv_transpose2d_backward_cpu(const ConvGeom& g, const Tensor& dout, const 
   });
 }
 
-}  // namespace kernels
+}  // namespace kernels::cpu

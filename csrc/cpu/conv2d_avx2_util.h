@@ -5,10 +5,10 @@
 #include <cstring>
 
 #include "../common/tensor.h"
-#include "conv2d.h"
+#include "../contracts/conv2d.h"
 #include "parallel.h"
 
-namespace kernels::conv_detail::avx2_util {
+namespace kernels::cpu::conv_detail::avx2_util {
 
 struct Buf {  // 64-byte aligned scratch, freed at scope exit
   float* p = nullptr;
@@ -53,4 +53,4 @@ inline void pad_planes(const float* src, int64_t planes, int64_t H, int64_t W, f
   }
 }
 
-}  // namespace kernels::conv_detail::avx2_util
+}  // namespace kernels::cpu::conv_detail::avx2_util

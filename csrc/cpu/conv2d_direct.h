@@ -3,14 +3,14 @@
 // conv2d_direct_avx2.cpp.
 #pragma once
 
-#include "conv2d.h"
+#include "../contracts/conv2d.h"
 
-namespace kernels::conv_detail {
+namespace kernels::cpu::conv_detail {
 
 // Stride 1, no dilation, one group, enough channels both ways to fill 6-row tiles and to make the
 // padded copy of an image cheap against its work, and rows that fill at least 3/4 of their
 // 16-lane tiles (both for the forward's OW and dx's W; an 8-wide map would waste half of every
-// tile, the packed GEMM path does better there). The caller also checks packed_available().
+// tile, the packed GEMM path does better there). plan_conv2d also checks the AVX2 level.
 inline bool direct_applicable(const ConvGeom& g) {
   auto fills = [](int64_t w) { return w >= 12 && 4 * w >= 3 * ((w + 15) / 16 * 16); };
   return g.G == 1 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.C >= 16 && g.O >= 16 &&
@@ -22,4 +22,4 @@ void direct_forward(const ConvGeom& g, const float* x, const float* w, const flo
 // dx (N, C, H, W) = the input gradient from dy (N, O, OH, OW), overwritten.
 void direct_input_grad(const ConvGeom& g, const float* dy, const float* w, float* dx);
 
-}  // namespace kernels::conv_detail
+}  // namespace kernels::cpu::conv_detail

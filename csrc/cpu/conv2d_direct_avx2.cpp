@@ -22,7 +22,7 @@
 #include "conv2d_avx2_util.h"
 #include "conv2d_direct.h"
 
-namespace kernels::conv_detail {
+namespace kernels::cpu::conv_detail {
 
 namespace {
 
@@ -159,4 +159,4 @@ void direct_input_grad(const ConvGeom& g, const float* dy, const float* w, float
   run(g, q, dy, Ap.p, nullptr, dx);
 }
 
-}  // namespace kernels::conv_detail
+}  // namespace kernels::cpu::conv_detail

@@ -13,7 +13,7 @@
 //            B = dy in slivers of NR positions; each MR x NR tile is added into dx (col2im) as
 //            soon as it is computed.
 //
-// Against im2col + gemm_cpu (conv2d.cpp) no Kg x P matrix is ever written to memory and read back
+// Against im2col + gemm (conv2d.cpp) no Kg x P matrix is ever written to memory and read back
 // to be packed, and the weights are packed once per call instead of once per image.
 // Blocking (forward): output positions in blocks of kNC, k in blocks of kKC; the B panel
 // (kc x kNC) stays in L2 and each sliver is used by all the group's A slivers while it is in L1.
@@ -26,15 +26,10 @@
 #include <cstring>
 #include <vector>
 
-#include "matmul.h"
+#include "gemm.h"
+#include "gemm_avx2.h"
 
-namespace kernels {
-namespace gemm_detail {  // csrc/cpu/gemm_avx2.cpp
-void sgemm_kernel_6x16_avx2(int64_t kc, const float* Ap, const float* Bp, float* C, int64_t ldc,
-                            float alpha, float beta);
-void dgemm_kernel_6x8_avx2(int64_t kc, const double* Ap, const double* Bp, double* C, int64_t ldc,
-                           double alpha, double beta);
-}  // namespace gemm_detail
+namespace kernels::cpu {
 
 namespace conv_detail {
 
@@ -121,11 +116,6 @@ void pack_panel(const ConvGeom& g, const T* x, int64_t k0, int64_t kc, int64_t p
 }
 
 }  // namespace
-
-bool packed_available() {
-  static const bool ok = gemm_avx2_available() && std::getenv("KERNELS_GEMM_PORTABLE") == nullptr;
-  return ok;
-}
 
 template <class T>
 size_t packed_weight_size(const ConvGeom& g) {
@@ -414,4 +404,4 @@ template void packed_weight_grad_image<double>(const ConvGeom&, const double*, c
                                                double*, double*);
 
 }  // namespace conv_detail
-}  // namespace kernels
+}  // namespace kernels::cpu

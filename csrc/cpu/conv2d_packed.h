@@ -3,14 +3,11 @@
 #pragma once
 #include <cstddef>
 
-#include "conv2d.h"
+#include "../contracts/conv2d.h"
 
-namespace kernels::conv_detail {
+namespace kernels::cpu::conv_detail {
 
 constexpr int64_t kPackedRows = 6;  // output channels per A sliver (the micro-kernel's MR)
-
-// True when the AVX2/FMA micro-kernels can run here (and KERNELS_GEMM_PORTABLE is not set).
-bool packed_available();
 
 // Elements of the packed weights of all groups (shared by the threads, read-only).
 template <class T>
@@ -51,4 +48,4 @@ size_t packed_dgrad_workspace_size(const ConvGeom& g);
 template <class T>
 void packed_input_grad_image(const ConvGeom& g, const T* dy_n, const T* Ap, T* dx_n, T* workspace);
 
-}  // namespace kernels::conv_detail
+}  // namespace kernels::cpu::conv_detail

@@ -2,13 +2,13 @@
 // on 14x14), where an im2col GEMM is mostly packing and edge handling. See conv2d_small_avx2.cpp.
 #pragma once
 
-#include "conv2d.h"
+#include "../contracts/conv2d.h"
 
-namespace kernels::conv_detail {
+namespace kernels::cpu::conv_detail {
 
 // Shapes the small kernels take: stride 1, no dilation, one group, 6 to 32 output channels
-// (they are the vector lanes, rounded up to 8), a short reduction. The caller also checks that
-// the AVX2 kernels may run (packed_available()).
+// (they are the vector lanes, rounded up to 8), a short reduction. plan_conv2d (conv2d_plan.h)
+// also checks that the AVX2 kernels may run.
 inline bool small_applicable(const ConvGeom& g) {
   return g.G == 1 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.O >= 6 && g.O <= 32 &&
          g.Kg() <= 512 && g.N > 0 && g.P() > 0;
@@ -21,4 +21,4 @@ void small_forward(const ConvGeom& g, const float* x, const float* w, const floa
 void small_backward(const ConvGeom& g, const float* dy, const float* x, const float* w, float* dx,
                     float* dw);
 
-}  // namespace kernels::conv_detail
+}  // namespace kernels::cpu::conv_detail

@@ -30,7 +30,7 @@
 #include "conv2d_avx2_util.h"
 #include "conv2d_small.h"
 
-namespace kernels::conv_detail {
+namespace kernels::cpu::conv_detail {
 
 namespace {
 
@@ -366,4 +366,4 @@ void small_backward(const ConvGeom& g, const float* dy, const float* x, const fl
   }
 }
 
-}  // namespace kernels::conv_detail
+}  // namespace kernels::cpu::conv_detail

@@ -4,16 +4,16 @@
 //   arange:        out[i] = start + i * step
 //   strided_copy:  out[i] = storage[layout.offset_of(i)]   (materialise a permute/slice/expand)
 //                  backward: dsrc = 0; dsrc[layout.offset_of(i)] = grad[i]  (view must not overlap)
-#include "copy.h"
+#include "../contracts/copy.h"
 
 #include <cstring>
 
 #include "../common/dispatch.h"
 #include "parallel.h"
 
-namespace kernels {
+namespace kernels::cpu {
 
-void cast_cpu(const Tensor& src, Tensor& out) {
+void cast(const Tensor& src, Tensor& out) {
   const int64_t n = src.numel();
   KERNELS_DISPATCH_ALL(src.dtype, "to", [&] {
     using from_t = scalar_t;
@@ -27,7 +27,7 @@ void cast_cpu(const Tensor& src, Tensor& out) {
   });
 }
 
-void fill_cpu(Tensor& out, double value) {
+void fill(Tensor& out, double value) {
   const int64_t n = out.numel();
   KERNELS_DISPATCH_ALL(out.dtype, "full", [&] {
     const scalar_t v = static_cast<scalar_t>(value);
@@ -38,7 +38,7 @@ void fill_cpu(Tensor& out, double value) {
   });
 }
 
-void arange_cpu(Tensor& out, double start, double step) {
+void arange(Tensor& out, double start, double step) {
   KERNELS_DISPATCH_NUMERIC(out.dtype, "arange", [&] {
     scalar_t* o = out.data<scalar_t>();
     for (int64_t i = 0; i < out.numel(); ++i) o[i] = static_cast<scalar_t>(start + i * step);
@@ -84,14 +84,14 @@ static void strided_scatter(const T* grad, const StridedLayout& L, T* base, int6
   });
 }
 
-void strided_copy_forward_cpu(const Tensor& src, const StridedLayout& L, Tensor& out) {
+void strided_copy_forward(const Tensor& src, const StridedLayout& L, Tensor& out) {
   KERNELS_DISPATCH_ALL(src.dtype, "strided_copy", [&] {
     // `L.offset` is relative to the tensor's first element, so start from src.data().
     strided_gather(src.data<scalar_t>(), L, out.data<scalar_t>(), out.numel());
   });
 }
 
-void strided_copy_backward_cpu(const Tensor& grad, const StridedLayout& L, Tensor& dsrc) {
+void strided_copy_backward(const Tensor& grad, const StridedLayout& L, Tensor& dsrc) {
   if (dsrc.nbytes()) std::memset(dsrc.raw_data(), 0, dsrc.nbytes());
   if (grad.numel() == 0) return;
   KERNELS_DISPATCH_ALL(grad.dtype, "strided_copy_backward", [&] {
@@ -99,4 +99,4 @@ void strided_copy_backward_cpu(const Tensor& grad, const StridedLayout& L, Tenso
   });
 }
 
-}  // namespace kernels
+}  // namespace kernels::cpu

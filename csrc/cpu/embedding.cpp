@@ -2,7 +2,7 @@
 // Forward: ids are checked first, then rows are copied in parallel over positions.
 // Backward: duplicates must add up without races or atomics, so threads split the D columns
 // (every thread walks all ids for its columns); the result is deterministic.
-#include "embedding.h"
+#include "../contracts/embedding.h"
 
 #include <algorithm>
 #include <cstring>
@@ -10,7 +10,7 @@
 #include "../common/dispatch.h"
 #include "parallel.h"
 
-namespace kernels {
+namespace kernels::cpu {
 
 namespace {
 
@@ -22,7 +22,7 @@ EmbeddingFault find_bad(const int64_t* ids, int64_t K, int64_t N) {
 
 }  // namespace
 
-EmbeddingFault embedding_forward_cpu(const Tensor& weight, const Tensor& ids, Tensor& out) {
+EmbeddingFault embedding_forward(const Tensor& weight, const Tensor& ids, Tensor& out) {
   const int64_t N = weight.shape[0], D = weight.shape[1], K = ids.numel();
   const int64_t* id = ids.data<int64_t>();
   const EmbeddingFault f = find_bad(id, K, N);
@@ -36,7 +36,7 @@ EmbeddingFault embedding_forward_cpu(const Tensor& weight, const Tensor& ids, Te
   return f;
 }
 
-void embedding_backward_cpu(const Tensor& grad, const Tensor& ids, int64_t padding_idx, Tensor& dweight) {
+void embedding_backward(const Tensor& grad, const Tensor& ids, int64_t padding_idx, Tensor& dweight) {
   const int64_t N = dweight.shape[0], D = dweight.shape[1], K = ids.numel();
   const int64_t* id = ids.data<int64_t>();
   KERNELS_DISPATCH_FLOAT(dweight.dtype, "embedding_backward", [&] {
@@ -58,7 +58,7 @@ void embedding_backward_cpu(const Tensor& grad, const Tensor& ids, int64_t paddi
   });
 }
 
-EmbeddingFault one_hot_cpu(const Tensor& ids, int64_t num_classes, Tensor& out) {
+EmbeddingFault one_hot(const Tensor& ids, int64_t num_classes, Tensor& out) {
   const int64_t K = ids.numel(), C = num_classes;
   const int64_t* id = ids.data<int64_t>();
   const EmbeddingFault f = find_bad(id, K, C);
@@ -71,4 +71,4 @@ EmbeddingFault one_hot_cpu(const Tensor& ids, int64_t num_classes, Tensor& out) 
   return f;
 }
 
-}  // namespace kernels
+}  // namespace kernels::cpu

@@ -8,7 +8,7 @@
 #pragma once
 #include <immintrin.h>
 
-namespace kernels::avx2_math {
+namespace kernels::cpu::avx2_math {
 
 static inline __m256 exp8(__m256 t) {
   const __m256 lo = _mm256_set1_ps(-87.f);
@@ -32,4 +32,4 @@ static inline __m256 exp8(__m256 t) {
   return _mm256_andnot_ps(underflow, _mm256_mul_ps(e, scale));
 }
 
-}  // namespace kernels::avx2_math
+}  // namespace kernels::cpu::avx2_math

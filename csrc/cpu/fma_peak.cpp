@@ -1,16 +1,16 @@
 // Measured FMA peak (see fma_peak.h). Each thread times its own loop; the round's time is the
 // slowest thread's, so a thread that lost its core shows up as a lower peak, not a higher one.
 #include "fma_peak.h"
+#include "isa.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <vector>
 
-#include "matmul.h"
 #include "parallel.h"
 
-namespace kernels {
+namespace kernels::cpu {
 
 namespace peak_detail {
 float fma_loop_avx2(int64_t iters);
@@ -52,13 +52,13 @@ double timed_round(int threads, int64_t iters, bool avx2, volatile float* sink) 
 }
 }  // namespace
 
-FmaPeak fma_peak_cpu(int threads, double seconds) {
+FmaPeak fma_peak(int threads, double seconds) {
 #ifndef _OPENMP
   threads = 1;
 #endif
   FmaPeak r;
   r.threads = threads;
-  const bool avx2 = gemm_avx2_available();
+  const bool avx2 = isa_supported() == Isa::Avx2;
   r.isa = avx2 ? "AVX2+FMA" : "portable";
   std::vector<float> sink(threads);
   // Calibrate the iteration count on a short round, then time three rounds of ~seconds/3.
@@ -76,4 +76,4 @@ FmaPeak fma_peak_cpu(int threads, double seconds) {
   return r;
 }
 
-}  // namespace kernels
+}  // namespace kernels::cpu

@@ -2,7 +2,7 @@
 #pragma once
 #include <string>
 
-namespace kernels {
+namespace kernels::cpu {
 
 struct FmaPeak {
   double gflops = 0;      // float32 GFLOP/s (an FMA counts as 2 flops), all threads together
@@ -13,6 +13,6 @@ struct FmaPeak {
 
 // Runs `threads` threads, each a loop of independent float32 FMA chains long enough to hide the
 // FMA latency, for about `seconds`, and reports the best of three timed rounds.
-FmaPeak fma_peak_cpu(int threads, double seconds);
+FmaPeak fma_peak(int threads, double seconds);
 
-}  // namespace kernels
+}  // namespace kernels::cpu

@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-namespace kernels::peak_detail {
+namespace kernels::cpu::peak_detail {
 
 // iters x 12 vector FMAs of 8 floats; returns a value that depends on every result so the
 // compiler cannot drop the loop.
@@ -35,4 +35,4 @@ float fma_loop_avx2(int64_t iters) {
   return out[0] + out[1] + out[2] + out[3] + out[4] + out[5] + out[6] + out[7];
 }
 
-}  // namespace kernels::peak_detail
+}  // namespace kernels::cpu::peak_detail

@@ -12,7 +12,7 @@
 
 #include <cstdint>
 
-namespace kernels::gemm_detail {
+namespace kernels::cpu::gemm_detail {
 namespace {
 
 // The ymm operations for one scalar type; W lanes per register.
@@ -239,4 +239,4 @@ float sdot_avx2(const float* x, const float* y, int64_t n) { return dot_avx2(x, 
 
 double ddot_avx2(const double* x, const double* y, int64_t n) { return dot_avx2(x, y, n); }
 
-}  // namespace kernels::gemm_detail
+}  // namespace kernels::cpu::gemm_detail

@@ -25,7 +25,9 @@
 // softmax times gradient) in loss_avx2.cpp where the CPU has AVX2 (libm's expf is a scalar call).
 // Reduced losses sum fixed chunks in double and add the chunk sums in order (the answer does not
 // depend on the thread count), then multiply by `scale` (1/numel for mean, 1/N for batchmean).
-#include "loss.h"
+#include "../contracts/loss.h"
+#include "isa.h"
+#include "loss_avx2.h"
 
 #include <cmath>
 #include <cstdlib>
@@ -33,12 +35,11 @@
 #include <type_traits>
 #include <vector>
 
-#include "../common/activation_dispatch.h"
+#include "../common/loss_math.h"
 #include "../common/dispatch.h"
-#include "matmul.h"  // gemm_avx2_available(): the CPU has AVX2 + FMA
 #include "parallel.h"
 
-namespace kernels {
+namespace kernels::cpu {
 
 namespace {
 
@@ -67,12 +68,6 @@ double ordered_sum(int64_t n, const F& f) {
   return s;
 }
 
-// loss_avx2's row loops, when this CPU has AVX2+FMA and KERNELS_GEMM_PORTABLE is unset (that
-// variable selects the portable code everywhere).
-bool use_avx2_rows() {
-  static const bool on = gemm_avx2_available() && std::getenv("KERNELS_GEMM_PORTABLE") == nullptr;
-  return on;
-}
 
 // Overloads so the dispatched body compiles for double too; only float ever takes this path.
 void row_max_exp_sum_avx2(const float* x, int64_t C, float& m, double& s) {
@@ -95,7 +90,7 @@ double weight_sum(const T* w, int64_t C) {
 
 }  // namespace
 
-LabelFault cross_entropy_forward_cpu(const Tensor& input, const Tensor& target, const Tensor& weight,
+LabelFault cross_entropy_forward(const Tensor& input, const Tensor& target, const Tensor& weight,
                                      int64_t N, int64_t C, int64_t K, int64_t ignore_index,
                                      Reduction red, double eps, Tensor& out, Tensor& lse,
                                      Tensor& totals) {
@@ -113,7 +108,7 @@ LabelFault cross_entropy_forward_cpu(const Tensor& input, const Tensor& target, 
     T* loss = red == Reduction::None ? out.data<T>() : buf.data();
     const double wsum = weight_sum(w, C);
     bool rows_avx2 = false;
-    if constexpr (std::is_same_v<T, float>) rows_avx2 = K == 1 && eps == 0 && use_avx2_rows();
+    if constexpr (std::is_same_v<T, float>) rows_avx2 = K == 1 && eps == 0 && use_avx2();
     parallel_for(P, std::max<int64_t>(1, 4096 / std::max<int64_t>(C, 1)), [&](int64_t b, int64_t e) {
       for (int64_t p = b; p < e; ++p) {
         const int64_t n = p / K, k = p % K;
@@ -161,7 +156,7 @@ LabelFault cross_entropy_forward_cpu(const Tensor& input, const Tensor& target, 
   return {};
 }
 
-void cross_entropy_backward_cpu(const Tensor& grad, const Tensor& input, const Tensor& target,
+void cross_entropy_backward(const Tensor& grad, const Tensor& input, const Tensor& target,
                                 const Tensor& weight, const Tensor& lse, const Tensor& totals,
                                 int64_t N, int64_t C, int64_t K, int64_t ignore_index, Reduction red,
                                 double eps, Tensor& dinput) {
@@ -179,7 +174,7 @@ void cross_entropy_backward_cpu(const Tensor& grad, const Tensor& input, const T
     const T gscale = red == Reduction::Mean ? T(1) / tot[0] : T(1);
     const T a = static_cast<T>(1.0 - eps), b = static_cast<T>(eps / static_cast<double>(C));
     bool rows_avx2 = false;
-    if constexpr (std::is_same_v<T, float>) rows_avx2 = K == 1 && eps == 0 && use_avx2_rows();
+    if constexpr (std::is_same_v<T, float>) rows_avx2 = K == 1 && eps == 0 && use_avx2();
     parallel_for(P, std::max<int64_t>(1, 4096 / std::max<int64_t>(C, 1)), [&](int64_t pb, int64_t pe) {
       for (int64_t p = pb; p < pe; ++p) {
         const int64_t n = p / K, k = p % K;
@@ -210,7 +205,7 @@ void cross_entropy_backward_cpu(const Tensor& grad, const Tensor& input, const T
   });
 }
 
-LabelFault nll_loss_forward_cpu(const Tensor& input, const Tensor& target, const Tensor& weight,
+LabelFault nll_loss_forward(const Tensor& input, const Tensor& target, const Tensor& weight,
                                 int64_t N, int64_t C, int64_t K, int64_t ignore_index, Reduction red,
                                 Tensor& out, Tensor& totals) {
   const int64_t P = N * K;
@@ -246,7 +241,7 @@ LabelFault nll_loss_forward_cpu(const Tensor& input, const Tensor& target, const
   return {};
 }
 
-void nll_loss_backward_cpu(const Tensor& grad, const Tensor& target, const Tensor& weight,
+void nll_loss_backward(const Tensor& grad, const Tensor& target, const Tensor& weight,
                            const Tensor& totals, int64_t N, int64_t C, int64_t K, int64_t ignore_index,
                            Reduction red, Tensor& dinput) {
   const int64_t P = N * K;
@@ -315,13 +310,13 @@ const T* opt_data(const Tensor& t) {
 
 }  // namespace
 
-bool pointwise_loss_forward_cpu(PointLoss kind, double param, const Tensor& x, const Tensor& y,
+bool pointwise_loss_forward(PointLoss kind, double param, const Tensor& x, const Tensor& y,
                                 const Tensor& w, const Tensor& pw, bool reduce, double scale,
                                 Tensor& out) {
   bool ok = true;
   KERNELS_DISPATCH_FLOAT(x.dtype, "loss", [&] {
     using T = scalar_t;
-    act::with_point_loss<T>(kind, param, [&](const auto& f) {
+    loss_fn::with_point_loss<T>(kind, param, [&](const auto& f) {
       ok = ploss_fwd<T>(f, kind == PointLoss::Bce, x.data<T>(), y.data<T>(), opt_data<T>(w),
                         opt_data<T>(pw), x.numel(), reduce, scale, out.data<T>());
     });
@@ -329,12 +324,12 @@ bool pointwise_loss_forward_cpu(PointLoss kind, double param, const Tensor& x, c
   return ok;
 }
 
-void pointwise_loss_backward_cpu(PointLoss kind, double param, const Tensor& grad, bool reduced,
+void pointwise_loss_backward(PointLoss kind, double param, const Tensor& grad, bool reduced,
                                  double scale, const Tensor& x, const Tensor& y, const Tensor& w,
                                  const Tensor& pw, Tensor& dx, Tensor& dy) {
   KERNELS_DISPATCH_FLOAT(x.dtype, "loss_backward", [&] {
     using T = scalar_t;
-    act::with_point_loss<T>(kind, param, [&](const auto& f) {
+    loss_fn::with_point_loss<T>(kind, param, [&](const auto& f) {
       ploss_bwd<T>(f, grad.data<T>(), reduced, static_cast<T>(scale), x.data<T>(), y.data<T>(),
                    opt_data<T>(w), opt_data<T>(pw), dx.defined() ? dx.data<T>() : nullptr,
                    dy.defined() ? dy.data<T>() : nullptr, x.numel());
@@ -342,4 +337,4 @@ void pointwise_loss_backward_cpu(PointLoss kind, double param, const Tensor& gra
   });
 }
 
-}  // namespace kernels
+}  // namespace kernels::cpu

@@ -11,9 +11,10 @@
 #include <limits>
 
 #include "exp_avx2.h"
-#include "loss.h"
+#include "../contracts/loss.h"
+#include "loss_avx2.h"
 
-namespace kernels::loss_avx2 {
+namespace kernels::cpu::loss_avx2 {
 
 namespace {
 
@@ -90,4 +91,4 @@ void exp_scale_f32(const float* x, float* d, int64_t n, float m, float ls, float
   }
 }
 
-}  // namespace kernels::loss_avx2
+}  // namespace kernels::cpu::loss_avx2

@@ -12,7 +12,7 @@
 
 #include <algorithm>
 
-namespace kernels::normvec {
+namespace kernels::cpu::normvec {
 
 namespace {
 
@@ -183,4 +183,4 @@ KERNELS_INLINE void weighted_affine2_impl(const T* g, const T* x, const T* w, T*
 KERNELS_NORMVEC_DEFINE(float)
 KERNELS_NORMVEC_DEFINE(double)
 
-}  // namespace kernels::normvec
+}  // namespace kernels::cpu::normvec

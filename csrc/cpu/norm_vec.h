@@ -3,7 +3,7 @@
 #pragma once
 #include <cstdint>
 
-namespace kernels::normvec {
+namespace kernels::cpu::normvec {
 
 #define KERNELS_NORMVEC_DECLARE(T)                                                                  \
   /* sum of x */                                                                                    \
@@ -29,4 +29,4 @@ KERNELS_NORMVEC_DECLARE(float)
 KERNELS_NORMVEC_DECLARE(double)
 #undef KERNELS_NORMVEC_DECLARE
 
-}  // namespace kernels::normvec
+}  // namespace kernels::cpu::normvec

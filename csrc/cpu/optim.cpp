@@ -22,14 +22,14 @@
 // lerp(a, b, w) = a + w (b - a) (torch's form for |w| < 0.5, else b - (b - a)(1 - w)).
 // The arithmetic runs in the tensor's own dtype with the hyper-parameters cast to it, as torch
 // does on the CPU; the element functions live in csrc/common/optim_math.h, shared with CUDA.
-#include "optim.h"
+#include "../contracts/optim.h"
 
 #include <algorithm>
 
 #include "../common/dispatch.h"
 #include "parallel.h"
 
-namespace kernels {
+namespace kernels::cpu {
 
 using namespace optim;
 
@@ -62,7 +62,7 @@ static void for_each_element_sqrt(int64_t n, const Pre& pre, const Post& post) {
   });
 }
 
-void sgd_step_cpu(Tensor& param, const Tensor& grad, Tensor& buf, const SgdHyper& h) {
+void sgd_step(Tensor& param, const Tensor& grad, Tensor& buf, const SgdHyper& h) {
   const int64_t n = param.numel();
   const bool mom = h.momentum != 0;
   KERNELS_DISPATCH_FLOAT(param.dtype, "sgd_step", [&] {
@@ -81,7 +81,7 @@ void sgd_step_cpu(Tensor& param, const Tensor& grad, Tensor& buf, const SgdHyper
   });
 }
 
-void adagrad_step_cpu(Tensor& param, const Tensor& grad, Tensor& state_sum, const AdagradHyper& h) {
+void adagrad_step(Tensor& param, const Tensor& grad, Tensor& state_sum, const AdagradHyper& h) {
   const int64_t n = param.numel();
   KERNELS_DISPATCH_FLOAT(param.dtype, "adagrad_step", [&] {
     const AdagradScalars<scalar_t> s(h);
@@ -99,7 +99,7 @@ void adagrad_step_cpu(Tensor& param, const Tensor& grad, Tensor& state_sum, cons
   });
 }
 
-void rmsprop_step_cpu(Tensor& param, const Tensor& grad, Tensor& square_avg, Tensor& buf,
+void rmsprop_step(Tensor& param, const Tensor& grad, Tensor& square_avg, Tensor& buf,
                       Tensor& grad_avg, const RmspropHyper& h) {
   const int64_t n = param.numel();
   const bool mom = h.momentum > 0;
@@ -121,7 +121,7 @@ void rmsprop_step_cpu(Tensor& param, const Tensor& grad, Tensor& square_avg, Ten
   });
 }
 
-void adam_step_cpu(Tensor& param, const Tensor& grad, Tensor& exp_avg, Tensor& exp_avg_sq,
+void adam_step(Tensor& param, const Tensor& grad, Tensor& exp_avg, Tensor& exp_avg_sq,
                    Tensor& max_exp_avg_sq, const AdamHyper& h) {
   const int64_t n = param.numel();
   KERNELS_DISPATCH_FLOAT(param.dtype, "adam_step", [&] {
@@ -145,4 +145,4 @@ void adam_step_cpu(Tensor& param, const Tensor& grad, Tensor& exp_avg, Tensor& e
   });
 }
 
-}  // namespace kernels
+}  // namespace kernels::cpu

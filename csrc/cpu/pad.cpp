@@ -10,7 +10,7 @@
 // [max(l, 0), min(out, in + l)), is copied (or added) contiguously; only the edges use the map.
 // The forward is parallel over rows; the backward over the leading unpadded dims' planes, so two
 // threads never add into the same element.
-#include "pad.h"
+#include "../contracts/pad.h"
 
 #include <algorithm>
 #include <vector>
@@ -18,7 +18,7 @@
 #include "../common/dispatch.h"
 #include "parallel.h"
 
-namespace kernels {
+namespace kernels::cpu {
 
 namespace {
 
@@ -63,7 +63,7 @@ int64_t source_row(const PadGeom& g, const Maps& M, int d0, int64_t r) {
 
 }  // namespace
 
-void pad_forward_cpu(const Tensor& input, const PadGeom& g, Tensor& out) {
+void pad_forward(const Tensor& input, const PadGeom& g, Tensor& out) {
   KERNELS_DISPATCH_FLOAT(input.dtype, "pad", [&] {
     using T = scalar_t;
     const Maps M = make_maps(g);
@@ -91,7 +91,7 @@ void pad_forward_cpu(const Tensor& input, const PadGeom& g, Tensor& out) {
   });
 }
 
-void pad_backward_cpu(const Tensor& grad, const PadGeom& g, Tensor& dinput) {
+void pad_backward(const Tensor& grad, const PadGeom& g, Tensor& dinput) {
   KERNELS_DISPATCH_FLOAT(grad.dtype, "pad_backward", [&] {
     using T = scalar_t;
     const Maps M = make_maps(g);
@@ -128,4 +128,4 @@ void pad_backward_cpu(const Tensor& grad, const PadGeom& g, Tensor& dinput) {
   });
 }
 
-}  // namespace kernels
+}  // namespace kernels::cpu

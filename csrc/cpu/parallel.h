@@ -8,7 +8,7 @@
 #include <omp.h>
 #endif
 
-namespace kernels {
+namespace kernels::cpu {
 
 constexpr int64_t kGrainElementwise = 32768;  // below this, threading costs more than it saves
 
@@ -67,4 +67,4 @@ void parallel_chunks(int64_t chunks, int nt, const F& body) {
   for (int64_t c = 0; c < chunks; ++c) body(0, c);
 }
 
-}  // namespace kernels
+}  // namespace kernels::cpu

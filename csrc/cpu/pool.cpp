@@ -17,7 +17,8 @@
 // the CPU has it); adaptive max is a plain loop per output. avg_pool2d 2x2 stride 2 without
 // padding takes the plain row loops of pool_2x2.h instead. Every kernel is parallel
 // over planes: a plane is never split, so the backward scatters need no atomics.
-#include "pool.h"
+#include "../contracts/pool.h"
+#include "isa.h"
 
 #include <cmath>
 #include <limits>
@@ -25,27 +26,29 @@
 
 #include "../common/dispatch.h"
 #include "../common/pool_math.h"
-#include "matmul.h"  // gemm_avx2_available(): the CPU has AVX2 + FMA
 #include "parallel.h"
 #include "pool_2x2.h"
 #define KERNELS_POOL_ISA base
 #define KERNELS_POOL_VBYTES 16
 #include "pool_plane.h"
 
-namespace kernels {
+namespace kernels::cpu {
 
 namespace {
 
-enum class CpuPath { Auto, Base, Scalar };
-CpuPath g_path = CpuPath::Auto;  // pool_set_cpu_path (tests)
-
+// The plane loops of the CPU capability level (isa.h): the AVX2 ones, or the baseline-ISA ones
+// for Default and Scalar. Scalar also runs max pooling one output at a time (torch's loop) and
+// skips the 2x2 fast path, so tests can compare every loop on one machine.
 template <class T>
 const pool_detail::PlaneFns<T>& plane_fns() {
-  static const pool_detail::PlaneFns<T> best =
-      gemm_avx2_available() ? pool_detail::plane_fns_avx2<T>() : pool_detail::base::plane_fns<T>();
+  // Built only where the CPU runs AVX2 (the builder itself is compiled for it).
+  static const pool_detail::PlaneFns<T> avx2 =
+      isa_supported() == Isa::Avx2 ? pool_detail::plane_fns_avx2<T>() : pool_detail::base::plane_fns<T>();
   static const pool_detail::PlaneFns<T> base = pool_detail::base::plane_fns<T>();
-  return g_path == CpuPath::Auto ? best : base;
+  return use_avx2() ? avx2 : base;
 }
+
+bool use_2x2_path(const Pool2dGeom& g) { return isa() != Isa::Scalar && pool_detail::is_avg_2x2(g); }
 
 // torch's loop, one output at a time (the fallback for planes too large for the vector loops).
 template <class T>
@@ -83,16 +86,7 @@ int64_t plane_grain(int64_t plane_elems) {
 
 }  // namespace
 
-std::string pool_set_cpu_path(const std::string& path) {
-  const CpuPath prev = g_path;
-  if (path == "auto") g_path = CpuPath::Auto;
-  else if (path == "base") g_path = CpuPath::Base;
-  else if (path == "scalar") g_path = CpuPath::Scalar;
-  else KCHECK(false, "pool_set_cpu_path: expected 'auto', 'base' or 'scalar', got '", path, "'");
-  return prev == CpuPath::Auto ? "auto" : prev == CpuPath::Base ? "base" : "scalar";
-}
-
-void max_pool2d_forward_cpu(const Tensor& input, const Pool2dGeom& g, Tensor& out, Tensor& indices) {
+void max_pool2d_forward(const Tensor& input, const Pool2dGeom& g, Tensor& out, Tensor& indices) {
   KERNELS_DISPATCH_FLOAT(input.dtype, "max_pool2d", [&] {
     using T = scalar_t;
     const T* x = input.data<T>();
@@ -101,14 +95,14 @@ void max_pool2d_forward_cpu(const Tensor& input, const Pool2dGeom& g, Tensor& ou
     // The vector loops keep the winning tap's offset in an int of T's width; planes too large
     // for int32 offsets take the plain loop.
     const int64_t max_off = (g.kH - 1) * g.dH * g.W + (g.kW - 1) * g.dW;
-    const bool scalar = g_path == CpuPath::Scalar ||
+    const bool scalar = isa() == Isa::Scalar ||
                         (sizeof(T) == 4 && max_off >= std::numeric_limits<int32_t>::max());
     const auto run = scalar ? &max_planes_scalar<T> : plane_fns<T>().max;
     parallel_for(g.P, plane_grain(g.H * g.W), [&](int64_t b, int64_t e) { run(x, y, ind, g, b, e); });
   });
 }
 
-void max_pool2d_backward_cpu(const Tensor& grad, const Tensor& indices, const Pool2dGeom& g,
+void max_pool2d_backward(const Tensor& grad, const Tensor& indices, const Pool2dGeom& g,
                              Tensor& dinput) {
   KERNELS_DISPATCH_FLOAT(grad.dtype, "max_pool2d_backward", [&] {
     using T = scalar_t;
@@ -155,13 +149,13 @@ std::vector<T> avg_divisors(const Pool2dGeom& g, bool count_include_pad, int64_t
 
 }  // namespace
 
-void avg_pool2d_forward_cpu(const Tensor& input, const Pool2dGeom& g, bool count_include_pad,
+void avg_pool2d_forward(const Tensor& input, const Pool2dGeom& g, bool count_include_pad,
                             int64_t divisor_override, Tensor& out) {
   KERNELS_DISPATCH_FLOAT(input.dtype, "avg_pool2d", [&] {
     using T = scalar_t;
     const T* x = input.data<T>();
     T* y = out.data<T>();
-    if (g_path == CpuPath::Auto && pool_detail::is_avg_2x2(g)) {
+    if (use_2x2_path(g)) {
       const T d = static_cast<T>(divisor_override ? divisor_override : 4);
       parallel_for(g.P, plane_grain(g.H * g.W),
                    [&](int64_t b, int64_t e) { pool_detail::avg_2x2_planes(x, y, g, d, b, e); });
@@ -174,13 +168,13 @@ void avg_pool2d_forward_cpu(const Tensor& input, const Pool2dGeom& g, bool count
   });
 }
 
-void avg_pool2d_backward_cpu(const Tensor& grad, const Pool2dGeom& g, bool count_include_pad,
+void avg_pool2d_backward(const Tensor& grad, const Pool2dGeom& g, bool count_include_pad,
                              int64_t divisor_override, Tensor& dinput) {
   KERNELS_DISPATCH_FLOAT(grad.dtype, "avg_pool2d_backward", [&] {
     using T = scalar_t;
     const T* gy = grad.data<T>();
     T* dx = dinput.data<T>();
-    if (g_path == CpuPath::Auto && pool_detail::is_avg_2x2(g)) {
+    if (use_2x2_path(g)) {
       const T d = static_cast<T>(divisor_override ? divisor_override : 4);
       parallel_for(g.P, plane_grain(g.H * g.W),
                    [&](int64_t b, int64_t e) { pool_detail::avg_2x2_planes_backward(gy, dx, g, d, b, e); });
@@ -193,7 +187,7 @@ void avg_pool2d_backward_cpu(const Tensor& grad, const Pool2dGeom& g, bool count
   });
 }
 
-void adaptive_avg_pool2d_forward_cpu(const Tensor& input, const Pool2dGeom& g, Tensor& out) {
+void adaptive_avg_pool2d_forward(const Tensor& input, const Pool2dGeom& g, Tensor& out) {
   KERNELS_DISPATCH_FLOAT(input.dtype, "adaptive_avg_pool2d", [&] {
     using T = scalar_t;
     const T* x = input.data<T>();
@@ -203,7 +197,7 @@ void adaptive_avg_pool2d_forward_cpu(const Tensor& input, const Pool2dGeom& g, T
   });
 }
 
-void adaptive_avg_pool2d_backward_cpu(const Tensor& grad, const Pool2dGeom& g, Tensor& dinput) {
+void adaptive_avg_pool2d_backward(const Tensor& grad, const Pool2dGeom& g, Tensor& dinput) {
   KERNELS_DISPATCH_FLOAT(grad.dtype, "adaptive_avg_pool2d_backward", [&] {
     using T = scalar_t;
     const T* gy = grad.data<T>();
@@ -213,7 +207,7 @@ void adaptive_avg_pool2d_backward_cpu(const Tensor& grad, const Pool2dGeom& g, T
   });
 }
 
-void adaptive_max_pool2d_forward_cpu(const Tensor& input, const Pool2dGeom& g, Tensor& out,
+void adaptive_max_pool2d_forward(const Tensor& input, const Pool2dGeom& g, Tensor& out,
                                      Tensor& indices) {
   KERNELS_DISPATCH_FLOAT(input.dtype, "adaptive_max_pool2d", [&] {
     using T = scalar_t;
@@ -247,4 +241,9 @@ void adaptive_max_pool2d_forward_cpu(const Tensor& input, const Pool2dGeom& g, T
   });
 }
 
-}  // namespace kernels
+void adaptive_max_pool2d_backward(const Tensor& grad, const Tensor& indices, const Pool2dGeom& g,
+                                  Tensor& dinput) {
+  max_pool2d_backward(grad, indices, g, dinput);
+}
+
+}  // namespace kernels::cpu

@@ -10,9 +10,9 @@
 #pragma once
 #include <cstdint>
 
-#include "pool.h"
+#include "../contracts/pool.h"
 
-namespace kernels::pool_detail {
+namespace kernels::cpu::pool_detail {
 
 inline bool is_avg_2x2(const Pool2dGeom& g) {
   return g.kH == 2 && g.kW == 2 && g.sH == 2 && g.sW == 2 && g.pH == 0 && g.pW == 0 && g.dH == 1 &&
@@ -59,4 +59,4 @@ void avg_2x2_planes_backward(const T* gy, T* dx, const Pool2dGeom& g, T div, int
   }
 }
 
-}  // namespace kernels::pool_detail
+}  // namespace kernels::cpu::pool_detail

@@ -4,7 +4,7 @@
 #define KERNELS_POOL_VBYTES 32
 #include "pool_plane.h"
 
-namespace kernels::pool_detail {
+namespace kernels::cpu::pool_detail {
 template <>
 PlaneFns<float> plane_fns_avx2<float>() {
   return avx2::plane_fns<float>();
@@ -13,4 +13,4 @@ template <>
 PlaneFns<double> plane_fns_avx2<double>() {
   return avx2::plane_fns<double>();
 }
-}  // namespace kernels::pool_detail
+}  // namespace kernels::cpu::pool_detail

@@ -29,9 +29,9 @@
 #include <vector>
 
 #include "../common/pool_math.h"
-#include "pool.h"
+#include "../contracts/pool.h"
 
-namespace kernels::pool_detail {
+namespace kernels::cpu::pool_detail {
 
 // The plane-chunk loops of one ISA, for one scalar type; pool.cpp picks the AVX2 set at run time.
 template <class T>
@@ -411,4 +411,4 @@ PlaneFns<T> plane_fns() {
 }
 
 }  // namespace KERNELS_POOL_ISA
-}  // namespace kernels::pool_detail
+}  // namespace kernels::cpu::pool_detail

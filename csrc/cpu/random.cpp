@@ -5,13 +5,13 @@
 //   randint:   out[i] = low + floor-uniform in [0, high - low)
 //   bernoulli: out[i] = U_i < p ? 1 : 0
 //   randperm:  Fisher-Yates with swap j_k = below(k + 1) drawn from element k of the stream
-#include "random.h"
+#include "../contracts/random.h"
 
 #include "../common/dispatch.h"
 #include "../common/philox.h"
 #include "parallel.h"
 
-namespace kernels {
+namespace kernels::cpu {
 
 template <class F>
 static void fill_each(Tensor& out, const char* op, F value_of) {
@@ -23,7 +23,7 @@ static void fill_each(Tensor& out, const char* op, F value_of) {
   });
 }
 
-void uniform_cpu(Tensor& out, uint64_t seed, uint64_t call, double low, double high) {
+void uniform(Tensor& out, uint64_t seed, uint64_t call, double low, double high) {
   fill_each(out, "rand", [&](int64_t i, auto tag) {
     using T = decltype(tag);
     if constexpr (sizeof(T) == 4) {
@@ -35,13 +35,13 @@ void uniform_cpu(Tensor& out, uint64_t seed, uint64_t call, double low, double h
   });
 }
 
-void normal_cpu(Tensor& out, uint64_t seed, uint64_t call, double mean, double std) {
+void normal(Tensor& out, uint64_t seed, uint64_t call, double mean, double std) {
   fill_each(out, "randn", [&](int64_t i, auto) {
     return scale_shift_rn(mean, std, philox_normal<double>(seed, call, i));
   });
 }
 
-void randint_cpu(Tensor& out, uint64_t seed, uint64_t call, int64_t low, int64_t high) {
+void randint(Tensor& out, uint64_t seed, uint64_t call, int64_t low, int64_t high) {
   const uint64_t range = static_cast<uint64_t>(high - low);
   int64_t* o = out.data<int64_t>();
   parallel_for(out.numel(), 4096, [&](int64_t b, int64_t e) {
@@ -50,13 +50,13 @@ void randint_cpu(Tensor& out, uint64_t seed, uint64_t call, int64_t low, int64_t
   });
 }
 
-void bernoulli_cpu(Tensor& out, uint64_t seed, uint64_t call, double p) {
+void bernoulli(Tensor& out, uint64_t seed, uint64_t call, double p) {
   fill_each(out, "bernoulli", [&](int64_t i, auto) {
     return philox_uniform<double>(seed, call, i) < p ? 1.0 : 0.0;
   });
 }
 
-void randperm_cpu(Tensor& out, uint64_t seed, uint64_t call) {
+void randperm(Tensor& out, uint64_t seed, uint64_t call) {
   int64_t* o = out.data<int64_t>();
   const int64_t n = out.numel();
   for (int64_t i = 0; i < n; ++i) o[i] = i;
@@ -66,4 +66,4 @@ void randperm_cpu(Tensor& out, uint64_t seed, uint64_t call) {
   }
 }
 
-}  // namespace kernels
+}  // namespace kernels::cpu

@@ -17,7 +17,7 @@
 // chunks whose partial results are combined in chunk order, so the answer does not depend on the
 // number of threads. Inner dims are walked in tiles of kTile columns held in a local accumulator
 // array so the innermost loop is unit-stride and vectorisable.
-#include "reduce.h"
+#include "../contracts/reduce.h"
 
 #include <algorithm>
 #include <cmath>
@@ -30,7 +30,7 @@
 #include "../common/dispatch.h"
 #include "parallel.h"
 
-namespace kernels {
+namespace kernels::cpu {
 
 namespace {
 
@@ -270,7 +270,7 @@ void for_each_row(const ReduceGeom& g, const F& f) {
 
 }  // namespace
 
-void sum_forward_cpu(const Tensor& x, const ReduceGeom& g, Tensor& out) {
+void sum_forward(const Tensor& x, const ReduceGeom& g, Tensor& out) {
   KERNELS_DISPATCH_ALL(x.dtype, "sum", [&] {
     using A = typename Acc<scalar_t>::type;
     using out_t = std::conditional_t<std::is_same_v<scalar_t, bool>, int64_t, scalar_t>;
@@ -282,7 +282,7 @@ void sum_forward_cpu(const Tensor& x, const ReduceGeom& g, Tensor& out) {
   });
 }
 
-void mean_forward_cpu(const Tensor& x, const ReduceGeom& g, Tensor& out) {
+void mean_forward(const Tensor& x, const ReduceGeom& g, Tensor& out) {
   KERNELS_DISPATCH_FLOAT(x.dtype, "mean", [&] {
     const auto mean = column_means(x.data<scalar_t>(), g);
     scalar_t* o = out.data<scalar_t>();
@@ -290,7 +290,7 @@ void mean_forward_cpu(const Tensor& x, const ReduceGeom& g, Tensor& out) {
   });
 }
 
-void var_forward_cpu(const Tensor& x, const ReduceGeom& g, double correction, bool take_sqrt,
+void var_forward(const Tensor& x, const ReduceGeom& g, double correction, bool take_sqrt,
                      Tensor& out) {
   KERNELS_DISPATCH_FLOAT(x.dtype, "var", [&] {
     const scalar_t* xp = x.data<scalar_t>();
@@ -310,21 +310,21 @@ void var_forward_cpu(const Tensor& x, const ReduceGeom& g, double correction, bo
   });
 }
 
-void max_forward_cpu(const Tensor& x, const ReduceGeom& g, Tensor& values, Tensor& indices) {
+void max_forward(const Tensor& x, const ReduceGeom& g, Tensor& values, Tensor& indices) {
   KERNELS_DISPATCH_ALL(x.dtype, "max", [&] {
     arg_reduce<true>(x.data<scalar_t>(), g, values.defined() ? values.data<scalar_t>() : nullptr,
                      indices.defined() ? indices.data<int64_t>() : nullptr);
   });
 }
 
-void min_forward_cpu(const Tensor& x, const ReduceGeom& g, Tensor& values, Tensor& indices) {
+void min_forward(const Tensor& x, const ReduceGeom& g, Tensor& values, Tensor& indices) {
   KERNELS_DISPATCH_ALL(x.dtype, "min", [&] {
     arg_reduce<false>(x.data<scalar_t>(), g, values.defined() ? values.data<scalar_t>() : nullptr,
                       indices.defined() ? indices.data<int64_t>() : nullptr);
   });
 }
 
-void sum_backward_cpu(const Tensor& grad, const ReduceGeom& g, double scale, Tensor& dx) {
+void sum_backward(const Tensor& grad, const ReduceGeom& g, double scale, Tensor& dx) {
   KERNELS_DISPATCH_FLOAT(grad.dtype, "sum_backward", [&] {
     const scalar_t* gp = grad.data<scalar_t>();
     scalar_t* d = dx.data<scalar_t>();
@@ -338,7 +338,7 @@ void sum_backward_cpu(const Tensor& grad, const ReduceGeom& g, double scale, Ten
   });
 }
 
-void var_backward_cpu(const Tensor& grad, const Tensor& x, const Tensor& std_out, const ReduceGeom& g,
+void var_backward(const Tensor& grad, const Tensor& x, const Tensor& std_out, const ReduceGeom& g,
                       double correction, Tensor& dx) {
   KERNELS_DISPATCH_FLOAT(x.dtype, "var_backward", [&] {
     const scalar_t* xp = x.data<scalar_t>();
@@ -365,7 +365,7 @@ void var_backward_cpu(const Tensor& grad, const Tensor& x, const Tensor& std_out
   });
 }
 
-void index_backward_cpu(const Tensor& grad, const Tensor& indices, const ReduceGeom& g, Tensor& dx) {
+void index_backward(const Tensor& grad, const Tensor& indices, const ReduceGeom& g, Tensor& dx) {
   KERNELS_DISPATCH_FLOAT(grad.dtype, "max_backward", [&] {
     scalar_t* d = dx.data<scalar_t>();
     std::memset(d, 0, dx.nbytes());
@@ -381,7 +381,7 @@ void index_backward_cpu(const Tensor& grad, const Tensor& indices, const ReduceG
   });
 }
 
-void extremum_backward_cpu(const Tensor& grad, const Tensor& x, const Tensor& out,
+void extremum_backward(const Tensor& grad, const Tensor& x, const Tensor& out,
                            const ReduceGeom& g, bool nan_ties, Tensor& dx) {
   KERNELS_DISPATCH_FLOAT(x.dtype, "amax_backward", [&] {
     const scalar_t* xp = x.data<scalar_t>();
@@ -412,4 +412,4 @@ void extremum_backward_cpu(const Tensor& grad, const Tensor& x, const Tensor& ou
   });
 }
 
-}  // namespace kernels
+}  // namespace kernels::cpu

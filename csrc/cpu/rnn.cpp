@@ -13,7 +13,8 @@
 // Rows of a step are b * row_b apart, so a step's block of Gh / dGh is one strided GEMM operand.
 // Threads: the big GEMMs thread themselves; the time loops split the batch (split_batch), each
 // thread running every step on its own rows with single-threaded per-step GEMMs.
-#include "rnn.h"
+#include "../contracts/rnn.h"
+#include "isa.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -21,40 +22,12 @@
 #include <type_traits>
 
 #include "../common/dispatch.h"
-#include "matmul.h"
+#include "gemm.h"
 #include "parallel.h"
 #include "rnn_gemm.h"
 #include "rnn_rows.h"
 
-namespace kernels {
-
-RnnSteps RnnSteps::dense(int64_t T, int64_t B, bool batch_first) {
-  RnnSteps s;
-  s.T = T;
-  s.B = B;
-  s.R = T * B;
-  s.row_b = batch_first ? T : 1;
-  s.bs.assign(T, B);
-  s.row_t.resize(T);
-  for (int64_t t = 0; t < T; ++t) s.row_t[t] = batch_first ? t : t * B;
-  return s;
-}
-
-RnnSteps RnnSteps::packed(const std::vector<int64_t>& batch_sizes) {
-  RnnSteps s;
-  s.T = static_cast<int64_t>(batch_sizes.size());
-  s.B = s.T ? batch_sizes[0] : 0;
-  s.bs = batch_sizes;
-  s.row_t.resize(s.T);
-  int64_t r = 0;
-  for (int64_t t = 0; t < s.T; ++t) {
-    s.row_t[t] = r;
-    r += batch_sizes[t];
-  }
-  s.R = r;
-  s.row_b = 1;
-  return s;
-}
+namespace kernels::cpu {
 
 namespace {
 
@@ -80,19 +53,14 @@ void column_sums(const T* src, int64_t rows, int64_t cols, T* dst) {
 // than computing (A^T dG)^T, whose column slices each pack all of A, plus a transpose pass.
 template <class T>
 void weight_grad(const T* A, int64_t K, const T* dG, int64_t R, int64_t GH, T* dW) {
-  gemm_cpu<T>(true, false, GH, K, R, T(1), dG, GH, A, K, T(0), dW, K);
+  gemm<T>(true, false, GH, K, R, T(1), dG, GH, A, K, T(0), dW, K);
 }
 
-// KERNELS_GEMM_PORTABLE=1 turns off the AVX2 rows too, as it does the GEMM micro-kernels.
-bool rows_avx2() {
-  static const bool on = gemm_avx2_available() && std::getenv("KERNELS_GEMM_PORTABLE") == nullptr;
-  return on;
-}
 
 template <class T>
 void fwd_row(RnnMode mode, int64_t H, const RnnFwdRow<T>& r) {
   if constexpr (std::is_same<T, float>::value) {
-    if (rows_avx2()) return rnn_fwd_row_avx2(mode, H, r);
+    if (use_avx2()) return rnn_fwd_row_avx2(mode, H, r);
   }
   rnn_fwd_row_impl<T, rnn::ActMath>(mode, H, r);
 }
@@ -100,7 +68,7 @@ void fwd_row(RnnMode mode, int64_t H, const RnnFwdRow<T>& r) {
 template <class T>
 void bwd_row(RnnMode mode, int64_t H, const RnnBwdRow<T>& r) {
   if constexpr (std::is_same<T, float>::value) {
-    if (rows_avx2()) return rnn_bwd_row_avx2(mode, H, r);
+    if (use_avx2()) return rnn_bwd_row_avx2(mode, H, r);
   }
   rnn_bwd_row_impl<T, rnn::ActMath>(mode, H, r);
 }
@@ -149,7 +117,7 @@ void forward_direction(const RnnLayer& L, int64_t d, const Tensor& x, const std:
   if (c) std::memcpy(c, c0.data<T>() + d * B * H, sizeof(T) * B * H);
 
   // Gx = X W_ih^T for every step at once (threaded GEMM)
-  gemm_cpu<T>(false, true, s.R, GH, I, T(1), x.data<T>(), I, w[4 * d].data<T>(), I, T(0), G, GH);
+  gemm<T>(false, true, s.R, GH, I, T(1), x.data<T>(), I, w[4 * d].data<T>(), I, T(0), G, GH);
   // Gh_t = h W_hh^T: op(W) = W_hh^T is (H, GH)
   const PackedWeight<T> whh(true, w[4 * d + 1].data<T>(), H, H, GH);
 
@@ -239,12 +207,12 @@ void backward_direction(const RnnLayer& L, int64_t d, const Tensor& x, const std
   if (dw[4 * d + 2].defined()) column_sums(dGx, R, GH, dw[4 * d + 2].data<T>());
   if (dw[4 * d + 3].defined()) column_sums(dGh, R, GH, dw[4 * d + 3].data<T>());
   if (dx.defined())
-    gemm_cpu<T>(false, false, R, I, GH, T(1), dGx, GH, w_ih, I, d > 0 ? T(1) : T(0), dx.data<T>(), I);
+    gemm<T>(false, false, R, I, GH, T(1), dGx, GH, w_ih, I, d > 0 ? T(1) : T(0), dx.data<T>(), I);
 }
 
 }  // namespace
 
-void rnn_layer_forward_cpu(const RnnLayer& L, const Tensor& x, const std::vector<Tensor>& w,
+void rnn_layer_forward(const RnnLayer& L, const Tensor& x, const std::vector<Tensor>& w,
                            const Tensor& h0, const Tensor& c0, Tensor& y, Tensor& hn, Tensor& cn,
                            std::vector<Tensor>& ws) {
   KERNELS_DISPATCH_FLOAT(x.dtype, rnn_mode_name(L.mode), [&] {
@@ -252,7 +220,7 @@ void rnn_layer_forward_cpu(const RnnLayer& L, const Tensor& x, const std::vector
   });
 }
 
-void rnn_layer_backward_cpu(const RnnLayer& L, const Tensor& x, const std::vector<Tensor>& w,
+void rnn_layer_backward(const RnnLayer& L, const Tensor& x, const std::vector<Tensor>& w,
                             const Tensor& c0, const std::vector<Tensor>& ws, const Tensor& dy,
                             const Tensor& dhn, const Tensor& dcn, Tensor& dx, Tensor& dh0,
                             Tensor& dc0, std::vector<Tensor>& dw) {
@@ -262,4 +230,4 @@ void rnn_layer_backward_cpu(const RnnLayer& L, const Tensor& x, const std::vecto
   });
 }
 
-}  // namespace kernels
+}  // namespace kernels::cpu

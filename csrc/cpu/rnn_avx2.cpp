@@ -17,7 +17,7 @@
 
 #include "rnn_rows.h"
 
-namespace kernels {
+namespace kernels::cpu {
 
 namespace {
 
@@ -69,4 +69,4 @@ void rnn_bwd_row_avx2(RnnMode mode, int64_t H, const RnnBwdRow<float>& r) {
   rnn_bwd_row_impl<float, FastMath>(mode, H, r);
 }
 
-}  // namespace kernels
+}  // namespace kernels::cpu

@@ -8,18 +8,12 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include "matmul.h"
+#include "gemm.h"
+#include "gemm_avx2.h"
+#include "isa.h"
 
-namespace kernels {
+namespace kernels::cpu {
 
-namespace gemm_detail {  // defined in gemm_avx2.cpp
-void sgemm_kernel_6x16_avx2(int64_t kc, const float* Ap, const float* Bp, float* C, int64_t ldc,
-                            float alpha, float beta);
-void dgemm_kernel_6x8_avx2(int64_t kc, const double* Ap, const double* Bp, double* C, int64_t ldc,
-                           double alpha, double beta);
-void spack_trans16_avx2(const float* X, int64_t ld, int64_t kc, float* dst);
-void spack_trans6_avx2(const float* X, int64_t ld, int64_t kc, float* dst);
-}  // namespace gemm_detail
 
 namespace {
 
@@ -54,10 +48,7 @@ struct Kernel<double> {
   }
 };
 
-bool use_micro_kernels() {
-  static const bool on = gemm_avx2_available() && std::getenv("KERNELS_GEMM_PORTABLE") == nullptr;
-  return on;
-}
+bool use_micro_kernels() { return use_avx2(); }
 
 int64_t round_up(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
 
@@ -94,8 +85,8 @@ int64_t PackedWeight<T>::work_size(int64_t M) const {
 template <class T>
 void PackedWeight<T>::gemm(int64_t M, const T* A, int64_t lda, T beta, T* C, int64_t ldc, T* work) const {
   if (M <= 0 || N_ <= 0) return;
-  if (!packed_) {  // inside the caller's parallel region gemm_cpu runs on this thread alone
-    gemm_cpu<T>(false, tw_, M, N_, K_, T(1), A, lda, W_, ldw_, beta, C, ldc);
+  if (!packed_) {  // inside the caller's parallel region gemm runs on this thread alone
+    cpu::gemm<T>(false, tw_, M, N_, K_, T(1), A, lda, W_, ldw_, beta, C, ldc);
     return;
   }
   constexpr int NR = Kernel<T>::NR;
@@ -143,4 +134,4 @@ void PackedWeight<T>::gemm(int64_t M, const T* A, int64_t lda, T beta, T* C, int
 template class PackedWeight<float>;
 template class PackedWeight<double>;
 
-}  // namespace kernels
+}  // namespace kernels::cpu

@@ -1,9 +1,9 @@
 // The per-step product of a recurrence, C (M x N) = A (M x K) op(W) (+ beta C), with the weight
-// W packed once per sequence instead of once per step (gemm_cpu packs both operands on every
+// W packed once per sequence instead of once per step (gemm packs both operands on every
 // call; for a (64 x 256) x (256 x 1024) step that repacking of W_hh costs about as much as the
 // arithmetic). op(W) is packed into the zero-padded NR-column slivers of the GEMM's AVX2
 // micro-kernels (csrc/cpu/gemm_avx2.cpp), KC rows per block; each call packs only A's few rows.
-// Without AVX2/FMA (or with KERNELS_GEMM_PORTABLE=1) it simply calls gemm_cpu.
+// Without AVX2/FMA (or with KERNELS_GEMM_PORTABLE=1) it simply calls gemm.
 // gemm() is single-threaded: the recurrences call it from inside their own parallel region,
 // each thread on its own rows of the batch.
 #pragma once
@@ -11,7 +11,7 @@
 
 #include "../common/tensor.h"
 
-namespace kernels {
+namespace kernels::cpu {
 
 template <class T>
 class PackedWeight {
@@ -30,4 +30,4 @@ class PackedWeight {
   Tensor buf_;  // the packed slivers (64-byte aligned host memory)
 };
 
-}  // namespace kernels
+}  // namespace kernels::cpu

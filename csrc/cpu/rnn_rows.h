@@ -7,7 +7,7 @@
 
 #include "../common/rnn_math.h"
 
-namespace kernels {
+namespace kernels::cpu {
 
 template <class T>
 struct RnnFwdRow {
@@ -133,4 +133,4 @@ void rnn_bwd_row_impl(RnnMode mode, int64_t H, const RnnBwdRow<T>& r) {
 void rnn_fwd_row_avx2(RnnMode mode, int64_t H, const RnnFwdRow<float>& r);
 void rnn_bwd_row_avx2(RnnMode mode, int64_t H, const RnnBwdRow<float>& r);
 
-}  // namespace kernels
+}  // namespace kernels::cpu

@@ -24,7 +24,7 @@
 // over the index serially), so no atomics are needed on the CPU.
 // Index checks: kernels check each index as they read it, skip the bad ones and report the first
 // one they met in an IndexFault; csrc/ops/ turns it into an IndexError.
-#include "shape.h"
+#include "../contracts/shape.h"
 
 #include <algorithm>
 #include <atomic>
@@ -34,7 +34,7 @@
 #include "../common/dispatch.h"
 #include "parallel.h"
 
-namespace kernels {
+namespace kernels::cpu {
 
 namespace {
 
@@ -74,7 +74,7 @@ void piece_columns(const std::vector<Tensor>& pieces, int64_t outer, std::vector
 
 }  // namespace
 
-void cat_forward_cpu(const std::vector<Tensor>& inputs, int dim, Tensor& out) {
+void cat_forward(const std::vector<Tensor>& inputs, int dim, Tensor& out) {
   const int64_t outer = prod(out.shape, 0, dim);
   const int64_t row = out.numel() / std::max<int64_t>(outer, 1);  // elements per out row
   const size_t isz = itemsize(out.dtype);
@@ -93,7 +93,7 @@ void cat_forward_cpu(const std::vector<Tensor>& inputs, int dim, Tensor& out) {
   });
 }
 
-void split_forward_cpu(const Tensor& input, int dim, std::vector<Tensor>& outs) {
+void split_forward(const Tensor& input, int dim, std::vector<Tensor>& outs) {
   const int64_t outer = prod(input.shape, 0, dim);
   const int64_t row = input.numel() / std::max<int64_t>(outer, 1);
   const size_t isz = itemsize(input.dtype);
@@ -112,7 +112,7 @@ void split_forward_cpu(const Tensor& input, int dim, std::vector<Tensor>& outs) 
   });
 }
 
-IndexFault index_select_forward_cpu(const Tensor& input, int dim, const Tensor& index, Tensor& out) {
+IndexFault index_select_forward(const Tensor& input, int dim, const Tensor& index, Tensor& out) {
   const int64_t outer = prod(input.shape, 0, dim), n = input.shape[dim];
   const int64_t inner = prod(input.shape, dim + 1, input.dim());
   const int64_t k = index.numel();
@@ -136,7 +136,7 @@ IndexFault index_select_forward_cpu(const Tensor& input, int dim, const Tensor& 
   return sink.fault;
 }
 
-IndexFault index_add_cpu(Tensor& out, int dim, const Tensor& index, const Tensor& source, double alpha) {
+IndexFault index_add(Tensor& out, int dim, const Tensor& index, const Tensor& source, double alpha) {
   const int64_t outer = prod(out.shape, 0, dim), n = out.shape[dim];
   const int64_t inner = prod(out.shape, dim + 1, out.dim());
   const int64_t k = index.numel();
@@ -169,7 +169,7 @@ IndexFault index_add_cpu(Tensor& out, int dim, const Tensor& index, const Tensor
   return sink.fault;
 }
 
-IndexFault gather_forward_cpu(const Tensor& input, const Tensor& index, const DimLoop& g, Tensor& out) {
+IndexFault gather_forward(const Tensor& input, const Tensor& index, const DimLoop& g, Tensor& out) {
   FaultSink sink;
   const int64_t* idx = index.data<int64_t>();
   KERNELS_DISPATCH_ALL(input.dtype, "gather", [&] {
@@ -193,7 +193,7 @@ IndexFault gather_forward_cpu(const Tensor& input, const Tensor& index, const Di
   return sink.fault;
 }
 
-IndexFault scatter_add_cpu(Tensor& out, const Tensor& index, const DimLoop& g, const Tensor& src) {
+IndexFault scatter_add(Tensor& out, const Tensor& index, const DimLoop& g, const Tensor& src) {
   FaultSink sink;
   const int64_t* idx = index.data<int64_t>();
   // One thread owns every position p (all coordinates but `dim`), so its writes never collide.
@@ -218,7 +218,7 @@ IndexFault scatter_add_cpu(Tensor& out, const Tensor& index, const DimLoop& g, c
   return sink.fault;
 }
 
-IndexFault index_linearize_cpu(const std::vector<Tensor>& indices,
+IndexFault index_linearize(const std::vector<Tensor>& indices,
                                const std::vector<StridedLayout>& layouts,
                                const std::vector<int64_t>& dim_sizes, Tensor& out) {
   FaultSink sink;
@@ -246,7 +246,7 @@ IndexFault index_linearize_cpu(const std::vector<Tensor>& indices,
   return sink.fault;
 }
 
-void strided_assign_cpu(Tensor& dst, const StridedLayout& dl, const Tensor& src,
+void strided_assign(Tensor& dst, const StridedLayout& dl, const Tensor& src,
                         const StridedLayout& sl, int64_t n) {
   KERNELS_DISPATCH_ALL(dst.dtype, "setitem", [&] {
     scalar_t* d = dst.data<scalar_t>();
@@ -257,7 +257,7 @@ void strided_assign_cpu(Tensor& dst, const StridedLayout& dl, const Tensor& src,
   });
 }
 
-IndexFault index_put_cpu(Tensor& dst, const Tensor& index, const Tensor& values) {
+IndexFault index_put(Tensor& dst, const Tensor& index, const Tensor& values) {
   FaultSink sink;
   const int64_t n = dst.numel(), m = index.numel();
   const int64_t* idx = index.data<int64_t>();
@@ -280,4 +280,4 @@ IndexFault index_put_cpu(Tensor& dst, const Tensor& index, const Tensor& values)
   return sink.fault;
 }
 
-}  // namespace kernels
+}  // namespace kernels::cpu

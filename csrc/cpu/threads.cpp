@@ -13,7 +13,7 @@
 #include "../common/check.h"
 #include "parallel.h"
 
-namespace kernels {
+namespace kernels::cpu {
 
 bool g_forked_child = false;
 
@@ -50,4 +50,4 @@ bool set_max_threads(int64_t n) {
   return true;
 }
 
-}  // namespace kernels
+}  // namespace kernels::cpu

@@ -7,7 +7,7 @@
 //             dx[h_a, w_b] += lh_a lw_b dy  for a, b in {0, 1}
 // Forwards are parallel over output rows, backwards over planes (one thread owns a plane, so the
 // scatter needs no atomics).
-#include "upsample.h"
+#include "../contracts/upsample.h"
 
 #include <algorithm>
 #include <vector>
@@ -16,7 +16,7 @@
 #include "../common/upsample_math.h"
 #include "parallel.h"
 
-namespace kernels {
+namespace kernels::cpu {
 
 namespace {
 
@@ -37,7 +37,7 @@ int64_t row_grain(int64_t row) { return std::max<int64_t>(1, 8192 / std::max<int
 
 }  // namespace
 
-void upsample_nearest2d_forward_cpu(const Tensor& input, const UpsampleGeom& g, Tensor& out) {
+void upsample_nearest2d_forward(const Tensor& input, const UpsampleGeom& g, Tensor& out) {
   KERNELS_DISPATCH_FLOAT(input.dtype, "upsample_nearest2d", [&] {
     using T = scalar_t;
     const std::vector<int64_t> sh = nearest_map(g.H, g.OH, g.scale_h), sw = nearest_map(g.W, g.OW, g.scale_w);
@@ -54,7 +54,7 @@ void upsample_nearest2d_forward_cpu(const Tensor& input, const UpsampleGeom& g, 
   });
 }
 
-void upsample_nearest2d_backward_cpu(const Tensor& grad, const UpsampleGeom& g, Tensor& dinput) {
+void upsample_nearest2d_backward(const Tensor& grad, const UpsampleGeom& g, Tensor& dinput) {
   KERNELS_DISPATCH_FLOAT(grad.dtype, "upsample_nearest2d_backward", [&] {
     using T = scalar_t;
     const std::vector<int64_t> sh = nearest_map(g.H, g.OH, g.scale_h), sw = nearest_map(g.W, g.OW, g.scale_w);
@@ -74,7 +74,7 @@ void upsample_nearest2d_backward_cpu(const Tensor& grad, const UpsampleGeom& g, 
   });
 }
 
-void upsample_bilinear2d_forward_cpu(const Tensor& input, const UpsampleGeom& g, Tensor& out) {
+void upsample_bilinear2d_forward(const Tensor& input, const UpsampleGeom& g, Tensor& out) {
   KERNELS_DISPATCH_FLOAT(input.dtype, "upsample_bilinear2d", [&] {
     using T = scalar_t;
     const auto lh = linear_map<T>(g.H, g.OH, g.align_corners, g.scale_h);
@@ -97,7 +97,7 @@ void upsample_bilinear2d_forward_cpu(const Tensor& input, const UpsampleGeom& g,
   });
 }
 
-void upsample_bilinear2d_backward_cpu(const Tensor& grad, const UpsampleGeom& g, Tensor& dinput) {
+void upsample_bilinear2d_backward(const Tensor& grad, const UpsampleGeom& g, Tensor& dinput) {
   KERNELS_DISPATCH_FLOAT(grad.dtype, "upsample_bilinear2d_backward", [&] {
     using T = scalar_t;
     const auto lh = linear_map<T>(g.H, g.OH, g.align_corners, g.scale_h);
@@ -127,4 +127,4 @@ void upsample_bilinear2d_backward_cpu(const Tensor& grad, const UpsampleGeom& g,
   });
 }
 
-}  // namespace kernels
+}  // namespace kernels::cpu

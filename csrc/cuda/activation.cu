@@ -6,18 +6,15 @@
 //                 the sum (the row is read three times, from L2 after the first).
 //     inner > 1:  one thread per (o, i) column walks D with stride inner, so neighbouring
 //                 threads read neighbouring addresses.
-//   dropout: one thread per group of four elements, which share one Philox call (the same
-//            lanes as csrc/cpu/activation.cpp, so a seed gives the same mask on both devices).
 #include <cmath>
 
 #include "../common/activation_dispatch.h"
 #include "../common/dispatch.h"
-#include "../common/philox.h"
-#include "activation.h"
+#include "../contracts/activation.h"
 #include "block_reduce.cuh"
 #include "cuda_utils.cuh"
 
-namespace kernels {
+namespace kernels::cuda {
 
 namespace {
 
@@ -36,7 +33,6 @@ struct CudaActLoops {
   template <class T, class F>
   static void fwd(const char* op, const Tensor& x, const T* xp, T* o, int64_t n, const F& f) {
     if (!n) return;
-    cuda::DeviceGuard guard(x.device().index);
     act_fwd_kernel<<<cuda::grid_for(n), cuda::kBlock>>>(xp, o, n, f);
     cuda::check_launch(op);
   }
@@ -44,7 +40,6 @@ struct CudaActLoops {
   static void bwd(const char* op, const Tensor& grad, const T* g, const T* s, T* d, int64_t n,
                   const F& f) {
     if (!n) return;
-    cuda::DeviceGuard guard(grad.device().index);
     act_bwd_kernel<<<cuda::grid_for(n), cuda::kBlock>>>(g, s, d, n, f);
     cuda::check_launch(op);
   }
@@ -143,7 +138,6 @@ int rows_block(int64_t D) {
 template <bool kLog>
 void softmax_fwd(const char* op, const Tensor& x, int64_t outer, int64_t D, int64_t inner, Tensor& out) {
   if (!x.numel()) return;
-  cuda::DeviceGuard guard(x.device().index);
   KERNELS_DISPATCH_FLOAT(x.dtype, op, [&] {
     const scalar_t* xp = x.data<scalar_t>();
     scalar_t* yp = out.data<scalar_t>();
@@ -161,7 +155,6 @@ template <bool kLog>
 void softmax_bwd(const char* op, const Tensor& grad, const Tensor& y, int64_t outer, int64_t D,
                  int64_t inner, Tensor& dx) {
   if (!grad.numel()) return;
-  cuda::DeviceGuard guard(grad.device().index);
   KERNELS_DISPATCH_FLOAT(grad.dtype, op, [&] {
     const scalar_t* gp = grad.data<scalar_t>();
     const scalar_t* yp = y.data<scalar_t>();
@@ -176,73 +169,23 @@ void softmax_bwd(const char* op, const Tensor& grad, const Tensor& y, int64_t ou
   cuda::check_launch(op);
 }
 
-template <class T>
-__global__ void dropout_fwd_kernel(const T* x, T* o, bool* mask, int64_t n, double p, T scale,
-                                   uint64_t seed, uint64_t call) {
-  const int64_t nblk = (n + 3) / 4;
-  CUDA_KERNEL_LOOP(k, nblk) {
-    const Philox4 r = philox4x32_10(seed, static_cast<uint64_t>(k), call);
-    const int64_t i0 = 4 * k;
-#pragma unroll
-    for (int lane = 0; lane < 4; ++lane) {
-      const int64_t i = i0 + lane;
-      if (i < n) {
-        const bool keep = r.v[lane] * (1.0 / 4294967296.0) >= p;
-        mask[i] = keep;
-        o[i] = keep ? x[i] * scale : T(0);
-      }
-    }
-  }
-}
-
-template <class T>
-__global__ void dropout_bwd_kernel(const T* g, const bool* mask, T* d, int64_t n, T scale) {
-  CUDA_KERNEL_LOOP(i, n) d[i] = mask[i] ? g[i] * scale : T(0);
-}
-
 }  // namespace
 
-KERNELS_DEFINE_POINTWISE_ACTIVATIONS(CudaActLoops, cuda)
+KERNELS_DEFINE_POINTWISE_ACTIVATIONS(CudaActLoops)
 
-void softmax_forward_cuda(const Tensor& x, int64_t outer, int64_t D, int64_t inner, Tensor& out) {
+void softmax_forward(const Tensor& x, int64_t outer, int64_t D, int64_t inner, Tensor& out) {
   softmax_fwd<false>("softmax", x, outer, D, inner, out);
 }
-void softmax_backward_cuda(const Tensor& grad, const Tensor& y, int64_t outer, int64_t D,
+void softmax_backward(const Tensor& grad, const Tensor& y, int64_t outer, int64_t D,
                            int64_t inner, Tensor& dx) {
   softmax_bwd<false>("softmax_backward", grad, y, outer, D, inner, dx);
 }
-void log_softmax_forward_cuda(const Tensor& x, int64_t outer, int64_t D, int64_t inner, Tensor& out) {
+void log_softmax_forward(const Tensor& x, int64_t outer, int64_t D, int64_t inner, Tensor& out) {
   softmax_fwd<true>("log_softmax", x, outer, D, inner, out);
 }
-void log_softmax_backward_cuda(const Tensor& grad, const Tensor& y, int64_t outer, int64_t D,
+void log_softmax_backward(const Tensor& grad, const Tensor& y, int64_t outer, int64_t D,
                                int64_t inner, Tensor& dx) {
   softmax_bwd<true>("log_softmax_backward", grad, y, outer, D, inner, dx);
 }
 
-void dropout_forward_cuda(const Tensor& x, double p, uint64_t seed, uint64_t call, Tensor& out,
-                          Tensor& mask) {
-  const int64_t n = x.numel();
-  if (!n) return;
-  cuda::DeviceGuard guard(x.device().index);
-  const double scale = p < 1 ? 1.0 / (1.0 - p) : 0.0;
-  KERNELS_DISPATCH_FLOAT(x.dtype, "dropout", [&] {
-    dropout_fwd_kernel<<<cuda::grid_for((n + 3) / 4), cuda::kBlock>>>(
-        x.data<scalar_t>(), out.data<scalar_t>(), mask.data<bool>(), n, p,
-        static_cast<scalar_t>(scale), seed, call);
-  });
-  cuda::check_launch("dropout");
-}
-
-void dropout_backward_cuda(const Tensor& grad, const Tensor& mask, double scale, Tensor& dx) {
-  const int64_t n = grad.numel();
-  if (!n) return;
-  cuda::DeviceGuard guard(grad.device().index);
-  KERNELS_DISPATCH_FLOAT(grad.dtype, "dropout_backward", [&] {
-    dropout_bwd_kernel<<<cuda::grid_for(n), cuda::kBlock>>>(grad.data<scalar_t>(), mask.data<bool>(),
-                                                           dx.data<scalar_t>(), n,
-                                                           static_cast<scalar_t>(scale));
-  });
-  cuda::check_launch("dropout_backward");
-}
-
-}  // namespace kernels
+}  // namespace kernels::cuda

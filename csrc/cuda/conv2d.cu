@@ -1,4 +1,4 @@
-// Convolution on CUDA: im2col + the project's batched GEMM (gemm_cuda, csrc/cuda/matmul.cu). The
+// Convolution on CUDA: im2col + the project's batched GEMM (gemm, csrc/cuda/matmul.cu). The
 // maths is in csrc/cpu/conv2d.cpp's header comment:
 //   x (N, C, H, W), w (O, Cg, kH, kW), y (N, O, OH, OW); Cg = C/G, Og = O/G, Kg = Cg*kH*kW,
 //   P = OH*OW; per image n and group g, col (Kg, P):
@@ -21,11 +21,11 @@
 
 #include "../common/dispatch.h"
 #include "block_reduce.cuh"
-#include "conv2d.h"
+#include "../contracts/conv2d.h"
 #include "cuda_utils.cuh"
-#include "matmul.h"
+#include "gemm.cuh"
 
-namespace kernels {
+namespace kernels::cuda {
 
 namespace {
 
@@ -144,7 +144,7 @@ void forward_impl(const ConvGeom& g, const T* x, const T* w, const T* bias, T* y
     GemmSpec s = GemmSpec::plain(false, false, Og, P, Kg, Kg, P, P, 0.0);
     set_image_group_batch(s, nb, G, 0, Og * Kg, g.C * g.kH * g.kW * P, Kg * P);
     s.c_stride = Og * P;
-    gemm_cuda<T>(s, w, cm, y + n0 * g.O * P);
+    gemm<T>(s, w, cm, y + n0 * g.O * P);
   }
   if (bias) {
     const int64_t total = g.N * g.O * P;
@@ -188,7 +188,7 @@ void backward_impl(const ConvGeom& g, const T* dy, const T* x, const T* w, T* dx
       s.rb[0] = CK * P;
       s.rcount = nb;
       s.c_stride = Og * Kg;
-      gemm_cuda<T>(s, dyc, cm, dw);
+      gemm<T>(s, dyc, cm, dw);
     }
     if (dx) {
       // dcol[b, g] (Kg, P) = Wg^T (Kg, Og) @ dy[b, g] (Og, P)
@@ -196,7 +196,7 @@ void backward_impl(const ConvGeom& g, const T* dy, const T* x, const T* w, T* dx
       GemmSpec s = GemmSpec::plain(true, false, Kg, P, Og, Kg, P, P, 0.0);
       set_image_group_batch(s, nb, G, 0, Og * Kg, g.O * P, Og * P);
       s.c_stride = Kg * P;
-      gemm_cuda<T>(s, w, dyc, dcol);
+      gemm<T>(s, w, dyc, dcol);
       if (!direct) {
         const int64_t total = nb * g.C * HW;
         col2im_kernel<T><<<cuda::grid_for(total), cuda::kBlock>>>(g, dcol, dx + n0 * g.C * HW, total);
@@ -221,9 +221,8 @@ T* ptr_or_null(const Tensor& t) {
 
 }  // namespace
 
-void conv2d_forward_cuda(const ConvGeom& g, const Tensor& x, const Tensor& w, const Tensor& bias,
+void conv2d_forward(const ConvGeom& g, const Tensor& x, const Tensor& w, const Tensor& bias,
                          Tensor& y) {
-  cuda::DeviceGuard guard(x.device().index);
   KERNELS_DISPATCH_FLOAT(x.dtype, "conv2d", [&] {
     using T = scalar_t;
     forward_impl<T>(g, x.data<T>(), w.data<T>(), ptr_or_null<T>(bias), y.data<T>(), x.dtype,
@@ -231,9 +230,8 @@ void conv2d_forward_cuda(const ConvGeom& g, const Tensor& x, const Tensor& w, co
   });
 }
 
-void conv2d_backward_cuda(const ConvGeom& g, const Tensor& dy, const Tensor& x, const Tensor& w,
+void conv2d_backward(const ConvGeom& g, const Tensor& dy, const Tensor& x, const Tensor& w,
                           Tensor& dx, Tensor& dw, Tensor& dbias) {
-  cuda::DeviceGuard guard(x.device().index);
   KERNELS_DISPATCH_FLOAT(x.dtype, "conv2d_backward", [&] {
     using T = scalar_t;
     backward_impl<T>(g, dy.data<T>(), x.data<T>(), w.data<T>(), ptr_or_null<T>(dx),
@@ -242,9 +240,8 @@ void conv2d_backward_cuda(const ConvGeom& g, const Tensor& dy, const Tensor& x, 
   });
 }
 
-void conv_transpose2d_forward_cuda(const ConvGeom& g, const Tensor& input, const Tensor& w,
+void conv_transpose2d_forward(const ConvGeom& g, const Tensor& input, const Tensor& w,
                                    const Tensor& bias, Tensor& out) {
-  cuda::DeviceGuard guard(input.device().index);
   KERNELS_DISPATCH_FLOAT(input.dtype, "conv_transpose2d", [&] {
     using T = scalar_t;
     T* o = out.data<T>();
@@ -259,9 +256,8 @@ void conv_transpose2d_forward_cuda(const ConvGeom& g, const Tensor& input, const
   });
 }
 
-void conv_transpose2d_backward_cuda(const ConvGeom& g, const Tensor& dout, const Tensor& input,
+void conv_transpose2d_backward(const ConvGeom& g, const Tensor& dout, const Tensor& input,
                                     const Tensor& w, Tensor& dinput, Tensor& dw, Tensor& dbias) {
-  cuda::DeviceGuard guard(input.device().index);
   KERNELS_DISPATCH_FLOAT(input.dtype, "conv_transpose2d_backward", [&] {
     using T = scalar_t;
     if (dinput.defined())
@@ -274,4 +270,4 @@ void conv_transpose2d_backward_cuda(const ConvGeom& g, const Tensor& dout, const
   });
 }
 
-}  // namespace kernels
+}  // namespace kernels::cuda

@@ -1,9 +1,9 @@
 // Copies, casts and fills on CUDA; the maths is in csrc/cpu/copy.cpp's header comment.
 #include "../common/dispatch.h"
-#include "copy.h"
+#include "../contracts/copy.h"
 #include "cuda_utils.cuh"
 
-namespace kernels {
+namespace kernels::cuda {
 
 template <class From, class To>
 __global__ void cast_kernel(const From* s, To* o, int64_t n) {
@@ -30,10 +30,9 @@ __global__ void strided_scatter_kernel(const T* grad, StridedLayout L, T* base, 
   CUDA_KERNEL_LOOP(i, n) base[L.offset_of(i)] = grad[i];
 }
 
-void cast_cuda(const Tensor& src, Tensor& out) {
+void cast(const Tensor& src, Tensor& out) {
   const int64_t n = src.numel();
   if (!n) return;
-  cuda::DeviceGuard g(src.device().index);
   KERNELS_DISPATCH_ALL(src.dtype, "to", [&] {
     using from_t = scalar_t;
     KERNELS_DISPATCH_ALL(out.dtype, "to", [&] {
@@ -43,10 +42,9 @@ void cast_cuda(const Tensor& src, Tensor& out) {
   cuda::check_launch("to");
 }
 
-void fill_cuda(Tensor& out, double value) {
+void fill(Tensor& out, double value) {
   const int64_t n = out.numel();
   if (!n) return;
-  cuda::DeviceGuard g(out.device().index);
   KERNELS_DISPATCH_ALL(out.dtype, "full", [&] {
     fill_kernel<<<cuda::grid_for(n), cuda::kBlock>>>(out.data<scalar_t>(),
                                                      static_cast<scalar_t>(value), n);
@@ -54,20 +52,18 @@ void fill_cuda(Tensor& out, double value) {
   cuda::check_launch("full");
 }
 
-void arange_cuda(Tensor& out, double start, double step) {
+void arange(Tensor& out, double start, double step) {
   const int64_t n = out.numel();
   if (!n) return;
-  cuda::DeviceGuard g(out.device().index);
   KERNELS_DISPATCH_NUMERIC(out.dtype, "arange", [&] {
     arange_kernel<<<cuda::grid_for(n), cuda::kBlock>>>(out.data<scalar_t>(), start, step, n);
   });
   cuda::check_launch("arange");
 }
 
-void strided_copy_forward_cuda(const Tensor& src, const StridedLayout& L, Tensor& out) {
+void strided_copy_forward(const Tensor& src, const StridedLayout& L, Tensor& out) {
   const int64_t n = out.numel();
   if (!n) return;
-  cuda::DeviceGuard g(src.device().index);
   KERNELS_DISPATCH_ALL(src.dtype, "strided_copy", [&] {
     strided_gather_kernel<<<cuda::grid_for(n), cuda::kBlock>>>(src.data<scalar_t>(), L,
                                                                out.data<scalar_t>(), n);
@@ -75,8 +71,7 @@ void strided_copy_forward_cuda(const Tensor& src, const StridedLayout& L, Tensor
   cuda::check_launch("strided_copy");
 }
 
-void strided_copy_backward_cuda(const Tensor& grad, const StridedLayout& L, Tensor& dsrc) {
-  cuda::DeviceGuard g(grad.device().index);
+void strided_copy_backward(const Tensor& grad, const StridedLayout& L, Tensor& dsrc) {
   if (dsrc.nbytes()) CUDA_CHECK(cudaMemset(dsrc.raw_data(), 0, dsrc.nbytes()));
   const int64_t n = grad.numel();
   if (!n) return;
@@ -87,4 +82,4 @@ void strided_copy_backward_cuda(const Tensor& grad, const StridedLayout& L, Tens
   cuda::check_launch("strided_copy_backward");
 }
 
-}  // namespace kernels
+}  // namespace kernels::cuda

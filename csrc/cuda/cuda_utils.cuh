@@ -3,6 +3,8 @@
 #pragma once
 #include <cuda_runtime.h>
 
+#include "../common/cuda_backend.h"
+
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -21,12 +23,6 @@ inline unsigned grid_for(int64_t n, int block = kBlock) {
   return static_cast<unsigned>(g < 1 ? 1 : (g > cap ? cap : g));
 }
 
-// Makes `device` current for the scope; kernels launch on the tensor's own GPU.
-struct DeviceGuard {
-  int previous = -1;
-  explicit DeviceGuard(int device);
-  ~DeviceGuard();
-};
 
 }  // namespace kernels::cuda
 

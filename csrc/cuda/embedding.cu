@@ -10,9 +10,9 @@
 
 #include "../common/dispatch.h"
 #include "cuda_utils.cuh"
-#include "embedding.h"
+#include "../contracts/embedding.h"
 
-namespace kernels {
+namespace kernels::cuda {
 
 namespace {
 
@@ -75,9 +75,8 @@ __global__ void one_hot_kernel(const int64_t* ids, int64_t K, int64_t C, int64_t
 
 }  // namespace
 
-EmbeddingFault embedding_forward_cuda(const Tensor& weight, const Tensor& ids, Tensor& out) {
+EmbeddingFault embedding_forward(const Tensor& weight, const Tensor& ids, Tensor& out) {
   const int64_t N = weight.shape[0], D = weight.shape[1], K = ids.numel();
-  cuda::DeviceGuard g(weight.device().index);
   FaultBuffer fault(weight.device());
   KERNELS_DISPATCH_FLOAT(weight.dtype, "embedding", [&] {
     embedding_forward_kernel<<<cuda::grid_for(K * D), cuda::kBlock>>>(
@@ -87,9 +86,8 @@ EmbeddingFault embedding_forward_cuda(const Tensor& weight, const Tensor& ids, T
   return fault.fetch();
 }
 
-void embedding_backward_cuda(const Tensor& grad, const Tensor& ids, int64_t padding_idx, Tensor& dweight) {
+void embedding_backward(const Tensor& grad, const Tensor& ids, int64_t padding_idx, Tensor& dweight) {
   const int64_t N = dweight.shape[0], D = dweight.shape[1], K = ids.numel();
-  cuda::DeviceGuard g(dweight.device().index);
   CUDA_CHECK(cudaMemsetAsync(dweight.raw_data(), 0, dweight.nbytes()));
   if (K * D == 0) return;
   // Enough vocabulary slices for about 16K threads; each thread reads every id once.
@@ -103,9 +101,8 @@ void embedding_backward_cuda(const Tensor& grad, const Tensor& ids, int64_t padd
   cuda::check_launch("embedding_backward");
 }
 
-EmbeddingFault one_hot_cuda(const Tensor& ids, int64_t num_classes, Tensor& out) {
+EmbeddingFault one_hot(const Tensor& ids, int64_t num_classes, Tensor& out) {
   const int64_t K = ids.numel();
-  cuda::DeviceGuard g(ids.device().index);
   FaultBuffer fault(ids.device());
   CUDA_CHECK(cudaMemsetAsync(out.raw_data(), 0, out.nbytes()));
   if (K > 0) {
@@ -116,4 +113,4 @@ EmbeddingFault one_hot_cuda(const Tensor& ids, int64_t num_classes, Tensor& out)
   return fault.fetch();
 }
 
-}  // namespace kernels
+}  // namespace kernels::cuda

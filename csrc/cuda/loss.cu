@@ -13,14 +13,14 @@
 #include <cmath>
 #include <optional>
 
-#include "../common/activation_dispatch.h"
+#include "../common/loss_math.h"
 #include "../common/cuda_backend.h"
 #include "../common/dispatch.h"
 #include "block_reduce.cuh"
 #include "cuda_utils.cuh"
-#include "loss.h"
+#include "../contracts/loss.h"
 
-namespace kernels {
+namespace kernels::cuda {
 
 namespace {
 
@@ -229,12 +229,11 @@ const T* opt_data(const Tensor& t) {
 
 }  // namespace
 
-LabelFault cross_entropy_forward_cuda(const Tensor& input, const Tensor& target, const Tensor& weight,
+LabelFault cross_entropy_forward(const Tensor& input, const Tensor& target, const Tensor& weight,
                                       int64_t N, int64_t C, int64_t K, int64_t ignore_index,
                                       Reduction red, double eps, Tensor& out, Tensor& lse,
                                       Tensor& totals) {
   const int64_t P = N * K;
-  cuda::DeviceGuard guard(input.device().index);
   DeviceFlag fault(input.device());
   Tensor wts = Tensor::empty({P}, input.dtype, input.device());
   Tensor losses = red == Reduction::None ? out : Tensor::empty({P}, input.dtype, input.device());
@@ -261,13 +260,12 @@ LabelFault cross_entropy_forward_cuda(const Tensor& input, const Tensor& target,
   return fault.fetch();
 }
 
-void cross_entropy_backward_cuda(const Tensor& grad, const Tensor& input, const Tensor& target,
+void cross_entropy_backward(const Tensor& grad, const Tensor& input, const Tensor& target,
                                  const Tensor& weight, const Tensor& lse, const Tensor& totals,
                                  int64_t N, int64_t C, int64_t K, int64_t ignore_index, Reduction red,
                                  double eps, Tensor& dinput) {
   const int64_t n = N * C * K;
   if (!n) return;
-  cuda::DeviceGuard guard(input.device().index);
   KERNELS_DISPATCH_FLOAT(input.dtype, "cross_entropy_backward", [&] {
     using T = scalar_t;
     ce_backward_kernel<T><<<cuda::grid_for(n), cuda::kBlock>>>(
@@ -277,11 +275,10 @@ void cross_entropy_backward_cuda(const Tensor& grad, const Tensor& input, const 
   cuda::check_launch("cross_entropy_backward");
 }
 
-LabelFault nll_loss_forward_cuda(const Tensor& input, const Tensor& target, const Tensor& weight,
+LabelFault nll_loss_forward(const Tensor& input, const Tensor& target, const Tensor& weight,
                                  int64_t N, int64_t C, int64_t K, int64_t ignore_index, Reduction red,
                                  Tensor& out, Tensor& totals) {
   const int64_t P = N * K;
-  cuda::DeviceGuard guard(input.device().index);
   DeviceFlag fault(input.device());
   Tensor wts = Tensor::empty({P}, input.dtype, input.device());
   Tensor losses = red == Reduction::None ? out : Tensor::empty({P}, input.dtype, input.device());
@@ -302,12 +299,11 @@ LabelFault nll_loss_forward_cuda(const Tensor& input, const Tensor& target, cons
   return fault.fetch();
 }
 
-void nll_loss_backward_cuda(const Tensor& grad, const Tensor& target, const Tensor& weight,
+void nll_loss_backward(const Tensor& grad, const Tensor& target, const Tensor& weight,
                             const Tensor& totals, int64_t N, int64_t C, int64_t K, int64_t ignore_index,
                             Reduction red, Tensor& dinput) {
   const int64_t n = N * C * K;
   if (!n) return;
-  cuda::DeviceGuard guard(dinput.device().index);
   KERNELS_DISPATCH_FLOAT(dinput.dtype, "nll_loss_backward", [&] {
     using T = scalar_t;
     nll_backward_kernel<T><<<cuda::grid_for(n), cuda::kBlock>>>(
@@ -364,11 +360,10 @@ __global__ void ploss_bwd_kernel(F f, const T* g, bool reduced, T scale, const T
 
 }  // namespace
 
-bool pointwise_loss_forward_cuda(PointLoss kind, double param, const Tensor& x, const Tensor& y,
+bool pointwise_loss_forward(PointLoss kind, double param, const Tensor& x, const Tensor& y,
                                  const Tensor& w, const Tensor& pw, bool reduce, double scale,
                                  Tensor& out) {
   const int64_t n = x.numel();
-  cuda::DeviceGuard guard(x.device().index);
   const bool check = kind == PointLoss::Bce && n > 0;
   std::optional<DeviceFlag> bad;  // only bce checks its input's and target's range
   if (check) bad.emplace(x.device());
@@ -378,7 +373,7 @@ bool pointwise_loss_forward_cuda(PointLoss kind, double param, const Tensor& x, 
                           : Tensor();
   KERNELS_DISPATCH_FLOAT(x.dtype, "loss", [&] {
     using T = scalar_t;
-    act::with_point_loss<T>(kind, param, [&](const auto& f) {
+    loss_fn::with_point_loss<T>(kind, param, [&](const auto& f) {
       if (n > 0) {
         ploss_fwd_kernel<T><<<std::max(blocks, 1u), cuda::kBlock>>>(
             f, x.data<T>(), y.data<T>(), opt_data<T>(w), opt_data<T>(pw), n, reduce, out.data<T>(),
@@ -395,15 +390,14 @@ bool pointwise_loss_forward_cuda(PointLoss kind, double param, const Tensor& x, 
   return !(check && bad->fetch().bad);
 }
 
-void pointwise_loss_backward_cuda(PointLoss kind, double param, const Tensor& grad, bool reduced,
+void pointwise_loss_backward(PointLoss kind, double param, const Tensor& grad, bool reduced,
                                   double scale, const Tensor& x, const Tensor& y, const Tensor& w,
                                   const Tensor& pw, Tensor& dx, Tensor& dy) {
   const int64_t n = x.numel();
   if (!n) return;
-  cuda::DeviceGuard guard(x.device().index);
   KERNELS_DISPATCH_FLOAT(x.dtype, "loss_backward", [&] {
     using T = scalar_t;
-    act::with_point_loss<T>(kind, param, [&](const auto& f) {
+    loss_fn::with_point_loss<T>(kind, param, [&](const auto& f) {
       ploss_bwd_kernel<T><<<cuda::grid_for(n), cuda::kBlock>>>(
           f, grad.data<T>(), reduced, static_cast<T>(scale), x.data<T>(), y.data<T>(), opt_data<T>(w),
           opt_data<T>(pw), dx.defined() ? dx.data<T>() : nullptr, dy.defined() ? dy.data<T>() : nullptr,
@@ -413,4 +407,4 @@ void pointwise_loss_backward_cuda(PointLoss kind, double param, const Tensor& gr
   cuda::check_launch("loss_backward");
 }
 
-}  // namespace kernels
+}  // namespace kernels::cuda

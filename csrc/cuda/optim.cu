@@ -3,9 +3,9 @@
 // the per-element functions are csrc/common/optim_math.h, shared with the CPU loops.
 #include "../common/dispatch.h"
 #include "cuda_utils.cuh"
-#include "optim.h"
+#include "../contracts/optim.h"
 
-namespace kernels {
+namespace kernels::cuda {
 
 using namespace optim;
 
@@ -31,10 +31,9 @@ __global__ void adam_step_kernel(T* p, const T* g, T* m, T* v, T* vmax, int64_t 
   CUDA_KERNEL_LOOP(i, n) adam_update<WD, DECOUPLED, AMSGRAD>(p, g, m, v, vmax, i, s);
 }
 
-void sgd_step_cuda(Tensor& param, const Tensor& grad, Tensor& buf, const SgdHyper& h) {
+void sgd_step(Tensor& param, const Tensor& grad, Tensor& buf, const SgdHyper& h) {
   const int64_t n = param.numel();
   if (!n) return;
-  cuda::DeviceGuard guard(param.device().index);
   const bool mom = h.momentum != 0;
   KERNELS_DISPATCH_FLOAT(param.dtype, "sgd_step", [&] {
     const SgdScalars<scalar_t> s(h);
@@ -50,10 +49,9 @@ void sgd_step_cuda(Tensor& param, const Tensor& grad, Tensor& buf, const SgdHype
   cuda::check_launch("sgd_step");
 }
 
-void adagrad_step_cuda(Tensor& param, const Tensor& grad, Tensor& state_sum, const AdagradHyper& h) {
+void adagrad_step(Tensor& param, const Tensor& grad, Tensor& state_sum, const AdagradHyper& h) {
   const int64_t n = param.numel();
   if (!n) return;
-  cuda::DeviceGuard guard(param.device().index);
   KERNELS_DISPATCH_FLOAT(param.dtype, "adagrad_step", [&] {
     const AdagradScalars<scalar_t> s(h);
     with_flags(
@@ -66,11 +64,10 @@ void adagrad_step_cuda(Tensor& param, const Tensor& grad, Tensor& state_sum, con
   cuda::check_launch("adagrad_step");
 }
 
-void rmsprop_step_cuda(Tensor& param, const Tensor& grad, Tensor& square_avg, Tensor& buf,
+void rmsprop_step(Tensor& param, const Tensor& grad, Tensor& square_avg, Tensor& buf,
                        Tensor& grad_avg, const RmspropHyper& h) {
   const int64_t n = param.numel();
   if (!n) return;
-  cuda::DeviceGuard guard(param.device().index);
   const bool mom = h.momentum > 0;
   KERNELS_DISPATCH_FLOAT(param.dtype, "rmsprop_step", [&] {
     const RmspropScalars<scalar_t> s(h);
@@ -87,11 +84,10 @@ void rmsprop_step_cuda(Tensor& param, const Tensor& grad, Tensor& square_avg, Te
   cuda::check_launch("rmsprop_step");
 }
 
-void adam_step_cuda(Tensor& param, const Tensor& grad, Tensor& exp_avg, Tensor& exp_avg_sq,
+void adam_step(Tensor& param, const Tensor& grad, Tensor& exp_avg, Tensor& exp_avg_sq,
                     Tensor& max_exp_avg_sq, const AdamHyper& h) {
   const int64_t n = param.numel();
   if (!n) return;
-  cuda::DeviceGuard guard(param.device().index);
   const bool decay = h.weight_decay != 0;
   KERNELS_DISPATCH_FLOAT(param.dtype, "adam_step", [&] {
     const AdamScalars<scalar_t> s(h);
@@ -108,4 +104,4 @@ void adam_step_cuda(Tensor& param, const Tensor& grad, Tensor& exp_avg, Tensor& 
   cuda::check_launch("adam_step");
 }
 
-}  // namespace kernels
+}  // namespace kernels::cuda

@@ -4,9 +4,9 @@
 // with atomicAdd.
 #include "../common/dispatch.h"
 #include "cuda_utils.cuh"
-#include "pad.h"
+#include "../contracts/pad.h"
 
-namespace kernels {
+namespace kernels::cuda {
 
 namespace {
 
@@ -43,9 +43,8 @@ __global__ void pad_bwd_kernel(const T* __restrict__ gy, T* __restrict__ dx, int
 
 }  // namespace
 
-void pad_forward_cuda(const Tensor& input, const PadGeom& g, Tensor& out) {
+void pad_forward(const Tensor& input, const PadGeom& g, Tensor& out) {
   const int64_t n = out.numel();
-  cuda::DeviceGuard guard(input.device().index);
   KERNELS_DISPATCH_FLOAT(input.dtype, "pad", [&] {
     using T = scalar_t;
     pad_fwd_kernel<T><<<cuda::grid_for(n), cuda::kBlock>>>(input.data<T>(), out.data<T>(), n, g);
@@ -53,9 +52,8 @@ void pad_forward_cuda(const Tensor& input, const PadGeom& g, Tensor& out) {
   cuda::check_launch("pad");
 }
 
-void pad_backward_cuda(const Tensor& grad, const PadGeom& g, Tensor& dinput) {
+void pad_backward(const Tensor& grad, const PadGeom& g, Tensor& dinput) {
   const int64_t n = grad.numel();
-  cuda::DeviceGuard guard(grad.device().index);
   CUDA_CHECK(cudaMemset(dinput.raw_data(), 0, dinput.nbytes()));
   KERNELS_DISPATCH_FLOAT(grad.dtype, "pad_backward", [&] {
     using T = scalar_t;
@@ -64,4 +62,4 @@ void pad_backward_cuda(const Tensor& grad, const PadGeom& g, Tensor& dinput) {
   cuda::check_launch("pad_backward");
 }
 
-}  // namespace kernels
+}  // namespace kernels::cuda

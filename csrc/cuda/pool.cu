@@ -10,9 +10,9 @@
 #include "../common/dispatch.h"
 #include "../common/pool_math.h"
 #include "cuda_utils.cuh"
-#include "pool.h"
+#include "../contracts/pool.h"
 
-namespace kernels {
+namespace kernels::cuda {
 
 namespace {
 
@@ -205,8 +205,7 @@ __global__ void adaptive_max_bwd_kernel(const T* __restrict__ gy, const int64_t*
 
 }  // namespace
 
-void max_pool2d_forward_cuda(const Tensor& input, const Pool2dGeom& g, Tensor& out, Tensor& indices) {
-  cuda::DeviceGuard guard(input.device().index);
+void max_pool2d_forward(const Tensor& input, const Pool2dGeom& g, Tensor& out, Tensor& indices) {
   KERNELS_DISPATCH_FLOAT(input.dtype, "max_pool2d", [&] {
     using T = scalar_t;
     max_pool_fwd_kernel<T><<<cuda::grid_for(out.numel()), cuda::kBlock>>>(
@@ -215,9 +214,8 @@ void max_pool2d_forward_cuda(const Tensor& input, const Pool2dGeom& g, Tensor& o
   cuda::check_launch("max_pool2d");
 }
 
-void max_pool2d_backward_cuda(const Tensor& grad, const Tensor& indices, const Pool2dGeom& g,
+void max_pool2d_backward(const Tensor& grad, const Tensor& indices, const Pool2dGeom& g,
                               Tensor& dinput) {
-  cuda::DeviceGuard guard(grad.device().index);
   KERNELS_DISPATCH_FLOAT(grad.dtype, "max_pool2d_backward", [&] {
     using T = scalar_t;
     max_pool_bwd_kernel<T><<<cuda::grid_for(dinput.numel()), cuda::kBlock>>>(
@@ -226,9 +224,8 @@ void max_pool2d_backward_cuda(const Tensor& grad, const Tensor& indices, const P
   cuda::check_launch("max_pool2d_backward");
 }
 
-void avg_pool2d_forward_cuda(const Tensor& input, const Pool2dGeom& g, bool count_include_pad,
+void avg_pool2d_forward(const Tensor& input, const Pool2dGeom& g, bool count_include_pad,
                              int64_t divisor_override, Tensor& out) {
-  cuda::DeviceGuard guard(input.device().index);
   KERNELS_DISPATCH_FLOAT(input.dtype, "avg_pool2d", [&] {
     using T = scalar_t;
     avg_pool_fwd_kernel<T><<<cuda::grid_for(out.numel()), cuda::kBlock>>>(
@@ -237,9 +234,8 @@ void avg_pool2d_forward_cuda(const Tensor& input, const Pool2dGeom& g, bool coun
   cuda::check_launch("avg_pool2d");
 }
 
-void avg_pool2d_backward_cuda(const Tensor& grad, const Pool2dGeom& g, bool count_include_pad,
+void avg_pool2d_backward(const Tensor& grad, const Pool2dGeom& g, bool count_include_pad,
                               int64_t divisor_override, Tensor& dinput) {
-  cuda::DeviceGuard guard(grad.device().index);
   KERNELS_DISPATCH_FLOAT(grad.dtype, "avg_pool2d_backward", [&] {
     using T = scalar_t;
     avg_pool_bwd_kernel<T><<<cuda::grid_for(dinput.numel()), cuda::kBlock>>>(
@@ -248,8 +244,7 @@ void avg_pool2d_backward_cuda(const Tensor& grad, const Pool2dGeom& g, bool coun
   cuda::check_launch("avg_pool2d_backward");
 }
 
-void adaptive_avg_pool2d_forward_cuda(const Tensor& input, const Pool2dGeom& g, Tensor& out) {
-  cuda::DeviceGuard guard(input.device().index);
+void adaptive_avg_pool2d_forward(const Tensor& input, const Pool2dGeom& g, Tensor& out) {
   KERNELS_DISPATCH_FLOAT(input.dtype, "adaptive_avg_pool2d", [&] {
     using T = scalar_t;
     adaptive_avg_fwd_kernel<T><<<cuda::grid_for(out.numel()), cuda::kBlock>>>(
@@ -258,8 +253,7 @@ void adaptive_avg_pool2d_forward_cuda(const Tensor& input, const Pool2dGeom& g, 
   cuda::check_launch("adaptive_avg_pool2d");
 }
 
-void adaptive_avg_pool2d_backward_cuda(const Tensor& grad, const Pool2dGeom& g, Tensor& dinput) {
-  cuda::DeviceGuard guard(grad.device().index);
+void adaptive_avg_pool2d_backward(const Tensor& grad, const Pool2dGeom& g, Tensor& dinput) {
   KERNELS_DISPATCH_FLOAT(grad.dtype, "adaptive_avg_pool2d_backward", [&] {
     using T = scalar_t;
     adaptive_avg_bwd_kernel<T><<<cuda::grid_for(dinput.numel()), cuda::kBlock>>>(
@@ -268,9 +262,8 @@ void adaptive_avg_pool2d_backward_cuda(const Tensor& grad, const Pool2dGeom& g, 
   cuda::check_launch("adaptive_avg_pool2d_backward");
 }
 
-void adaptive_max_pool2d_forward_cuda(const Tensor& input, const Pool2dGeom& g, Tensor& out,
+void adaptive_max_pool2d_forward(const Tensor& input, const Pool2dGeom& g, Tensor& out,
                                       Tensor& indices) {
-  cuda::DeviceGuard guard(input.device().index);
   KERNELS_DISPATCH_FLOAT(input.dtype, "adaptive_max_pool2d", [&] {
     using T = scalar_t;
     adaptive_max_fwd_kernel<T><<<cuda::grid_for(out.numel()), cuda::kBlock>>>(
@@ -279,9 +272,8 @@ void adaptive_max_pool2d_forward_cuda(const Tensor& input, const Pool2dGeom& g, 
   cuda::check_launch("adaptive_max_pool2d");
 }
 
-void adaptive_max_pool2d_backward_cuda(const Tensor& grad, const Tensor& indices, const Pool2dGeom& g,
+void adaptive_max_pool2d_backward(const Tensor& grad, const Tensor& indices, const Pool2dGeom& g,
                                        Tensor& dinput) {
-  cuda::DeviceGuard guard(grad.device().index);
   KERNELS_DISPATCH_FLOAT(grad.dtype, "adaptive_max_pool2d_backward", [&] {
     using T = scalar_t;
     adaptive_max_bwd_kernel<T><<<cuda::grid_for(dinput.numel()), cuda::kBlock>>>(
@@ -290,4 +282,4 @@ void adaptive_max_pool2d_backward_cuda(const Tensor& grad, const Tensor& indices
   cuda::check_launch("adaptive_max_pool2d_backward");
 }
 
-}  // namespace kernels
+}  // namespace kernels::cuda

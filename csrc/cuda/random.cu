@@ -2,9 +2,9 @@
 #include "../common/dispatch.h"
 #include "../common/philox.h"
 #include "cuda_utils.cuh"
-#include "random.h"
+#include "../contracts/random.h"
 
-namespace kernels {
+namespace kernels::cuda {
 
 template <class T>
 __global__ void uniform_kernel(T* o, int64_t n, uint64_t seed, uint64_t call, double low, double high) {
@@ -33,43 +33,39 @@ __global__ void bernoulli_kernel(T* o, int64_t n, uint64_t seed, uint64_t call, 
   CUDA_KERNEL_LOOP(i, n) o[i] = static_cast<T>(philox_uniform<double>(seed, call, i) < p ? 1 : 0);
 }
 
-void uniform_cuda(Tensor& out, uint64_t seed, uint64_t call, double low, double high) {
+void uniform(Tensor& out, uint64_t seed, uint64_t call, double low, double high) {
   const int64_t n = out.numel();
   if (!n) return;
-  cuda::DeviceGuard g(out.device().index);
   KERNELS_DISPATCH_FLOAT(out.dtype, "rand", [&] {
     uniform_kernel<<<cuda::grid_for(n), cuda::kBlock>>>(out.data<scalar_t>(), n, seed, call, low, high);
   });
   cuda::check_launch("rand");
 }
 
-void normal_cuda(Tensor& out, uint64_t seed, uint64_t call, double mean, double std) {
+void normal(Tensor& out, uint64_t seed, uint64_t call, double mean, double std) {
   const int64_t n = out.numel();
   if (!n) return;
-  cuda::DeviceGuard g(out.device().index);
   KERNELS_DISPATCH_FLOAT(out.dtype, "randn", [&] {
     normal_kernel<<<cuda::grid_for(n), cuda::kBlock>>>(out.data<scalar_t>(), n, seed, call, mean, std);
   });
   cuda::check_launch("randn");
 }
 
-void randint_cuda(Tensor& out, uint64_t seed, uint64_t call, int64_t low, int64_t high) {
+void randint(Tensor& out, uint64_t seed, uint64_t call, int64_t low, int64_t high) {
   const int64_t n = out.numel();
   if (!n) return;
-  cuda::DeviceGuard g(out.device().index);
   randint_kernel<<<cuda::grid_for(n), cuda::kBlock>>>(out.data<int64_t>(), n, seed, call, low,
                                                       static_cast<uint64_t>(high - low));
   cuda::check_launch("randint");
 }
 
-void bernoulli_cuda(Tensor& out, uint64_t seed, uint64_t call, double p) {
+void bernoulli(Tensor& out, uint64_t seed, uint64_t call, double p) {
   const int64_t n = out.numel();
   if (!n) return;
-  cuda::DeviceGuard g(out.device().index);
   KERNELS_DISPATCH_ALL(out.dtype, "bernoulli", [&] {
     bernoulli_kernel<<<cuda::grid_for(n), cuda::kBlock>>>(out.data<scalar_t>(), n, seed, call, p);
   });
   cuda::check_launch("bernoulli");
 }
 
-}  // namespace kernels
+}  // namespace kernels::cuda

@@ -18,9 +18,9 @@
 
 #include "../common/dispatch.h"
 #include "cuda_utils.cuh"
-#include "reduce.h"
+#include "../contracts/reduce.h"
 
-namespace kernels {
+namespace kernels::cuda {
 
 namespace {
 
@@ -354,9 +354,8 @@ Tensor column_means(const T* x, const ReduceGeom& g, Device device) {
 
 }  // namespace
 
-void sum_forward_cuda(const Tensor& x, const ReduceGeom& g, Tensor& out) {
+void sum_forward(const Tensor& x, const ReduceGeom& g, Tensor& out) {
   if (!out.numel()) return;
-  cuda::DeviceGuard guard(x.device().index);
   KERNELS_DISPATCH_ALL(x.dtype, "sum", [&] {
     using out_t = std::conditional_t<std::is_same_v<scalar_t, bool>, int64_t, scalar_t>;
     run_reduce(x.data<scalar_t>(), g, SumOp<scalar_t, out_t>{out.data<out_t>(), false, g.R},
@@ -364,28 +363,25 @@ void sum_forward_cuda(const Tensor& x, const ReduceGeom& g, Tensor& out) {
   });
 }
 
-void mean_forward_cuda(const Tensor& x, const ReduceGeom& g, Tensor& out) {
+void mean_forward(const Tensor& x, const ReduceGeom& g, Tensor& out) {
   if (!out.numel()) return;
-  cuda::DeviceGuard guard(x.device().index);
   KERNELS_DISPATCH_FLOAT(x.dtype, "mean", [&] {
     run_reduce(x.data<scalar_t>(), g, SumOp<scalar_t, scalar_t>{out.data<scalar_t>(), true, g.R},
                x.device(), "mean");
   });
 }
 
-void var_forward_cuda(const Tensor& x, const ReduceGeom& g, double correction, bool take_sqrt,
+void var_forward(const Tensor& x, const ReduceGeom& g, double correction, bool take_sqrt,
                       Tensor& out) {
   if (!out.numel()) return;
-  cuda::DeviceGuard guard(x.device().index);
   KERNELS_DISPATCH_FLOAT(x.dtype, "var", [&] {
     run_reduce(x.data<scalar_t>(), g, VarOp<scalar_t>{out.data<scalar_t>(), correction, take_sqrt},
                x.device(), take_sqrt ? "std" : "var");
   });
 }
 
-void max_forward_cuda(const Tensor& x, const ReduceGeom& g, Tensor& values, Tensor& indices) {
+void max_forward(const Tensor& x, const ReduceGeom& g, Tensor& values, Tensor& indices) {
   if (!g.cols() || !g.R) return;
-  cuda::DeviceGuard guard(x.device().index);
   KERNELS_DISPATCH_ALL(x.dtype, "max", [&] {
     ArgOp<scalar_t, true> op{values.defined() ? values.data<scalar_t>() : nullptr,
                              indices.defined() ? indices.data<int64_t>() : nullptr};
@@ -393,9 +389,8 @@ void max_forward_cuda(const Tensor& x, const ReduceGeom& g, Tensor& values, Tens
   });
 }
 
-void min_forward_cuda(const Tensor& x, const ReduceGeom& g, Tensor& values, Tensor& indices) {
+void min_forward(const Tensor& x, const ReduceGeom& g, Tensor& values, Tensor& indices) {
   if (!g.cols() || !g.R) return;
-  cuda::DeviceGuard guard(x.device().index);
   KERNELS_DISPATCH_ALL(x.dtype, "min", [&] {
     ArgOp<scalar_t, false> op{values.defined() ? values.data<scalar_t>() : nullptr,
                               indices.defined() ? indices.data<int64_t>() : nullptr};
@@ -403,10 +398,9 @@ void min_forward_cuda(const Tensor& x, const ReduceGeom& g, Tensor& values, Tens
   });
 }
 
-void sum_backward_cuda(const Tensor& grad, const ReduceGeom& g, double scale, Tensor& dx) {
+void sum_backward(const Tensor& grad, const ReduceGeom& g, double scale, Tensor& dx) {
   const int64_t n = dx.numel();
   if (!n) return;
-  cuda::DeviceGuard guard(grad.device().index);
   KERNELS_DISPATCH_FLOAT(grad.dtype, "sum_backward", [&] {
     expand_kernel<<<cuda::grid_for(n), cuda::kBlock>>>(grad.data<scalar_t>(), dx.data<scalar_t>(), n,
                                                        g.R, g.inner, static_cast<scalar_t>(scale));
@@ -414,11 +408,10 @@ void sum_backward_cuda(const Tensor& grad, const ReduceGeom& g, double scale, Te
   cuda::check_launch("sum_backward");
 }
 
-void var_backward_cuda(const Tensor& grad, const Tensor& x, const Tensor& std_out, const ReduceGeom& g,
+void var_backward(const Tensor& grad, const Tensor& x, const Tensor& std_out, const ReduceGeom& g,
                        double correction, Tensor& dx) {
   const int64_t n = dx.numel();
   if (!n) return;
-  cuda::DeviceGuard guard(x.device().index);
   KERNELS_DISPATCH_FLOAT(x.dtype, "var_backward", [&] {
     const Tensor mean = column_means(x.data<scalar_t>(), g, x.device());
     const double k2 = 2.0 / std::max(0.0, static_cast<double>(g.R) - correction);
@@ -429,8 +422,7 @@ void var_backward_cuda(const Tensor& grad, const Tensor& x, const Tensor& std_ou
   });
 }
 
-void index_backward_cuda(const Tensor& grad, const Tensor& indices, const ReduceGeom& g, Tensor& dx) {
-  cuda::DeviceGuard guard(grad.device().index);
+void index_backward(const Tensor& grad, const Tensor& indices, const ReduceGeom& g, Tensor& dx) {
   if (!dx.numel()) return;
   CUDA_CHECK(cudaMemset(dx.raw_data(), 0, dx.nbytes()));
   const int64_t cols = g.cols();
@@ -442,11 +434,10 @@ void index_backward_cuda(const Tensor& grad, const Tensor& indices, const Reduce
   cuda::check_launch("max_backward");
 }
 
-void extremum_backward_cuda(const Tensor& grad, const Tensor& x, const Tensor& out,
+void extremum_backward(const Tensor& grad, const Tensor& x, const Tensor& out,
                             const ReduceGeom& g, bool nan_ties, Tensor& dx) {
   const int64_t n = dx.numel();
   if (!n) return;
-  cuda::DeviceGuard guard(x.device().index);
   KERNELS_DISPATCH_FLOAT(x.dtype, "amax_backward", [&] {
     Tensor count = Tensor::empty({g.cols()}, DType::Int64, x.device());
     long long* cp = reinterpret_cast<long long*>(count.raw_data());
@@ -459,4 +450,4 @@ void extremum_backward_cuda(const Tensor& grad, const Tensor& x, const Tensor& o
   });
 }
 
-}  // namespace kernels
+}  // namespace kernels::cuda

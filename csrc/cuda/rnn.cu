@@ -1,6 +1,6 @@
 // Recurrent layers on CUDA: the same schedule as csrc/cpu/rnn.cpp (shapes in csrc/cpu/rnn.h,
 // pointwise maths in csrc/common/rnn_math.h). Per direction: one GEMM for the input projection
-// of every step, then per step a hidden GEMM (gemm_cuda) and one fused pointwise kernel (one
+// of every step, then per step a hidden GEMM (plain_gemm) and one fused pointwise kernel (one
 // thread per (batch row, hidden unit)); backward walks the steps back with one fused pointwise
 // kernel and one GEMM each, then the weight gradients as one GEMM each over all rows and the
 // bias gradients as column sums. The step loop runs on the host; everything is queued on the
@@ -9,10 +9,10 @@
 
 #include "../common/dispatch.h"
 #include "cuda_utils.cuh"
-#include "matmul.h"
-#include "rnn.h"
+#include "gemm.cuh"
+#include "../contracts/rnn.h"
 
-namespace kernels {
+namespace kernels::cuda {
 
 namespace {
 
@@ -109,10 +109,10 @@ const T* ptr_or_null(const Tensor& t) {
 
 // C (M,N) = alpha op(A) op(B) + beta C, plain row-major.
 template <class T>
-void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const T* A, int64_t lda, const T* B,
-          int64_t ldb, double beta, T* C, int64_t ldc) {
+void plain_gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const T* A, int64_t lda, const T* B,
+                int64_t ldb, double beta, T* C, int64_t ldc) {
   if (M <= 0 || N <= 0) return;
-  gemm_cuda<T>(GemmSpec::plain(ta, tb, M, N, K, lda, ldb, ldc, beta), A, B, C);
+  cuda::gemm<T>(GemmSpec::plain(ta, tb, M, N, K, lda, ldb, ldc, beta), A, B, C);
 }
 
 template <class T>
@@ -150,7 +150,7 @@ void forward_direction(const RnnLayer& L, int64_t d, const Tensor& x, const std:
   copy_or_zero(a.h, h0, d * B * H, B * H);
   if (a.c) copy_or_zero(a.c, c0, d * B * H, B * H);
   const T* w_hh = w[4 * d + 1].data<T>();
-  gemm<T>(false, true, s.R, GH, I, x.data<T>(), I, w[4 * d].data<T>(), I, 0.0, a.G, GH);
+  plain_gemm<T>(false, true, s.R, GH, I, x.data<T>(), I, w[4 * d].data<T>(), I, 0.0, a.G, GH);
   Tensor gh = Tensor::empty({B, GH}, x.dtype, x.device());
   a.Gh = gh.data<T>();
   for (int64_t k = 0; k < s.T; ++k) {
@@ -158,7 +158,7 @@ void forward_direction(const RnnLayer& L, int64_t d, const Tensor& x, const std:
     a.n = s.bs[t];
     if (a.n <= 0) continue;
     a.row0 = s.row_t[t];
-    gemm<T>(false, true, a.n, GH, H, a.h, H, w_hh, H, 0.0, gh.data<T>(), GH);
+    plain_gemm<T>(false, true, a.n, GH, H, a.h, H, w_hh, H, 0.0, gh.data<T>(), GH);
     fwd_step_kernel<T, M><<<cuda::grid_for(a.n * H), cuda::kBlock>>>(a);
     cuda::check_launch(rnn_mode_name(M));
   }
@@ -204,11 +204,11 @@ void backward_direction(const RnnLayer& L, int64_t d, const Tensor& x, const std
     bwd_step_kernel<T, M><<<cuda::grid_for(a.n * H), cuda::kBlock>>>(a);
     cuda::check_launch(op);
     // dh[0:n] (+)= dGh rows of step t @ W_hh
-    gemm<T>(false, false, a.n, H, GH, a.dGh + a.row0 * GH, s.row_b * GH, w_hh, H,
+    plain_gemm<T>(false, false, a.n, H, GH, a.dGh + a.row0 * GH, s.row_b * GH, w_hh, H,
             M == RnnMode::Gru ? 1.0 : 0.0, a.dh, H);
   }
-  if (dw[4 * d].defined()) gemm<T>(true, false, GH, I, R, a.dGx, GH, x.data<T>(), I, 0.0, dw[4 * d].data<T>(), I);
-  if (dw[4 * d + 1].defined()) gemm<T>(true, false, GH, H, R, a.dGh, GH, a.HP, H, 0.0, dw[4 * d + 1].data<T>(), H);
+  if (dw[4 * d].defined()) plain_gemm<T>(true, false, GH, I, R, a.dGx, GH, x.data<T>(), I, 0.0, dw[4 * d].data<T>(), I);
+  if (dw[4 * d + 1].defined()) plain_gemm<T>(true, false, GH, H, R, a.dGh, GH, a.HP, H, 0.0, dw[4 * d + 1].data<T>(), H);
   for (int k = 2; k < 4; ++k) {
     if (!dw[4 * d + k].defined()) continue;
     column_sums_kernel<<<cuda::grid_for(GH), cuda::kBlock>>>(k == 2 ? a.dGx : a.dGh, R, GH,
@@ -216,7 +216,7 @@ void backward_direction(const RnnLayer& L, int64_t d, const Tensor& x, const std
     cuda::check_launch(op);
   }
   if (dx.defined())
-    gemm<T>(false, false, R, I, GH, a.dGx, GH, w[4 * d].data<T>(), I, d > 0 ? 1.0 : 0.0, dx.data<T>(), I);
+    plain_gemm<T>(false, false, R, I, GH, a.dGx, GH, w[4 * d].data<T>(), I, d > 0 ? 1.0 : 0.0, dx.data<T>(), I);
 }
 
 // Calls f.template operator()<RnnMode>() for the layer's mode.
@@ -232,10 +232,9 @@ void by_mode(RnnMode m, const F& f) {
 
 }  // namespace
 
-void rnn_layer_forward_cuda(const RnnLayer& L, const Tensor& x, const std::vector<Tensor>& w,
+void rnn_layer_forward(const RnnLayer& L, const Tensor& x, const std::vector<Tensor>& w,
                             const Tensor& h0, const Tensor& c0, Tensor& y, Tensor& hn, Tensor& cn,
                             std::vector<Tensor>& ws) {
-  cuda::DeviceGuard guard(x.device().index);
   KERNELS_DISPATCH_FLOAT(x.dtype, rnn_mode_name(L.mode), [&] {
     by_mode(L.mode, [&](auto mode) {
       for (int64_t d = 0; d < L.D; ++d)
@@ -244,11 +243,10 @@ void rnn_layer_forward_cuda(const RnnLayer& L, const Tensor& x, const std::vecto
   });
 }
 
-void rnn_layer_backward_cuda(const RnnLayer& L, const Tensor& x, const std::vector<Tensor>& w,
+void rnn_layer_backward(const RnnLayer& L, const Tensor& x, const std::vector<Tensor>& w,
                              const Tensor& c0, const std::vector<Tensor>& ws, const Tensor& dy,
                              const Tensor& dhn, const Tensor& dcn, Tensor& dx, Tensor& dh0,
                              Tensor& dc0, std::vector<Tensor>& dw) {
-  cuda::DeviceGuard guard(x.device().index);
   KERNELS_DISPATCH_FLOAT(x.dtype, rnn_mode_name(L.mode), [&] {
     by_mode(L.mode, [&](auto mode) {
       for (int64_t d = 0; d < L.D; ++d)
@@ -257,4 +255,4 @@ void rnn_layer_backward_cuda(const RnnLayer& L, const Tensor& x, const std::vect
   });
 }
 
-}  // namespace kernels
+}  // namespace kernels::cuda

@@ -9,9 +9,9 @@
 #include "../common/cuda_backend.h"
 #include "../common/dispatch.h"
 #include "cuda_utils.cuh"
-#include "shape.h"
+#include "../contracts/shape.h"
 
-namespace kernels {
+namespace kernels::cuda {
 
 namespace {
 
@@ -181,9 +181,8 @@ __global__ void index_put_kernel(T* dst, int64_t numel, const int64_t* idx, cons
 
 // ---------------------------------------------------------------- launchers
 
-void cat_forward_cuda(const std::vector<Tensor>& inputs, int dim, Tensor& out) {
+void cat_forward(const std::vector<Tensor>& inputs, int dim, Tensor& out) {
   if (!out.numel()) return;
-  cuda::DeviceGuard guard(out.device().index);
   const int64_t outer = prod(out.shape, 0, dim);
   const int64_t row = out.numel() / outer;
   int64_t off = 0;
@@ -200,9 +199,8 @@ void cat_forward_cuda(const std::vector<Tensor>& inputs, int dim, Tensor& out) {
   }
 }
 
-void split_forward_cuda(const Tensor& input, int dim, std::vector<Tensor>& outs) {
+void split_forward(const Tensor& input, int dim, std::vector<Tensor>& outs) {
   if (!input.numel()) return;
-  cuda::DeviceGuard guard(input.device().index);
   const int64_t outer = prod(input.shape, 0, dim);
   const int64_t row = input.numel() / outer;
   int64_t off = 0;
@@ -219,10 +217,9 @@ void split_forward_cuda(const Tensor& input, int dim, std::vector<Tensor>& outs)
   }
 }
 
-IndexFault index_select_forward_cuda(const Tensor& input, int dim, const Tensor& index, Tensor& out) {
+IndexFault index_select_forward(const Tensor& input, int dim, const Tensor& index, Tensor& out) {
   const int64_t n = out.numel();
   if (!n) return {};
-  cuda::DeviceGuard guard(input.device().index);
   const int64_t N = input.shape[dim], K = index.numel();
   const int64_t inner = prod(input.shape, dim + 1, input.dim());
   DeviceFault fault(input.device());
@@ -234,10 +231,9 @@ IndexFault index_select_forward_cuda(const Tensor& input, int dim, const Tensor&
   return fault.fetch();
 }
 
-IndexFault index_add_cuda(Tensor& out, int dim, const Tensor& index, const Tensor& source, double alpha) {
+IndexFault index_add(Tensor& out, int dim, const Tensor& index, const Tensor& source, double alpha) {
   const int64_t n = source.numel();
   if (!n) return {};
-  cuda::DeviceGuard guard(out.device().index);
   const int64_t N = out.shape[dim], K = index.numel();
   const int64_t inner = prod(out.shape, dim + 1, out.dim()), R = prod(out.shape, 0, dim);
   DeviceFault fault(out.device());
@@ -255,10 +251,9 @@ IndexFault index_add_cuda(Tensor& out, int dim, const Tensor& index, const Tenso
   return fault.fetch();
 }
 
-IndexFault gather_forward_cuda(const Tensor& input, const Tensor& index, const DimLoop& g, Tensor& out) {
+IndexFault gather_forward(const Tensor& input, const Tensor& index, const DimLoop& g, Tensor& out) {
   const int64_t n = g.outer * g.k;
   if (!n) return {};
-  cuda::DeviceGuard guard(input.device().index);
   DeviceFault fault(input.device());
   KERNELS_DISPATCH_ALL(input.dtype, "gather", [&] {
     gather_kernel<<<cuda::grid_for(n), cuda::kBlock>>>(input.data<scalar_t>(), index.data<int64_t>(),
@@ -268,10 +263,9 @@ IndexFault gather_forward_cuda(const Tensor& input, const Tensor& index, const D
   return fault.fetch();
 }
 
-IndexFault scatter_add_cuda(Tensor& out, const Tensor& index, const DimLoop& g, const Tensor& src) {
+IndexFault scatter_add(Tensor& out, const Tensor& index, const DimLoop& g, const Tensor& src) {
   const int64_t n = g.outer * g.k;
   if (!n) return {};
-  cuda::DeviceGuard guard(out.device().index);
   DeviceFault fault(out.device());
   KERNELS_DISPATCH_NUMERIC(out.dtype, "scatter_add", [&] {
     scatter_add_kernel<<<cuda::grid_for(g.outer), cuda::kBlock>>>(
@@ -281,11 +275,10 @@ IndexFault scatter_add_cuda(Tensor& out, const Tensor& index, const DimLoop& g, 
   return fault.fetch();
 }
 
-IndexFault index_linearize_cuda(const std::vector<Tensor>& indices, const std::vector<StridedLayout>& layouts,
+IndexFault index_linearize(const std::vector<Tensor>& indices, const std::vector<StridedLayout>& layouts,
                                 const std::vector<int64_t>& dim_sizes, Tensor& out) {
   const int64_t n = out.numel();
   if (!n) return {};
-  cuda::DeviceGuard guard(out.device().index);
   LinearizeArgs a;
   a.k = static_cast<int>(indices.size());
   int64_t m = 1;
@@ -302,10 +295,9 @@ IndexFault index_linearize_cuda(const std::vector<Tensor>& indices, const std::v
   return fault.fetch();
 }
 
-void strided_assign_cuda(Tensor& dst, const StridedLayout& dl, const Tensor& src, const StridedLayout& sl,
+void strided_assign(Tensor& dst, const StridedLayout& dl, const Tensor& src, const StridedLayout& sl,
                          int64_t n) {
   if (!n) return;
-  cuda::DeviceGuard guard(dst.device().index);
   KERNELS_DISPATCH_ALL(dst.dtype, "setitem", [&] {
     strided_assign_kernel<<<cuda::grid_for(n), cuda::kBlock>>>(dst.data<scalar_t>(), dl, src.data<scalar_t>(),
                                                                sl, n);
@@ -313,10 +305,9 @@ void strided_assign_cuda(Tensor& dst, const StridedLayout& dl, const Tensor& src
   cuda::check_launch("setitem");
 }
 
-IndexFault index_put_cuda(Tensor& dst, const Tensor& index, const Tensor& values) {
+IndexFault index_put(Tensor& dst, const Tensor& index, const Tensor& values) {
   const int64_t n = index.numel();
   if (!n) return {};
-  cuda::DeviceGuard guard(dst.device().index);
   DeviceFault fault(dst.device());
   KERNELS_DISPATCH_ALL(dst.dtype, "index_put", [&] {
     index_put_kernel<<<cuda::grid_for(n), cuda::kBlock>>>(dst.data<scalar_t>(), dst.numel(),
@@ -327,4 +318,4 @@ IndexFault index_put_cuda(Tensor& dst, const Tensor& index, const Tensor& values
   return fault.fetch();
 }
 
-}  // namespace kernels
+}  // namespace kernels::cuda

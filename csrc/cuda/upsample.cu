@@ -8,9 +8,9 @@
 #include "../common/dispatch.h"
 #include "../common/upsample_math.h"
 #include "cuda_utils.cuh"
-#include "upsample.h"
+#include "../contracts/upsample.h"
 
-namespace kernels {
+namespace kernels::cuda {
 
 namespace {
 
@@ -80,8 +80,7 @@ __global__ void bilinear_bwd_kernel(const T* __restrict__ gy, T* __restrict__ dx
 
 }  // namespace
 
-void upsample_nearest2d_forward_cuda(const Tensor& input, const UpsampleGeom& g, Tensor& out) {
-  cuda::DeviceGuard guard(input.device().index);
+void upsample_nearest2d_forward(const Tensor& input, const UpsampleGeom& g, Tensor& out) {
   KERNELS_DISPATCH_FLOAT(input.dtype, "upsample_nearest2d", [&] {
     using T = scalar_t;
     nearest_fwd_kernel<T><<<cuda::grid_for(out.numel()), cuda::kBlock>>>(input.data<T>(), out.data<T>(), g);
@@ -89,8 +88,7 @@ void upsample_nearest2d_forward_cuda(const Tensor& input, const UpsampleGeom& g,
   cuda::check_launch("upsample_nearest2d");
 }
 
-void upsample_nearest2d_backward_cuda(const Tensor& grad, const UpsampleGeom& g, Tensor& dinput) {
-  cuda::DeviceGuard guard(grad.device().index);
+void upsample_nearest2d_backward(const Tensor& grad, const UpsampleGeom& g, Tensor& dinput) {
   if (!dinput.numel()) return;
   KERNELS_DISPATCH_FLOAT(grad.dtype, "upsample_nearest2d_backward", [&] {
     using T = scalar_t;
@@ -99,8 +97,7 @@ void upsample_nearest2d_backward_cuda(const Tensor& grad, const UpsampleGeom& g,
   cuda::check_launch("upsample_nearest2d_backward");
 }
 
-void upsample_bilinear2d_forward_cuda(const Tensor& input, const UpsampleGeom& g, Tensor& out) {
-  cuda::DeviceGuard guard(input.device().index);
+void upsample_bilinear2d_forward(const Tensor& input, const UpsampleGeom& g, Tensor& out) {
   KERNELS_DISPATCH_FLOAT(input.dtype, "upsample_bilinear2d", [&] {
     using T = scalar_t;
     bilinear_fwd_kernel<T><<<cuda::grid_for(out.numel()), cuda::kBlock>>>(input.data<T>(), out.data<T>(), g);
@@ -108,8 +105,7 @@ void upsample_bilinear2d_forward_cuda(const Tensor& input, const UpsampleGeom& g
   cuda::check_launch("upsample_bilinear2d");
 }
 
-void upsample_bilinear2d_backward_cuda(const Tensor& grad, const UpsampleGeom& g, Tensor& dinput) {
-  cuda::DeviceGuard guard(grad.device().index);
+void upsample_bilinear2d_backward(const Tensor& grad, const UpsampleGeom& g, Tensor& dinput) {
   CUDA_CHECK(cudaMemset(dinput.raw_data(), 0, dinput.nbytes()));
   KERNELS_DISPATCH_FLOAT(grad.dtype, "upsample_bilinear2d_backward", [&] {
     using T = scalar_t;
@@ -118,4 +114,4 @@ void upsample_bilinear2d_backward_cuda(const Tensor& grad, const UpsampleGeom& g
   cuda::check_launch("upsample_bilinear2d_backward");
 }
 
-}  // namespace kernels
+}  // namespace kernels::cuda

@@ -4,11 +4,7 @@
 
 #include "../common/arg_checks.h"
 #include "../common/dispatch.h"
-#include "../cpu/activation.h"
-#include "random.h"
-#ifdef KERNELS_WITH_CUDA
-#include "../cuda/activation.h"
-#endif
+#include "../contracts/activation.h"
 
 namespace kernels {
 
@@ -57,15 +53,14 @@ Slices slices_of(const char* op, const std::vector<int64_t>& shape, int64_t dim)
   Tensor NAME##_forward(const Tensor& x) {                                                         \
     check_input(#NAME, x);                                                                         \
     Tensor out = Tensor::empty(x.shape, x.dtype, x.device());                                      \
-    if (x.numel()) KERNELS_ROUTE(x, #NAME, NAME##_forward_cpu(x, out), NAME##_forward_cuda(x, out)); \
+    if (x.numel()) KERNELS_ROUTE(x, #NAME, NAME##_forward, x, out); \
     return out;                                                                                    \
   }                                                                                                \
   Tensor NAME##_backward(const Tensor& grad, const Tensor& s) {                                    \
     check_backward(#NAME "_backward", grad, s, SAVED);                                             \
     Tensor dx = Tensor::empty(grad.shape, grad.dtype, grad.device());                              \
     if (grad.numel())                                                                              \
-      KERNELS_ROUTE(grad, #NAME "_backward", NAME##_backward_cpu(grad, s, dx),                     \
-                    NAME##_backward_cuda(grad, s, dx));                                            \
+      KERNELS_ROUTE(grad, #NAME "_backward", NAME##_backward, grad, s, dx);                                            \
     return dx;                                                                                     \
   }
 
@@ -78,7 +73,7 @@ KERNELS_POINTWISE_ACT(silu, "input")
 void relu_(Tensor& x) {
   check_input("relu_", x);
   check_writable("relu_", x);
-  if (x.numel()) KERNELS_ROUTE(x, "relu_", relu_forward_cpu(x, x), relu_forward_cuda(x, x));
+  if (x.numel()) KERNELS_ROUTE(x, "relu_", relu_forward, x, x);
 }
 
 // One scalar parameter P, saved input.
@@ -87,15 +82,14 @@ void relu_(Tensor& x) {
     check_input(#NAME, x);                                                                         \
     Tensor out = Tensor::empty(x.shape, x.dtype, x.device());                                      \
     if (x.numel())                                                                                 \
-      KERNELS_ROUTE(x, #NAME, NAME##_forward_cpu(x, P, out), NAME##_forward_cuda(x, P, out));      \
+      KERNELS_ROUTE(x, #NAME, NAME##_forward, x, P, out);      \
     return out;                                                                                    \
   }                                                                                                \
   Tensor NAME##_backward(const Tensor& grad, const Tensor& x, double P) {                           \
     check_backward(#NAME "_backward", grad, x, "input");                                           \
     Tensor dx = Tensor::empty(grad.shape, grad.dtype, grad.device());                              \
     if (grad.numel())                                                                              \
-      KERNELS_ROUTE(grad, #NAME "_backward", NAME##_backward_cpu(grad, x, P, dx),                  \
-                    NAME##_backward_cuda(grad, x, P, dx));                                         \
+      KERNELS_ROUTE(grad, #NAME "_backward", NAME##_backward, grad, x, P, dx);                                         \
     return dx;                                                                                     \
   }
 
@@ -108,16 +102,14 @@ Tensor softplus_forward(const Tensor& x, double beta, double threshold) {
   KCHECK(beta != 0 && std::isfinite(beta), "softplus: beta must be finite and nonzero, got ", beta);
   Tensor out = Tensor::empty(x.shape, x.dtype, x.device());
   if (x.numel())
-    KERNELS_ROUTE(x, "softplus", softplus_forward_cpu(x, beta, threshold, out),
-                  softplus_forward_cuda(x, beta, threshold, out));
+    KERNELS_ROUTE(x, "softplus", softplus_forward, x, beta, threshold, out);
   return out;
 }
 Tensor softplus_backward(const Tensor& grad, const Tensor& x, double beta, double threshold) {
   check_backward("softplus_backward", grad, x, "input");
   Tensor dx = Tensor::empty(grad.shape, grad.dtype, grad.device());
   if (grad.numel())
-    KERNELS_ROUTE(grad, "softplus_backward", softplus_backward_cpu(grad, x, beta, threshold, dx),
-                  softplus_backward_cuda(grad, x, beta, threshold, dx));
+    KERNELS_ROUTE(grad, "softplus_backward", softplus_backward, grad, x, beta, threshold, dx);
   return dx;
 }
 
@@ -125,7 +117,7 @@ Tensor gelu_forward(const Tensor& x, const std::string& approximate) {
   check_input("gelu", x);
   const bool t = parse_gelu("gelu", approximate);
   Tensor out = Tensor::empty(x.shape, x.dtype, x.device());
-  if (x.numel()) KERNELS_ROUTE(x, "gelu", gelu_forward_cpu(x, t, out), gelu_forward_cuda(x, t, out));
+  if (x.numel()) KERNELS_ROUTE(x, "gelu", gelu_forward, x, t, out);
   return out;
 }
 Tensor gelu_backward(const Tensor& grad, const Tensor& x, const std::string& approximate) {
@@ -133,8 +125,7 @@ Tensor gelu_backward(const Tensor& grad, const Tensor& x, const std::string& app
   const bool t = parse_gelu("gelu_backward", approximate);
   Tensor dx = Tensor::empty(grad.shape, grad.dtype, grad.device());
   if (grad.numel())
-    KERNELS_ROUTE(grad, "gelu_backward", gelu_backward_cpu(grad, x, t, dx),
-                  gelu_backward_cuda(grad, x, t, dx));
+    KERNELS_ROUTE(grad, "gelu_backward", gelu_backward, grad, x, t, dx);
   return dx;
 }
 
@@ -145,8 +136,7 @@ Tensor gelu_backward(const Tensor& grad, const Tensor& x, const std::string& app
     const Slices s = slices_of(#NAME, x.shape, dim);                                               \
     Tensor out = Tensor::empty(x.shape, x.dtype, x.device());                                      \
     if (x.numel())                                                                                 \
-      KERNELS_ROUTE(x, #NAME, NAME##_forward_cpu(x, s.outer, s.D, s.inner, out),                   \
-                    NAME##_forward_cuda(x, s.outer, s.D, s.inner, out));                           \
+      KERNELS_ROUTE(x, #NAME, NAME##_forward, x, s.outer, s.D, s.inner, out);                           \
     return out;                                                                                    \
   }                                                                                                \
   Tensor NAME##_backward(const Tensor& grad, const Tensor& y, int64_t dim) {                       \
@@ -154,49 +144,12 @@ Tensor gelu_backward(const Tensor& grad, const Tensor& x, const std::string& app
     const Slices s = slices_of(#NAME "_backward", y.shape, dim);                                   \
     Tensor dx = Tensor::empty(grad.shape, grad.dtype, grad.device());                              \
     if (grad.numel())                                                                              \
-      KERNELS_ROUTE(grad, #NAME "_backward",                                                       \
-                    NAME##_backward_cpu(grad, y, s.outer, s.D, s.inner, dx),                       \
-                    NAME##_backward_cuda(grad, y, s.outer, s.D, s.inner, dx));                     \
+      KERNELS_ROUTE(grad, #NAME "_backward", NAME##_backward, grad, y, s.outer, s.D, s.inner, dx);                     \
     return dx;                                                                                     \
   }
 
 KERNELS_SOFTMAX_OP(softmax)
 KERNELS_SOFTMAX_OP(log_softmax)
 #undef KERNELS_SOFTMAX_OP
-
-static void check_p(const char* op, double p) {
-  KCHECK(p >= 0 && p <= 1, op, ": dropout probability has to be between 0 and 1, but got ", p);
-}
-
-std::tuple<Tensor, Tensor> dropout_forward(const Tensor& x, double p) {
-  check_input("dropout", x);
-  check_p("dropout", p);
-  Tensor out = Tensor::empty(x.shape, x.dtype, x.device());
-  Tensor mask = Tensor::empty(x.shape, DType::Bool, x.device());
-  // Every call consumes one call of the stream, even an empty one, so streams stay aligned.
-  const uint64_t seed = current_seed(), call = next_random_call();
-  if (x.numel())
-    KERNELS_ROUTE(x, "dropout", dropout_forward_cpu(x, p, seed, call, out, mask),
-                  dropout_forward_cuda(x, p, seed, call, out, mask));
-  return {out, mask};
-}
-
-Tensor dropout_backward(const Tensor& grad, const Tensor& mask, double p) {
-  const char* op = "dropout_backward";
-  check_defined(op, grad, "grad");
-  check_defined(op, mask, "mask");
-  check_floating(op, grad);
-  check_dtype(op, mask, DType::Bool, "mask");
-  check_same_device(op, grad, mask);
-  KCHECK(grad.shape == mask.shape, op, ": grad ", shape_str(grad.shape), " and mask ",
-         shape_str(mask.shape), " differ in shape");
-  check_p(op, p);
-  const double scale = p < 1 ? 1.0 / (1.0 - p) : 0.0;
-  Tensor dx = Tensor::empty(grad.shape, grad.dtype, grad.device());
-  if (grad.numel())
-    KERNELS_ROUTE(grad, op, dropout_backward_cpu(grad, mask, scale, dx),
-                  dropout_backward_cuda(grad, mask, scale, dx));
-  return dx;
-}
 
 }  // namespace kernels

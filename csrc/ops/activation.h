@@ -29,7 +29,4 @@ Tensor softmax_forward(const Tensor& x, int64_t dim);
 Tensor softmax_backward(const Tensor& grad, const Tensor& y, int64_t dim);
 Tensor log_softmax_forward(const Tensor& x, int64_t dim);
 Tensor log_softmax_backward(const Tensor& grad, const Tensor& y, int64_t dim);
-// Draws one call of the shared Philox stream: (out, mask) with mask a bool tensor of x's shape.
-std::tuple<Tensor, Tensor> dropout_forward(const Tensor& x, double p);
-Tensor dropout_backward(const Tensor& grad, const Tensor& mask, double p);
 }  // namespace kernels

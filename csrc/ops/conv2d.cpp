@@ -8,10 +8,8 @@
 
 #include "../common/arg_checks.h"
 #include "../common/dispatch.h"
-#include "../cpu/conv2d.h"
-#ifdef KERNELS_WITH_CUDA
-#include "../cuda/conv2d.h"
-#endif
+#include "../cpu/conv2d_plan.h"
+#include "../contracts/conv2d.h"
 
 namespace kernels {
 
@@ -258,8 +256,7 @@ Tensor conv_forward(const char* op, int nd, const Tensor& input, const Tensor& w
   if (y.numel() == 0) return y;
   const Tensor x4 = as4d(input, nd), w4 = as4d(weight, nd);
   Tensor y4 = as4d(y, nd);
-  KERNELS_ROUTE(input, op, conv2d_forward_cpu(g, x4, w4, b, y4),
-                conv2d_forward_cuda(g, x4, w4, b, y4));
+  KERNELS_ROUTE(input, op, conv2d_forward, g, x4, w4, b, y4);
   return y;
 }
 
@@ -274,8 +271,7 @@ ConvGrads conv_backward(const char* op, int nd, const Tensor& grad, const Tensor
   Tensor dx = run_or_skip(r.dinput, nd), dw = run_or_skip(r.dweight, nd), db = r.dbias;
   if (dx.defined() || dw.defined() || db.defined()) {
     const Tensor dy4 = as4d(grad, nd), x4 = as4d(input, nd), w4 = as4d(weight, nd);
-    KERNELS_ROUTE(input, op, conv2d_backward_cpu(g, dy4, x4, w4, dx, dw, db),
-                  conv2d_backward_cuda(g, dy4, x4, w4, dx, dw, db));
+    KERNELS_ROUTE(input, op, conv2d_backward, g, dy4, x4, w4, dx, dw, db);
   }
   return r.result();
 }
@@ -292,8 +288,7 @@ Tensor transpose_forward(const char* op, int nd, const Tensor& input, const Tens
   if (out.numel() == 0) return out;
   const Tensor x4 = as4d(input, nd), w4 = as4d(weight, nd);
   Tensor o4 = as4d(out, nd);
-  KERNELS_ROUTE(input, op, conv_transpose2d_forward_cpu(g, x4, w4, b, o4),
-                conv_transpose2d_forward_cuda(g, x4, w4, b, o4));
+  KERNELS_ROUTE(input, op, conv_transpose2d_forward, g, x4, w4, b, o4);
   return out;
 }
 
@@ -310,13 +305,37 @@ ConvGrads transpose_backward(const char* op, int nd, const Tensor& grad, const T
   Tensor dx = run_or_skip(r.dinput, nd), dw = run_or_skip(r.dweight, nd), db = r.dbias;
   if (dx.defined() || dw.defined() || db.defined()) {
     const Tensor dout4 = as4d(grad, nd), x4 = as4d(input, nd), w4 = as4d(weight, nd);
-    KERNELS_ROUTE(input, op, conv_transpose2d_backward_cpu(g, dout4, x4, w4, dx, dw, db),
-                  conv_transpose2d_backward_cuda(g, dout4, x4, w4, dx, dw, db));
+    KERNELS_ROUTE(input, op, conv_transpose2d_backward, g, dout4, x4, w4, dx, dw, db);
   }
   return r.result();
 }
 
 }  // namespace
+
+std::map<std::string, std::string> conv2d_plan(const Tensor& input, const Tensor& weight,
+                                               const std::vector<int64_t>& stride,
+                                               const std::vector<int64_t>& padding,
+                                               const std::vector<int64_t>& dilation, int64_t groups) {
+  const char* op = "conv2d_plan";
+  const int nd = input.defined() && input.dim() == 3 ? 1 : 2;
+  const Params p = parse_params(op, nd, stride, padding, dilation, groups, nullptr);
+  const ConvGeom g = conv_geom(op, p, input, weight, nullptr);
+  KCHECK(!input.is_cuda(), op, ": the plan names the CPU kernels; a CUDA tensor runs csrc/cuda/conv2d.cu");
+  const cpu::ConvPlan plan = cpu::plan_conv2d(g, input.dtype == DType::Float32);
+  return {{"forward", cpu::conv_path_name(plan.forward)},
+          {"input_grad", cpu::conv_path_name(plan.input_grad)},
+          {"weight_grad", cpu::conv_path_name(plan.weight_grad)},
+          {"images_per_gemm", std::to_string(plan.walk.nb)},
+          {"chunks", std::to_string(plan.walk.chunks)},
+          {"threads", std::to_string(plan.walk.nt)}};
+}
+
+std::string set_conv2d_path_override(const std::string& name) {
+  std::optional<cpu::ConvPath> path;
+  if (!name.empty()) path = cpu::parse_conv_path(name);
+  const auto prev = cpu::set_conv_path_override(path);
+  return prev ? cpu::conv_path_name(*prev) : "";
+}
 
 Tensor conv2d_forward(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias,
                       const std::vector<int64_t>& stride, const std::vector<int64_t>& padding,

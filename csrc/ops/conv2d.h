@@ -13,7 +13,9 @@
 // Backward functions return (dinput, dweight, dbias) for the entries of output_mask that are
 // true (dbias only when has_bias).
 #pragma once
+#include <map>
 #include <optional>
+#include <string>
 #include <tuple>
 #include <vector>
 
@@ -30,6 +32,16 @@ ConvGrads conv2d_backward(const Tensor& grad, const Tensor& input, const Tensor&
                           const std::vector<int64_t>& stride, const std::vector<int64_t>& padding,
                           const std::vector<int64_t>& dilation, int64_t groups, bool has_bias,
                           const std::vector<bool>& output_mask);
+
+// The CPU path each direction of this conv2d (or conv1d, for 3-D input) would take now
+// (csrc/cpu/conv2d_plan.h): {"forward", "input_grad", "weight_grad"} -> path name, plus the image
+// walk ("images_per_gemm", "chunks", "threads"). Checks the arguments as conv2d_forward does.
+std::map<std::string, std::string> conv2d_plan(const Tensor& input, const Tensor& weight,
+                                               const std::vector<int64_t>& stride,
+                                               const std::vector<int64_t>& padding,
+                                               const std::vector<int64_t>& dilation, int64_t groups);
+// Tests: prefer path `name` wherever it applies ("" for the normal choice); returns the previous.
+std::string set_conv2d_path_override(const std::string& name);
 
 Tensor conv1d_forward(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias,
                       const std::vector<int64_t>& stride, const std::vector<int64_t>& padding,

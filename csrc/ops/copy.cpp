@@ -6,11 +6,8 @@
 #include "../common/arg_checks.h"
 #include "../common/cuda_backend.h"
 #include "../common/dispatch.h"
-#include "../cpu/copy.h"
+#include "../contracts/copy.h"
 #include "elementwise.h"
-#ifdef KERNELS_WITH_CUDA
-#include "../cuda/copy.h"
-#endif
 
 namespace kernels {
 
@@ -31,7 +28,7 @@ Tensor to_device(const Tensor& t, Device device) {
 
 Tensor to_dtype(const Tensor& t, DType dtype) {
   Tensor out = Tensor::empty(t.shape, dtype, t.device());
-  KERNELS_ROUTE(t, "to", cast_cpu(t, out), cast_cuda(t, out));
+  KERNELS_ROUTE(t, "to", cast, t, out);
   return out;
 }
 
@@ -41,7 +38,7 @@ Tensor full(const std::vector<int64_t>& shape, double value, DType dtype, Device
   for (auto s : shape) KCHECK(s >= 0, "full: negative dimension in shape ", shape_str(shape));
   check_fill_value("full", value, dtype);
   Tensor out = Tensor::empty(shape, dtype, device);
-  KERNELS_ROUTE(out, "full", fill_cpu(out, value), fill_cuda(out, value));
+  KERNELS_ROUTE(out, "full", fill, out, value);
   return out;
 }
 
@@ -67,7 +64,7 @@ Tensor arange(double start, double end, double step, DType dtype, Device device)
                  ", step=", step, " would give ", count, " elements, more than a tensor can hold");
   const int64_t n = static_cast<int64_t>(count);
   Tensor out = Tensor::empty({std::max<int64_t>(n, 0)}, dtype, device);
-  KERNELS_ROUTE(out, "arange", arange_cpu(out, start, step), arange_cuda(out, start, step));
+  KERNELS_ROUTE(out, "arange", arange, out, start, step);
   return out;
 }
 
@@ -93,8 +90,7 @@ Tensor strided_copy_forward(const Tensor& src, const std::vector<int64_t>& sizes
   const StridedLayout L = make_layout(sizes, strides, offset, "strided_copy");
   Tensor out = Tensor::empty(sizes, src.dtype, src.device());
   if (out.numel() == 0) return out;
-  KERNELS_ROUTE(src, "strided_copy", strided_copy_forward_cpu(src, L, out),
-                strided_copy_forward_cuda(src, L, out));
+  KERNELS_ROUTE(src, "strided_copy", strided_copy_forward, src, L, out);
   return out;
 }
 
@@ -103,8 +99,7 @@ Tensor strided_copy_backward(const Tensor& grad, const std::vector<int64_t>& src
   check_view_in_bounds("strided_copy_backward", numel_of(src_shape), grad.shape, strides, offset);
   const StridedLayout L = make_layout(grad.shape, strides, offset, "strided_copy_backward");
   Tensor dsrc = Tensor::empty(src_shape, grad.dtype, grad.device());
-  KERNELS_ROUTE(grad, "strided_copy_backward", strided_copy_backward_cpu(grad, L, dsrc),
-                strided_copy_backward_cuda(grad, L, dsrc));
+  KERNELS_ROUTE(grad, "strided_copy_backward", strided_copy_backward, grad, L, dsrc);
   return dsrc;
 }
 

@@ -7,13 +7,9 @@
 #include "../common/broadcast.h"
 #include "../common/cuda_backend.h"
 #include "../common/dispatch.h"
-#include "../cpu/copy.h"
-#include "../cpu/elementwise.h"
+#include "../contracts/copy.h"
+#include "../contracts/elementwise.h"
 #include "copy.h"
-#ifdef KERNELS_WITH_CUDA
-#include "../cuda/copy.h"
-#include "../cuda/elementwise.h"
-#endif
 
 namespace kernels {
 
@@ -63,7 +59,7 @@ Tensor binary(const char* op, BinaryOp bop, const Tensor& a, const Tensor& b, Ki
   const bool cmp = is_comparison(bop) || bop == BinaryOp::LogicalAnd || bop == BinaryOp::LogicalOr;
   Tensor out = Tensor::empty(shape, cmp ? DType::Bool : a.dtype, a.device());
   if (out.numel() == 0) return out;
-  KERNELS_ROUTE(a, op, binary_forward_cpu(bop, a, b, out), binary_forward_cuda(bop, a, b, out));
+  KERNELS_ROUTE(a, op, binary_forward, bop, a, b, out);
   return out;
 }
 
@@ -73,7 +69,7 @@ Tensor scalar(const char* op, ScalarOp sop, const Tensor& a, double s, Kinds kin
   if (a.dtype == DType::Int64 && !is_comparison(sop)) check_fill_value(op, s, a.dtype);
   Tensor out = Tensor::empty(a.shape, is_comparison(sop) ? DType::Bool : a.dtype, a.device());
   if (out.numel() == 0) return out;
-  KERNELS_ROUTE(a, op, scalar_forward_cpu(sop, a, s, out), scalar_forward_cuda(sop, a, s, out));
+  KERNELS_ROUTE(a, op, scalar_forward, sop, a, s, out);
   return out;
 }
 
@@ -81,7 +77,7 @@ Tensor unary(const char* op, UnaryOp uop, const Tensor& x, Kinds kinds) {
   check_one(op, x, kinds);
   Tensor out = Tensor::empty(x.shape, x.dtype, x.device());
   if (out.numel() == 0) return out;
-  KERNELS_ROUTE(x, op, unary_forward_cpu(uop, x, out), unary_forward_cuda(uop, x, out));
+  KERNELS_ROUTE(x, op, unary_forward, uop, x, out);
   return out;
 }
 
@@ -98,7 +94,7 @@ Tensor unary_grad(const char* op, UnaryGradOp gop, const Tensor& grad, const Ten
   check_grad_like(op, grad, t, name);
   Tensor dx = Tensor::empty(grad.shape, grad.dtype, grad.device());
   if (dx.numel() == 0) return dx;
-  KERNELS_ROUTE(grad, op, unary_backward_cpu(gop, grad, t, dx), unary_backward_cuda(gop, grad, t, dx));
+  KERNELS_ROUTE(grad, op, unary_backward, gop, grad, t, dx);
   return dx;
 }
 
@@ -106,8 +102,7 @@ Tensor scalar_grad(const char* op, ScalarGradOp gop, const Tensor& grad, const T
   check_grad_like(op, grad, a, "input");
   Tensor da = Tensor::empty(grad.shape, grad.dtype, grad.device());
   if (da.numel() == 0) return da;
-  KERNELS_ROUTE(grad, op, scalar_backward_cpu(gop, grad, a, s, da),
-                scalar_backward_cuda(gop, grad, a, s, da));
+  KERNELS_ROUTE(grad, op, scalar_backward, gop, grad, a, s, da);
   return da;
 }
 
@@ -139,8 +134,7 @@ GradPair binary_grad(const char* op, BinaryGradOp ga, BinaryGradOp gb, const Ten
   auto one = [&](BinaryGradOp gop, const std::vector<int64_t>& target) {
     Tensor full = Tensor::empty(shape, grad.dtype, grad.device());
     if (full.numel())
-      KERNELS_ROUTE(grad, op, binary_grad_cpu(gop, grad, a, b, full),
-                    binary_grad_cuda(gop, grad, a, b, full));
+      KERNELS_ROUTE(grad, op, binary_grad, gop, grad, a, b, full);
     return reduce_to(full, target);
   };
   if (need_a) r.first = one(ga, a.shape);
@@ -160,8 +154,7 @@ void inplace_binary(const char* op, BinaryOp bop, const Tensor& self, const Tens
   // x[1:] += x[:-1]) would read values already overwritten: read it from a copy.
   const bool same_view = other.offset == self.offset && other.shape == self.shape;
   const Tensor o = other.storage == self.storage && !same_view ? clone(other) : other;
-  KERNELS_ROUTE(self, op, binary_forward_cpu(bop, self, o, out),
-                binary_forward_cuda(bop, self, o, out));
+  KERNELS_ROUTE(self, op, binary_forward, bop, self, o, out);
 }
 
 void inplace_scalar(const char* op, ScalarOp sop, const Tensor& self, double s, Kinds kinds) {
@@ -170,8 +163,7 @@ void inplace_scalar(const char* op, ScalarOp sop, const Tensor& self, double s, 
   if (self.dtype == DType::Int64) check_fill_value(op, s, self.dtype);
   Tensor out = self;
   if (out.numel() == 0) return;
-  KERNELS_ROUTE(self, op, scalar_forward_cpu(sop, self, s, out),
-                scalar_forward_cuda(sop, self, s, out));
+  KERNELS_ROUTE(self, op, scalar_forward, sop, self, s, out);
 }
 
 }  // namespace
@@ -188,7 +180,7 @@ Tensor sum_to(const Tensor& t, const std::vector<int64_t>& shape) {
          " (it must have at most as many dims, each 1 or equal to the tensor's, aligned right)");
   Tensor out = Tensor::empty(shape, t.dtype, t.device());
   if (out.numel() == 0) return out;
-  KERNELS_ROUTE(t, "sum_to", sum_to_cpu(t, out), sum_to_cuda(t, out));
+  KERNELS_ROUTE(t, "sum_to", sum_to, t, out);
   return out;
 }
 
@@ -326,8 +318,7 @@ Tensor clamp_forward(const Tensor& x, std::optional<double> min, std::optional<d
   Tensor out = Tensor::empty(x.shape, x.dtype, x.device());
   if (out.numel() == 0) return out;
   const double lo = min.value_or(0), hi = max.value_or(0);
-  KERNELS_ROUTE(x, "clamp", clamp_forward_cpu(x, lo, hi, min.has_value(), max.has_value(), out),
-                clamp_forward_cuda(x, lo, hi, min.has_value(), max.has_value(), out));
+  KERNELS_ROUTE(x, "clamp", clamp_forward, x, lo, hi, min.has_value(), max.has_value(), out);
   return out;
 }
 
@@ -338,9 +329,7 @@ Tensor clamp_backward(const Tensor& grad, const Tensor& x, std::optional<double>
   Tensor dx = Tensor::empty(grad.shape, grad.dtype, grad.device());
   if (dx.numel() == 0) return dx;
   const double lo = min.value_or(0), hi = max.value_or(0);
-  KERNELS_ROUTE(grad, "clamp_backward",
-                clamp_backward_cpu(grad, x, lo, hi, min.has_value(), max.has_value(), dx),
-                clamp_backward_cuda(grad, x, lo, hi, min.has_value(), max.has_value(), dx));
+  KERNELS_ROUTE(grad, "clamp_backward", clamp_backward, grad, x, lo, hi, min.has_value(), max.has_value(), dx);
   return dx;
 }
 
@@ -355,7 +344,7 @@ Tensor where_forward(const Tensor& cond, const Tensor& a, const Tensor& b) {
   const auto shape = broadcast_shapes(op, cond.shape, a.shape, b.shape);
   Tensor out = Tensor::empty(shape, a.dtype, a.device());
   if (out.numel() == 0) return out;
-  KERNELS_ROUTE(a, op, where_forward_cpu(cond, a, b, out), where_forward_cuda(cond, a, b, out));
+  KERNELS_ROUTE(a, op, where_forward, cond, a, b, out);
   return out;
 }
 
@@ -373,8 +362,7 @@ GradPair where_backward(const Tensor& grad, const Tensor& cond, const std::vecto
   auto one = [&](bool to_a, const std::vector<int64_t>& target) {
     Tensor full = Tensor::empty(grad.shape, grad.dtype, grad.device());
     if (full.numel())
-      KERNELS_ROUTE(grad, op, where_grad_cpu(grad, cond, to_a, full),
-                    where_grad_cuda(grad, cond, to_a, full));
+      KERNELS_ROUTE(grad, op, where_grad, grad, cond, to_a, full);
     return reduce_to(full, target);
   };
   if (need_a) r.first = one(true, a_shape);
@@ -397,7 +385,7 @@ void fill_(const Tensor& self, double value) {
   check_fill_value("fill_", value, self.dtype);
   Tensor out = self;
   if (out.numel() == 0) return;
-  KERNELS_ROUTE(self, "fill_", fill_cpu(out, value), fill_cuda(out, value));
+  KERNELS_ROUTE(self, "fill_", fill, out, value);
 }
 
 void fill_(const Tensor& self, int64_t value) {

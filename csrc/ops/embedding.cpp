@@ -4,10 +4,7 @@
 
 #include "../common/arg_checks.h"
 #include "../common/dispatch.h"
-#include "../cpu/embedding.h"
-#ifdef KERNELS_WITH_CUDA
-#include "../cuda/embedding.h"
-#endif
+#include "../contracts/embedding.h"
 
 namespace kernels {
 
@@ -34,8 +31,7 @@ Tensor embedding_forward(const Tensor& input, const Tensor& weight) {
   shape.push_back(weight.shape[1]);
   Tensor out = Tensor::empty(shape, weight.dtype, weight.device());
   if (input.numel() == 0) return out;
-  const EmbeddingFault f = KERNELS_ROUTE(weight, op, embedding_forward_cpu(weight, input, out),
-                                     embedding_forward_cuda(weight, input, out));
+  const EmbeddingFault f = KERNELS_ROUTE(weight, op, embedding_forward, weight, input, out);
   KCHECK_INDEX(!f.bad, op, ": index ", f.value, " is out of range for num_embeddings=", weight.shape[0],
                " (valid ids are 0..", weight.shape[0] - 1, "; input ", shape_str(input.shape), ")");
   return out;
@@ -58,8 +54,7 @@ Tensor embedding_backward(const Tensor& grad, const Tensor& input, int64_t num_e
   KCHECK(!padding_idx || (pad >= 0 && pad < num_embeddings), op, ": padding_idx ", pad,
          " must be within [0, ", num_embeddings, ")");
   Tensor dw = Tensor::empty({num_embeddings, grad.shape.back()}, grad.dtype, grad.device());
-  KERNELS_ROUTE(grad, op, embedding_backward_cpu(grad, input, pad, dw),
-                embedding_backward_cuda(grad, input, pad, dw));
+  KERNELS_ROUTE(grad, op, embedding_backward, grad, input, pad, dw);
   return dw;
 }
 
@@ -70,8 +65,7 @@ Tensor one_hot(const Tensor& input, int64_t num_classes) {
   std::vector<int64_t> shape = input.shape;
   shape.push_back(num_classes);
   Tensor out = Tensor::empty(shape, DType::Int64, input.device());
-  const EmbeddingFault f = KERNELS_ROUTE(input, op, one_hot_cpu(input, num_classes, out),
-                                     one_hot_cuda(input, num_classes, out));
+  const EmbeddingFault f = KERNELS_ROUTE(input, op, one_hot, input, num_classes, out);
   KCHECK_INDEX(!f.bad, op, ": class value ", f.value, " is out of range for num_classes=", num_classes,
                " (valid values are 0..", num_classes - 1, ")");
   return out;

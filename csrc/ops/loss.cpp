@@ -4,11 +4,8 @@
 
 #include "../common/arg_checks.h"
 #include "../common/dispatch.h"
-#include "../cpu/loss.h"
+#include "../contracts/loss.h"
 #include "copy.h"
-#ifdef KERNELS_WITH_CUDA
-#include "../cuda/loss.h"
-#endif
 
 namespace kernels {
 
@@ -108,12 +105,7 @@ std::tuple<Tensor, Tensor, Tensor> cross_entropy_forward(const Tensor& input, co
   stats_shape.insert(stats_shape.end(), target.shape.begin(), target.shape.end());
   Tensor lse = Tensor::empty(stats_shape, input.dtype, input.device());
   Tensor totals = Tensor::empty({2}, input.dtype, input.device());
-  const LabelFault f = KERNELS_ROUTE(
-      input, op,
-      cross_entropy_forward_cpu(input, target, w, L.N, L.C, L.K, ignore_index, red.kind,
-                                label_smoothing, out, lse, totals),
-      cross_entropy_forward_cuda(input, target, w, L.N, L.C, L.K, ignore_index, red.kind,
-                                 label_smoothing, out, lse, totals));
+  const LabelFault f = KERNELS_ROUTE(input, op, cross_entropy_forward, input, target, w, L.N, L.C, L.K, ignore_index, red.kind, label_smoothing, out, lse, totals);
   check_label_fault(op, f, L.C, ignore_index);
   return {out, lse, totals};
 }
@@ -133,11 +125,7 @@ Tensor cross_entropy_backward(const Tensor& grad, const Tensor& input, const Ten
   check_grad(op, totals, input, {2});
   Tensor dx = Tensor::empty(input.shape, input.dtype, input.device());
   if (input.numel())
-    KERNELS_ROUTE(input, op,
-                  cross_entropy_backward_cpu(grad, input, target, w, lse, totals, L.N, L.C, L.K,
-                                             ignore_index, red.kind, label_smoothing, dx),
-                  cross_entropy_backward_cuda(grad, input, target, w, lse, totals, L.N, L.C, L.K,
-                                              ignore_index, red.kind, label_smoothing, dx));
+    KERNELS_ROUTE(input, op, cross_entropy_backward, grad, input, target, w, lse, totals, L.N, L.C, L.K, ignore_index, red.kind, label_smoothing, dx);
   return dx;
 }
 
@@ -151,10 +139,7 @@ std::tuple<Tensor, Tensor> nll_loss_forward(const Tensor& input, const Tensor& t
   Tensor out = Tensor::empty(red.kind == Reduction::None ? target.shape : std::vector<int64_t>{},
                              input.dtype, input.device());
   Tensor totals = Tensor::empty({2}, input.dtype, input.device());
-  const LabelFault f = KERNELS_ROUTE(
-      input, op,
-      nll_loss_forward_cpu(input, target, w, L.N, L.C, L.K, ignore_index, red.kind, out, totals),
-      nll_loss_forward_cuda(input, target, w, L.N, L.C, L.K, ignore_index, red.kind, out, totals));
+  const LabelFault f = KERNELS_ROUTE(input, op, nll_loss_forward, input, target, w, L.N, L.C, L.K, ignore_index, red.kind, out, totals);
   check_label_fault(op, f, L.C, ignore_index);
   return {out, totals};
 }
@@ -170,11 +155,7 @@ Tensor nll_loss_backward(const Tensor& grad, const Tensor& input, const Tensor& 
   check_grad(op, totals, input, {2});
   Tensor dx = Tensor::empty(input.shape, input.dtype, input.device());
   if (input.numel())
-    KERNELS_ROUTE(input, op,
-                  nll_loss_backward_cpu(grad, target, w, totals, L.N, L.C, L.K, ignore_index,
-                                        red.kind, dx),
-                  nll_loss_backward_cuda(grad, target, w, totals, L.N, L.C, L.K, ignore_index,
-                                         red.kind, dx));
+    KERNELS_ROUTE(input, op, nll_loss_backward, grad, target, w, totals, L.N, L.C, L.K, ignore_index, red.kind, dx);
   return dx;
 }
 
@@ -237,10 +218,7 @@ Tensor pointwise_forward(const char* op, PointLoss kind, double param, const Ten
   const bool reduce = a.red.kind != Reduction::None;
   Tensor out = Tensor::empty(reduce ? std::vector<int64_t>{} : input.shape, input.dtype, input.device());
   if (input.numel() == 0 && !reduce) return out;
-  const bool ok = KERNELS_ROUTE(
-      input, op,
-      pointwise_loss_forward_cpu(kind, param, input, target, a.w, a.pw, reduce, a.scale, out),
-      pointwise_loss_forward_cuda(kind, param, input, target, a.w, a.pw, reduce, a.scale, out));
+  const bool ok = KERNELS_ROUTE(input, op, pointwise_loss_forward, kind, param, input, target, a.w, a.pw, reduce, a.scale, out);
   if (!ok) {
     // Which one is out of range, from host copies (this path only runs to build the message).
     const auto in_unit = [](const Tensor& t) {
@@ -270,11 +248,7 @@ LossGrads pointwise_backward(const char* op, PointLoss kind, double param, const
   if (mask[0]) dx = Tensor::empty(input.shape, input.dtype, input.device());
   if (mask[1]) dy = Tensor::empty(input.shape, input.dtype, input.device());
   if (input.numel() && (mask[0] || mask[1]))
-    KERNELS_ROUTE(input, op,
-                  pointwise_loss_backward_cpu(kind, param, grad, reduced, a.scale, input, target, a.w,
-                                              a.pw, dx, dy),
-                  pointwise_loss_backward_cuda(kind, param, grad, reduced, a.scale, input, target,
-                                               a.w, a.pw, dx, dy));
+    KERNELS_ROUTE(input, op, pointwise_loss_backward, kind, param, grad, reduced, a.scale, input, target, a.w, a.pw, dx, dy);
   std::optional<Tensor> rx, ry;
   if (mask[0]) rx = dx;
   if (mask[1]) ry = dy;

@@ -10,10 +10,7 @@
 
 #include "../common/arg_checks.h"
 #include "../common/dispatch.h"
-#include "../cpu/matmul.h"
-#ifdef KERNELS_WITH_CUDA
-#include "../cuda/matmul.h"
-#endif
+#include "../contracts/matmul.h"
 
 namespace kernels {
 
@@ -156,7 +153,7 @@ Tensor matmul_forward(const Tensor& a, const Tensor& b) {
   Tensor out = Tensor::empty(p.out_shape, a.dtype, a.device());
   if (out.numel() == 0) return out;
   const GemmSpec s = forward_spec(p);
-  KERNELS_ROUTE(a, "matmul", matmul_forward_cpu(s, a, b, out), matmul_forward_cuda(s, a, b, out));
+  KERNELS_ROUTE(a, "matmul", matmul_forward, s, a, b, out);
   return out;
 }
 
@@ -180,8 +177,7 @@ std::tuple<std::optional<Tensor>, std::optional<Tensor>> matmul_backward(
   Tensor db_run = db.defined() && db.numel() > 0 ? db : Tensor();
   if (da_run.defined() || db_run.defined()) {
     const GemmSpec sda = da_spec(p), sdb = db_spec(p);
-    KERNELS_ROUTE(a, op, matmul_backward_cpu(sda, sdb, grad, a, b, da_run, db_run),
-                  matmul_backward_cuda(sda, sdb, grad, a, b, da_run, db_run));
+    KERNELS_ROUTE(a, op, matmul_backward, sda, sdb, grad, a, b, da_run, db_run);
   }
   std::optional<Tensor> ra, rb;
   if (da.defined()) ra = da;
@@ -237,8 +233,7 @@ Tensor linear_forward(const Tensor& x, const Tensor& weight, const std::optional
   const Tensor x2 = x.view({R, in});
   Tensor out2 = out.view({R, outf});
   const Tensor b = bias ? *bias : Tensor();
-  KERNELS_ROUTE(x, op, linear_forward_cpu(x2, weight, b, out2),
-                linear_forward_cuda(x2, weight, b, out2));
+  KERNELS_ROUTE(x, op, linear_forward, x2, weight, b, out2);
   return out;
 }
 
@@ -268,8 +263,7 @@ std::tuple<std::optional<Tensor>, std::optional<Tensor>, std::optional<Tensor>> 
   if (dx2.defined() || dw_run.defined() || db_run.defined()) {
     const Tensor g2 = grad.view({R, outf});
     const Tensor x2 = x.view({R, in});
-    KERNELS_ROUTE(x, op, linear_backward_cpu(g2, x2, weight, dx2, dw_run, db_run),
-                  linear_backward_cuda(g2, x2, weight, dx2, dw_run, db_run));
+    KERNELS_ROUTE(x, op, linear_backward, g2, x2, weight, dx2, dw_run, db_run);
   }
   std::optional<Tensor> rx, rw, rb;
   if (dx.defined()) rx = dx;

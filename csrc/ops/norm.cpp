@@ -5,11 +5,8 @@
 
 #include "../common/arg_checks.h"
 #include "../common/dispatch.h"
-#include "../cpu/norm.h"
-#include "random.h"
-#ifdef KERNELS_WITH_CUDA
-#include "../cuda/norm.h"
-#endif
+#include "../contracts/batch_norm.h"
+#include "../contracts/layer_norm.h"
 
 namespace kernels {
 
@@ -109,11 +106,7 @@ std::tuple<Tensor, Tensor, Tensor> batch_norm_forward(const Tensor& input,
   Tensor out = empty_like(input, input.shape);
   Tensor save_mean = empty_like(input, cshape), save_invstd = empty_like(input, cshape);
   if (d.C == 0) return {out, save_mean, save_invstd};
-  KERNELS_ROUTE(input, op,
-                batch_norm_forward_cpu(input, w, b, rm, rv, training, momentum, eps, d, out,
-                                       save_mean, save_invstd),
-                batch_norm_forward_cuda(input, w, b, rm, rv, training, momentum, eps, d, out,
-                                        save_mean, save_invstd));
+  KERNELS_ROUTE(input, op, batch_norm_forward, input, w, b, rm, rv, training, momentum, eps, d, out, save_mean, save_invstd);
   return {out, save_mean, save_invstd};
 }
 
@@ -136,9 +129,7 @@ NormGrads batch_norm_backward(const Tensor& grad, const Tensor& input,
   if (output_mask[1]) dw = empty_like(input, cshape);
   if (output_mask[2]) db = empty_like(input, cshape);
   if (d.C > 0 && (output_mask[0] || output_mask[1] || output_mask[2]))
-    KERNELS_ROUTE(input, op,
-                  batch_norm_backward_cpu(grad, input, w, save_mean, save_invstd, training, d, dx, dw, db),
-                  batch_norm_backward_cuda(grad, input, w, save_mean, save_invstd, training, d, dx, dw, db));
+    KERNELS_ROUTE(input, op, batch_norm_backward, grad, input, w, save_mean, save_invstd, training, d, dx, dw, db);
   return wrap(output_mask, dx, dw, db);
 }
 
@@ -178,8 +169,7 @@ std::tuple<Tensor, Tensor, Tensor> layer_norm_forward(const Tensor& input,
   Tensor out = empty_like(input, input.shape);
   Tensor mean = empty_like(input, {d.R}), rstd = empty_like(input, {d.R});
   if (d.R > 0)
-    KERNELS_ROUTE(input, op, row_norm_forward_cpu(input, w, b, eps, d, out, mean, rstd),
-                  row_norm_forward_cuda(input, w, b, eps, d, out, mean, rstd));
+    KERNELS_ROUTE(input, op, row_norm_forward, input, w, b, eps, d, out, mean, rstd);
   return {out, mean, rstd};
 }
 
@@ -200,8 +190,7 @@ NormGrads layer_norm_backward(const Tensor& grad, const Tensor& input,
   if (output_mask[1]) dw = empty_like(input, normalized_shape);
   if (output_mask[2]) db = empty_like(input, normalized_shape);
   if (output_mask[0] || output_mask[1] || output_mask[2])
-    KERNELS_ROUTE(input, op, row_norm_backward_cpu(grad, input, w, mean, rstd, d, dx, dw, db),
-                  row_norm_backward_cuda(grad, input, w, mean, rstd, d, dx, dw, db));
+    KERNELS_ROUTE(input, op, row_norm_backward, grad, input, w, mean, rstd, d, dx, dw, db);
   return wrap(output_mask, dx, dw, db);
 }
 
@@ -239,8 +228,7 @@ std::tuple<Tensor, Tensor, Tensor> group_norm_forward(const Tensor& input, int64
   Tensor mean = empty_like(input, {input.shape[0], num_groups});
   Tensor rstd = empty_like(input, {input.shape[0], num_groups});
   if (d.R > 0)
-    KERNELS_ROUTE(input, op, row_norm_forward_cpu(input, w, b, eps, d, out, mean, rstd),
-                  row_norm_forward_cuda(input, w, b, eps, d, out, mean, rstd));
+    KERNELS_ROUTE(input, op, row_norm_forward, input, w, b, eps, d, out, mean, rstd);
   return {out, mean, rstd};
 }
 
@@ -263,55 +251,8 @@ NormGrads group_norm_backward(const Tensor& grad, const Tensor& input, int64_t n
   if (output_mask[2]) db = empty_like(input, cshape);
   // Also for an empty batch: the kernels then write zero weight and bias gradients.
   if (output_mask[0] || output_mask[1] || output_mask[2])
-    KERNELS_ROUTE(input, op, row_norm_backward_cpu(grad, input, w, mean, rstd, d, dx, dw, db),
-                  row_norm_backward_cuda(grad, input, w, mean, rstd, d, dx, dw, db));
+    KERNELS_ROUTE(input, op, row_norm_backward, grad, input, w, mean, rstd, d, dx, dw, db);
   return wrap(output_mask, dx, dw, db);
-}
-
-// ------------------------------------------------------------------------------- feature_dropout
-
-namespace {
-
-void check_p(const char* op, double p) {
-  KCHECK(p >= 0 && p <= 1, op, ": dropout probability has to be between 0 and 1, but got ", p);
-}
-
-}  // namespace
-
-std::tuple<Tensor, Tensor> feature_dropout_forward(const Tensor& input, double p) {
-  const char* op = "feature_dropout";
-  check_input(op, input, 2, "(N, C, ...) with at least 2 dims");
-  check_p(op, p);
-  const int64_t F = input.shape[0] * input.shape[1];
-  const int64_t K = F > 0 ? input.numel() / F : 0;
-  Tensor out = empty_like(input, input.shape);
-  Tensor mask = Tensor::empty({input.shape[0], input.shape[1]}, DType::Bool, input.device());
-  // Every call consumes one call of the stream, even an empty one, so streams stay aligned.
-  const uint64_t seed = current_seed(), call = next_random_call();
-  if (F > 0)
-    KERNELS_ROUTE(input, op, feature_dropout_forward_cpu(input, p, seed, call, F, K, out, mask),
-                  feature_dropout_forward_cuda(input, p, seed, call, F, K, out, mask));
-  return {out, mask};
-}
-
-Tensor feature_dropout_backward(const Tensor& grad, const Tensor& mask, double p) {
-  const char* op = "feature_dropout_backward";
-  check_input(op, grad, 2, "(N, C, ...) with at least 2 dims");
-  check_defined(op, mask, "mask");
-  check_dtype(op, mask, DType::Bool, "mask");
-  check_same_device(op, grad, mask);
-  const std::vector<int64_t> want{grad.shape[0], grad.shape[1]};
-  KCHECK(mask.shape == want, op, ": mask must have shape ", shape_str(want), " for grad ", shape_str(grad.shape),
-         ", got ", shape_str(mask.shape));
-  check_p(op, p);
-  const double scale = p < 1 ? 1.0 / (1.0 - p) : 0.0;
-  const int64_t F = grad.shape[0] * grad.shape[1];
-  const int64_t K = F > 0 ? grad.numel() / F : 0;
-  Tensor dx = empty_like(grad, grad.shape);
-  if (F > 0)
-    KERNELS_ROUTE(grad, op, feature_dropout_backward_cpu(grad, mask, scale, F, K, dx),
-                  feature_dropout_backward_cuda(grad, mask, scale, F, K, dx));
-  return dx;
 }
 
 }  // namespace kernels

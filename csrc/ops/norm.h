@@ -45,9 +45,4 @@ NormGrads group_norm_backward(const Tensor& grad, const Tensor& input, int64_t n
                               const std::optional<Tensor>& weight, const Tensor& mean,
                               const Tensor& rstd, const std::vector<bool>& output_mask);
 
-// feature_dropout (the kernel of dropout1d / dropout2d / dropout3d): input (N, C, *) with rank >= 2;
-// each of the N C feature maps is zeroed with probability p (one draw per map from the shared
-// Philox stream), the rest scaled by 1 / (1 - p). Returns (out, mask), mask bool (N, C).
-std::tuple<Tensor, Tensor> feature_dropout_forward(const Tensor& input, double p);
-Tensor feature_dropout_backward(const Tensor& grad, const Tensor& mask, double p);
 }  // namespace kernels

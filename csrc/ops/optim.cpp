@@ -8,10 +8,7 @@
 #include "../common/arg_checks.h"
 #include "../common/cuda_backend.h"
 #include "../common/dispatch.h"
-#include "../cpu/optim.h"
-#ifdef KERNELS_WITH_CUDA
-#include "../cuda/optim.h"
-#endif
+#include "../contracts/optim.h"
 
 namespace kernels {
 
@@ -87,7 +84,7 @@ void sgd_step(Tensor& param, const Tensor& grad, std::optional<Tensor> momentum_
   check_distinct(op, param, {{&buf, "momentum_buffer"}});
   if (param.numel() == 0) return;
   const optim::SgdHyper h{lr, momentum, dampening, weight_decay, nesterov, maximize, first_step};
-  KERNELS_ROUTE(param, op, sgd_step_cpu(param, grad, buf, h), sgd_step_cuda(param, grad, buf, h));
+  KERNELS_ROUTE(param, op, sgd_step, param, grad, buf, h);
 }
 
 void adagrad_step(Tensor& param, const Tensor& grad, Tensor& state_sum, int64_t step, double lr,
@@ -105,8 +102,7 @@ void adagrad_step(Tensor& param, const Tensor& grad, Tensor& state_sum, int64_t 
   if (param.numel() == 0) return;
   const double clr = lr / (1 + static_cast<double>(step - 1) * lr_decay);
   const optim::AdagradHyper h{clr, weight_decay, eps, maximize};
-  KERNELS_ROUTE(param, op, adagrad_step_cpu(param, grad, state_sum, h),
-                adagrad_step_cuda(param, grad, state_sum, h));
+  KERNELS_ROUTE(param, op, adagrad_step, param, grad, state_sum, h);
 }
 
 void rmsprop_step(Tensor& param, const Tensor& grad, Tensor& square_avg,
@@ -128,8 +124,7 @@ void rmsprop_step(Tensor& param, const Tensor& grad, Tensor& square_avg,
   check_distinct(op, param, {{&square_avg, "square_avg"}, {&buf, "momentum_buffer"}, {&ga, "grad_avg"}});
   if (param.numel() == 0) return;
   const optim::RmspropHyper h{lr, alpha, eps, weight_decay, momentum, centered, maximize};
-  KERNELS_ROUTE(param, op, rmsprop_step_cpu(param, grad, square_avg, buf, ga, h),
-                rmsprop_step_cuda(param, grad, square_avg, buf, ga, h));
+  KERNELS_ROUTE(param, op, rmsprop_step, param, grad, square_avg, buf, ga, h);
 }
 
 void adam_step(Tensor& param, const Tensor& grad, Tensor& exp_avg, Tensor& exp_avg_sq,
@@ -157,8 +152,7 @@ void adam_step(Tensor& param, const Tensor& grad, Tensor& exp_avg, Tensor& exp_a
   const double bias_correction2 = 1 - std::pow(beta2, t);
   const optim::AdamHyper h{lr, beta1, beta2, eps, weight_decay, amsgrad, decoupled_weight_decay,
                            maximize, lr / bias_correction1, std::pow(bias_correction2, 0.5)};
-  KERNELS_ROUTE(param, op, adam_step_cpu(param, grad, exp_avg, exp_avg_sq, vmax, h),
-                adam_step_cuda(param, grad, exp_avg, exp_avg_sq, vmax, h));
+  KERNELS_ROUTE(param, op, adam_step, param, grad, exp_avg, exp_avg_sq, vmax, h);
 }
 
 }  // namespace kernels

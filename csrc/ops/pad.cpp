@@ -5,11 +5,8 @@
 #include "../common/arg_checks.h"
 #include "../common/determinism.h"
 #include "../common/dispatch.h"
-#include "../cpu/pad.h"
+#include "../contracts/pad.h"
 #include "copy.h"
-#ifdef KERNELS_WITH_CUDA
-#include "../cuda/pad.h"
-#endif
 
 namespace kernels {
 
@@ -93,7 +90,7 @@ Ints out_shape(const PadGeom& g) { return Ints(g.out, g.out + g.D); }
 Tensor run_forward(const char* op, const Tensor& input, const PadGeom& g) {
   Tensor out = Tensor::empty(out_shape(g), input.dtype, input.device());
   if (out.numel())
-    KERNELS_ROUTE(input, op, pad_forward_cpu(input, g, out), pad_forward_cuda(input, g, out));
+    KERNELS_ROUTE(input, op, pad_forward, input, g, out);
   return out;
 }
 
@@ -135,7 +132,7 @@ Tensor pad_backward(const Tensor& grad, const Ints& input_shape, const Ints& pad
   Tensor dx = Tensor::empty(input_shape, grad.dtype, grad.device());
   if (grad.is_cuda()) check_deterministic_allowed(op, "of reflect/replicate/circular padding");
   if (dx.numel())
-    KERNELS_ROUTE(grad, op, pad_backward_cpu(grad, g, dx), pad_backward_cuda(grad, g, dx));
+    KERNELS_ROUTE(grad, op, pad_backward, grad, g, dx);
   return dx;
 }
 

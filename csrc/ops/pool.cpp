@@ -5,11 +5,8 @@
 #include "../common/arg_checks.h"
 #include "../common/dispatch.h"
 #include "../common/pool_math.h"
-#include "../cpu/pool.h"
+#include "../contracts/pool.h"
 #include "copy.h"
-#ifdef KERNELS_WITH_CUDA
-#include "../cuda/pool.h"
-#endif
 
 namespace kernels {
 
@@ -168,8 +165,7 @@ std::tuple<Tensor, Tensor> max_pool_fwd(const char* op, int sd, const Tensor& in
   Tensor out = Tensor::empty(c.out_shape, input.dtype, input.device());
   Tensor ind = Tensor::empty(c.out_shape, DType::Int64, input.device());
   if (out.numel())
-    KERNELS_ROUTE(input, op, max_pool2d_forward_cpu(input, c.g, out, ind),
-                  max_pool2d_forward_cuda(input, c.g, out, ind));
+    KERNELS_ROUTE(input, op, max_pool2d_forward, input, c.g, out, ind);
   return {out, ind};
 }
 
@@ -180,8 +176,7 @@ Tensor max_pool_bwd(const char* op, int sd, const Tensor& grad, const Tensor& in
   check_indices(op, indices, grad, c.out_shape);
   Tensor dx = Tensor::empty(in, grad.dtype, grad.device());
   if (dx.numel())
-    KERNELS_ROUTE(grad, op, max_pool2d_backward_cpu(grad, indices, c.g, dx),
-                  max_pool2d_backward_cuda(grad, indices, c.g, dx));
+    KERNELS_ROUTE(grad, op, max_pool2d_backward, grad, indices, c.g, dx);
   return dx;
 }
 
@@ -200,8 +195,7 @@ Tensor avg_pool_fwd(const char* op, int sd, const Tensor& input, const Ints& k, 
   const PoolCall c = pool_call(op, input.shape, sd, k, s, p, {1}, ceil_mode);
   Tensor out = Tensor::empty(c.out_shape, input.dtype, input.device());
   if (out.numel())
-    KERNELS_ROUTE(input, op, avg_pool2d_forward_cpu(input, c.g, count_include_pad, divisor, out),
-                  avg_pool2d_forward_cuda(input, c.g, count_include_pad, divisor, out));
+    KERNELS_ROUTE(input, op, avg_pool2d_forward, input, c.g, count_include_pad, divisor, out);
   return out;
 }
 
@@ -213,8 +207,7 @@ Tensor avg_pool_bwd(const char* op, int sd, const Tensor& grad, const Ints& in, 
   check_grad(op, grad, c.out_shape);
   Tensor dx = Tensor::empty(in, grad.dtype, grad.device());
   if (dx.numel())
-    KERNELS_ROUTE(grad, op, avg_pool2d_backward_cpu(grad, c.g, count_include_pad, divisor, dx),
-                  avg_pool2d_backward_cuda(grad, c.g, count_include_pad, divisor, dx));
+    KERNELS_ROUTE(grad, op, avg_pool2d_backward, grad, c.g, count_include_pad, divisor, dx);
   return dx;
 }
 
@@ -223,8 +216,7 @@ Tensor adaptive_avg_fwd(const char* op, int sd, const Tensor& input, const Ints&
   const PoolCall c = adaptive_call(op, input.shape, sd, output_size);
   Tensor out = Tensor::empty(c.out_shape, input.dtype, input.device());
   if (out.numel())
-    KERNELS_ROUTE(input, op, adaptive_avg_pool2d_forward_cpu(input, c.g, out),
-                  adaptive_avg_pool2d_forward_cuda(input, c.g, out));
+    KERNELS_ROUTE(input, op, adaptive_avg_pool2d_forward, input, c.g, out);
   return out;
 }
 
@@ -243,8 +235,7 @@ Tensor adaptive_avg_bwd(const char* op, int sd, const Tensor& grad, const Ints& 
   const PoolCall c = adaptive_call_from_grad(op, sd, grad, in);
   if (grad.numel() == 0) return zeros(in, grad);
   Tensor dx = Tensor::empty(in, grad.dtype, grad.device());
-  KERNELS_ROUTE(grad, op, adaptive_avg_pool2d_backward_cpu(grad, c.g, dx),
-                adaptive_avg_pool2d_backward_cuda(grad, c.g, dx));
+  KERNELS_ROUTE(grad, op, adaptive_avg_pool2d_backward, grad, c.g, dx);
   return dx;
 }
 
@@ -255,8 +246,7 @@ std::tuple<Tensor, Tensor> adaptive_max_fwd(const char* op, int sd, const Tensor
   Tensor out = Tensor::empty(c.out_shape, input.dtype, input.device());
   Tensor ind = Tensor::empty(c.out_shape, DType::Int64, input.device());
   if (out.numel())
-    KERNELS_ROUTE(input, op, adaptive_max_pool2d_forward_cpu(input, c.g, out, ind),
-                  adaptive_max_pool2d_forward_cuda(input, c.g, out, ind));
+    KERNELS_ROUTE(input, op, adaptive_max_pool2d_forward, input, c.g, out, ind);
   return {out, ind};
 }
 
@@ -266,8 +256,7 @@ Tensor adaptive_max_bwd(const char* op, int sd, const Tensor& grad, const Tensor
   check_indices(op, indices, grad, c.out_shape);
   if (grad.numel() == 0) return zeros(in, grad);
   Tensor dx = Tensor::empty(in, grad.dtype, grad.device());
-  KERNELS_ROUTE(grad, op, adaptive_max_pool2d_backward_cpu(grad, indices, c.g, dx),
-                adaptive_max_pool2d_backward_cuda(grad, indices, c.g, dx));
+  KERNELS_ROUTE(grad, op, adaptive_max_pool2d_backward, grad, indices, c.g, dx);
   return dx;
 }
 

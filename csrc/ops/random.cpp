@@ -5,11 +5,8 @@
 
 #include "../common/arg_checks.h"
 #include "../common/dispatch.h"
-#include "../cpu/random.h"
+#include "../contracts/random.h"
 #include "copy.h"
-#ifdef KERNELS_WITH_CUDA
-#include "../cuda/random.h"
-#endif
 
 namespace kernels {
 
@@ -45,8 +42,7 @@ Tensor rand(const std::vector<int64_t>& shape, double low, double high, DType dt
          "rand: expected finite low <= high, got low=", low, ", high=", high);
   Tensor out = Tensor::empty(shape, dtype, device);
   const uint64_t seed = g_seed, call = next_call();
-  KERNELS_ROUTE(out, "rand", uniform_cpu(out, seed, call, low, high),
-                uniform_cuda(out, seed, call, low, high));
+  KERNELS_ROUTE(out, "rand", uniform, out, seed, call, low, high);
   return out;
 }
 
@@ -57,8 +53,7 @@ Tensor randn(const std::vector<int64_t>& shape, double mean, double std, DType d
          "randn: expected finite mean and std >= 0, got mean=", mean, ", std=", std);
   Tensor out = Tensor::empty(shape, dtype, device);
   const uint64_t seed = g_seed, call = next_call();
-  KERNELS_ROUTE(out, "randn", normal_cpu(out, seed, call, mean, std),
-                normal_cuda(out, seed, call, mean, std));
+  KERNELS_ROUTE(out, "randn", normal, out, seed, call, mean, std);
   return out;
 }
 
@@ -67,8 +62,7 @@ Tensor randint(int64_t low, int64_t high, const std::vector<int64_t>& shape, Dev
   KCHECK(low < high, "randint: expected low < high, got low=", low, ", high=", high);
   Tensor out = Tensor::empty(shape, DType::Int64, device);
   const uint64_t seed = g_seed, call = next_call();
-  KERNELS_ROUTE(out, "randint", randint_cpu(out, seed, call, low, high),
-                randint_cuda(out, seed, call, low, high));
+  KERNELS_ROUTE(out, "randint", randint, out, seed, call, low, high);
   return out;
 }
 
@@ -77,8 +71,7 @@ Tensor bernoulli(const std::vector<int64_t>& shape, double p, DType dtype, Devic
   KCHECK(p >= 0 && p <= 1, "bernoulli: probability must be in [0, 1], got ", p);
   Tensor out = Tensor::empty(shape, dtype, device);
   const uint64_t seed = g_seed, call = next_call();
-  KERNELS_ROUTE(out, "bernoulli", bernoulli_cpu(out, seed, call, p),
-                bernoulli_cuda(out, seed, call, p));
+  KERNELS_ROUTE(out, "bernoulli", bernoulli, out, seed, call, p);
   return out;
 }
 
@@ -86,7 +79,7 @@ Tensor randperm(int64_t n, Device device) {
   KCHECK(n >= 0, "randperm: n must be non-negative, got ", n);
   // The shuffle is sequential; it runs on the host for every device so both give one permutation.
   Tensor out = Tensor::empty({n}, DType::Int64, Device{});
-  randperm_cpu(out, g_seed, next_call());
+  cpu::randperm(out, g_seed, next_call());
   return device.is_cpu() ? out : to_device(out, device);
 }
 

@@ -12,11 +12,8 @@
 #include "../common/arg_checks.h"
 #include "../common/cuda_backend.h"
 #include "../common/dispatch.h"
-#include "../cpu/reduce.h"
+#include "../contracts/reduce.h"
 #include "copy.h"
-#ifdef KERNELS_WITH_CUDA
-#include "../cuda/reduce.h"
-#endif
 
 namespace kernels {
 
@@ -133,8 +130,7 @@ Tensor sum_or_mean_backward(const char* op, const Tensor& grad, const std::vecto
   Tensor d = empty_block_grad(p, grad.dtype, grad.device());
   const double scale = mean ? 1.0 / static_cast<double>(p.g.R) : 1.0;
   if (d.numel())
-    KERNELS_ROUTE(grad, op, sum_backward_cpu(grad, p.g, scale, d),
-                  sum_backward_cuda(grad, p.g, scale, d));
+    KERNELS_ROUTE(grad, op, sum_backward, grad, p.g, scale, d);
   return scatter_grad(d, p);
 }
 
@@ -147,8 +143,7 @@ Tensor var_std_forward(const char* op, const Tensor& x, const std::vector<int64_
   Tensor out = Tensor::empty(p.out_shape, x.dtype, x.device());
   if (!out.numel()) return out;
   const Tensor xb = gather_input(x, p);
-  KERNELS_ROUTE(x, op, var_forward_cpu(xb, p.g, correction, take_sqrt, out),
-                var_forward_cuda(xb, p.g, correction, take_sqrt, out));
+  KERNELS_ROUTE(x, op, var_forward, xb, p.g, correction, take_sqrt, out);
   return out;
 }
 
@@ -167,19 +162,16 @@ Tensor var_std_backward(const char* op, const Tensor& grad, const Tensor& x, con
   Tensor d = empty_block_grad(p, x.dtype, x.device());
   if (d.numel()) {
     const Tensor xb = gather_input(x, p);
-    KERNELS_ROUTE(x, op, var_backward_cpu(grad, xb, std_out, p.g, correction, d),
-                  var_backward_cuda(grad, xb, std_out, p.g, correction, d));
+    KERNELS_ROUTE(x, op, var_backward, grad, xb, std_out, p.g, correction, d);
   }
   return scatter_grad(d, p);
 }
 
 void run_extremum(const Tensor& xb, const ReduceGeom& g, bool is_max, Tensor& values, Tensor& indices) {
   if (is_max)
-    KERNELS_ROUTE(xb, "max", max_forward_cpu(xb, g, values, indices),
-                  max_forward_cuda(xb, g, values, indices));
+    KERNELS_ROUTE(xb, "max", max_forward, xb, g, values, indices);
   else
-    KERNELS_ROUTE(xb, "min", min_forward_cpu(xb, g, values, indices),
-                  min_forward_cuda(xb, g, values, indices));
+    KERNELS_ROUTE(xb, "min", min_forward, xb, g, values, indices);
 }
 
 std::tuple<Tensor, Tensor> max_min_forward(const char* op, const Tensor& x, int64_t dim,
@@ -213,8 +205,7 @@ Tensor max_min_backward(const char* op, const Tensor& grad, const Tensor& indice
   }
   Tensor d = Tensor::empty(input_shape, grad.dtype, grad.device());
   if (d.numel())
-    KERNELS_ROUTE(grad, op, index_backward_cpu(grad, indices, p.g, d),
-                  index_backward_cuda(grad, indices, p.g, d));
+    KERNELS_ROUTE(grad, op, index_backward, grad, indices, p.g, d);
   return d;
 }
 
@@ -244,8 +235,7 @@ Tensor amax_amin_backward(const char* op, const Tensor& grad, const Tensor& x, c
   Tensor d = empty_block_grad(p, x.dtype, x.device());
   if (d.numel()) {
     const Tensor xb = gather_input(x, p);
-    KERNELS_ROUTE(x, op, extremum_backward_cpu(grad, xb, out, p.g, nan_ties, d),
-                  extremum_backward_cuda(grad, xb, out, p.g, nan_ties, d));
+    KERNELS_ROUTE(x, op, extremum_backward, grad, xb, out, p.g, nan_ties, d);
   }
   return scatter_grad(d, p);
 }
@@ -283,7 +273,7 @@ Tensor sum_forward(const Tensor& x, const std::vector<int64_t>& dims, bool keepd
   Tensor out = Tensor::empty(p.out_shape, odt, x.device());
   if (!out.numel()) return out;
   const Tensor xb = gather_input(x, p);
-  KERNELS_ROUTE(x, "sum", sum_forward_cpu(xb, p.g, out), sum_forward_cuda(xb, p.g, out));
+  KERNELS_ROUTE(x, "sum", sum_forward, xb, p.g, out);
   return out;
 }
 
@@ -300,7 +290,7 @@ Tensor mean_forward(const Tensor& x, const std::vector<int64_t>& dims, bool keep
   Tensor out = Tensor::empty(p.out_shape, x.dtype, x.device());
   if (!out.numel()) return out;
   const Tensor xb = gather_input(x, p);
-  KERNELS_ROUTE(x, "mean", mean_forward_cpu(xb, p.g, out), mean_forward_cuda(xb, p.g, out));
+  KERNELS_ROUTE(x, "mean", mean_forward, xb, p.g, out);
   return out;
 }
 

@@ -5,10 +5,7 @@
 
 #include "../common/arg_checks.h"
 #include "../common/dispatch.h"
-#include "../cpu/rnn.h"
-#ifdef KERNELS_WITH_CUDA
-#include "../cuda/rnn.h"
-#endif
+#include "../contracts/rnn.h"
 
 namespace kernels {
 
@@ -181,8 +178,7 @@ std::tuple<Tensor, Tensor, Tensor, TensorList> layer_forward(RnnMode mode, const
   Tensor hn = Tensor::empty(state, input.dtype, input.device());
   Tensor cn = mode == RnnMode::Lstm ? Tensor::empty(state, input.dtype, input.device()) : Tensor();
   std::vector<Tensor> ws = alloc_workspace(L, input);
-  KERNELS_ROUTE(input, op, rnn_layer_forward_cpu(L, P.x, P.w, h0, c0, y2, hn, cn, ws),
-                rnn_layer_forward_cuda(L, P.x, P.w, h0, c0, y2, hn, cn, ws));
+  KERNELS_ROUTE(input, op, rnn_layer_forward, L, P.x, P.w, h0, c0, y2, hn, cn, ws);
   return {y, hn, cn, to_list(ws)};
 }
 
@@ -219,8 +215,7 @@ std::tuple<OptTensor, Tensor, Tensor, TensorList> layer_backward(
   std::vector<Tensor> dw;
   for (const Tensor& w : P.w)
     dw.push_back(output_mask[1] && w.defined() ? Tensor::empty(w.shape, w.dtype, w.device()) : Tensor());
-  KERNELS_ROUTE(input, op, rnn_layer_backward_cpu(L, P.x, P.w, c0, ws, dy, dhn, dcn, dx2, dh0, dc0, dw),
-                rnn_layer_backward_cuda(L, P.x, P.w, c0, ws, dy, dhn, dcn, dx2, dh0, dc0, dw));
+  KERNELS_ROUTE(input, op, rnn_layer_backward, L, P.x, P.w, c0, ws, dy, dhn, dcn, dx2, dh0, dc0, dw);
   return {dx.defined() ? OptTensor(dx) : std::nullopt, dh0, dc0, to_list(dw)};
 }
 
@@ -257,8 +252,7 @@ std::tuple<Tensor, Tensor, TensorList> cell_forward(RnnMode mode, const Tensor& 
   Tensor cy = mode == RnnMode::Lstm ? Tensor::empty(state, input.dtype, input.device()) : Tensor();
   const Tensor h0 = hx.view(state), c0 = cx.defined() ? cx.view(state) : Tensor();
   std::vector<Tensor> ws = alloc_workspace(L, input);
-  KERNELS_ROUTE(input, op, rnn_layer_forward_cpu(L, P.x, P.w, h0, c0, hy, hn, cy, ws),
-                rnn_layer_forward_cuda(L, P.x, P.w, h0, c0, hy, hn, cy, ws));
+  KERNELS_ROUTE(input, op, rnn_layer_forward, L, P.x, P.w, h0, c0, hy, hn, cy, ws);
   return {hy, cy.defined() ? cy.view({B, L.H}) : Tensor(), to_list(ws)};
 }
 
@@ -297,9 +291,7 @@ std::tuple<OptTensor, Tensor, Tensor, TensorList> cell_backward(
   for (size_t k = 0; k < 4; ++k)
     dw.push_back(output_mask[k + 1] && P.w[k].defined() ? Tensor::empty(P.w[k].shape, input.dtype, input.device())
                                                         : Tensor());
-  KERNELS_ROUTE(input, op,
-                rnn_layer_backward_cpu(L, P.x, P.w, c0, ws, dy, Tensor(), dcn, dx, dh0, dc0, dw),
-                rnn_layer_backward_cuda(L, P.x, P.w, c0, ws, dy, Tensor(), dcn, dx, dh0, dc0, dw));
+  KERNELS_ROUTE(input, op, rnn_layer_backward, L, P.x, P.w, c0, ws, dy, Tensor(), dcn, dx, dh0, dc0, dw);
   return {dx.defined() ? OptTensor(dx) : std::nullopt, dh0.view({B, L.H}),
           dc0.defined() ? dc0.view({B, L.H}) : Tensor(), to_list(dw)};
 }

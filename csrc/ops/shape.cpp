@@ -9,11 +9,8 @@
 #include "../common/cuda_backend.h"
 #include "../common/dispatch.h"
 #include "../common/strided.h"
-#include "../cpu/shape.h"
+#include "../contracts/shape.h"
 #include "copy.h"
-#ifdef KERNELS_WITH_CUDA
-#include "../cuda/shape.h"
-#endif
 
 namespace kernels {
 
@@ -113,7 +110,7 @@ Tensor cat_forward(const std::vector<Tensor>& tensors, int64_t dim) {
   }
   Tensor out = Tensor::empty(out_shape, ref->dtype, ref->device());
   if (out.numel() == 0) return out;
-  KERNELS_ROUTE(out, "cat", cat_forward_cpu(used, d, out), cat_forward_cuda(used, d, out));
+  KERNELS_ROUTE(out, "cat", cat_forward, used, d, out);
   return out;
 }
 
@@ -151,7 +148,7 @@ std::vector<Tensor> split_forward(const Tensor& input, const std::vector<int64_t
     outs.push_back(Tensor::empty(shp, input.dtype, input.device()));
   }
   if (input.numel() == 0) return outs;
-  KERNELS_ROUTE(input, "split", split_forward_cpu(input, d, outs), split_forward_cuda(input, d, outs));
+  KERNELS_ROUTE(input, "split", split_forward, input, d, outs);
   return outs;
 }
 
@@ -184,8 +181,7 @@ Tensor index_select_forward(const Tensor& input, int64_t dim, const Tensor& inde
                  d, " of size 0 (input ", shape_str(input.shape), ")");
     return out;
   }
-  const IndexFault f = KERNELS_ROUTE(input, "index_select", index_select_forward_cpu(input, d, index, out),
-                                     index_select_forward_cuda(input, d, index, out));
+  const IndexFault f = KERNELS_ROUTE(input, "index_select", index_select_forward, input, d, index, out);
   raise_fault(f, "index_select", d, input.shape[d]);
   return out;
 }
@@ -205,8 +201,7 @@ Tensor index_add_forward(const Tensor& input, int64_t dim, const Tensor& index, 
          index.numel(), ")");
   Tensor out = clone(input);
   if (source.numel() == 0) return out;
-  const IndexFault f = KERNELS_ROUTE(out, "index_add", index_add_cpu(out, d, index, source, alpha),
-                                     index_add_cuda(out, d, index, source, alpha));
+  const IndexFault f = KERNELS_ROUTE(out, "index_add", index_add, out, d, index, source, alpha);
   raise_fault(f, "index_add", d, input.shape[d]);
   return out;
 }
@@ -242,8 +237,7 @@ Tensor gather_forward(const Tensor& input, int64_t dim, const Tensor& index) {
   const Tensor in1 = as_1d(input), ix1 = as_1d(index);
   Tensor out1 = as_1d(out);
   const DimLoop g = make_dim_loop(ix1.shape, d, in1.shape, ix1.shape, "gather");
-  const IndexFault f = KERNELS_ROUTE(input, "gather", gather_forward_cpu(in1, ix1, g, out1),
-                                     gather_forward_cuda(in1, ix1, g, out1));
+  const IndexFault f = KERNELS_ROUTE(input, "gather", gather_forward, in1, ix1, g, out1);
   raise_fault(f, "gather", d, in1.shape[d]);
   return out;
 }
@@ -264,8 +258,7 @@ Tensor scatter_add_forward(const Tensor& input, int64_t dim, const Tensor& index
   if (index.numel() == 0) return out;
   Tensor out1 = as_1d(out);
   const DimLoop g = make_dim_loop(ix1.shape, d, in1.shape, src1.shape, "scatter_add");
-  const IndexFault f = KERNELS_ROUTE(out, "scatter_add", scatter_add_cpu(out1, ix1, g, src1),
-                                     scatter_add_cuda(out1, ix1, g, src1));
+  const IndexFault f = KERNELS_ROUTE(out, "scatter_add", scatter_add, out1, ix1, g, src1);
   raise_fault(f, "scatter_add", d, in1.shape[d]);
   return out;
 }
@@ -327,8 +320,7 @@ Tensor index_linearize(const std::vector<Tensor>& indices, const std::vector<int
   if (out.numel() == 0) return out;
   for (size_t j = 0; j < dim_sizes.size(); ++j)
     KCHECK_INDEX(dim_sizes[j] > 0, "index: index is out of bounds for dim ", dims[j], " with size 0");
-  const IndexFault f = KERNELS_ROUTE(out, "index", index_linearize_cpu(indices, layouts, dim_sizes, out),
-                                     index_linearize_cuda(indices, layouts, dim_sizes, out));
+  const IndexFault f = KERNELS_ROUTE(out, "index", index_linearize, indices, layouts, dim_sizes, out);
   if (f.flag)
     KCHECK_INDEX(false, "index: index ", f.value, " is out of bounds for dim ", dims[f.dim], " with size ",
                  dim_sizes[f.dim]);
@@ -371,8 +363,7 @@ void strided_assign(Tensor& dst, const std::vector<int64_t>& sizes, const std::v
   const Tensor value = (src.storage == dst.storage) ? clone(src) : src;
   const StridedLayout dl = make_layout(sizes, strides, offset, op);
   const StridedLayout sl = make_layout(sizes, bst, 0, op);
-  KERNELS_ROUTE(dst, op, strided_assign_cpu(dst, dl, value, sl, n),
-                strided_assign_cuda(dst, dl, value, sl, n));
+  KERNELS_ROUTE(dst, op, strided_assign, dst, dl, value, sl, n);
 }
 
 void index_put(Tensor& dst, const Tensor& index, const Tensor& values) {
@@ -388,7 +379,7 @@ void index_put(Tensor& dst, const Tensor& index, const Tensor& values) {
          shape_str(index.shape), " must have the same number of elements");
   if (index.numel() == 0) return;
   const Tensor v = (values.storage == dst.storage) ? clone(values) : values;
-  const IndexFault f = KERNELS_ROUTE(dst, op, index_put_cpu(dst, index, v), index_put_cuda(dst, index, v));
+  const IndexFault f = KERNELS_ROUTE(dst, op, index_put, dst, index, v);
   KCHECK_INDEX(!f.flag, op, ": position ", f.value, " is out of range for a tensor of ", dst.numel(),
                " elements");
 }

@@ -5,10 +5,7 @@
 #include "../common/arg_checks.h"
 #include "../common/determinism.h"
 #include "../common/dispatch.h"
-#include "../cpu/upsample.h"
-#ifdef KERNELS_WITH_CUDA
-#include "../cuda/upsample.h"
-#endif
+#include "../contracts/upsample.h"
 
 namespace kernels {
 
@@ -69,11 +66,9 @@ Tensor forward(const char* op, Mode mode, int sd, const Tensor& input, const Int
   Tensor out = Tensor::empty(out_shape, input.dtype, input.device());
   if (!out.numel()) return out;
   if (mode == Mode::Nearest)
-    KERNELS_ROUTE(input, op, upsample_nearest2d_forward_cpu(input, g, out),
-                  upsample_nearest2d_forward_cuda(input, g, out));
+    KERNELS_ROUTE(input, op, upsample_nearest2d_forward, input, g, out);
   else
-    KERNELS_ROUTE(input, op, upsample_bilinear2d_forward_cpu(input, g, out),
-                  upsample_bilinear2d_forward_cuda(input, g, out));
+    KERNELS_ROUTE(input, op, upsample_bilinear2d_forward, input, g, out);
   return out;
 }
 
@@ -88,12 +83,10 @@ Tensor backward(const char* op, Mode mode, int sd, const Tensor& grad, const Int
   Tensor dx = Tensor::empty(input_shape, grad.dtype, grad.device());
   if (!dx.numel()) return dx;
   if (mode == Mode::Nearest) {
-    KERNELS_ROUTE(grad, op, upsample_nearest2d_backward_cpu(grad, g, dx),
-                  upsample_nearest2d_backward_cuda(grad, g, dx));
+    KERNELS_ROUTE(grad, op, upsample_nearest2d_backward, grad, g, dx);
   } else {
     if (grad.is_cuda()) check_deterministic_allowed(op, "of linear interpolation");
-    KERNELS_ROUTE(grad, op, upsample_bilinear2d_backward_cpu(grad, g, dx),
-                  upsample_bilinear2d_backward_cuda(grad, g, dx));
+    KERNELS_ROUTE(grad, op, upsample_bilinear2d_backward, grad, g, dx);
   }
   return dx;
 }

@@ -39,7 +39,7 @@ from .random import (
     randperm,
     uniform,
 )
-from . import cuda, ops
+from . import backends, cuda, ops
 from .build import __version__, build_info
 from .tensor import install_tensor_methods
 
