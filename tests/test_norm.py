@@ -389,12 +389,7 @@ def test_norms_on_empty_batches():
 def test_layernorm_module_matches_torch(kw, torch):
     theirs = torch.nn.LayerNorm((3, 4), **kw).double()
     ours = nn.LayerNorm((3, 4), **kw).double()
-    assert repr(ours) == repr(theirs)
-    assert list(ours.state_dict().keys()) == list(theirs.state_dict().keys())
-    with torch.no_grad():
-        for p in theirs.parameters():
-            p.copy_(torch.tensor(R.uniform(0.5, 1.5, p.shape)))
-    ours.load_state_dict(theirs.state_dict())
+    _load_from_torch(torch, ours, theirs)
     _same_outputs_and_grads(torch, ours, theirs, (2, 5, 3, 4))
 
 
@@ -402,13 +397,19 @@ def test_layernorm_module_matches_torch(kw, torch):
 def test_groupnorm_module_matches_torch(kw, torch):
     theirs = torch.nn.GroupNorm(2, 6, **kw).double()
     ours = nn.GroupNorm(2, 6, **kw).double()
+    _load_from_torch(torch, ours, theirs)
+    _same_outputs_and_grads(torch, ours, theirs, (3, 6, 4))
+
+
+def _load_from_torch(torch, ours, theirs):
+    """The same repr and state_dict keys; torch's parameters given non-default values, then loaded
+    into ours."""
     assert repr(ours) == repr(theirs)
     assert list(ours.state_dict().keys()) == list(theirs.state_dict().keys())
     with torch.no_grad():
         for p in theirs.parameters():
             p.copy_(torch.tensor(R.uniform(0.5, 1.5, p.shape)))
     ours.load_state_dict(theirs.state_dict())
-    _same_outputs_and_grads(torch, ours, theirs, (3, 6, 4))
 
 
 def _same_outputs_and_grads(torch, ours, theirs, shape):
