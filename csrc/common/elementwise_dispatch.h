@@ -242,3 +242,36 @@ void scalar_backward(ScalarGradOp op, const Tensor& g, const Tensor& a, double s
 }
 
 }  // namespace kernels::ew
+
+// Defines the elementwise entry points of csrc/contracts/elementwise.h (all but sum_to) in the
+// enclosing device namespace, each running the op -> functor dispatch above on LOOPS.
+#define KERNELS_DEFINE_ELEMENTWISE_ENTRY_POINTS(LOOPS)                                             \
+  void binary_forward(BinaryOp op, const Tensor& a, const Tensor& b, Tensor& out) {               \
+    ew::binary_forward<LOOPS>(op, a, b, out);                                                     \
+  }                                                                                               \
+  void scalar_forward(ScalarOp op, const Tensor& a, double s, Tensor& out) {                      \
+    ew::scalar_forward<LOOPS>(op, a, s, out);                                                     \
+  }                                                                                               \
+  void unary_forward(UnaryOp op, const Tensor& x, Tensor& out) { ew::unary_forward<LOOPS>(op, x, out); } \
+  void clamp_forward(const Tensor& x, double lo, double hi, bool has_lo, bool has_hi, Tensor& out) { \
+    ew::clamp_forward<LOOPS>(x, lo, hi, has_lo, has_hi, out);                                     \
+  }                                                                                               \
+  void where_forward(const Tensor& cond, const Tensor& a, const Tensor& b, Tensor& out) {         \
+    ew::where_forward<LOOPS>(cond, a, b, out);                                                    \
+  }                                                                                               \
+  void binary_grad(BinaryGradOp op, const Tensor& g, const Tensor& a, const Tensor& b, Tensor& out) { \
+    ew::binary_grad<LOOPS>(op, g, a, b, out);                                                     \
+  }                                                                                               \
+  void where_grad(const Tensor& g, const Tensor& cond, bool to_a, Tensor& out) {                  \
+    ew::where_grad<LOOPS>(g, cond, to_a, out);                                                    \
+  }                                                                                               \
+  void unary_backward(UnaryGradOp op, const Tensor& g, const Tensor& t, Tensor& dx) {             \
+    ew::unary_backward<LOOPS>(op, g, t, dx);                                                      \
+  }                                                                                               \
+  void clamp_backward(const Tensor& g, const Tensor& x, double lo, double hi, bool has_lo,        \
+                      bool has_hi, Tensor& dx) {                                                  \
+    ew::clamp_backward<LOOPS>(g, x, lo, hi, has_lo, has_hi, dx);                                  \
+  }                                                                                               \
+  void scalar_backward(ScalarGradOp op, const Tensor& g, const Tensor& a, double s, Tensor& da) { \
+    ew::scalar_backward<LOOPS>(op, g, a, s, da);                                                  \
+  }

@@ -81,6 +81,11 @@ class Tensor {
   T* data() const {
     return reinterpret_cast<T*>(raw_data());
   }
+  // data<T>() of a defined tensor, nullptr for an undefined one (an absent optional argument).
+  template <class T>
+  T* data_or_null() const {
+    return storage ? data<T>() : nullptr;
+  }
   std::vector<int64_t> strides() const;  // contiguous strides, in elements
 
   // A tensor sharing this one's memory with another shape of the same numel (no copy).

@@ -100,16 +100,6 @@ int64_t rows_per_block(const BatchNormDims& d) {
   return std::max<int64_t>(1, kChunk / std::max<int64_t>(1, d.C * d.K));
 }
 
-// Parts of [0, n) for work that keeps one accumulator per part: at most one per thread.
-int64_t parts_for(int64_t n, int64_t min_per_part) {
-  return std::max<int64_t>(1, std::min<int64_t>(max_threads(), n / std::max<int64_t>(1, min_per_part)));
-}
-
-template <class T>
-const T* opt_data(const Tensor& t) {
-  return t.defined() ? t.data<T>() : nullptr;
-}
-
 // ------------------------------------------------------------------------------- batch_norm
 
 template <class T>
@@ -442,9 +432,9 @@ void batch_norm_forward(const Tensor& x, const Tensor& weight, const Tensor& bia
                             Tensor& save_mean, Tensor& save_invstd) {
   KERNELS_DISPATCH_FLOAT(x.dtype, "batch_norm", [&] {
     using T = scalar_t;
-    const BnForward<T> f{x.data<T>(),        out.data<T>(),         opt_data<T>(weight),
-                         opt_data<T>(bias),  running_mean.defined() ? running_mean.data<T>() : nullptr,
-                         running_var.defined() ? running_var.data<T>() : nullptr,
+    const BnForward<T> f{x.data<T>(),        out.data<T>(),         weight.data_or_null<T>(),
+                         bias.data_or_null<T>(),  running_mean.data_or_null<T>(),
+                         running_var.data_or_null<T>(),
                          save_mean.data<T>(), save_invstd.data<T>(), momentum, eps, d};
     if (!training) f.eval();
     else if (d.K >= kMinPlane || d.N * d.K == 0) f.train_planes();
@@ -459,12 +449,12 @@ void batch_norm_backward(const Tensor& grad, const Tensor& x, const Tensor& weig
     using T = scalar_t;
     const BnBackward<T> b{grad.data<T>(),
                           x.data<T>(),
-                          opt_data<T>(weight),
+                          weight.data_or_null<T>(),
                           save_mean.data<T>(),
                           save_invstd.data<T>(),
-                          dx.defined() ? dx.data<T>() : nullptr,
-                          dweight.defined() ? dweight.data<T>() : nullptr,
-                          dbias.defined() ? dbias.data<T>() : nullptr,
+                          dx.data_or_null<T>(),
+                          dweight.data_or_null<T>(),
+                          dbias.data_or_null<T>(),
                           training,
                           d};
     if (d.K >= kMinPlane || d.N * d.K == 0) b.planes();

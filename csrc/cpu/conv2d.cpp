@@ -410,18 +410,13 @@ void add_channel_bias(T* out, const T* bias, int64_t N, int64_t C, int64_t P) {
                });
 }
 
-template <class T>
-T* ptr_or_null(const Tensor& t) {
-  return t.defined() ? t.data<T>() : nullptr;
-}
-
 }  // namespace
 
 void conv2d_forward(const ConvGeom& g, const Tensor& x, const Tensor& w, const Tensor& bias,
                         Tensor& y) {
   KERNELS_DISPATCH_FLOAT(x.dtype, "conv2d", [&] {
     using T = scalar_t;
-    forward_impl<T>(g, x.data<T>(), w.data<T>(), ptr_or_null<T>(bias), y.data<T>());
+    forward_impl<T>(g, x.data<T>(), w.data<T>(), bias.data_or_null<T>(), y.data<T>());
   });
 }
 
@@ -429,8 +424,8 @@ void conv2d_backward(const ConvGeom& g, const Tensor& dy, const Tensor& x, const
                          Tensor& dx, Tensor& dw, Tensor& dbias) {
   KERNELS_DISPATCH_FLOAT(x.dtype, "conv2d_backward", [&] {
     using T = scalar_t;
-    backward_impl<T>(g, dy.data<T>(), x.data<T>(), w.data<T>(), ptr_or_null<T>(dx),
-                     ptr_or_null<T>(dw));
+    backward_impl<T>(g, dy.data<T>(), x.data<T>(), w.data<T>(), dx.data_or_null<T>(),
+                     dw.data_or_null<T>());
     if (dbias.defined()) channel_sum<T>(dy.data<T>(), g.N, g.O, g.P(), dbias.data<T>());
   });
 }

@@ -283,41 +283,8 @@ void sum_to_impl(const T* in, T* out, const ReduceLayout& L) {
 
 }  // namespace
 
-// ---------------------------------------------------------------------------------------------
-// Entry points: the op -> functor dispatch of csrc/common/elementwise_dispatch.h on the CPU loops
-// ---------------------------------------------------------------------------------------------
-
-void binary_forward(BinaryOp op, const Tensor& a, const Tensor& b, Tensor& out) {
-  ew::binary_forward<CpuLoops>(op, a, b, out);
-}
-void scalar_forward(ScalarOp op, const Tensor& a, double s, Tensor& out) {
-  ew::scalar_forward<CpuLoops>(op, a, s, out);
-}
-void unary_forward(UnaryOp op, const Tensor& x, Tensor& out) {
-  ew::unary_forward<CpuLoops>(op, x, out);
-}
-void clamp_forward(const Tensor& x, double lo, double hi, bool has_lo, bool has_hi, Tensor& out) {
-  ew::clamp_forward<CpuLoops>(x, lo, hi, has_lo, has_hi, out);
-}
-void where_forward(const Tensor& cond, const Tensor& a, const Tensor& b, Tensor& out) {
-  ew::where_forward<CpuLoops>(cond, a, b, out);
-}
-void binary_grad(BinaryGradOp op, const Tensor& g, const Tensor& a, const Tensor& b, Tensor& out) {
-  ew::binary_grad<CpuLoops>(op, g, a, b, out);
-}
-void where_grad(const Tensor& g, const Tensor& cond, bool to_a, Tensor& out) {
-  ew::where_grad<CpuLoops>(g, cond, to_a, out);
-}
-void unary_backward(UnaryGradOp op, const Tensor& g, const Tensor& t, Tensor& dx) {
-  ew::unary_backward<CpuLoops>(op, g, t, dx);
-}
-void clamp_backward(const Tensor& g, const Tensor& x, double lo, double hi, bool has_lo,
-                        bool has_hi, Tensor& dx) {
-  ew::clamp_backward<CpuLoops>(g, x, lo, hi, has_lo, has_hi, dx);
-}
-void scalar_backward(ScalarGradOp op, const Tensor& g, const Tensor& a, double s, Tensor& da) {
-  ew::scalar_backward<CpuLoops>(op, g, a, s, da);
-}
+// Entry points: the op -> functor dispatch of csrc/common/elementwise_dispatch.h on the CPU loops.
+KERNELS_DEFINE_ELEMENTWISE_ENTRY_POINTS(CpuLoops)
 
 void sum_to(const Tensor& t, Tensor& out) {
   if (out.numel() == 0) return;

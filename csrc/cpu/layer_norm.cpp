@@ -26,16 +26,6 @@ namespace nv = normvec;
 
 constexpr int64_t kChunk = 16384;  // values per task: a chunk of x (and grad) stays in L2
 
-// Parts of [0, n) for work that keeps one accumulator per part: at most one per thread.
-int64_t parts_for(int64_t n, int64_t min_per_part) {
-  return std::max<int64_t>(1, std::min<int64_t>(max_threads(), n / std::max<int64_t>(1, min_per_part)));
-}
-
-template <class T>
-const T* opt_data(const Tensor& t) {
-  return t.defined() ? t.data<T>() : nullptr;
-}
-
 // ------------------------------------------------------------------------------- row norms
 
 template <class T>
@@ -155,7 +145,7 @@ void row_norm_forward(const Tensor& x, const Tensor& weight, const Tensor& bias,
                           const RowNormDims& d, Tensor& out, Tensor& mean, Tensor& rstd) {
   KERNELS_DISPATCH_FLOAT(x.dtype, "row_norm", [&] {
     using T = scalar_t;
-    row_forward<T>(x.data<T>(), opt_data<T>(weight), opt_data<T>(bias), eps, d, out.data<T>(),
+    row_forward<T>(x.data<T>(), weight.data_or_null<T>(), bias.data_or_null<T>(), eps, d, out.data<T>(),
                    mean.data<T>(), rstd.data<T>());
   });
 }
@@ -165,9 +155,9 @@ void row_norm_backward(const Tensor& grad, const Tensor& x, const Tensor& weight
                            Tensor& dweight, Tensor& dbias) {
   KERNELS_DISPATCH_FLOAT(x.dtype, "row_norm_backward", [&] {
     using T = scalar_t;
-    row_backward<T>(grad.data<T>(), x.data<T>(), opt_data<T>(weight), mean.data<T>(), rstd.data<T>(), d,
-                    dx.defined() ? dx.data<T>() : nullptr, dweight.defined() ? dweight.data<T>() : nullptr,
-                    dbias.defined() ? dbias.data<T>() : nullptr);
+    row_backward<T>(grad.data<T>(), x.data<T>(), weight.data_or_null<T>(), mean.data<T>(), rstd.data<T>(), d,
+                    dx.data_or_null<T>(), dweight.data_or_null<T>(),
+                    dbias.data_or_null<T>());
   });
 }
 

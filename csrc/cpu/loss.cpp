@@ -101,7 +101,7 @@ LabelFault cross_entropy_forward(const Tensor& input, const Tensor& target, cons
   KERNELS_DISPATCH_FLOAT(input.dtype, "cross_entropy", [&] {
     using T = scalar_t;
     const T* x = input.data<T>();
-    const T* w = weight.defined() ? weight.data<T>() : nullptr;
+    const T* w = weight.data_or_null<T>();
     T* l = lse.data<T>();
     // Per-position loss and weight (in the output itself for Reduction::None).
     std::vector<T> buf(red == Reduction::None ? 0 : static_cast<size_t>(P));
@@ -165,7 +165,7 @@ void cross_entropy_backward(const Tensor& grad, const Tensor& input, const Tenso
   KERNELS_DISPATCH_FLOAT(input.dtype, "cross_entropy_backward", [&] {
     using T = scalar_t;
     const T* x = input.data<T>();
-    const T* w = weight.defined() ? weight.data<T>() : nullptr;
+    const T* w = weight.data_or_null<T>();
     const T* l = lse.data<T>();
     const T* g = grad.data<T>();
     const T* tot = totals.data<T>();
@@ -215,7 +215,7 @@ LabelFault nll_loss_forward(const Tensor& input, const Tensor& target, const Ten
   KERNELS_DISPATCH_FLOAT(input.dtype, "nll_loss", [&] {
     using T = scalar_t;
     const T* x = input.data<T>();
-    const T* w = weight.defined() ? weight.data<T>() : nullptr;
+    const T* w = weight.data_or_null<T>();
     auto loss_of = [&](int64_t p) -> T {
       const int64_t tp = t[p];
       if (tp == ignore_index) return T(0);
@@ -248,7 +248,7 @@ void nll_loss_backward(const Tensor& grad, const Tensor& target, const Tensor& w
   const int64_t* t = target.data<int64_t>();
   KERNELS_DISPATCH_FLOAT(dinput.dtype, "nll_loss_backward", [&] {
     using T = scalar_t;
-    const T* w = weight.defined() ? weight.data<T>() : nullptr;
+    const T* w = weight.data_or_null<T>();
     const T* g = grad.data<T>();
     T* dx = dinput.data<T>();
     const T gscale = red == Reduction::Mean ? T(1) / totals.data<T>()[0] : T(1);
@@ -303,11 +303,6 @@ void ploss_bwd(const F& f, const T* g, bool reduced, T scale, const T* x, const 
 }
 
 
-template <class T>
-const T* opt_data(const Tensor& t) {
-  return t.defined() ? t.data<T>() : nullptr;
-}
-
 }  // namespace
 
 bool pointwise_loss_forward(PointLoss kind, double param, const Tensor& x, const Tensor& y,
@@ -317,8 +312,8 @@ bool pointwise_loss_forward(PointLoss kind, double param, const Tensor& x, const
   KERNELS_DISPATCH_FLOAT(x.dtype, "loss", [&] {
     using T = scalar_t;
     loss_fn::with_point_loss<T>(kind, param, [&](const auto& f) {
-      ok = ploss_fwd<T>(f, kind == PointLoss::Bce, x.data<T>(), y.data<T>(), opt_data<T>(w),
-                        opt_data<T>(pw), x.numel(), reduce, scale, out.data<T>());
+      ok = ploss_fwd<T>(f, kind == PointLoss::Bce, x.data<T>(), y.data<T>(), w.data_or_null<T>(),
+                        pw.data_or_null<T>(), x.numel(), reduce, scale, out.data<T>());
     });
   });
   return ok;
@@ -331,8 +326,8 @@ void pointwise_loss_backward(PointLoss kind, double param, const Tensor& grad, b
     using T = scalar_t;
     loss_fn::with_point_loss<T>(kind, param, [&](const auto& f) {
       ploss_bwd<T>(f, grad.data<T>(), reduced, static_cast<T>(scale), x.data<T>(), y.data<T>(),
-                   opt_data<T>(w), opt_data<T>(pw), dx.defined() ? dx.data<T>() : nullptr,
-                   dy.defined() ? dy.data<T>() : nullptr, x.numel());
+                   w.data_or_null<T>(), pw.data_or_null<T>(), dx.data_or_null<T>(),
+                   dy.data_or_null<T>(), x.numel());
     });
   });
 }

@@ -30,6 +30,11 @@ inline int max_threads() {
 int thread_limit();
 bool set_max_threads(int64_t n);
 
+// Parts of [0, n) for work that keeps one accumulator per part: at most one per thread.
+inline int64_t parts_for(int64_t n, int64_t min_per_part) {
+  return std::max<int64_t>(1, std::min<int64_t>(max_threads(), n / std::max<int64_t>(1, min_per_part)));
+}
+
 template <class F>
 void parallel_for(int64_t n, int64_t grain, const F& f) {
   if (n <= 0) return;

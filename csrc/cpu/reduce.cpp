@@ -312,15 +312,15 @@ void var_forward(const Tensor& x, const ReduceGeom& g, double correction, bool t
 
 void max_forward(const Tensor& x, const ReduceGeom& g, Tensor& values, Tensor& indices) {
   KERNELS_DISPATCH_ALL(x.dtype, "max", [&] {
-    arg_reduce<true>(x.data<scalar_t>(), g, values.defined() ? values.data<scalar_t>() : nullptr,
-                     indices.defined() ? indices.data<int64_t>() : nullptr);
+    arg_reduce<true>(x.data<scalar_t>(), g, values.data_or_null<scalar_t>(),
+                     indices.data_or_null<int64_t>());
   });
 }
 
 void min_forward(const Tensor& x, const ReduceGeom& g, Tensor& values, Tensor& indices) {
   KERNELS_DISPATCH_ALL(x.dtype, "min", [&] {
-    arg_reduce<false>(x.data<scalar_t>(), g, values.defined() ? values.data<scalar_t>() : nullptr,
-                      indices.defined() ? indices.data<int64_t>() : nullptr);
+    arg_reduce<false>(x.data<scalar_t>(), g, values.data_or_null<scalar_t>(),
+                      indices.data_or_null<int64_t>());
   });
 }
 
@@ -349,7 +349,7 @@ void var_backward(const Tensor& grad, const Tensor& x, const Tensor& std_out, co
     const double k = 2.0 / std::max(0.0, static_cast<double>(g.R) - correction);
     // Per-column factor: grad for var, grad / (2 std) for std.
     std::vector<double> gcol(static_cast<size_t>(g.cols()));
-    const scalar_t* sp = std_out.defined() ? std_out.data<scalar_t>() : nullptr;
+    const scalar_t* sp = std_out.data_or_null<scalar_t>();
     // std: 0 where the spread is 0 (as torch; x - mean is 0 there, and 0 / 0 would be NaN).
     for (int64_t c = 0; c < g.cols(); ++c)
       gcol[c] = sp && sp[c] == 0 ? 0.0

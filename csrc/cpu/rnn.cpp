@@ -31,11 +31,6 @@ namespace kernels::cpu {
 
 namespace {
 
-template <class T>
-const T* ptr_or_null(const Tensor& t) {
-  return t.defined() ? t.data<T>() : nullptr;
-}
-
 // dst[c] = sum_r src[r * cols + c] over rows, columns split over threads.
 template <class T>
 void column_sums(const T* src, int64_t rows, int64_t cols, T* dst) {
@@ -155,7 +150,7 @@ void backward_direction(const RnnLayer& L, int64_t d, const Tensor& x, const std
   const T* G = ws[3 * d].data<T>();
   const T* E = ws[3 * d + 1].defined() ? ws[3 * d + 1].data<T>() : nullptr;
   const T* HP = ws[3 * d + 2].data<T>();
-  const T* dY = ptr_or_null<T>(dy);
+  const T* dY = dy.data_or_null<T>();
   const T* C0 = mode == RnnMode::Lstm ? c0.data<T>() + d * B * H : nullptr;
   Tensor zeros = Tensor::empty({H}, x.dtype, x.device());  // the output gradient when there is none
   std::fill(zeros.data<T>(), zeros.data<T>() + H, T(0));

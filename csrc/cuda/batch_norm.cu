@@ -117,12 +117,12 @@ void batch_norm_forward(const Tensor& x, const Tensor& weight, const Tensor& bia
       const int64_t E = channel_reduce<T, StatsOp<A>>(x.data<T>(), nullptr, nullptr, nullptr, StatIndex{0, 1},
                                                      d.N, d.C, d.K, x.device(), buf);
       bn_stats_finalize_kernel<T, A><<<cgrid, cuda::kBlock>>>(
-          static_cast<const Welford<A>*>(buf.raw_data()), E, d.C, opt_data<T>(weight), opt_data<T>(bias),
-          running_mean.defined() ? running_mean.data<T>() : nullptr,
-          running_var.defined() ? running_var.data<T>() : nullptr, momentum, eps, save_mean.data<T>(),
+          static_cast<const Welford<A>*>(buf.raw_data()), E, d.C, weight.data_or_null<T>(), bias.data_or_null<T>(),
+          running_mean.data_or_null<T>(),
+          running_var.data_or_null<T>(), momentum, eps, save_mean.data<T>(),
           save_invstd.data<T>(), coef.data<T>());
     } else {
-      bn_eval_coef_kernel<T><<<cgrid, cuda::kBlock>>>(d.C, opt_data<T>(weight), opt_data<T>(bias),
+      bn_eval_coef_kernel<T><<<cgrid, cuda::kBlock>>>(d.C, weight.data_or_null<T>(), bias.data_or_null<T>(),
                                                       running_mean.data<T>(), running_var.data<T>(), eps,
                                                       save_mean.data<T>(), save_invstd.data<T>(), coef.data<T>());
     }
@@ -146,8 +146,8 @@ void batch_norm_backward(const Tensor& grad, const Tensor& x, const Tensor& weig
                                        StatIndex{0, 1}, d.N, d.C, d.K, x.device(), buf);
     bn_grad_finalize_kernel<T, A><<<cuda::grid_for(d.C), cuda::kBlock>>>(
         sums ? static_cast<const Sums2<A>*>(buf.raw_data()) : nullptr, E, d.C,
-        static_cast<double>(d.N * d.K), training, opt_data<T>(weight), save_mean.data<T>(),
-        save_invstd.data<T>(), out_data<T>(dweight), out_data<T>(dbias), coef.data<T>());
+        static_cast<double>(d.N * d.K), training, weight.data_or_null<T>(), save_mean.data<T>(),
+        save_invstd.data<T>(), dweight.data_or_null<T>(), dbias.data_or_null<T>(), coef.data<T>());
     cuda::check_launch("batch_norm_backward");
     if (dx.defined()) channel_apply<T>(grad.data<T>(), x.data<T>(), dx.data<T>(), coef.data<T>(), d);
   });

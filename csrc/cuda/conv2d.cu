@@ -214,18 +214,13 @@ void channel_sum(const T* d, int64_t N, int64_t C, int64_t P, T* dbias) {
   cuda::check_launch("conv2d bias gradient");
 }
 
-template <class T>
-T* ptr_or_null(const Tensor& t) {
-  return t.defined() ? t.data<T>() : nullptr;
-}
-
 }  // namespace
 
 void conv2d_forward(const ConvGeom& g, const Tensor& x, const Tensor& w, const Tensor& bias,
                          Tensor& y) {
   KERNELS_DISPATCH_FLOAT(x.dtype, "conv2d", [&] {
     using T = scalar_t;
-    forward_impl<T>(g, x.data<T>(), w.data<T>(), ptr_or_null<T>(bias), y.data<T>(), x.dtype,
+    forward_impl<T>(g, x.data<T>(), w.data<T>(), bias.data_or_null<T>(), y.data<T>(), x.dtype,
                     x.device());
   });
 }
@@ -234,8 +229,8 @@ void conv2d_backward(const ConvGeom& g, const Tensor& dy, const Tensor& x, const
                           Tensor& dx, Tensor& dw, Tensor& dbias) {
   KERNELS_DISPATCH_FLOAT(x.dtype, "conv2d_backward", [&] {
     using T = scalar_t;
-    backward_impl<T>(g, dy.data<T>(), x.data<T>(), w.data<T>(), ptr_or_null<T>(dx),
-                     ptr_or_null<T>(dw), x.dtype, x.device());
+    backward_impl<T>(g, dy.data<T>(), x.data<T>(), w.data<T>(), dx.data_or_null<T>(),
+                     dw.data_or_null<T>(), x.dtype, x.device());
     if (dbias.defined()) channel_sum<T>(dy.data<T>(), g.N, g.O, g.OH * g.OW, dbias.data<T>());
   });
 }

@@ -139,40 +139,8 @@ __global__ void sum_to_block_kernel(const T* in, T* out, ReduceLayout L) {
 
 }  // namespace
 
-// Entry points: the op -> functor dispatch of csrc/common/elementwise_dispatch.h on the CUDA loops,
-// on the output's device.
-
-void binary_forward(BinaryOp op, const Tensor& a, const Tensor& b, Tensor& out) {
-  ew::binary_forward<CudaLoops>(op, a, b, out);
-}
-void scalar_forward(ScalarOp op, const Tensor& a, double s, Tensor& out) {
-  ew::scalar_forward<CudaLoops>(op, a, s, out);
-}
-void unary_forward(UnaryOp op, const Tensor& x, Tensor& out) {
-  ew::unary_forward<CudaLoops>(op, x, out);
-}
-void clamp_forward(const Tensor& x, double lo, double hi, bool has_lo, bool has_hi, Tensor& out) {
-  ew::clamp_forward<CudaLoops>(x, lo, hi, has_lo, has_hi, out);
-}
-void where_forward(const Tensor& cond, const Tensor& a, const Tensor& b, Tensor& out) {
-  ew::where_forward<CudaLoops>(cond, a, b, out);
-}
-void binary_grad(BinaryGradOp op, const Tensor& g, const Tensor& a, const Tensor& b, Tensor& out) {
-  ew::binary_grad<CudaLoops>(op, g, a, b, out);
-}
-void where_grad(const Tensor& g, const Tensor& cond, bool to_a, Tensor& out) {
-  ew::where_grad<CudaLoops>(g, cond, to_a, out);
-}
-void unary_backward(UnaryGradOp op, const Tensor& g, const Tensor& t, Tensor& dx) {
-  ew::unary_backward<CudaLoops>(op, g, t, dx);
-}
-void clamp_backward(const Tensor& g, const Tensor& x, double lo, double hi, bool has_lo,
-                         bool has_hi, Tensor& dx) {
-  ew::clamp_backward<CudaLoops>(g, x, lo, hi, has_lo, has_hi, dx);
-}
-void scalar_backward(ScalarGradOp op, const Tensor& g, const Tensor& a, double s, Tensor& da) {
-  ew::scalar_backward<CudaLoops>(op, g, a, s, da);
-}
+// Entry points: the op -> functor dispatch of csrc/common/elementwise_dispatch.h on the CUDA loops.
+KERNELS_DEFINE_ELEMENTWISE_ENTRY_POINTS(CudaLoops)
 
 void sum_to(const Tensor& t, Tensor& out) {
   if (out.numel() == 0) return;

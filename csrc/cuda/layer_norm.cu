@@ -114,7 +114,7 @@ void row_norm_forward(const Tensor& x, const Tensor& weight, const Tensor& bias,
   KERNELS_DISPATCH_FLOAT(x.dtype, "row_norm", [&] {
     using T = scalar_t;
     row_forward_kernel<T, AccOf<T>><<<row_grid(d.R), row_block(d.D())>>>(
-        x.data<T>(), opt_data<T>(weight), opt_data<T>(bias), d.R, d.G, d.S, d.L, eps, out.data<T>(),
+        x.data<T>(), weight.data_or_null<T>(), bias.data_or_null<T>(), d.R, d.G, d.S, d.L, eps, out.data<T>(),
         mean.data<T>(), rstd.data<T>());
   });
   cuda::check_launch("row_norm");
@@ -128,7 +128,7 @@ void row_norm_backward(const Tensor& grad, const Tensor& x, const Tensor& weight
     using A = AccOf<T>;
     if (dx.defined() && d.R > 0) {
       row_backward_kernel<T, A><<<row_grid(d.R), row_block(d.D())>>>(
-          grad.data<T>(), x.data<T>(), opt_data<T>(weight), mean.data<T>(), rstd.data<T>(), d.R, d.G, d.S,
+          grad.data<T>(), x.data<T>(), weight.data_or_null<T>(), mean.data<T>(), rstd.data<T>(), d.R, d.G, d.S,
           d.L, dx.data<T>());
       cuda::check_launch("row_norm_backward");
     }
@@ -143,7 +143,7 @@ void row_norm_backward(const Tensor& grad, const Tensor& x, const Tensor& weight
     const int64_t E = channel_reduce<T, GradOp<A>>(x.data<T>(), grad.data<T>(), mean.data<T>(), rstd.data<T>(),
                                                    si, N, nch, d.L, x.device(), buf);
     affine_grad_finalize_kernel<T, A><<<cuda::grid_for(nch), cuda::kBlock>>>(
-        static_cast<const Sums2<A>*>(buf.raw_data()), E, nch, out_data<T>(dweight), out_data<T>(dbias));
+        static_cast<const Sums2<A>*>(buf.raw_data()), E, nch, dweight.data_or_null<T>(), dbias.data_or_null<T>());
     cuda::check_launch("row_norm_backward");
   });
 }

@@ -222,11 +222,6 @@ int block_for(int64_t C) {
   return b;
 }
 
-template <class T>
-const T* opt_data(const Tensor& t) {
-  return t.defined() ? t.data<T>() : nullptr;
-}
-
 }  // namespace
 
 LabelFault cross_entropy_forward(const Tensor& input, const Tensor& target, const Tensor& weight,
@@ -239,7 +234,7 @@ LabelFault cross_entropy_forward(const Tensor& input, const Tensor& target, cons
   Tensor losses = red == Reduction::None ? out : Tensor::empty({P}, input.dtype, input.device());
   KERNELS_DISPATCH_FLOAT(input.dtype, "cross_entropy", [&] {
     using T = scalar_t;
-    const T* w = opt_data<T>(weight);
+    const T* w = weight.data_or_null<T>();
     if (P > 0) {
       if (K == 1) {
         ce_rows_kernel<T><<<capped_grid(P), block_for(C)>>>(
@@ -269,7 +264,7 @@ void cross_entropy_backward(const Tensor& grad, const Tensor& input, const Tenso
   KERNELS_DISPATCH_FLOAT(input.dtype, "cross_entropy_backward", [&] {
     using T = scalar_t;
     ce_backward_kernel<T><<<cuda::grid_for(n), cuda::kBlock>>>(
-        grad.data<T>(), input.data<T>(), target.data<int64_t>(), opt_data<T>(weight), lse.data<T>(),
+        grad.data<T>(), input.data<T>(), target.data<int64_t>(), weight.data_or_null<T>(), lse.data<T>(),
         totals.data<T>(), N, C, K, ignore_index, static_cast<int>(red), eps, dinput.data<T>());
   });
   cuda::check_launch("cross_entropy_backward");
@@ -284,7 +279,7 @@ LabelFault nll_loss_forward(const Tensor& input, const Tensor& target, const Ten
   Tensor losses = red == Reduction::None ? out : Tensor::empty({P}, input.dtype, input.device());
   KERNELS_DISPATCH_FLOAT(input.dtype, "nll_loss", [&] {
     using T = scalar_t;
-    const T* w = opt_data<T>(weight);
+    const T* w = weight.data_or_null<T>();
     if (P > 0) {
       nll_positions_kernel<T><<<cuda::grid_for(P), cuda::kBlock>>>(
           input.data<T>(), target.data<int64_t>(), w, P, C, K, ignore_index, losses.data<T>(),
@@ -307,7 +302,7 @@ void nll_loss_backward(const Tensor& grad, const Tensor& target, const Tensor& w
   KERNELS_DISPATCH_FLOAT(dinput.dtype, "nll_loss_backward", [&] {
     using T = scalar_t;
     nll_backward_kernel<T><<<cuda::grid_for(n), cuda::kBlock>>>(
-        grad.data<T>(), target.data<int64_t>(), opt_data<T>(weight), totals.data<T>(), N, C, K,
+        grad.data<T>(), target.data<int64_t>(), weight.data_or_null<T>(), totals.data<T>(), N, C, K,
         ignore_index, static_cast<int>(red), dinput.data<T>());
   });
   cuda::check_launch("nll_loss_backward");
@@ -376,7 +371,7 @@ bool pointwise_loss_forward(PointLoss kind, double param, const Tensor& x, const
     loss_fn::with_point_loss<T>(kind, param, [&](const auto& f) {
       if (n > 0) {
         ploss_fwd_kernel<T><<<std::max(blocks, 1u), cuda::kBlock>>>(
-            f, x.data<T>(), y.data<T>(), opt_data<T>(w), opt_data<T>(pw), n, reduce, out.data<T>(),
+            f, x.data<T>(), y.data<T>(), w.data_or_null<T>(), pw.data_or_null<T>(), n, reduce, out.data<T>(),
             reduce ? partial.data<double>() : nullptr, check ? bad->ptr() : nullptr);
         cuda::check_launch("loss");
       }
@@ -399,8 +394,8 @@ void pointwise_loss_backward(PointLoss kind, double param, const Tensor& grad, b
     using T = scalar_t;
     loss_fn::with_point_loss<T>(kind, param, [&](const auto& f) {
       ploss_bwd_kernel<T><<<cuda::grid_for(n), cuda::kBlock>>>(
-          f, grad.data<T>(), reduced, static_cast<T>(scale), x.data<T>(), y.data<T>(), opt_data<T>(w),
-          opt_data<T>(pw), dx.defined() ? dx.data<T>() : nullptr, dy.defined() ? dy.data<T>() : nullptr,
+          f, grad.data<T>(), reduced, static_cast<T>(scale), x.data<T>(), y.data<T>(), w.data_or_null<T>(),
+          pw.data_or_null<T>(), dx.data_or_null<T>(), dy.data_or_null<T>(),
           n);
     });
   });

@@ -228,15 +228,6 @@ void channel_apply(const T* u, const T* v, T* out, const T* coef, const BatchNor
 }
 
 template <class T>
-const T* opt_data(const Tensor& t) {
-  return t.defined() ? t.data<T>() : nullptr;
-}
-template <class T>
-T* out_data(Tensor& t) {
-  return t.defined() ? t.data<T>() : nullptr;
-}
-
-template <class T>
 using AccOf = typename std::conditional<std::is_same<T, double>::value, double, float>::type;
 
 }  // namespace kernels::cuda::norm_detail

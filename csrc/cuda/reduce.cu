@@ -383,8 +383,8 @@ void var_forward(const Tensor& x, const ReduceGeom& g, double correction, bool t
 void max_forward(const Tensor& x, const ReduceGeom& g, Tensor& values, Tensor& indices) {
   if (!g.cols() || !g.R) return;
   KERNELS_DISPATCH_ALL(x.dtype, "max", [&] {
-    ArgOp<scalar_t, true> op{values.defined() ? values.data<scalar_t>() : nullptr,
-                             indices.defined() ? indices.data<int64_t>() : nullptr};
+    ArgOp<scalar_t, true> op{values.data_or_null<scalar_t>(),
+                             indices.data_or_null<int64_t>()};
     run_reduce(x.data<scalar_t>(), g, op, x.device(), "max");
   });
 }
@@ -392,8 +392,8 @@ void max_forward(const Tensor& x, const ReduceGeom& g, Tensor& values, Tensor& i
 void min_forward(const Tensor& x, const ReduceGeom& g, Tensor& values, Tensor& indices) {
   if (!g.cols() || !g.R) return;
   KERNELS_DISPATCH_ALL(x.dtype, "min", [&] {
-    ArgOp<scalar_t, false> op{values.defined() ? values.data<scalar_t>() : nullptr,
-                              indices.defined() ? indices.data<int64_t>() : nullptr};
+    ArgOp<scalar_t, false> op{values.data_or_null<scalar_t>(),
+                              indices.data_or_null<int64_t>()};
     run_reduce(x.data<scalar_t>(), g, op, x.device(), "min");
   });
 }
@@ -417,7 +417,7 @@ void var_backward(const Tensor& grad, const Tensor& x, const Tensor& std_out, co
     const double k2 = 2.0 / std::max(0.0, static_cast<double>(g.R) - correction);
     var_backward_kernel<<<cuda::grid_for(n), cuda::kBlock>>>(
         grad.data<scalar_t>(), x.data<scalar_t>(), mean.data<double>(),
-        std_out.defined() ? std_out.data<scalar_t>() : nullptr, dx.data<scalar_t>(), n, g.R, g.inner, k2);
+        std_out.data_or_null<scalar_t>(), dx.data<scalar_t>(), n, g.R, g.inner, k2);
     cuda::check_launch("var_backward");
   });
 }

@@ -102,11 +102,6 @@ __global__ void column_sums_kernel(const T* src, int64_t rows, int64_t cols, T* 
   }
 }
 
-template <class T>
-const T* ptr_or_null(const Tensor& t) {
-  return t.defined() ? t.data<T>() : nullptr;
-}
-
 // C (M,N) = alpha op(A) op(B) + beta C, plain row-major.
 template <class T>
 void plain_gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const T* A, int64_t lda, const T* B,
@@ -179,7 +174,7 @@ void backward_direction(const RnnLayer& L, int64_t d, const Tensor& x, const std
   a.G = ws[3 * d].data<T>();
   a.E = ws[3 * d + 1].defined() ? ws[3 * d + 1].data<T>() : nullptr;
   a.HP = ws[3 * d + 2].data<T>();
-  a.dY = ptr_or_null<T>(dy);
+  a.dY = dy.data_or_null<T>();
   a.C0 = M == RnnMode::Lstm ? c0.data<T>() + d * B * H : nullptr;
   a.dh = dh0.data<T>() + d * B * H;
   a.dc = M == RnnMode::Lstm ? dc0.data<T>() + d * B * H : nullptr;
