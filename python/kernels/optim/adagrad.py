@@ -3,8 +3,7 @@ gradients. One fused ``_C.adagrad_step`` launch per parameter per step."""
 from __future__ import annotations
 
 from .. import _C
-from .._args import check_non_negative
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _check_non_negative_options, _group_flags, _group_floats, _next_step
 
 __all__ = ["Adagrad"]
 
@@ -12,11 +11,8 @@ __all__ = ["Adagrad"]
 class Adagrad(Optimizer):
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
                  eps=1e-10, *, maximize=False):
-        check_non_negative(lr, "learning rate")
-        check_non_negative(lr_decay, "lr_decay value")
-        check_non_negative(weight_decay, "weight_decay value")
-        check_non_negative(initial_accumulator_value, "initial_accumulator_value value")
-        check_non_negative(eps, "epsilon value")
+        _check_non_negative_options(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                                    initial_accumulator_value=initial_accumulator_value, eps=eps)
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value, maximize=maximize)
         super().__init__(params, defaults)
@@ -32,19 +28,13 @@ class Adagrad(Optimizer):
                                p.device)
         return state
 
-    def step(self, closure=None):
-        loss = self._eval_closure(closure)
-        for group in self.param_groups:
-            lr = float(group["lr"])
-            lr_decay = float(group["lr_decay"])
-            weight_decay = float(group["weight_decay"])
-            eps = float(group["eps"])
-            maximize = bool(group["maximize"])
-            for p, g in self._params_with_grad(group):
-                state = self.state[p]
-                if "sum" not in state:
-                    state = self._init_state(p, group)
-                state["step"] = step = float(state["step"]) + 1
-                _C.adagrad_step(p, g, state["sum"], int(step), lr, lr_decay, weight_decay, eps,
-                                maximize)
-        return loss
+    def _step_group(self, group):
+        lr, lr_decay, weight_decay, eps = _group_floats(group, "lr", "lr_decay", "weight_decay",
+                                                        "eps")
+        (maximize,) = _group_flags(group, "maximize")
+        for p, g in self._params_with_grad(group):
+            state = self.state[p]
+            if "sum" not in state:
+                state = self._init_state(p, group)
+            step = _next_step(state)
+            _C.adagrad_step(p, g, state["sum"], int(step), lr, lr_decay, weight_decay, eps, maximize)

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from .. import _C
-from .._args import check_non_negative
-from .optimizer import Optimizer, _zeros_like
+from .optimizer import (
+    Optimizer,
+    _check_non_negative_options,
+    _group_flags,
+    _group_floats,
+    _next_step,
+    _state_zeros,
+    _zeros_like,
+)
 
 __all__ = ["Adam", "AdamW"]
 
@@ -12,8 +19,7 @@ __all__ = ["Adam", "AdamW"]
 class Adam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, maximize=False, decoupled_weight_decay=False):
-        check_non_negative(lr, "learning rate")
-        check_non_negative(eps, "epsilon value")
+        _check_non_negative_options(lr=lr, eps=eps)
         betas = tuple(betas)
         if len(betas) != 2:
             raise ValueError(f"betas must be a pair (beta1, beta2), got {betas}")
@@ -21,39 +27,28 @@ class Adam(Optimizer):
             raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
         if not 0.0 <= betas[1] < 1.0:
             raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        check_non_negative(weight_decay, "weight_decay value")
+        _check_non_negative_options(weight_decay=weight_decay)
         betas = (float(betas[0]), float(betas[1]))
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                         maximize=maximize, decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
 
-    def step(self, closure=None):
-        loss = self._eval_closure(closure)
-        for group in self.param_groups:
-            lr = float(group["lr"])
-            beta1, beta2 = (float(b) for b in group["betas"])
-            eps = float(group["eps"])
-            weight_decay = float(group["weight_decay"])
-            amsgrad = bool(group["amsgrad"])
-            maximize = bool(group["maximize"])
-            decoupled = bool(group["decoupled_weight_decay"])
-            for p, g in self._params_with_grad(group):
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = 0.0
-                    state["exp_avg"] = _zeros_like(p)
-                    state["exp_avg_sq"] = _zeros_like(p)
-                    if amsgrad:
-                        state["max_exp_avg_sq"] = _zeros_like(p)
-                vmax = None
-                if amsgrad:
-                    vmax = state.get("max_exp_avg_sq")
-                    if vmax is None:
-                        vmax = state["max_exp_avg_sq"] = _zeros_like(p)
-                state["step"] = step = float(state["step"]) + 1
-                _C.adam_step(p, g, state["exp_avg"], state["exp_avg_sq"], vmax, int(step), lr,
-                             beta1, beta2, eps, weight_decay, amsgrad, decoupled, maximize)
-        return loss
+    def _step_group(self, group):
+        lr = float(group["lr"])
+        beta1, beta2 = (float(b) for b in group["betas"])
+        eps, weight_decay = _group_floats(group, "eps", "weight_decay")
+        amsgrad, maximize, decoupled = _group_flags(group, "amsgrad", "maximize",
+                                                    "decoupled_weight_decay")
+        for p, g in self._params_with_grad(group):
+            state = self.state[p]
+            if len(state) == 0:
+                state["step"] = 0.0
+                state["exp_avg"] = _zeros_like(p)
+                state["exp_avg_sq"] = _zeros_like(p)
+            vmax = _state_zeros(state, "max_exp_avg_sq", p)[0] if amsgrad else None
+            step = _next_step(state)
+            _C.adam_step(p, g, state["exp_avg"], state["exp_avg_sq"], vmax, int(step), lr,
+                         beta1, beta2, eps, weight_decay, amsgrad, decoupled, maximize)
 
 
 class AdamW(Adam):

@@ -1,7 +1,8 @@
 """The Optimizer base class: parameter groups, per-parameter state, zero_grad and state_dict.
 
-Mirrors ``torch.optim.Optimizer``. Subclasses set their defaults and implement ``step``, which
-calls one fused ``_C.<name>_step`` kernel per parameter (in place on the parameter and its state).
+Mirrors ``torch.optim.Optimizer``. Subclasses set their defaults and implement ``_step_group``,
+which calls one fused ``_C.<name>_step`` kernel per parameter (in place on the parameter and its
+state); ``step`` evaluates the closure and walks the groups.
 """
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections import defaultdict
 from itertools import chain
 
 from .. import _C
+from .._args import check_non_negative
 from ..autograd import enable_grad
 
 Tensor = _C.Tensor
@@ -28,6 +30,41 @@ required = _RequiredParameter()
 
 def _zeros_like(p):
     return _C.full(list(p.shape), 0.0, p.dtype, p.device)
+
+
+def _check_non_negative_options(**options):
+    """ValueError "Invalid <what>: <value>" (torch's wording: "learning rate" for lr, "epsilon
+    value" for eps, "<name> value" for the others) for the first option, in the order given, that
+    is negative or NaN."""
+    for name, value in options.items():
+        what = {"lr": "learning rate", "eps": "epsilon value"}.get(name, f"{name} value")
+        check_non_negative(value, what)
+
+
+def _group_floats(group, *names):
+    """The group's options ``names`` as Python floats, in that order."""
+    return tuple(float(group[name]) for name in names)
+
+
+def _group_flags(group, *names):
+    """The group's options ``names`` as Python bools, in that order."""
+    return tuple(bool(group[name]) for name in names)
+
+
+def _state_zeros(state, key, p):
+    """``state[key]``, made a zero tensor like ``p`` when it is missing (or None); returns
+    (tensor, whether it was made now)."""
+    buf = state.get(key)
+    if buf is not None:
+        return buf, False
+    buf = state[key] = _zeros_like(p)
+    return buf, True
+
+
+def _next_step(state):
+    """Count one more step in ``state["step"]`` (a float, as torch keeps it); returns the count."""
+    state["step"] = step = float(state["step"]) + 1
+    return step
 
 
 def _copy_state_value(value, param=None, key=None):
@@ -161,6 +198,13 @@ class Optimizer:
 
     def step(self, closure=None):
         """Perform one optimization step. ``closure`` re-evaluates the model and returns the loss."""
+        loss = self._eval_closure(closure)
+        for group in self.param_groups:
+            self._step_group(group)
+        return loss
+
+    def _step_group(self, group):
+        """Update the parameters of one group that have a gradient (see ``_params_with_grad``)."""
         raise NotImplementedError
 
     def _eval_closure(self, closure):

@@ -3,8 +3,7 @@ decay (``torch.optim.SGD``). One fused ``_C.sgd_step`` launch per parameter per 
 from __future__ import annotations
 
 from .. import _C
-from .._args import check_non_negative
-from .optimizer import Optimizer, _zeros_like
+from .optimizer import Optimizer, _check_non_negative_options, _group_flags, _group_floats, _state_zeros
 
 __all__ = ["SGD"]
 
@@ -12,32 +11,19 @@ __all__ = ["SGD"]
 class SGD(Optimizer):
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False,
                  *, maximize=False):
-        check_non_negative(lr, "learning rate")
-        check_non_negative(momentum, "momentum value")
-        check_non_negative(weight_decay, "weight_decay value")
+        _check_non_negative_options(lr=lr, momentum=momentum, weight_decay=weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
                         nesterov=nesterov, maximize=maximize)
         super().__init__(params, defaults)
 
-    def step(self, closure=None):
-        loss = self._eval_closure(closure)
-        for group in self.param_groups:
-            lr = float(group["lr"])
-            momentum = float(group["momentum"])
-            dampening = float(group["dampening"])
-            weight_decay = float(group["weight_decay"])
-            nesterov = bool(group["nesterov"])
-            maximize = bool(group["maximize"])
-            for p, g in self._params_with_grad(group):
-                buf, first = None, False
-                if momentum != 0:
-                    state = self.state[p]
-                    buf = state.get("momentum_buffer")
-                    if buf is None:
-                        buf = state["momentum_buffer"] = _zeros_like(p)
-                        first = True
-                _C.sgd_step(p, g, buf, lr, momentum, dampening, nesterov, weight_decay, maximize,
-                            first)
-        return loss
+    def _step_group(self, group):
+        lr, momentum, dampening, weight_decay = _group_floats(group, "lr", "momentum", "dampening",
+                                                              "weight_decay")
+        nesterov, maximize = _group_flags(group, "nesterov", "maximize")
+        for p, g in self._params_with_grad(group):
+            buf, first = None, False
+            if momentum != 0:
+                buf, first = _state_zeros(self.state[p], "momentum_buffer", p)
+            _C.sgd_step(p, g, buf, lr, momentum, dampening, nesterov, weight_decay, maximize, first)
