@@ -15,10 +15,9 @@ from ... import functional as F
 from ..._args import expect_tensor, is_int, is_number
 from ..._device import as_device, as_dtype
 from ...autograd import no_grad
-from ...tensor import empty, ones, tensor, zeros
-from .. import init
-from ..parameter import Parameter
+from ...tensor import ones, tensor, zeros
 from .module import Module
+from .normalization import _affine_params, _reset_affine
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
 
@@ -42,16 +41,8 @@ class _BatchNorm(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
+        _affine_params(self, self.num_features, affine, bias, device, dtype)
         kw = dict(dtype=as_dtype(dtype, _C.dtype.float32), device=as_device(device))
-        if affine:
-            self.weight = Parameter(empty(self.num_features, **kw))
-            if bias:
-                self.bias = Parameter(empty(self.num_features, **kw))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
         if track_running_stats:
             self.register_buffer("running_mean", zeros(self.num_features, **kw))
             self.register_buffer("running_var", ones(self.num_features, **kw))
@@ -72,10 +63,7 @@ class _BatchNorm(Module):
 
     def reset_parameters(self):
         self.reset_running_stats()
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def _check_input_dim(self, input):
         expect_tensor(type(self).__name__, input)

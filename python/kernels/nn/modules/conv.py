@@ -10,15 +10,9 @@ other torch modes raise NotImplementedError.
 """
 from __future__ import annotations
 
-import math
-
-from ... import _C
 from ... import functional as F
 from ..._args import expect_tensor, is_int, ntuple
-from ..._device import as_device, as_dtype
-from ...tensor import empty
-from .. import init
-from ..parameter import Parameter
+from .linear import _check_like_weight, _reset_weight_and_bias, _weight_and_bias
 from .module import Module
 
 __all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
@@ -88,39 +82,20 @@ class _ConvNd(Module):
         self.output_padding = output_padding
         self.groups = groups
         self.padding_mode = padding_mode
-        kw = dict(dtype=as_dtype(dtype, _C.dtype.float32), device=as_device(device))
         if transposed:
             shape = (in_channels, out_channels // groups) + kernel_size
         else:
             shape = (out_channels, in_channels // groups) + kernel_size
-        self.weight = Parameter(empty(shape, **kw))
-        if bias:
-            self.bias = Parameter(empty(out_channels, **kw))
-        else:
-            self.register_parameter("bias", None)
+        _weight_and_bias(self, shape, out_channels, bias, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        _reset_weight_and_bias(self)
 
     def _check_input(self, input):
         cls = type(self).__name__
         expect_tensor(cls, input)
-        w = self.weight
-        if input.dtype != w.dtype:
-            raise TypeError(
-                f"{cls}: input is {input.dtype} but the layer's weight is {w.dtype}; convert the "
-                "input (.to(dtype)) or the model (.double() / .float())"
-            )
-        if input.device != w.device:
-            raise RuntimeError(
-                f"{cls}: input is on {input.device} but the layer's weight is on {w.device}; "
-                "move one of them (.to(device))"
-            )
+        _check_like_weight(cls, input, self.weight)
 
     def extra_repr(self):
         s = "{in_channels}, {out_channels}, kernel_size={kernel_size}, stride={stride}"
@@ -173,8 +148,12 @@ class Conv1d(_ConvNd):
 
 
 class _ConvTransposeNd(_ConvNd):
-    def __init__(self, in_channels, out_channels, kernel_size, stride, padding, output_padding,
-                 groups, bias, dilation, padding_mode, device, dtype):
+    """The transposed convolutions' constructor (torch's argument order) and forward; a subclass
+    names its dimension ``_nd`` and its functional ``_conv_transpose``."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
+                 device=None, dtype=None):
         cls, nd = type(self).__name__, self._nd
         if isinstance(padding, str):
             raise ValueError(f"{cls}: padding must be an int or a tuple of {nd} ints, got {padding!r}")
@@ -186,6 +165,12 @@ class _ConvTransposeNd(_ConvNd):
                 raise ValueError(
                     f"{cls}: output_padding {self.output_padding} must be non-negative and smaller "
                     f"than either stride {self.stride} or dilation {self.dilation}")
+
+    def forward(self, input, output_size=None):
+        self._check_input(input)
+        return self._conv_transpose(input, self.weight, self.bias, self.stride, self.padding,
+                                    self._output_padding(input, output_size), self.groups,
+                                    self.dilation)
 
     def _output_padding(self, input, output_size):
         """output_padding for a requested output_size (torch's rule), else the layer's own."""
@@ -219,18 +204,7 @@ class ConvTranspose2d(_ConvTransposeNd):
     + dilation*(kH-1) + output_padding + 1; weight (C_in, C_out/groups, kH, kW), bias (C_out)."""
 
     _nd = 2
-
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
-                 device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, output_padding,
-                         groups, bias, dilation, padding_mode, device, dtype)
-
-    def forward(self, input, output_size=None):
-        self._check_input(input)
-        return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
-                                  self._output_padding(input, output_size), self.groups,
-                                  self.dilation)
+    _conv_transpose = staticmethod(F.conv_transpose2d)
 
 
 class ConvTranspose1d(_ConvTransposeNd):
@@ -238,15 +212,4 @@ class ConvTranspose1d(_ConvTransposeNd):
     (C_in, C_out/groups, k), bias (C_out)."""
 
     _nd = 1
-
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
-                 device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, output_padding,
-                         groups, bias, dilation, padding_mode, device, dtype)
-
-    def forward(self, input, output_size=None):
-        self._check_input(input)
-        return F.conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding,
-                                  self._output_padding(input, output_size), self.groups,
-                                  self.dilation)
+    _conv_transpose = staticmethod(F.conv_transpose1d)

@@ -10,7 +10,9 @@ from .module import Module
 __all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d"]
 
 
-class Dropout(Module):
+class _DropoutBase(Module):
+    """The dropouts' constructor (p checked to lie in [0, 1]) and repr."""
+
     __constants__ = ["p", "inplace"]
 
     def __init__(self, p=0.5, inplace=False):
@@ -20,34 +22,25 @@ class Dropout(Module):
         self.p = p
         self.inplace = inplace
 
+    def extra_repr(self):
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout(_DropoutBase):
     def forward(self, input):
         if self.inplace:
             return F.dropout(input, self.p, self.training, self.inplace)
         return F.dropout(input, self.p, self.training)
 
-    def extra_repr(self):
-        return f"p={self.p}, inplace={self.inplace}"
 
-
-class _DropoutNd(Module):
+class _DropoutNd(_DropoutBase):
     """Channel dropout: zeroes whole feature maps with probability p while training, scales the
     rest by 1/(1-p); the identity in eval mode."""
 
-    __constants__ = ["p", "inplace"]
     _fn = None
-
-    def __init__(self, p=0.5, inplace=False):
-        super().__init__()
-        if not is_number(p) or not 0 <= p <= 1:
-            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-        self.p = p
-        self.inplace = inplace
 
     def forward(self, input):
         return type(self)._fn(input, self.p, self.training, self.inplace)
-
-    def extra_repr(self):
-        return f"p={self.p}, inplace={self.inplace}"
 
 
 class Dropout1d(_DropoutNd):

@@ -15,6 +15,43 @@ from .module import Module
 __all__ = ["Identity", "Linear"]
 
 
+def _weight_and_bias(module, weight_shape, bias_features, bias, device, dtype):
+    """Give ``module`` an uninitialised ``weight`` Parameter of ``weight_shape`` and, when ``bias``,
+    a ``bias`` of ``bias_features`` (else a registered ``bias = None``), of ``dtype`` (default
+    float32) on ``device``."""
+    kw = dict(dtype=as_dtype(dtype, _C.dtype.float32), device=as_device(device))
+    module.weight = Parameter(empty(weight_shape, **kw))
+    if bias:
+        module.bias = Parameter(empty(bias_features, **kw))
+    else:
+        module.register_parameter("bias", None)
+
+
+def _reset_weight_and_bias(module):
+    """torch's initialisation of Linear and the convolutions: weight ~ kaiming_uniform_(a=sqrt(5)),
+    bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (0 when fan_in is 0)."""
+    init.kaiming_uniform_(module.weight, a=math.sqrt(5))
+    if module.bias is not None:
+        fan_in, _ = init._calculate_fan_in_and_fan_out(module.weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        init.uniform_(module.bias, -bound, bound)
+
+
+def _check_like_weight(name, input, w):
+    """TypeError / RuntimeError "<name>: ..." unless ``input`` has the dtype and device of the
+    layer's weight ``w``."""
+    if input.dtype != w.dtype:
+        raise TypeError(
+            f"{name}: input is {input.dtype} but the layer's weight is {w.dtype}; convert the "
+            "input (.to(dtype)) or the model (.double() / .float())"
+        )
+    if input.device != w.device:
+        raise RuntimeError(
+            f"{name}: input is on {input.device} but the layer's weight is on {w.device}; "
+            "move one of them (.to(device))"
+        )
+
+
 class Identity(Module):
     """Returns its input unchanged (arguments are accepted and ignored, as torch)."""
 
@@ -42,20 +79,11 @@ class Linear(Module):
                 raise ValueError(f"Linear: {name} must be a non-negative int, got {v!r}")
         self.in_features = in_features
         self.out_features = out_features
-        kw = dict(dtype=as_dtype(dtype, _C.dtype.float32), device=as_device(device))
-        self.weight = Parameter(empty((out_features, in_features), **kw))
-        if bias:
-            self.bias = Parameter(empty(out_features, **kw))
-        else:
-            self.register_parameter("bias", None)
+        _weight_and_bias(self, (out_features, in_features), out_features, bias, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        _reset_weight_and_bias(self)
 
     def forward(self, input):
         name = f"Linear(in_features={self.in_features}, out_features={self.out_features})"
@@ -65,18 +93,8 @@ class Linear(Module):
                 f"{name}: expected input with last dim {self.in_features}, got shape "
                 f"{tuple(input.shape)}"
             )
-        w = self.weight
-        if input.dtype != w.dtype:
-            raise TypeError(
-                f"{name}: input is {input.dtype} but the layer's weight is {w.dtype}; convert the "
-                "input (.to(dtype)) or the model (.double() / .float())"
-            )
-        if input.device != w.device:
-            raise RuntimeError(
-                f"{name}: input is on {input.device} but the layer's weight is on {w.device}; "
-                "move one of them (.to(device))"
-            )
-        return F.linear(input, w, self.bias)
+        _check_like_weight(name, input, self.weight)
+        return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

@@ -2,32 +2,27 @@
 torch's names and shapes (normalized_shape for LayerNorm, (num_channels,) for GroupNorm)."""
 from __future__ import annotations
 
-from ... import _C
 from ... import functional as F
 from ..._args import is_int
-from ..._device import as_device, as_dtype
-from ...tensor import empty
 from .. import init
-from ..parameter import Parameter
+from .linear import _weight_and_bias
 from .module import Module
 
 __all__ = ["LayerNorm", "GroupNorm"]
 
 
 def _affine_params(module, shape, affine, bias, device, dtype):
-    kw = dict(dtype=as_dtype(dtype, _C.dtype.float32), device=as_device(device))
+    """``weight`` and (when ``bias``) ``bias`` Parameters of ``shape`` when ``affine``, else both
+    registered as None; ``_reset_affine`` initialises them."""
     if affine:
-        module.weight = Parameter(empty(shape, **kw))
-        if bias:
-            module.bias = Parameter(empty(shape, **kw))
-        else:
-            module.register_parameter("bias", None)
+        _weight_and_bias(module, shape, shape, bias, device, dtype)
     else:
         module.register_parameter("weight", None)
         module.register_parameter("bias", None)
 
 
 def _reset_affine(module):
+    """weight = 1, bias = 0 (those that exist)."""
     if module.weight is not None:
         init.ones_(module.weight)
     if module.bias is not None:
