@@ -14,12 +14,12 @@ Prints the test reconstruction MSE of each (and the baseline of predicting the m
 image), how sparse each code is, and writes recon.png: per kind, a row of test inputs above
 their reconstructions.
 """
-import argparse
 import os
 import time
 
 import numpy as np
 
+import _common
 import kernels
 from kernels import data, nn, optim
 from kernels import functional as F
@@ -142,24 +142,15 @@ def plot_rows(rows, path):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = _common.parser(__doc__)
     p.add_argument("--kind", choices=KINDS + ("all",), default="all")
     p.add_argument("--epochs", type=int, default=10)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--out", default="runs/autoencoders", help="folder for the PNG")
+    _common.add_run_options(p, "runs/autoencoders")
     p.add_argument("--train-size", type=int, default=4000, help="train on N of the 4,000 images")
-    args = p.parse_args(argv)
-    kernels.manual_seed(args.seed)
-    start = time.perf_counter()
+    args, start = _common.start(p, argv)
 
-    train_set = data.mnist_5k(train=True)
-    if args.train_size < len(train_set):
-        # a random subset: the file's rows are sorted by class
-        train_set = data.Subset(train_set, kernels.randperm(len(train_set))[:args.train_size].tolist())
-    test_set = data.mnist_5k(train=False)
-    train_loader = data.DataLoader(train_set, batch_size=32, shuffle=True)
-    test_loader = data.DataLoader(test_set, batch_size=500)
+    train_set, test_set, train_loader, test_loader = _common.mnist_5k_subset(args.train_size,
+                                                                            batch_size=32)
 
     # the baseline every autoencoder must beat: predict the mean training image for every digit
     mean_image = next(iter(data.DataLoader(train_set, batch_size=len(train_set))))[0].mean(0)

@@ -13,9 +13,9 @@ a_l = sigmoid(z_l), z_l = a_{l-1} W_l^T + b_l (W_l is (out, in), as nn.Linear):
 Everything is float64 so that the manual gradients can be compared with autograd's to 1e-10
 (the difference is often exactly 0: autograd does the same arithmetic in the same order).
 """
-import argparse
 import time
 
+import _common
 import kernels
 from kernels import data, nn, train
 from kernels.functional import mse_loss, one_hot
@@ -63,15 +63,10 @@ def check_against_autograd(layers, x, t):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--epochs", type=int, default=30)
+    p = _common.parser(__doc__, epochs=30)
     p.add_argument("--lr", type=float, default=2.0)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--out", default="runs/backprop_by_hand", help="folder for the PNG")
-    args = p.parse_args(argv)
-    kernels.manual_seed(args.seed)
-    start = time.perf_counter()
+    _common.add_run_options(p, "runs/backprop_by_hand")
+    args, start = _common.start(p, argv)
 
     def prepare(ds):
         x, labels = ds.tensors

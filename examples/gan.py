@@ -13,12 +13,11 @@ then G with the non-saturating loss -log D(G(z)) (BCE against the label "real"),
 strong gradients early on, when D easily rejects its samples. A grid of samples from the same
 fixed z is written every few epochs, so the pictures show the generator learning.
 """
-import argparse
-import os
 import time
 
 import numpy as np
 
+import _common
 import kernels
 from kernels import data, nn, optim
 
@@ -54,22 +53,15 @@ def save_grid(images, path, title):
     ax.imshow(grid, cmap="gray", vmin=0, vmax=1)
     ax.set_axis_off()
     ax.set_title(title)
-    fig.tight_layout()
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    fig.savefig(path)
+    _common.save_figure(fig, path)
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--epochs", type=int, default=20)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--out", default="runs/gan", help="folder for the sample grids")
+    p = _common.parser(__doc__, epochs=20)
+    _common.add_run_options(p, "runs/gan", "folder for the sample grids")
     p.add_argument("--every", type=int, default=5, help="write a sample grid every N epochs")
     p.add_argument("--train-size", type=int, default=5000, help="digits to learn from")
-    args = p.parse_args(argv)
-    kernels.manual_seed(args.seed)
-    start = time.perf_counter()
+    args, start = _common.start(p, argv)
     dev = args.device
 
     digits = data.mnist_5k(train=None)  # no test set needed: all 5,000 images

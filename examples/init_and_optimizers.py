@@ -12,12 +12,12 @@ The model is a 64-128-128-128-10 ReLU MLP on scikit-learn's 8x8 digits.
 * Optimizers (all from He initialisation), each at a learning rate usual for it: SGD,
   SGD + momentum, Adagrad, RMSprop, Adam.
 """
-import argparse
 import os
 import time
 
 from matplotlib.figure import Figure
 
+import _common
 import kernels
 from kernels import data, nn, optim, train
 
@@ -68,18 +68,13 @@ def plot(panels, path):
         ax.set_title(title)
         ax.grid(True, alpha=0.3)
         ax.legend()
-    fig.tight_layout()
-    fig.savefig(path)
+    _common.save_figure(fig, path)
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--epochs", type=int, default=15)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--out", default="runs/init_and_optimizers", help="folder for the PNG")
-    args = p.parse_args(argv)
-    start = time.perf_counter()
+    p = _common.parser(__doc__, epochs=15)
+    _common.add_run_options(p, "runs/init_and_optimizers")
+    args, start = _common.start(p, argv, seed=False)  # seeded before each run
     # the loader's shuffle comes from the global generator, reseeded before every run
     loader = data.DataLoader(data.digits(train=True, flatten=True), batch_size=32, shuffle=True)
 

@@ -8,13 +8,13 @@ step(0) = 0, so a point on the line X·W = 0 is classed 0).
 The convergence theorem promises a solution in finitely many steps when the classes are
 linearly separable; XOR is not, so the perceptron keeps at least one of the four points wrong.
 """
-import argparse
 import os
 import time
 
 import numpy as np
 from matplotlib.figure import Figure
 
+import _common
 import kernels
 from kernels import nn, optim
 from kernels.functional import binary_cross_entropy_with_logits
@@ -94,20 +94,14 @@ def plot_boundaries(panels, path):
         ax.set_ylabel("x2")
         ax.set_aspect("equal")
     fig.axes[0].legend(loc="center")
-    fig.tight_layout()
-    fig.savefig(path)
+    _common.save_figure(fig, path)
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--epochs", type=int, default=20, help="most perceptron epochs per table")
+    p = _common.parser(__doc__, epochs=20, epochs_help="most perceptron epochs per table")
     p.add_argument("--mlp-steps", type=int, default=500)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--out", default="runs/perceptron", help="folder for the PNG")
-    args = p.parse_args(argv)
-    kernels.manual_seed(args.seed)
-    start = time.perf_counter()
+    _common.add_run_options(p, "runs/perceptron")
+    args, start = _common.start(p, argv)
     x = kernels.tensor(INPUTS, device=args.device)
 
     panels = []

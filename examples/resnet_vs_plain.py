@@ -17,12 +17,11 @@ of every layer's weight over the first steps, and the two training-loss curves.
 (Careful initialisation - He et al. 2015 - or batch norm also rescue a plain net of this depth;
 skip connections are what keep working as depth grows further.)
 """
-import argparse
-import os
 import time
 
 import numpy as np
 
+import _common
 import kernels
 from kernels import data, nn, optim
 
@@ -89,24 +88,18 @@ def plot(results, path, epochs):
     for ax in (ax1, ax2):
         ax.grid(True, alpha=0.3)
         ax.legend()
-    fig.tight_layout()
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    fig.savefig(path)
+    _common.save_figure(fig, path)
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--epochs", type=int, default=15)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--out", default="runs/resnet_vs_plain", help="folder for the PNG")
+    p = _common.parser(__doc__, epochs=15)
+    _common.add_run_options(p, "runs/resnet_vs_plain")
     p.add_argument("--depth", type=int, default=20, help="Linear layers in each network")
     p.add_argument("--width", type=int, default=64)
     p.add_argument("--lr", type=float, default=0.01)
     p.add_argument("--probe-steps", type=int, default=5,
                    help="average the gradient norms over this many first steps")
-    args = p.parse_args(argv)
-    start = time.perf_counter()
+    args, start = _common.start(p, argv, seed=False)  # seeded before each network
 
     train_set = data.digits(train=True, flatten=True)
     x, y = train_set.tensors

@@ -6,12 +6,12 @@ Truncated backpropagation through time: the text is cut into 64 parallel streams
 characters at a time; the LSTM state is carried from one chunk to the next but detached, so the
 gradient flows back at most 100 steps.
 """
-import argparse
 import math
 import time
 
 import numpy as np
 
+import _common
 import kernels
 from kernels import models, optim, train
 from kernels.data import text as textdata
@@ -30,17 +30,13 @@ def mean_loss(model, batches):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = _common.parser(__doc__)
     p.add_argument("--text", default=None, help="a text file (default: Python's documentation)")
     p.add_argument("--epochs", type=int, default=3)
     p.add_argument("--hidden", type=int, default=256)
     p.add_argument("--max-chars", type=int, default=None, help="use only the first N characters")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--out", default="runs/charlstm", help="folder for the loss plot")
-    args = p.parse_args(argv)
-    kernels.manual_seed(args.seed)
-    start = time.perf_counter()
+    _common.add_run_options(p, "runs/charlstm", "folder for the loss plot")
+    args, start = _common.start(p, argv)
 
     text = textdata.load_text(args.text)[:args.max_chars]
     vocab = textdata.CharVocab.from_text(text)

@@ -5,31 +5,17 @@
 The same model is trained by `kernels-train lenet5`; this script shows the steps with the public
 API only: data, model, loss, optimizer, schedule, fit, evaluate, pictures.
 """
-import argparse
-import time
-
-import kernels
-from kernels import data, models, nn, optim, train
+import _common
+from kernels import models, nn, optim, train
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--epochs", type=int, default=12)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--out", default="runs/lenet5", help="folder for the PNGs")
-    args = p.parse_args(argv)
-    kernels.manual_seed(args.seed)
-    start = time.perf_counter()
+    p = _common.parser(__doc__, epochs=12)
+    _common.add_run_options(p, "runs/lenet5", "folder for the PNGs")
+    args, start = _common.start(p, argv)
 
-    # 28x28 digits with a 2-pixel border: LeNet-5's 32x32 input
-    train_set = data.mnist_5k(train=True, pad=2)
-    test_set = data.mnist_5k(train=False, pad=2)
-    mean, std = data.mean_std(train_set)
-    train_set.transform = data.Compose([data.RandomShift(2), data.Normalize(mean, std)])
-    test_set.transform = data.Normalize(mean, std)
-    train_loader = data.DataLoader(train_set, batch_size=64, shuffle=True)
-    test_loader = data.DataLoader(test_set, batch_size=500)
+    # 28x28 digits with a 2-pixel border: LeNet-5's 32x32 input; shifted by up to 2 pixels
+    train_loader, test_loader = _common.mnist_5k_augmented(batch_size=64, pad=2, shift=2)
 
     model = models.LeNet5()
     print(model)
@@ -39,14 +25,10 @@ def main(argv=None):
     history = train.fit(model, nn.CrossEntropyLoss(), optimizer, train_loader, epochs=args.epochs,
                         scheduler=scheduler, scheduler_interval="batch", device=args.device)
     result = train.evaluate(model, nn.CrossEntropyLoss(), test_loader, device=args.device)
-    print(f"test accuracy {result['accuracy']:.4f} after {args.epochs} epochs, "
-          f"{time.perf_counter() - start:.1f} s")
+    _common.print_accuracy(result["accuracy"], args.epochs, start)
 
-    train.plot_history(history, f"{args.out}/history.png", title="LeNet-5 on mnist_5k")
-    train.plot_filters(model.c1.weight, f"{args.out}/c1_filters.png", title="C1 filters")
-    cm = train.confusion_matrix(model, test_loader, num_classes=10, device=args.device)
-    train.plot_confusion_matrix(cm, f"{args.out}/confusion.png", title="LeNet-5, test set")
-    print(f"pictures in {args.out}/")
+    _common.classifier_pictures(model, history, model.c1.weight, test_loader, args, "LeNet-5",
+                                "c1_filters.png", "C1 filters")
     return result["accuracy"]
 
 

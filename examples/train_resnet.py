@@ -4,31 +4,20 @@
 
 Also shows a state_dict round trip: the trained weights are saved and loaded into a fresh model.
 """
-import argparse
 import os
-import time
 
+import _common
 import kernels
-from kernels import data, models, nn, optim, train
+from kernels import models, nn, optim, train
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--epochs", type=int, default=8)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--out", default="runs/resnet", help="folder for the PNGs and the weights")
-    args = p.parse_args(argv)
-    kernels.manual_seed(args.seed)
-    start = time.perf_counter()
+    p = _common.parser(__doc__, epochs=8)
+    _common.add_run_options(p, "runs/resnet", "folder for the PNGs and the weights")
+    args, start = _common.start(p, argv)
 
-    train_set = data.mnist_5k(train=True, pad=2)
-    test_set = data.mnist_5k(train=False, pad=2)
-    mean, std = data.mean_std(train_set)
-    train_set.transform = data.Compose([data.RandomShift(2), data.Normalize(mean, std)])
-    test_set.transform = data.Normalize(mean, std)
-    train_loader = data.DataLoader(train_set, batch_size=64, shuffle=True)
-    test_loader = data.DataLoader(test_set, batch_size=500)
+    # 32x32 digits (a 2-pixel border), shifted by up to 2 pixels
+    train_loader, test_loader = _common.mnist_5k_augmented(batch_size=64, pad=2, shift=2)
 
     model = models.resnet_small()  # 3 stages of 1 basic block: 16, 32, 64 channels
     optimizer = optim.Adam(model.parameters(), lr=3e-3)
@@ -37,8 +26,7 @@ def main(argv=None):
     history = train.fit(model, nn.CrossEntropyLoss(), optimizer, train_loader, epochs=args.epochs,
                         scheduler=scheduler, scheduler_interval="batch", device=args.device)
     result = train.evaluate(model, nn.CrossEntropyLoss(), test_loader, device=args.device)
-    print(f"test accuracy {result['accuracy']:.4f} after {args.epochs} epochs, "
-          f"{time.perf_counter() - start:.1f} s")
+    _common.print_accuracy(result["accuracy"], args.epochs, start)
 
     os.makedirs(args.out, exist_ok=True)
     kernels.save(model.state_dict(), f"{args.out}/resnet.npz")
@@ -47,11 +35,8 @@ def main(argv=None):
     check = train.evaluate(again.to(args.device), nn.CrossEntropyLoss(), test_loader, device=args.device)
     print(f"reloaded weights: test accuracy {check['accuracy']:.4f}")
 
-    train.plot_history(history, f"{args.out}/history.png", title="ResNet on mnist_5k")
-    train.plot_filters(model.conv1.weight, f"{args.out}/conv1_filters.png", title="first-layer filters")
-    cm = train.confusion_matrix(model, test_loader, num_classes=10, device=args.device)
-    train.plot_confusion_matrix(cm, f"{args.out}/confusion.png", title="ResNet, test set")
-    print(f"pictures in {args.out}/")
+    _common.classifier_pictures(model, history, model.conv1.weight, test_loader, args, "ResNet",
+                                "conv1_filters.png", "first-layer filters")
     return result["accuracy"]
 
 

@@ -6,11 +6,11 @@
 Batches are generated on the fly; the decoder is trained with teacher forcing and evaluated by
 greedy decoding (whole-sequence exact match) on 1,000 held-out sequences.
 """
-import argparse
 import time
 
 import numpy as np
 
+import _common
 import kernels
 from kernels import models, optim
 from kernels.functional import cross_entropy
@@ -19,18 +19,15 @@ from kernels.nn.utils import clip_grad_norm_
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = _common.parser(__doc__)
     p.add_argument("--steps", type=int, default=3000)
     p.add_argument("--task", choices=("reverse", "sort"), default="reverse")
     p.add_argument("--min-len", type=int, default=5)
     p.add_argument("--max-len", type=int, default=15)
     p.add_argument("--hidden", type=int, default=256)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="cpu")
-    args = p.parse_args(argv)
-    kernels.manual_seed(args.seed)
+    _common.add_run_options(p)  # --seed, --device
+    args, start = _common.start(p, argv)
     rng = np.random.default_rng(args.seed)
-    start = time.perf_counter()
 
     def T(a):
         return kernels.tensor(a, device=args.device)

@@ -18,12 +18,11 @@ full-resolution detail that sharp mask edges need.
 Reports the test IoU (intersection over union of the predicted and true disc pixels) and writes
 a PNG of inputs, targets and predictions.
 """
-import argparse
-import os
 import time
 
 import numpy as np
 
+import _common
 import kernels
 from kernels import data, nn, optim
 
@@ -117,23 +116,16 @@ def save_examples(images, masks, pred, path, n=6):
             ax.set_yticks([])
             if j == 0:
                 ax.set_ylabel(name)
-    fig.tight_layout()
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    fig.savefig(path)
+    _common.save_figure(fig, path)
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--epochs", type=int, default=6)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--out", default="runs/unet", help="folder for the PNG")
+    p = _common.parser(__doc__, epochs=6)
+    _common.add_run_options(p, "runs/unet")
     p.add_argument("--train-size", type=int, default=2000)
     p.add_argument("--test-size", type=int, default=400)
     p.add_argument("--width", type=int, default=8, help="channels of the first level")
-    args = p.parse_args(argv)
-    kernels.manual_seed(args.seed)
-    start = time.perf_counter()
+    args, start = _common.start(p, argv)
 
     train_x, train_y = make_shapes(args.train_size, seed=args.seed)
     test_x, test_y = make_shapes(args.test_size, seed=args.seed + 10_000)  # other images

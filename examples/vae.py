@@ -14,14 +14,14 @@ nats, on the training and test sets after each epoch, and writes samples.png (di
 z ~ N(0, I)), traversal.png (a grid over the first two latent dimensions, the rest at 0) and, with
 a 2-D latent, latent.png (the test digits' means, coloured by class).
 """
-import argparse
 import os
 import time
 
 import numpy as np
 
+import _common
 import kernels
-from kernels import data, nn, optim
+from kernels import nn, optim
 from kernels import functional as F
 
 
@@ -90,8 +90,7 @@ def save_grid(images, cols, path, title):
     ax.imshow(tiles.reshape(rows * 28, cols * 28), cmap="gray", vmin=0, vmax=1)
     ax.set_axis_off()
     ax.set_title(title)
-    fig.tight_layout()
-    fig.savefig(path)
+    _common.save_figure(fig, path)
 
 
 def save_latent_scatter(model, images, labels, device, path):
@@ -107,8 +106,7 @@ def save_latent_scatter(model, images, labels, device, path):
     ax.set_xlabel("z1")
     ax.set_ylabel("z2")
     ax.set_title("means of q(z|x), test set")
-    fig.tight_layout()
-    fig.savefig(path)
+    _common.save_figure(fig, path)
 
 
 @kernels.no_grad()
@@ -118,26 +116,16 @@ def decode(model, z, device):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = _common.parser(__doc__)
     p.add_argument("--latent", type=int, default=2, help="size of the latent code")
     p.add_argument("--epochs", type=int, default=30)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--out", default="runs/vae", help="folder for the PNGs")
+    _common.add_run_options(p, "runs/vae", "folder for the PNGs")
     p.add_argument("--train-size", type=int, default=4000, help="train on N of the 4,000 images")
-    args = p.parse_args(argv)
+    args, start = _common.start(p, argv)
     if args.latent < 2:
         p.error("--latent must be at least 2 (the traversal walks two latent dimensions)")
-    kernels.manual_seed(args.seed)
-    start = time.perf_counter()
 
-    train_set = data.mnist_5k(train=True)
-    if args.train_size < len(train_set):
-        # a random subset: the file's rows are sorted by class
-        train_set = data.Subset(train_set, kernels.randperm(len(train_set))[:args.train_size].tolist())
-    test_set = data.mnist_5k(train=False)
-    train_loader = data.DataLoader(train_set, batch_size=64, shuffle=True)
-    test_loader = data.DataLoader(test_set, batch_size=500)
+    _, test_set, train_loader, test_loader = _common.mnist_5k_subset(args.train_size, batch_size=64)
 
     model = VAE(latent=args.latent).to(args.device)
     optimizer = optim.Adam(model.parameters(), lr=1e-3)
