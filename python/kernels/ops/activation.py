@@ -20,6 +20,7 @@ from .._args import as_flag, as_int, as_number, check_tensor
 from ..autograd import Function, is_grad_enabled
 from ..tensor import ToDtype
 from .elementwise import _function, _saving_unary
+from .shape import Identity
 
 __all__ = [
     "sigmoid", "tanh", "relu", "relu_", "leaky_relu", "elu", "softplus", "gelu", "silu",
@@ -90,18 +91,6 @@ class Dropout(Function):
     def backward(ctx, grad):
         (mask,) = ctx.saved_tensors
         return _C.dropout_backward(grad, mask, ctx.p), None
-
-
-class _Identity(Function):
-    """A new handle on the same values; the gradient passes through."""
-
-    @staticmethod
-    def forward(ctx, x):
-        return x._raw()
-
-    @staticmethod
-    def backward(ctx, grad):
-        return grad
 
 
 # ---------------------------------------------------------------- public functions
@@ -216,7 +205,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: dropout probability has to be between 0 and 1, but got {p}")
     if not as_flag("dropout", "training", training):
-        return _Identity.apply(input)
+        return Identity.apply(input)
     return Dropout.apply(input, p)
 
 

@@ -23,7 +23,7 @@ import warnings
 from .. import _C
 from .._args import as_flag, as_int, as_number, check_optional_tensor, check_tensor, is_int
 from ..autograd import Function, is_grad_enabled
-from .activation import _Identity
+from .shape import Identity
 
 # What `kernels.<name>` exports (kernels/__init__.py). torch.batch_norm takes its arguments in
 # another order than F.batch_norm and torch has no dropout1d/2d/3d, so those are in
@@ -155,7 +155,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
 
 def _feature_dropout(op, input, p, training, inplace, shape):
     if not as_flag(op, "training", training):
-        return _Identity.apply(input)
+        return Identity.apply(input)
     out = FeatureDropout.apply(input, p, shape)
     if inplace and not (is_grad_enabled() and input.requires_grad):
         _C.copy_(input, out)

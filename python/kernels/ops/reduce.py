@@ -193,35 +193,32 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return Std.apply(input, _dims(dim, "std"), corr, builtins.bool(keepdim))
 
 
-def max(input, dim=None, keepdim=False):  # noqa: A001 - mirrors torch.max
-    """max(x): the largest element (0-d). max(x, dim, keepdim=False): a (values, indices) pair
-    whose indices are the first position of the maximum. NaN counts as the largest value."""
-    expect_tensor("max", input)
+def _max_or_min(op, input, dim, keepdim, elementwise, over_all, over_dim, result):
+    """What max and min do with their arguments: a Tensor ``dim`` is the other operand of the
+    ``elementwise`` maximum / minimum; ``dim=None`` reduces every element (``over_all``); an int
+    ``dim`` gives a (values, indices) ``result`` (``over_dim``)."""
+    expect_tensor(op, input)
     if isinstance(dim, Tensor):
-        return maximum(input, dim)
+        return elementwise(input, dim)
     if dim is None:
         if input.numel() == 0:
             raise RuntimeError(
-                "max(): Expected reduction dim to be specified for input.numel() == 0. Specify "
+                f"{op}(): Expected reduction dim to be specified for input.numel() == 0. Specify "
                 f"the reduction dim with the 'dim' argument (input shape {tuple(input.shape)})"
             )
-        return MaxAll.apply(input, [], False)
-    return max_result(*MaxDim.apply(input, _dim("max", dim), builtins.bool(keepdim)))
+        return over_all.apply(input, [], False)
+    return result(*over_dim.apply(input, _dim(op, dim), builtins.bool(keepdim)))
+
+
+def max(input, dim=None, keepdim=False):  # noqa: A001 - mirrors torch.max
+    """max(x): the largest element (0-d). max(x, dim, keepdim=False): a (values, indices) pair
+    whose indices are the first position of the maximum. NaN counts as the largest value."""
+    return _max_or_min("max", input, dim, keepdim, maximum, MaxAll, MaxDim, max_result)
 
 
 def min(input, dim=None, keepdim=False):  # noqa: A001 - mirrors torch.min
     """min(x) or min(x, dim, keepdim=False) -> (values, indices); see ``max``."""
-    expect_tensor("min", input)
-    if isinstance(dim, Tensor):
-        return minimum(input, dim)
-    if dim is None:
-        if input.numel() == 0:
-            raise RuntimeError(
-                "min(): Expected reduction dim to be specified for input.numel() == 0. Specify "
-                f"the reduction dim with the 'dim' argument (input shape {tuple(input.shape)})"
-            )
-        return MinAll.apply(input, [], False)
-    return min_result(*MinDim.apply(input, _dim("min", dim), builtins.bool(keepdim)))
+    return _max_or_min("min", input, dim, keepdim, minimum, MinAll, MinDim, min_result)
 
 
 def amax(input, dim=(), keepdim=False):

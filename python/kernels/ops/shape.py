@@ -144,6 +144,8 @@ class Reshape(Function):
 
 
 class Identity(Function):
+    """A new handle on the same values; the gradient passes through."""
+
     @staticmethod
     def forward(ctx, x):
         return x._raw()
