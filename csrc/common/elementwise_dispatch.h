@@ -12,7 +12,7 @@
 //   Loops::map3<A, B, C, Out>(op, ta, tb, tc, tout, f) f(a, b, c) broadcast to tout's shape
 // map1/map2_same take raw pointers to contiguous same-shape memory; map2/map3 take tensors whose
 // shapes broadcast to the output's. Outputs are allocated (and may alias the first input, for the
-// in-place ops) by the caller; the contracts of each entry point are in csrc/cpu/elementwise.h.
+// in-place ops) by the caller; the contracts of each entry point are in csrc/contracts/elementwise.h.
 #pragma once
 #include <type_traits>
 

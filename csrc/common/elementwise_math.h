@@ -192,7 +192,7 @@ template <class T> struct RPowSGrad {
 
 namespace kernels {
 
-// Which functor a device entry point runs (csrc/cpu/elementwise.h, csrc/cuda/elementwise.h).
+// Which functor a device entry point (csrc/contracts/elementwise.h) runs.
 enum class BinaryOp : int {
   Add, Sub, Mul, Div, Pow, Maximum, Minimum,   // numeric -> same dtype (Div: floating only)
   Eq, Ne, Lt, Le, Gt, Ge,                      // any dtype -> bool

@@ -1,5 +1,6 @@
-// Convolution on the CPU: conv2d and conv_transpose2d (conv1d / conv_transpose1d are the same
-// kernels on (N, C, 1, L) views). The maths is in conv2d.cpp's header comment.
+// Convolution: conv2d and conv_transpose2d (conv1d / conv_transpose1d are the same kernels on
+// (N, C, 1, L) views): the geometry and the entry points both devices implement. The maths is in
+// csrc/cpu/conv2d.cpp's header comment; which CPU kernel runs is csrc/cpu/conv2d_plan.h's choice.
 #pragma once
 #include <cstdint>
 
@@ -42,17 +43,14 @@ struct ConvGeom {
   /* y = conv(x, w) + bias. bias (O) may be undefined. */                                           \
   void conv2d_forward(const ConvGeom& g, const Tensor& x, const Tensor& w, const Tensor& bias,      \
                       Tensor& y);                                                                   \
-                                                                                                    \
   /* From dy (N, O, OH, OW): dx (N, C, H, W), dw (O, C/G, kH, kW), dbias (O); undefined ones are */ \
   /* skipped. */                                                                                    \
   void conv2d_backward(const ConvGeom& g, const Tensor& dy, const Tensor& x, const Tensor& w,       \
                        Tensor& dx, Tensor& dw, Tensor& dbias);                                      \
-                                                                                                    \
   /* conv_transpose2d with g the geometry of the matching conv: input is (N, O, OH, OW), weight */  \
   /* (O, C/G, kH, kW) (torch's (C_in, C_out/groups, kH, kW)), bias (C), out (N, C, H, W). */        \
   void conv_transpose2d_forward(const ConvGeom& g, const Tensor& input, const Tensor& w,            \
                                 const Tensor& bias, Tensor& out);                                   \
-                                                                                                    \
   /* From dout (N, C, H, W): dinput (N, O, OH, OW), dw, dbias (C); undefined ones are skipped. */   \
   void conv_transpose2d_backward(const ConvGeom& g, const Tensor& dout, const Tensor& input,        \
                                  const Tensor& w, Tensor& dinput, Tensor& dw, Tensor& dbias);

@@ -1,4 +1,4 @@
-// Embedding lookups and one_hot on the CPU.
+// Embedding lookups and one_hot: the entry points both devices implement.
 //   embedding  weight (N, D), ids (K) int64 (any shape, flattened)  ->  out (K, D)
 //              out[k, :] = weight[ids[k], :]
 //              dweight[n, :] = sum over k with ids[k] == n (and n != padding_idx) of dout[k, :]
@@ -24,10 +24,8 @@ struct EmbeddingFault {
 // list; csrc/ops/embedding.cpp checks the arguments, allocates the outputs and routes.
 #define KERNELS_EMBEDDING_ENTRY_POINTS                                                                  \
   EmbeddingFault embedding_forward(const Tensor& weight, const Tensor& ids, Tensor& out);               \
-                                                                                                        \
   /* padding_idx < 0: none. dweight is fully written (zeros for unused rows). */                        \
   void embedding_backward(const Tensor& grad, const Tensor& ids, int64_t padding_idx, Tensor& dweight); \
-                                                                                                        \
   EmbeddingFault one_hot(const Tensor& ids, int64_t num_classes, Tensor& out);
 
 KERNELS_DECLARE_ENTRY_POINTS(KERNELS_EMBEDDING_ENTRY_POINTS)

@@ -1,3 +1,6 @@
+// Losses: the reduction kinds, the pointwise-loss kinds, the label fault report and the entry
+// points both devices implement. The maths is in csrc/cpu/loss.cpp's header comment, the pointwise
+// functors in csrc/common/loss_math.h.
 #pragma once
 #include <cstdint>
 
@@ -30,27 +33,22 @@ struct LabelFault {
                                    int64_t N, int64_t C, int64_t K, int64_t ignore_index,                  \
                                    Reduction red, double label_smoothing, Tensor& out, Tensor& lse,        \
                                    Tensor& totals);                                                        \
-                                                                                                           \
   void cross_entropy_backward(const Tensor& grad, const Tensor& input, const Tensor& target,               \
                               const Tensor& weight, const Tensor& lse, const Tensor& totals,               \
                               int64_t N, int64_t C, int64_t K, int64_t ignore_index, Reduction red,        \
                               double label_smoothing, Tensor& dinput);                                     \
-                                                                                                           \
   LabelFault nll_loss_forward(const Tensor& input, const Tensor& target, const Tensor& weight,             \
                               int64_t N, int64_t C, int64_t K, int64_t ignore_index, Reduction red,        \
                               Tensor& out, Tensor& totals);                                                \
-                                                                                                           \
   void nll_loss_backward(const Tensor& grad, const Tensor& target, const Tensor& weight,                   \
                          const Tensor& totals, int64_t N, int64_t C, int64_t K, int64_t ignore_index,      \
                          Reduction red, Tensor& dinput);                                                   \
-                                                                                                           \
   /* Pointwise losses: x, y and (when defined) w, pw all of one shape. out: x's shape for */               \
   /* Reduction::None, else one element = scale * sum. Returns false when kind == Bce and an input */       \
   /* lies outside [0, 1] (out is then unspecified). */                                                     \
   bool pointwise_loss_forward(PointLoss kind, double param, const Tensor& x, const Tensor& y,              \
                               const Tensor& w, const Tensor& pw, bool reduce, double scale,                \
                               Tensor& out);                                                                \
-                                                                                                           \
   /* grad has one element (scaled by `scale`) when `reduced`, else x's shape. dx / dy may be undefined. */ \
   void pointwise_loss_backward(PointLoss kind, double param, const Tensor& grad, bool reduced,             \
                                double scale, const Tensor& x, const Tensor& y, const Tensor& w,            \

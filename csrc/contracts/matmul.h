@@ -81,11 +81,9 @@ struct GemmSpec {
 #define KERNELS_MATMUL_ENTRY_POINTS                                                                     \
   /* matmul: the ops layer lowers the broadcast product to GemmSpecs (see csrc/ops/matmul.cpp). */      \
   void matmul_forward(const GemmSpec& spec, const Tensor& a, const Tensor& b, Tensor& out);             \
-                                                                                                        \
   /* da from (grad, b) with spec_da, db from (a, grad) with spec_db; an undefined da/db is skipped. */  \
   void matmul_backward(const GemmSpec& spec_da, const GemmSpec& spec_db, const Tensor& grad,            \
                        const Tensor& a, const Tensor& b, Tensor& da, Tensor& db);                       \
-                                                                                                        \
   /* linear on flattened rows: x is (R,in), weight is (out,in), bias is (out) or undefined, */          \
   /* out is (R,out). Backward: dx (R,in), dweight (out,in), dbias (out); undefined ones are skipped. */ \
   void linear_forward(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor& out);          \

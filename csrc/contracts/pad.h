@@ -1,3 +1,5 @@
+// Padding (constant, reflect, replicate, circular): the geometry and the entry points both devices
+// implement. The source positions are computed by csrc/common/pad_math.h.
 #pragma once
 #include <cstdint>
 
@@ -27,7 +29,6 @@ struct PadGeom {
 #define KERNELS_PAD_ENTRY_POINTS                                                                   \
   /* out = the padded input (constant positions = g.value). */                                     \
   void pad_forward(const Tensor& input, const PadGeom& g, Tensor& out);                            \
-                                                                                                   \
   /* Non-constant modes: dinput[src] += grad[o] over the output positions (dinput zeroed here). */ \
   /* Constant mode needs no kernel of its own: its gradient is pad_forward with negated pads. */   \
   void pad_backward(const Tensor& grad, const PadGeom& g, Tensor& dinput);

@@ -1,3 +1,5 @@
+// 2-D (and, with H = 1, 1-D) max, average and adaptive pooling: the geometry and the entry points
+// both devices implement. The maths is in csrc/cpu/pool.cpp's header comment.
 #pragma once
 #include <cstdint>
 
@@ -25,22 +27,16 @@ struct Pool2dGeom {
 #define KERNELS_POOL_ENTRY_POINTS                                                                  \
   /* max_pool2d: out (P, OH, OW); indices int64 (P, OH, OW), flat h*W + w within the plane. */     \
   void max_pool2d_forward(const Tensor& input, const Pool2dGeom& g, Tensor& out, Tensor& indices); \
-                                                                                                   \
   /* dinput (P, H, W) = scatter-add of grad (P, OH, OW) at indices. */                             \
   void max_pool2d_backward(const Tensor& grad, const Tensor& indices, const Pool2dGeom& g,         \
                            Tensor& dinput);                                                        \
-                                                                                                   \
   /* avg_pool2d: divisor_override 0 means none. */                                                 \
   void avg_pool2d_forward(const Tensor& input, const Pool2dGeom& g, bool count_include_pad,        \
                           int64_t divisor_override, Tensor& out);                                  \
-                                                                                                   \
   void avg_pool2d_backward(const Tensor& grad, const Pool2dGeom& g, bool count_include_pad,        \
                            int64_t divisor_override, Tensor& dinput);                              \
-                                                                                                   \
   void adaptive_avg_pool2d_forward(const Tensor& input, const Pool2dGeom& g, Tensor& out);         \
-                                                                                                   \
   void adaptive_avg_pool2d_backward(const Tensor& grad, const Pool2dGeom& g, Tensor& dinput);      \
-                                                                                                   \
   void adaptive_max_pool2d_forward(const Tensor& input, const Pool2dGeom& g, Tensor& out,          \
                                    Tensor& indices);                                               \
   /* The scatter of max_pool2d_backward (adaptive windows overlap the same way). */                \

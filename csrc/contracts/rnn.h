@@ -1,4 +1,5 @@
-// Recurrent layers (one layer, every direction) on the CPU; the cells are a layer of one step.
+// Recurrent layers (one layer, every direction); the cells are a layer of one step. The entry
+// points both devices implement.
 // Shapes, with G gates (1 rnn, 4 lstm, 3 gru), D directions, R rows in all:
 //   x (R, I) rows of the input: dense (T,B,I) / (B,T,I) or packed (sum of lengths, I)
 //   w[4d .. 4d+3] = w_ih (G*H, I), w_hh (G*H, H), b_ih (G*H) or undefined, b_hh likewise
@@ -79,7 +80,6 @@ inline RnnSteps RnnSteps::packed(const std::vector<int64_t>& batch_sizes) {
   void rnn_layer_forward(const RnnLayer& L, const Tensor& x, const std::vector<Tensor>& w,          \
                          const Tensor& h0, const Tensor& c0, Tensor& y, Tensor& hn, Tensor& cn,     \
                          std::vector<Tensor>& ws);                                                  \
-                                                                                                    \
   /* dy, dhn, dcn may be undefined (zero). dx is skipped when undefined, dw[k] likewise; dh0 and */ \
   /* dc0 (LSTM) are always written. */                                                              \
   void rnn_layer_backward(const RnnLayer& L, const Tensor& x, const std::vector<Tensor>& w,         \

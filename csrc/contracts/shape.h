@@ -1,3 +1,5 @@
+// Shape and indexing kernels (cat, split, index_select, index_add, gather, scatter_add, advanced
+// indexing): the fault report, the per-dim loop geometry and the entry points both devices implement.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -32,24 +34,16 @@ struct DimLoop {
 // list; csrc/ops/shape.cpp checks the arguments, allocates the outputs and routes.
 #define KERNELS_SHAPE_ENTRY_POINTS                                                                     \
   void cat_forward(const std::vector<Tensor>& inputs, int dim, Tensor& out);                           \
-                                                                                                       \
   void split_forward(const Tensor& input, int dim, std::vector<Tensor>& outs);                         \
-                                                                                                       \
   IndexFault index_select_forward(const Tensor& input, int dim, const Tensor& index, Tensor& out);     \
-                                                                                                       \
   IndexFault index_add(Tensor& out, int dim, const Tensor& index, const Tensor& source, double alpha); \
-                                                                                                       \
   IndexFault gather_forward(const Tensor& input, const Tensor& index, const DimLoop& g, Tensor& out);  \
-                                                                                                       \
   IndexFault scatter_add(Tensor& out, const Tensor& index, const DimLoop& g, const Tensor& src);       \
-                                                                                                       \
   IndexFault index_linearize(const std::vector<Tensor>& indices,                                       \
                              const std::vector<StridedLayout>& layouts,                                \
                              const std::vector<int64_t>& dim_sizes, Tensor& out);                      \
-                                                                                                       \
   void strided_assign(Tensor& dst, const StridedLayout& dst_layout, const Tensor& src,                 \
                       const StridedLayout& src_layout, int64_t n);                                     \
-                                                                                                       \
   IndexFault index_put(Tensor& dst, const Tensor& index, const Tensor& values);
 
 KERNELS_DECLARE_ENTRY_POINTS(KERNELS_SHAPE_ENTRY_POINTS)

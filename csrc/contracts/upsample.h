@@ -1,3 +1,5 @@
+// Upsampling (nearest and bilinear): the geometry and the entry points both devices implement. The
+// source coordinates are computed by csrc/common/upsample_math.h.
 #pragma once
 #include <cstdint>
 
@@ -21,12 +23,9 @@ struct UpsampleGeom {
 #define KERNELS_UPSAMPLE_ENTRY_POINTS                                                                \
   /* y[p, oh, ow] = x[p, nearest_source(oh), nearest_source(ow)]; dx the scatter-add of dy. */       \
   void upsample_nearest2d_forward(const Tensor& input, const UpsampleGeom& g, Tensor& out);          \
-                                                                                                     \
   void upsample_nearest2d_backward(const Tensor& grad, const UpsampleGeom& g, Tensor& dinput);       \
-                                                                                                     \
   /* y = lh0 (lw0 x[h0,w0] + lw1 x[h0,w1]) + lh1 (lw0 x[h1,w0] + lw1 x[h1,w1]); dx the transpose. */ \
   void upsample_bilinear2d_forward(const Tensor& input, const UpsampleGeom& g, Tensor& out);         \
-                                                                                                     \
   void upsample_bilinear2d_backward(const Tensor& grad, const UpsampleGeom& g, Tensor& dinput);
 
 KERNELS_DECLARE_ENTRY_POINTS(KERNELS_UPSAMPLE_ENTRY_POINTS)

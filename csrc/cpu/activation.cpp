@@ -20,8 +20,6 @@
 // stays in cache). inner > 1: a block of up to 64 neighbouring columns is walked together so the
 // loads along D stay contiguous.
 #include "../contracts/activation.h"
-#include "isa.h"
-#include "activation_avx2.h"
 
 #include <algorithm>
 #include <cmath>
@@ -31,6 +29,8 @@
 
 #include "../common/activation_dispatch.h"
 #include "../common/dispatch.h"
+#include "activation_avx2.h"
+#include "isa.h"
 #include "parallel.h"
 
 namespace kernels::cpu {

@@ -1,13 +1,13 @@
 // Measured FMA peak (see fma_peak.h). Each thread times its own loop; the round's time is the
 // slowest thread's, so a thread that lost its core shows up as a lower peak, not a higher one.
 #include "fma_peak.h"
-#include "isa.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <vector>
 
+#include "isa.h"
 #include "parallel.h"
 
 namespace kernels::cpu {

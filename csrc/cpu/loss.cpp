@@ -26,8 +26,6 @@
 // Reduced losses sum fixed chunks in double and add the chunk sums in order (the answer does not
 // depend on the thread count), then multiply by `scale` (1/numel for mean, 1/N for batchmean).
 #include "../contracts/loss.h"
-#include "isa.h"
-#include "loss_avx2.h"
 
 #include <cmath>
 #include <cstdlib>
@@ -35,8 +33,10 @@
 #include <type_traits>
 #include <vector>
 
-#include "../common/loss_math.h"
 #include "../common/dispatch.h"
+#include "../common/loss_math.h"
+#include "isa.h"
+#include "loss_avx2.h"
 #include "parallel.h"
 
 namespace kernels::cpu {

@@ -1,4 +1,4 @@
-// The vector loops of the normalisation kernels (csrc/cpu/norm.cpp), for float and double.
+// The vector loops of the normalisation kernels (csrc/cpu/batch_norm.cpp, layer_norm.cpp), for float and double.
 // Sums return or add into double; see norm_vec.cpp for how they keep both speed and precision.
 #pragma once
 #include <cstdint>

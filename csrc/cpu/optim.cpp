@@ -42,23 +42,14 @@ static void for_each_element(int64_t n, const F& f) {
   });
 }
 
-// For the updates with a square root: per tile, a SIMD loop of `pre` (state update, returns the
-// sqrt argument), a scalar sqrt loop, and a SIMD loop of `post` (writes the parameter). libm's
-// sqrt may set errno, so the compiler will not vectorise a loop that calls it (the build does not
-// pass -fno-math-errno); keeping it in its own short loop leaves the rest vectorised.
+// For the updates with a square root: post(i, sqrt(pre(i))), pre updating the state and returning
+// the sqrt argument, post writing the parameter; one SIMD loop (the build passes -fno-math-errno,
+// so the sqrt vectorises).
 template <class T, class Pre, class Post>
 static void for_each_element_sqrt(int64_t n, const Pre& pre, const Post& post) {
   parallel_for(n, kGrainElementwise, [&](int64_t b, int64_t e) {
-    constexpr int64_t kTile = 512;
-    alignas(64) T root[kTile];
-    for (int64_t t0 = b; t0 < e; t0 += kTile) {
-      const int64_t len = std::min(kTile, e - t0);
 #pragma omp simd
-      for (int64_t j = 0; j < len; ++j) root[j] = pre(t0 + j);
-      for (int64_t j = 0; j < len; ++j) root[j] = k_sqrt(root[j]);
-#pragma omp simd
-      for (int64_t j = 0; j < len; ++j) post(t0 + j, root[j]);
-    }
+    for (int64_t i = b; i < e; ++i) post(i, k_sqrt(static_cast<T>(pre(i))));
   });
 }
 

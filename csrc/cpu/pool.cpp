@@ -18,7 +18,6 @@
 // padding takes the plain row loops of pool_2x2.h instead. Every kernel is parallel
 // over planes: a plane is never split, so the backward scatters need no atomics.
 #include "../contracts/pool.h"
-#include "isa.h"
 
 #include <cmath>
 #include <limits>
@@ -30,6 +29,7 @@
 #include "pool_2x2.h"
 #define KERNELS_POOL_ISA base
 #define KERNELS_POOL_VBYTES 16
+#include "isa.h"
 #include "pool_plane.h"
 
 namespace kernels::cpu {

@@ -14,7 +14,6 @@
 // Threads: the big GEMMs thread themselves; the time loops split the batch (split_batch), each
 // thread running every step on its own rows with single-threaded per-step GEMMs.
 #include "../contracts/rnn.h"
-#include "isa.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -23,6 +22,7 @@
 
 #include "../common/dispatch.h"
 #include "gemm.h"
+#include "isa.h"
 #include "parallel.h"
 #include "rnn_gemm.h"
 #include "rnn_rows.h"

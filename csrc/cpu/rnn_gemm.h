@@ -3,7 +3,7 @@
 // call; for a (64 x 256) x (256 x 1024) step that repacking of W_hh costs about as much as the
 // arithmetic). op(W) is packed into the zero-padded NR-column slivers of the GEMM's AVX2
 // micro-kernels (csrc/cpu/gemm_avx2.cpp), KC rows per block; each call packs only A's few rows.
-// Without AVX2/FMA (or with KERNELS_GEMM_PORTABLE=1) it simply calls gemm.
+// Below the AVX2 capability level (isa.h) it simply calls gemm.
 // gemm() is single-threaded: the recurrences call it from inside their own parallel region,
 // each thread on its own rows of the batch.
 #pragma once

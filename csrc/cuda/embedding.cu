@@ -1,4 +1,4 @@
-// Embedding lookups and one_hot on CUDA (maths in csrc/cpu/embedding.h).
+// Embedding lookups and one_hot on CUDA (maths in csrc/contracts/embedding.h).
 //   forward   one thread per output element (k, c); an id out of range writes 0 and is recorded
 //             in a small device buffer (flag, id) that the launcher copies back (a synchronising
 //             copy), so a bad id raises instead of giving a silent wrong answer.

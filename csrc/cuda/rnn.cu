@@ -1,4 +1,4 @@
-// Recurrent layers on CUDA: the same schedule as csrc/cpu/rnn.cpp (shapes in csrc/cpu/rnn.h,
+// Recurrent layers on CUDA: the same schedule as csrc/cpu/rnn.cpp (shapes in csrc/contracts/rnn.h,
 // pointwise maths in csrc/common/rnn_math.h). Per direction: one GEMM for the input projection
 // of every step, then per step a hidden GEMM (plain_gemm) and one fused pointwise kernel (one
 // thread per (batch row, hidden unit)); backward walks the steps back with one fused pointwise

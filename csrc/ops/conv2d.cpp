@@ -1,5 +1,5 @@
 // Convolutions: argument checks, geometry, output allocation and device routing. The shapes are
-// in conv2d.h; the maths in csrc/cpu/conv2d.cpp. 1-D convolutions are 2-D ones of height 1: their
+// in csrc/contracts/conv2d.h; the maths in csrc/cpu/conv2d.cpp. 1-D convolutions are 2-D ones of height 1: their
 // tensors are viewed as (N, C, 1, L) and their parameters get a leading (height) entry of
 // stride 1, dilation 1, padding 0. Messages always show the caller's own shapes.
 #include "conv2d.h"

@@ -1,4 +1,4 @@
-// Convolutions: check the arguments once, build the geometry (ConvGeom, csrc/cpu/conv2d.h),
+// Convolutions: check the arguments once, build the geometry (ConvGeom, csrc/contracts/conv2d.h),
 // allocate the outputs and route by device. Layouts as torch: NCHW input, OIHW weight.
 //
 // conv2d:  input (N, C, H, W), weight (O, C/groups, kH, kW), bias (O) -> (N, O, OH, OW)

@@ -1,5 +1,5 @@
 // matmul and linear: check the arguments, lower the product to batched GEMMs (GemmSpec, see
-// csrc/cpu/matmul.h), allocate the outputs and route by device.
+// csrc/contracts/matmul.h), allocate the outputs and route by device.
 //
 // matmul with a (Ba..., M, K) and b (Bb..., K, N), broadcast batch shape S:
 //   out[s] = a[s] @ b[s]                                         out (S..., M, N)
