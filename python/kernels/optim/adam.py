@@ -3,15 +3,8 @@
 from __future__ import annotations
 
 from .. import _C
-from .optimizer import (
-    Optimizer,
-    _check_non_negative_options,
-    _group_flags,
-    _group_floats,
-    _next_step,
-    _state_zeros,
-    _zeros_like,
-)
+from .optimizer import Optimizer, _check_non_negative_options, _group_flags, _group_floats
+from .optimizer import _next_step, _state_zeros, _zeros_like
 
 __all__ = ["Adam", "AdamW"]
 
