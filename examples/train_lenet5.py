@@ -3,7 +3,8 @@
     python examples/train_lenet5.py [--epochs 12] [--seed 0] [--device cpu] [--out runs/lenet5]
 
 The same model is trained by `kernels-train lenet5`; this script shows the steps with the public
-API only: data, model, loss, optimizer, schedule, fit, evaluate, pictures.
+API only: data, model, loss, optimizer, schedule, fit, evaluate, pictures (the data loaders and the
+pictures, which train_resnet.py shares, are in _common.py).
 """
 import _common
 from kernels import models, nn, optim, train
