@@ -35,6 +35,9 @@ class Case:
     target: Optional[float] = None  # the ratio peer/ours the project aims at
     size: Optional[int] = None  # what --size matches
     tol: float = 1e-3
+    # What our side runs for this case (e.g. conv2d's CPU plan), asked after setup(), reported
+    # next to the timing.
+    describe: Optional[Callable[[], str]] = None
 
 
 @dataclasses.dataclass

@@ -45,8 +45,9 @@ def markdown(meta, rows) -> str:
         peak = f"{r['pct_peak']:.0f}%" if r.get("pct_peak") is not None else ""
         target = f"≥ {r['target']:.2f}" if r.get("target") else ""
         met = "" if not r.get("target") else ("yes" if r["ratio"] >= r["target"] else "no")
+        name = f"{r['name']} ({r['kernel']})" if r.get("kernel") else r["name"]
         lines.append(
-            f"| {r['family']} | {r['name']} | {_fmt_ms(r['ours']['median'])} | {r['peer']} | "
+            f"| {r['family']} | {name} | {_fmt_ms(r['ours']['median'])} | {r['peer']} | "
             f"{_fmt_ms(r['peer_t']['median'])} | {_rate(r)} | {peak} | {r['ratio']:.2f} | "
             f"{r['min_ratio']:.2f} | {r['ours']['spread'] * 100:.0f}% | {target} | {met} |")
     return "\n".join(lines) + "\n"

@@ -127,6 +127,8 @@ def run_case(case, args, peak_gflops):
     row = new_row(case)
     try:
         ours, peer, check = case.setup()
+        if case.describe is not None:
+            row["kernel"] = case.describe()
         if check is not None:
             err = check()
             row["max_rel_err"] = err
@@ -162,6 +164,8 @@ def run_all(chosen, run_one, meta, args, targets=True, after_each=None):
         target = f" {case.target:>7.2f}" if case.target else f" {'':>7s}"
         print(f"{i:3d} {label:58s} {row['ours']['median'] * 1e3:9.3f} {row['peer_t']['median'] * 1e3:9.3f} "
               f"{report._rate(row):>15s} {pct:>6s} {row['ratio']:6.2f}" + (target if targets else ""), flush=True)
+        if row.get("kernel"):
+            print(f"{'':4}  runs {row['kernel']}", flush=True)
     print(f"{len(rows)} cases in {time.perf_counter() - start:.0f} s")
     if not args.no_save:
         for path in report.save(meta, rows, args.out, result_name(args)):

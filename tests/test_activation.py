@@ -1,5 +1,5 @@
 """Activations: forward against NumPy (float64) and torch, backward against finite differences
-and torch.autograd, CPU against CUDA, softmax over any dim, dropout's mask and bad inputs."""
+and torch.autograd, CPU against CUDA, softmax over any dim and bad inputs (dropout: test_dropout.py)."""
 import math
 
 import numpy as np
@@ -227,93 +227,6 @@ def test_softmax_dtype_and_implicit_dim():
     np.testing.assert_allclose(_np(z), np_softmax(_np(x), 1), rtol=1e-6)
 
 
-# ------------------------------------------------------------------------------ dropout
-
-
-def test_dropout_mask_statistics_and_scaling():
-    n, p = 200_000, 0.3
-    x = kernels.ones(n, dtype=kernels.float64)
-    y = _np(F.dropout(x, p))
-    kept = y != 0
-    assert abs(1 - kept.mean() - p) < 0.006
-    np.testing.assert_allclose(y[kept], 1 / (1 - p), rtol=1e-15)
-    # neighbouring elements are not correlated (lanes of one Philox call are independent)
-    k = kept.astype(np.float64)
-    assert abs(np.corrcoef(k[:-1], k[1:])[0, 1]) < 0.01
-
-
-def test_dropout_mask_is_the_philox_uniform_stream():
-    # element i is kept iff U_i >= p, with U_i the float64 uniform of kernels.rand for the same call
-    n, p = 1001, 0.4
-    kernels.manual_seed(42)
-    u = _np(kernels.rand(n, dtype=kernels.float64))
-    kernels.manual_seed(42)
-    y = _np(F.dropout(kernels.ones(n, dtype=kernels.float64), p))
-    np.testing.assert_array_equal(y != 0, u >= p)
-
-
-def test_dropout_same_seed_same_mask():
-    x = kernels.tensor(R.uniform(1, 2, (64, 33)))
-    kernels.manual_seed(7)
-    a = _np(F.dropout(x, 0.5))
-    b = _np(F.dropout(x, 0.5))
-    kernels.manual_seed(7)
-    c = _np(F.dropout(x, 0.5))
-    np.testing.assert_array_equal(a, c)
-    assert not np.array_equal(a != 0, b != 0)  # each call draws a new mask
-    # float32 and float64 get the same mask from the same seed
-    kernels.manual_seed(7)
-    d = _np(F.dropout(kernels.tensor(_np(x), dtype=kernels.float32), 0.5))
-    np.testing.assert_array_equal(a != 0, d != 0)
-
-
-@pytest.mark.parametrize("p", [0.0, 0.25, 0.5, 0.9, 1.0])
-@pytest.mark.parametrize("dtype", [kernels.float32, kernels.float64], ids=str)
-def test_dropout_gradient_is_mask_times_scale(p, dtype):
-    x = kernels.tensor(R.uniform(0.5, 1.5, (37, 11)), dtype=dtype, requires_grad=True)
-    y = F.dropout(x, p)
-    g = R.standard_normal((37, 11))
-    y.backward(kernels.tensor(g, dtype=dtype))
-    mask = _np(y) != 0
-    scale = 0.0 if p == 1 else 1 / (1 - p)
-    tol = 1e-6 if dtype == kernels.float32 else 1e-15
-    np.testing.assert_allclose(_np(y), np.where(mask, _np(x) * scale, 0), rtol=tol)
-    np.testing.assert_allclose(_np(x.grad), np.where(mask, g * scale, 0), rtol=tol, atol=tol)
-    if p == 0:
-        assert mask.all()
-    if p == 1:
-        assert not mask.any()
-
-
-def test_dropout_eval_is_identity_with_new_handle():
-    x = kernels.tensor(normal((4, 5)), requires_grad=True)
-    y = F.dropout(x, 0.5, training=False)
-    assert y is not x
-    np.testing.assert_array_equal(_np(y), _np(x))
-    y.backward(kernels.ones(4, 5, dtype=kernels.float64))
-    np.testing.assert_array_equal(_np(x.grad), np.ones((4, 5)))
-    state = kernels.get_rng_state()
-    F.dropout(x, 0.5, training=False)
-    assert kernels.get_rng_state() == state  # eval mode draws nothing
-
-
-def test_dropout_empty_and_scalar():
-    assert tuple(F.dropout(kernels.zeros(0, 3), 0.5).shape) == (0, 3)
-    y = F.dropout(kernels.tensor(2.0), 0.0)
-    assert tuple(y.shape) == () and y.item() == 2.0
-
-
-@requires_cuda
-def test_dropout_same_mask_on_cpu_and_cuda():
-    x = R.uniform(1, 2, (257, 19))
-    kernels.manual_seed(123)
-    a = _np(F.dropout(kernels.tensor(x), 0.37))
-    kernels.manual_seed(123)
-    b = _np(F.dropout(kernels.tensor(x, device="cuda"), 0.37))
-    np.testing.assert_array_equal(a != 0, b != 0)
-    np.testing.assert_allclose(a, b, rtol=1e-15)
-
-
 # ------------------------------------------------------------------------------ bad inputs
 
 
@@ -432,13 +345,7 @@ def test_tanh_portable_matches():
     np.testing.assert_allclose(outs[0], outs[1], rtol=3e-7, atol=0)
 
 
-# ------------------------------------------------------------------ activation and dropout modules (kernels.nn) against torch
-
-
-@pytest.mark.parametrize("p", [-0.1, 1.5, "0.5", True])
-def test_bad_dropout_p(p):
-    with pytest.raises(ValueError, match="dropout probability has to be between 0 and 1"):
-        nn.Dropout(p)
+# ------------------------------------------------------------------ activation modules (kernels.nn) against torch
 
 
 ACTIVATIONS = [
@@ -469,13 +376,3 @@ def test_activation_modules_vs_torch(name, args, kwargs, fn):
     yk.backward(T(g))
     yt.backward(torch.tensor(g))
     np.testing.assert_allclose(xk.grad.numpy(), xt.grad.numpy(), rtol=1e-9, atol=1e-11)
-
-
-def test_dropout_module_train_and_eval():
-    m = nn.Dropout(0.5)
-    x = kernels.ones(1000)
-    y = m(x).numpy()
-    assert set(np.unique(y)) <= {0.0, 2.0} and 0.4 < (y == 0).mean() < 0.6
-    m.eval()
-    np.testing.assert_array_equal(m(x).numpy(), x.numpy())
-    assert np.all(nn.Dropout(0.0)(x).numpy() == 1)

@@ -10,7 +10,7 @@ from bench.harness import Case, rel_err
 
 
 def fwd_bwd_case(family, name, inputs, grads, ours_op, torch_op, flops=None, nbytes=None,
-                 target=None, size=None, tol=1e-3, device="cpu"):
+                 target=None, size=None, tol=1e-3, device="cpu", describe=None):
     """inputs: name -> numpy array (float32, or int64 for targets), placed on `device` for both
     libraries; grads: the names that need a gradient. ours_op(kernels, F, **tensors) /
     torch_op(torch, TF, **tensors) return the output."""
@@ -40,4 +40,4 @@ def fwd_bwd_case(family, name, inputs, grads, ours_op, torch_op, flops=None, nby
         return ours, peer, check
 
     return Case(family, name, "torch", setup, flops=flops, nbytes=nbytes, target=target, size=size,
-                tol=tol)
+                tol=tol, describe=describe)

@@ -11,6 +11,20 @@ from kernels.testing.cases import CONV2D
 TARGETS = {"lenet.c1": 2.0, "lenet.c3": 2.0, "lenet.c5": 2.0, "resnet.3x3": 1.1}
 
 
+def _plan(layer, batch):
+    """The CPU conv2d plan (csrc/cpu/conv2d_plan.h) this layer runs, as forward/input_grad/weight_grad."""
+
+    def describe():
+        import kernels
+
+        x, w = kernels.zeros(*layer.input_shape(batch)), kernels.zeros(*layer.weight_shape())
+        p = kernels._C.conv2d_plan(x, w, [1, 1], [layer.padding] * 2, [1, 1], 1)
+        dx = p["input_grad"] if layer.input_grad else "-"
+        return f"plan {p['forward']} / {dx} / {p['weight_grad']}"
+
+    return describe
+
+
 def cases(opts, device="cpu", batch=None):
     """batch: instead of each layer's own (the GPU runs these at 256)."""
     out = []
@@ -29,5 +43,5 @@ def cases(opts, device="cpu", batch=None):
             lambda kernels, F, x, w, b, pad=pad: F.conv2d(x, w, b, padding=pad),
             lambda torch, TF, x, w, b, pad=pad: TF.conv2d(x, w, b, padding=pad),
             flops=layer.forward_flops(B) * (3 if layer.input_grad else 2), target=TARGETS[layer.name],
-            size=B, device=device))
+            size=B, device=device, describe=_plan(layer, B) if device == "cpu" else None))
     return out

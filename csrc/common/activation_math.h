@@ -6,25 +6,12 @@
 #pragma once
 #include <math.h>
 
+#include "scalar_math.h"
 #include "strided.h"  // KERNELS_HD
 
 namespace kernels::act {
 
-// Overloads on float/double that work in host and device code alike.
-KERNELS_HD float k_exp(float x) { return expf(x); }
-KERNELS_HD double k_exp(double x) { return exp(x); }
-KERNELS_HD float k_log(float x) { return logf(x); }
-KERNELS_HD double k_log(double x) { return log(x); }
-KERNELS_HD float k_expm1(float x) { return expm1f(x); }
-KERNELS_HD double k_expm1(double x) { return expm1(x); }
-KERNELS_HD float k_log1p(float x) { return log1pf(x); }
-KERNELS_HD double k_log1p(double x) { return log1p(x); }
-KERNELS_HD float k_tanh(float x) { return tanhf(x); }
-KERNELS_HD double k_tanh(double x) { return tanh(x); }
-KERNELS_HD float k_erf(float x) { return erff(x); }
-KERNELS_HD double k_erf(double x) { return erf(x); }
-KERNELS_HD float k_abs(float x) { return fabsf(x); }
-KERNELS_HD double k_abs(double x) { return fabs(x); }
+using namespace ::kernels::scalar_math;  // k_exp, k_log, ... (scalar_math.h)
 
 // sigmoid without overflow: exp is only ever taken of a non-positive number.
 template <class T>

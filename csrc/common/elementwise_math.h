@@ -6,19 +6,13 @@
 
 #include <cstdint>
 
+#include "scalar_math.h"
 #include "strided.h"  // KERNELS_HD
 
 namespace kernels::ew {
 
-// Overloads on float/double that work in host and device code alike.
-KERNELS_HD float k_exp(float x) { return expf(x); }
-KERNELS_HD double k_exp(double x) { return exp(x); }
-KERNELS_HD float k_log(float x) { return logf(x); }
-KERNELS_HD double k_log(double x) { return log(x); }
-KERNELS_HD float k_sqrt(float x) { return sqrtf(x); }
-KERNELS_HD double k_sqrt(double x) { return sqrt(x); }
-KERNELS_HD float k_pow(float x, float y) { return powf(x, y); }
-KERNELS_HD double k_pow(double x, double y) { return pow(x, y); }
+using namespace ::kernels::scalar_math;  // k_exp, k_log, k_sqrt, k_pow (scalar_math.h)
+using ::kernels::scalar_math::k_pow;     // the float/double overloads beside the int64 one below
 // Integer power by squaring; a negative exponent gives 1/x^-e truncated (1, -1 or 0), as torch.
 KERNELS_HD int64_t k_pow(int64_t x, int64_t e) {
   if (e < 0) return x == 1 ? 1 : (x == -1 ? ((e & 1) ? -1 : 1) : 0);

@@ -114,6 +114,24 @@ struct KlDivLogTargetLoss {  // exp(y) * (y - x)
   }
 };
 
+// Element i of a pointwise loss, w and pw (may be null) read as 1 where absent.
+template <class T, class F>
+KERNELS_HD T point_loss_at(const F& f, int64_t i, const T* x, const T* y, const T* w, const T* pw) {
+  return f.loss(x[i], y[i], w ? w[i] : T(1), pw ? pw[i] : T(1));
+}
+
+// Element i of its backward: dx[i], dy[i] (either may be null) from the upstream gradient (one
+// value when `reduced`, else one per element) times `scale`.
+template <class T, class F>
+KERNELS_HD void point_loss_grad_at(const F& f, int64_t i, const T* g, bool reduced, T scale,
+                                   const T* x, const T* y, const T* w, const T* pw, T* dx, T* dy) {
+  const T gi = (reduced ? g[0] : g[i]) * scale;
+  T a, c;
+  f.grad(x[i], y[i], w ? w[i] : T(1), pw ? pw[i] : T(1), a, c);
+  if (dx) dx[i] = gi * a;
+  if (dy) dy[i] = gi * c;
+}
+
 // Calls body(functor) with the pointwise-loss functor of `kind` in scalar type T.
 template <class T, class Body>
 void with_point_loss(PointLoss kind, double param, const Body& body) {

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "scalar_math.h"
 #include "strided.h"  // KERNELS_HD
 
 namespace kernels::optim {
@@ -37,8 +38,7 @@ struct AdamHyper {
   double step_size, bias_correction2_sqrt;  // lr / (1 - beta1^t), (1 - beta2^t)^0.5
 };
 
-KERNELS_HD float k_sqrt(float x) { return sqrtf(x); }
-KERNELS_HD double k_sqrt(double x) { return sqrt(x); }
+using ::kernels::scalar_math::k_sqrt;  // scalar_math.h
 
 // torch.lerp with a scalar weight w: self + w (end - self) when |w| < 0.5, else
 // end - (end - self)(1 - w), the form that keeps the result exact at both ends. Both are

@@ -69,15 +69,26 @@ int wrap_dim(int64_t dim, int ndim, const char* op) {
   return static_cast<int>(dim < 0 ? dim + (ndim == 0 ? 1 : ndim) : dim);
 }
 
-Tensor Tensor::empty(const std::vector<int64_t>& shape, DType dtype, Device device) {
-  // Every tensor's memory comes through here: the one place element and byte counts are checked.
-  const size_t nbytes = checked_nbytes(shape, dtype, "empty");
-  Tensor t;
+namespace {
+
+// t's shape and dtype, and a new (not yet allocated) storage of their checked byte count on
+// `device`, which the caller fills in and hands to t.
+std::shared_ptr<Storage> new_storage(Tensor& t, const std::vector<int64_t>& shape, DType dtype,
+                                     Device device, const char* op) {
   t.shape = shape;
   t.dtype = dtype;
   auto st = std::make_shared<Storage>();
   st->device = device;
-  st->nbytes = nbytes;
+  st->nbytes = checked_nbytes(shape, dtype, op);
+  return st;
+}
+
+}  // namespace
+
+Tensor Tensor::empty(const std::vector<int64_t>& shape, DType dtype, Device device) {
+  // Every tensor's memory comes through here: the one place element and byte counts are checked.
+  Tensor t;
+  auto st = new_storage(t, shape, dtype, device, "empty");
   const auto what = [&] {
     return str_cat("a tensor of shape ", shape_str(shape), " and dtype ", dtype_name(dtype));
   };
@@ -96,12 +107,8 @@ Tensor Tensor::empty(const std::vector<int64_t>& shape, DType dtype, Device devi
 Tensor Tensor::from_blob(void* data, const std::vector<int64_t>& shape, DType dtype, Device device,
                          std::function<void(void*)> deleter) {
   Tensor t;
-  t.shape = shape;
-  t.dtype = dtype;
-  auto st = std::make_shared<Storage>();
+  auto st = new_storage(t, shape, dtype, device, "from_blob");
   st->data = data;
-  st->device = device;
-  st->nbytes = checked_nbytes(shape, dtype, "from_blob");
   st->deleter = std::move(deleter);
   t.storage = std::move(st);
   return t;

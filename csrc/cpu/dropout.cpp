@@ -20,15 +20,23 @@ namespace {
 
 constexpr int64_t kGrainDropout = 16384;  // elements per task
 
-// y = keep ? x sc : 0 over n values (a dropped map is 0 even where x is inf or NaN, as dropout)
+// dst map f = keep[f] ? src map f * sc : 0, for F maps of K values (a dropped map is 0 even
+// where src is inf or NaN, as dropout).
 template <class T>
-void scale_or_zero(const T* x, T* y, int64_t n, bool keep, T sc) {
-  if (!keep) {
-    std::fill(y, y + n, T(0));
-    return;
-  }
+void scale_or_zero_maps(const T* src, T* dst, const bool* keep, int64_t F, int64_t K, double scale) {
+  const T sc = static_cast<T>(scale);
+  parallel_for(F, std::max<int64_t>(1, kGrainElementwise / std::max<int64_t>(1, K)), [&](int64_t fb, int64_t fe) {
+    for (int64_t f = fb; f < fe; ++f) {
+      T* y = dst + f * K;
+      if (!keep[f]) {
+        std::fill(y, y + K, T(0));
+        continue;
+      }
+      const T* x = src + f * K;
 #pragma omp simd
-  for (int64_t i = 0; i < n; ++i) y[i] = x[i] * sc;
+      for (int64_t i = 0; i < K; ++i) y[i] = x[i] * sc;
+    }
+  });
 }
 
 }  // namespace
@@ -81,13 +89,7 @@ void feature_dropout_forward(const Tensor& x, double p, uint64_t seed, uint64_t 
   }
   const double scale = p < 1 ? 1.0 / (1.0 - p) : 0.0;
   KERNELS_DISPATCH_FLOAT(x.dtype, "feature_dropout", [&] {
-    using T = scalar_t;
-    const T* xp = x.data<T>();
-    T* o = out.data<T>();
-    const T sc = static_cast<T>(scale);
-    parallel_for(F, std::max<int64_t>(1, kGrainElementwise / std::max<int64_t>(1, K)), [&](int64_t fb, int64_t fe) {
-      for (int64_t f = fb; f < fe; ++f) scale_or_zero(xp + f * K, o + f * K, K, mk[f], sc);
-    });
+    scale_or_zero_maps(x.data<scalar_t>(), out.data<scalar_t>(), mk, F, K, scale);
   });
 }
 
@@ -95,13 +97,7 @@ void feature_dropout_backward(const Tensor& grad, const Tensor& mask, double sca
                                   int64_t K, Tensor& dx) {
   const bool* mk = mask.data<bool>();
   KERNELS_DISPATCH_FLOAT(grad.dtype, "feature_dropout_backward", [&] {
-    using T = scalar_t;
-    const T* g = grad.data<T>();
-    T* d = dx.data<T>();
-    const T sc = static_cast<T>(scale);
-    parallel_for(F, std::max<int64_t>(1, kGrainElementwise / std::max<int64_t>(1, K)), [&](int64_t fb, int64_t fe) {
-      for (int64_t f = fb; f < fe; ++f) scale_or_zero(g + f * K, d + f * K, K, mk[f], sc);
-    });
+    scale_or_zero_maps(grad.data<scalar_t>(), dx.data<scalar_t>(), mk, F, K, scale);
   });
 }
 

@@ -277,7 +277,7 @@ bool ploss_fwd(const F& f, bool check_unit, const T* x, const T* y, const T* w, 
     for (int64_t i = 0; i < n; ++i)
       if (!(x[i] >= T(0) && x[i] <= T(1) && y[i] >= T(0) && y[i] <= T(1))) return false;
   }
-  auto loss_of = [&](int64_t i) { return f.loss(x[i], y[i], w ? w[i] : T(1), pw ? pw[i] : T(1)); };
+  auto loss_of = [&](int64_t i) { return loss_fn::point_loss_at(f, i, x, y, w, pw); };
   if (!reduce) {
     parallel_for(n, kGrainElementwise, [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) out[i] = loss_of(i);
@@ -292,13 +292,7 @@ template <class T, class F>
 void ploss_bwd(const F& f, const T* g, bool reduced, T scale, const T* x, const T* y, const T* w,
                const T* pw, T* dx, T* dy, int64_t n) {
   parallel_for(n, kGrainElementwise, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) {
-      const T gi = (reduced ? g[0] : g[i]) * scale;
-      T a, c;
-      f.grad(x[i], y[i], w ? w[i] : T(1), pw ? pw[i] : T(1), a, c);
-      if (dx) dx[i] = gi * a;
-      if (dy) dy[i] = gi * c;
-    }
+    for (int64_t i = b; i < e; ++i) loss_fn::point_loss_grad_at(f, i, g, reduced, scale, x, y, w, pw, dx, dy);
   });
 }
 

@@ -73,20 +73,7 @@ void bwd_row(RnnMode mode, int64_t H, const RnnBwdRow<T>& r) {
 // per step would cost a scheduler time slice whenever the machine is shared). f(b0, b1).
 template <class F>
 void split_batch(int64_t B, const F& f) {
-  // at least ~12 rows (two micro-kernel row tiles) per thread
-  const int64_t nt = std::min<int64_t>(max_threads(), std::max<int64_t>(1, B / 12));
-#ifdef _OPENMP
-  if (nt > 1 && !omp_in_parallel()) {
-#pragma omp parallel num_threads(static_cast<int>(nt))
-    {
-      const int64_t t = omp_get_thread_num(), n = omp_get_num_threads();
-      const int64_t b0 = B * t / n, b1 = B * (t + 1) / n;
-      if (b0 < b1) f(b0, b1);
-    }
-    return;
-  }
-#endif
-  f(0, B);
+  parallel_for(B, 12, f);  // at least ~12 rows (two micro-kernel row tiles) per thread
 }
 
 template <class T>

@@ -4,6 +4,7 @@
 // rnn_avx2.cpp. The row pointers never alias each other.
 #pragma once
 #include <cstdint>
+#include <type_traits>
 
 #include "../common/rnn_math.h"
 
@@ -44,23 +45,20 @@ void rnn_fwd_row_impl(RnnMode mode, int64_t H, const RnnFwdRow<T>& r) {
   T* __restrict y = r.y;
   switch (mode) {
     case RnnMode::RnnTanh:
+    case RnnMode::RnnRelu: {  // the plain RNN: the new state is also the output
+      const auto rows = [&](auto relu) {
 #pragma GCC ivdep
-      for (int64_t j = 0; j < H; ++j) {
-        hp[j] = h[j];
-        const T v = rnn::rnn_fwd<T, false, M>(g, gh, r.bih, r.bhh, j);
-        h[j] = v;
-        y[j] = v;
-      }
+        for (int64_t j = 0; j < H; ++j) {
+          hp[j] = h[j];
+          const T v = rnn::rnn_fwd<T, decltype(relu)::value, M>(g, gh, r.bih, r.bhh, j);
+          h[j] = v;
+          y[j] = v;
+        }
+      };
+      if (mode == RnnMode::RnnRelu) rows(std::true_type{});
+      else rows(std::false_type{});
       break;
-    case RnnMode::RnnRelu:
-#pragma GCC ivdep
-      for (int64_t j = 0; j < H; ++j) {
-        hp[j] = h[j];
-        const T v = rnn::rnn_fwd<T, true, M>(g, gh, r.bih, r.bhh, j);
-        h[j] = v;
-        y[j] = v;
-      }
-      break;
+    }
     case RnnMode::Lstm: {
       T* __restrict c = r.c;
       T* __restrict e = r.e;

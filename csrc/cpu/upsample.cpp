@@ -35,6 +35,19 @@ std::vector<Lerp<T>> linear_map(int64_t in, int64_t out, bool align_corners, dou
 
 int64_t row_grain(int64_t row) { return std::max<int64_t>(1, 8192 / std::max<int64_t>(row, 1)); }
 
+// The backwards' walk: planes shared out over threads, each plane d of dinput zeroed, then
+// add_row(d, oh, gr) adds grad row oh of that plane (gr, OW values) into it.
+template <class T, class F>
+void scatter_planes(const UpsampleGeom& g, const T* gy, T* dx, const F& add_row) {
+  parallel_for(g.P, row_grain(g.OH * g.OW), [&](int64_t b, int64_t e) {
+    for (int64_t p = b; p < e; ++p) {
+      T* d = dx + p * g.H * g.W;
+      std::fill(d, d + g.H * g.W, T(0));
+      for (int64_t oh = 0; oh < g.OH; ++oh) add_row(d, oh, gy + (p * g.OH + oh) * g.OW);
+    }
+  });
+}
+
 }  // namespace
 
 void upsample_nearest2d_forward(const Tensor& input, const UpsampleGeom& g, Tensor& out) {
@@ -58,18 +71,9 @@ void upsample_nearest2d_backward(const Tensor& grad, const UpsampleGeom& g, Tens
   KERNELS_DISPATCH_FLOAT(grad.dtype, "upsample_nearest2d_backward", [&] {
     using T = scalar_t;
     const std::vector<int64_t> sh = nearest_map(g.H, g.OH, g.scale_h), sw = nearest_map(g.W, g.OW, g.scale_w);
-    const T* gy = grad.data<T>();
-    T* dx = dinput.data<T>();
-    parallel_for(g.P, row_grain(g.OH * g.OW), [&](int64_t b, int64_t e) {
-      for (int64_t p = b; p < e; ++p) {
-        T* d = dx + p * g.H * g.W;
-        std::fill(d, d + g.H * g.W, T(0));
-        for (int64_t oh = 0; oh < g.OH; ++oh) {
-          T* dr = d + sh[oh] * g.W;
-          const T* gr = gy + (p * g.OH + oh) * g.OW;
-          for (int64_t ow = 0; ow < g.OW; ++ow) dr[sw[ow]] += gr[ow];
-        }
-      }
+    scatter_planes(g, grad.data<T>(), dinput.data<T>(), [&](T* d, int64_t oh, const T* gr) {
+      T* dr = d + sh[oh] * g.W;
+      for (int64_t ow = 0; ow < g.OW; ++ow) dr[sw[ow]] += gr[ow];
     });
   });
 }
@@ -102,26 +106,17 @@ void upsample_bilinear2d_backward(const Tensor& grad, const UpsampleGeom& g, Ten
     using T = scalar_t;
     const auto lh = linear_map<T>(g.H, g.OH, g.align_corners, g.scale_h);
     const auto lw = linear_map<T>(g.W, g.OW, g.align_corners, g.scale_w);
-    const T* gy = grad.data<T>();
-    T* dx = dinput.data<T>();
-    parallel_for(g.P, row_grain(g.OH * g.OW), [&](int64_t b, int64_t e) {
-      for (int64_t p = b; p < e; ++p) {
-        T* d = dx + p * g.H * g.W;
-        std::fill(d, d + g.H * g.W, T(0));
-        for (int64_t oh = 0; oh < g.OH; ++oh) {
-          const Lerp<T> a = lh[oh];
-          T* d0 = d + a.i0 * g.W;
-          T* d1 = d + a.i1 * g.W;
-          const T* gr = gy + (p * g.OH + oh) * g.OW;
-          for (int64_t ow = 0; ow < g.OW; ++ow) {
-            const Lerp<T> c = lw[ow];
-            const T g0 = a.l0 * gr[ow], g1 = a.l1 * gr[ow];
-            d0[c.i0] += g0 * c.l0;
-            d0[c.i1] += g0 * c.l1;
-            d1[c.i0] += g1 * c.l0;
-            d1[c.i1] += g1 * c.l1;
-          }
-        }
+    scatter_planes(g, grad.data<T>(), dinput.data<T>(), [&](T* d, int64_t oh, const T* gr) {
+      const Lerp<T> a = lh[oh];
+      T* d0 = d + a.i0 * g.W;
+      T* d1 = d + a.i1 * g.W;
+      for (int64_t ow = 0; ow < g.OW; ++ow) {
+        const Lerp<T> c = lw[ow];
+        const T g0 = a.l0 * gr[ow], g1 = a.l1 * gr[ow];
+        d0[c.i0] += g0 * c.l0;
+        d0[c.i1] += g0 * c.l1;
+        d1[c.i0] += g1 * c.l0;
+        d1[c.i1] += g1 * c.l1;
       }
     });
   });

@@ -124,17 +124,6 @@ __global__ void softmax_bwd_cols_kernel(const T* g, const T* y, T* dx, int64_t o
   }
 }
 
-unsigned rows_grid(int64_t rows) {
-  const int64_t cap = 1 << 20;
-  return static_cast<unsigned>(rows < 1 ? 1 : (rows > cap ? cap : rows));
-}
-
-int rows_block(int64_t D) {
-  int b = 32;
-  while (b < D && b < 256) b <<= 1;
-  return b;
-}
-
 template <bool kLog>
 void softmax_fwd(const char* op, const Tensor& x, int64_t outer, int64_t D, int64_t inner, Tensor& out) {
   if (!x.numel()) return;
@@ -142,7 +131,7 @@ void softmax_fwd(const char* op, const Tensor& x, int64_t outer, int64_t D, int6
     const scalar_t* xp = x.data<scalar_t>();
     scalar_t* yp = out.data<scalar_t>();
     if (inner == 1) {
-      softmax_rows_kernel<scalar_t, kLog><<<rows_grid(outer), rows_block(D)>>>(xp, yp, outer, D);
+      softmax_rows_kernel<scalar_t, kLog><<<cuda::row_grid(outer), cuda::row_block(D)>>>(xp, yp, outer, D);
     } else {
       softmax_cols_kernel<scalar_t, kLog>
           <<<cuda::grid_for(outer * inner), cuda::kBlock>>>(xp, yp, outer, D, inner);
@@ -160,7 +149,7 @@ void softmax_bwd(const char* op, const Tensor& grad, const Tensor& y, int64_t ou
     const scalar_t* yp = y.data<scalar_t>();
     scalar_t* dp = dx.data<scalar_t>();
     if (inner == 1) {
-      softmax_bwd_rows_kernel<scalar_t, kLog><<<rows_grid(outer), rows_block(D)>>>(gp, yp, dp, outer, D);
+      softmax_bwd_rows_kernel<scalar_t, kLog><<<cuda::row_grid(outer), cuda::row_block(D)>>>(gp, yp, dp, outer, D);
     } else {
       softmax_bwd_cols_kernel<scalar_t, kLog>
           <<<cuda::grid_for(outer * inner), cuda::kBlock>>>(gp, yp, dp, outer, D, inner);

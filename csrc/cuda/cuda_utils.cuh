@@ -24,6 +24,19 @@ inline unsigned grid_for(int64_t n, int block = kBlock) {
 }
 
 
+// Row-wise kernels run one block per row: the grid (capped; the kernels stride over the rest)
+// and the smallest power-of-two block from 32 threads that covers a row of n values, at most
+// max_threads.
+inline unsigned row_grid(int64_t rows) {
+  const int64_t cap = 1 << 20;
+  return static_cast<unsigned>(rows < 1 ? 1 : (rows > cap ? cap : rows));
+}
+inline int row_block(int64_t n, int max_threads = 256) {
+  int b = 32;
+  while (b < n && b < max_threads) b <<= 1;
+  return b;
+}
+
 }  // namespace kernels::cuda
 
 #define CUDA_CHECK(expr)                                                          \

@@ -29,14 +29,6 @@ __global__ void affine_grad_finalize_kernel(const Sums2<A>* part, int64_t E, int
 
 // ------------------------------------------------------------------ row norms
 
-int row_block(int64_t D) {
-  int b = 32;
-  while (b < D && b < 512) b <<= 1;
-  return b;
-}
-
-unsigned row_grid(int64_t R) { return static_cast<unsigned>(std::max<int64_t>(1, std::min<int64_t>(R, 1 << 20))); }
-
 // Affine channel of value i of row r.
 __device__ __forceinline__ int64_t row_channel(int64_t r, int64_t i, int64_t G, int64_t S, int64_t L) {
   return (r % G) * S + (L == 1 ? i : i / L);
@@ -113,7 +105,7 @@ void row_norm_forward(const Tensor& x, const Tensor& weight, const Tensor& bias,
   if (d.R == 0) return;
   KERNELS_DISPATCH_FLOAT(x.dtype, "row_norm", [&] {
     using T = scalar_t;
-    row_forward_kernel<T, AccOf<T>><<<row_grid(d.R), row_block(d.D())>>>(
+    row_forward_kernel<T, AccOf<T>><<<cuda::row_grid(d.R), cuda::row_block(d.D(), 512)>>>(
         x.data<T>(), weight.data_or_null<T>(), bias.data_or_null<T>(), d.R, d.G, d.S, d.L, eps, out.data<T>(),
         mean.data<T>(), rstd.data<T>());
   });
@@ -127,7 +119,7 @@ void row_norm_backward(const Tensor& grad, const Tensor& x, const Tensor& weight
     using T = scalar_t;
     using A = AccOf<T>;
     if (dx.defined() && d.R > 0) {
-      row_backward_kernel<T, A><<<row_grid(d.R), row_block(d.D())>>>(
+      row_backward_kernel<T, A><<<cuda::row_grid(d.R), cuda::row_block(d.D(), 512)>>>(
           grad.data<T>(), x.data<T>(), weight.data_or_null<T>(), mean.data<T>(), rstd.data<T>(), d.R, d.G, d.S,
           d.L, dx.data<T>());
       cuda::check_launch("row_norm_backward");

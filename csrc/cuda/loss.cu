@@ -211,16 +211,6 @@ __global__ void nll_backward_kernel(const T* g, const int64_t* t, const T* w, co
   }
 }
 
-unsigned capped_grid(int64_t blocks) {
-  const int64_t cap = 1 << 20;
-  return static_cast<unsigned>(blocks < 1 ? 1 : (blocks > cap ? cap : blocks));
-}
-
-int block_for(int64_t C) {
-  int b = 32;
-  while (b < C && b < 256) b <<= 1;
-  return b;
-}
 
 }  // namespace
 
@@ -237,7 +227,7 @@ LabelFault cross_entropy_forward(const Tensor& input, const Tensor& target, cons
     const T* w = weight.data_or_null<T>();
     if (P > 0) {
       if (K == 1) {
-        ce_rows_kernel<T><<<capped_grid(P), block_for(C)>>>(
+        ce_rows_kernel<T><<<cuda::row_grid(P), cuda::row_block(C)>>>(
             input.data<T>(), target.data<int64_t>(), w, P, C, ignore_index, eps, lse.data<T>(),
             losses.data<T>(), wts.data<T>(), fault.ptr());
       } else {
@@ -323,7 +313,7 @@ __global__ void ploss_fwd_kernel(F f, const T* x, const T* y, const T* w, const 
     const T xi = x[i];
     const T yi = y[i];
     if (bad && !(xi >= T(0) && xi <= T(1) && yi >= T(0) && yi <= T(1))) report(bad, 1);
-    const T v = f.loss(xi, y[i], w ? w[i] : T(1), pw ? pw[i] : T(1));
+    const T v = loss_fn::point_loss_at(f, i, x, y, w, pw);
     if (reduce) acc += static_cast<double>(v);
     else out[i] = v;
   }
@@ -344,13 +334,7 @@ __global__ void sum_partials_kernel(const double* partial, int nparts, double sc
 template <class T, class F>
 __global__ void ploss_bwd_kernel(F f, const T* g, bool reduced, T scale, const T* x, const T* y,
                                  const T* w, const T* pw, T* dx, T* dy, int64_t n) {
-  CUDA_KERNEL_LOOP(i, n) {
-    const T gi = (reduced ? g[0] : g[i]) * scale;
-    T a, c;
-    f.grad(x[i], y[i], w ? w[i] : T(1), pw ? pw[i] : T(1), a, c);
-    if (dx) dx[i] = gi * a;
-    if (dy) dy[i] = gi * c;
-  }
+  CUDA_KERNEL_LOOP(i, n) loss_fn::point_loss_grad_at(f, i, g, reduced, scale, x, y, w, pw, dx, dy);
 }
 
 }  // namespace

@@ -83,20 +83,20 @@ std::vector<int64_t> batch_strides(const std::vector<int64_t>& shape, int64_t ma
   return st;
 }
 
-void add_z(GemmSpec& s, int64_t size, int64_t sa, int64_t sb) {
-  s.zsize[s.nz] = size;
-  s.za[s.nz] = sa;
-  s.zb[s.nz] = sb;
-  ++s.nz;
-  s.zcount *= size;
+// Appends a batch dim (its size, its strides into A and into B) to one of GemmSpec's two lists.
+void add_dim(int64_t* sizes, int64_t* a_strides, int64_t* b_strides, int& n, int64_t& count,
+             int64_t size, int64_t sa, int64_t sb) {
+  sizes[n] = size;
+  a_strides[n] = sa;
+  b_strides[n] = sb;
+  ++n;
+  count *= size;
 }
-
+void add_z(GemmSpec& s, int64_t size, int64_t sa, int64_t sb) {
+  add_dim(s.zsize, s.za, s.zb, s.nz, s.zcount, size, sa, sb);
+}
 void add_r(GemmSpec& s, int64_t size, int64_t sa, int64_t sb) {
-  s.rsize[s.nr] = size;
-  s.ra[s.nr] = sa;
-  s.rb[s.nr] = sb;
-  ++s.nr;
-  s.rcount *= size;
+  add_dim(s.rsize, s.ra, s.rb, s.nr, s.rcount, size, sa, sb);
 }
 
 // out[s] = a[s] @ b[s]
