@@ -59,23 +59,30 @@ def test_dropout2d_same_seed_same_mask_and_new_mask_per_call():
     assert not np.array_equal(a != 0, b != 0)
 
 
-@pytest.mark.parametrize("p", [0.0, 0.2, 0.5, 1.0])
-@pytest.mark.parametrize("dtype", [kernels.float32, kernels.float64], ids=str)
-def test_dropout2d_gradient_is_mask_times_scale(p, dtype):
-    shape = (6, 5, 3, 2)
-    x = kernels.tensor(R.uniform(1, 2, shape), dtype=dtype, requires_grad=True)
-    y = F.dropout2d(x, p)
-    g = R.standard_normal(shape)
+def _check_gradient_is_mask_times_scale(dropout, x, p, dtype, keep_of):
+    """y = dropout(x, p) is x * scale where kept and 0 elsewhere, and so is its gradient;
+    keep_of(y) is the keep mask broadcastable to x."""
+    kx = kernels.tensor(x, dtype=dtype, requires_grad=True)
+    y = dropout(kx, p)
+    g = R.standard_normal(x.shape)
     y.backward(kernels.tensor(g, dtype=dtype))
-    keep = _channel_mask(y, shape[:2])[:, :, None, None]
+    keep = keep_of(y)
     scale = 0.0 if p == 1 else 1 / (1 - p)
     tol = 1e-6 if dtype == kernels.float32 else 1e-15
-    np.testing.assert_allclose(_np(y), np.where(keep, _np(x) * scale, 0), rtol=tol)
-    np.testing.assert_allclose(_np(x.grad), np.where(keep, g * scale, 0), rtol=tol, atol=tol)
+    np.testing.assert_allclose(_np(y), np.where(keep, _np(kx) * scale, 0), rtol=tol)
+    np.testing.assert_allclose(_np(kx.grad), np.where(keep, g * scale, 0), rtol=tol, atol=tol)
     if p == 0:
         assert keep.all()
     if p == 1:
         assert not keep.any()
+
+
+@pytest.mark.parametrize("p", [0.0, 0.2, 0.5, 1.0])
+@pytest.mark.parametrize("dtype", [kernels.float32, kernels.float64], ids=str)
+def test_dropout2d_gradient_is_mask_times_scale(p, dtype):
+    shape = (6, 5, 3, 2)
+    _check_gradient_is_mask_times_scale(F.dropout2d, R.uniform(1, 2, shape), p, dtype,
+                                        lambda y: _channel_mask(y, shape[:2])[:, :, None, None])
 
 
 def test_dropout2d_finite_differences_for_a_fixed_mask():
@@ -231,19 +238,8 @@ def test_dropout_same_seed_same_mask():
 @pytest.mark.parametrize("p", [0.0, 0.25, 0.5, 0.9, 1.0])
 @pytest.mark.parametrize("dtype", [kernels.float32, kernels.float64], ids=str)
 def test_dropout_gradient_is_mask_times_scale(p, dtype):
-    x = kernels.tensor(R.uniform(0.5, 1.5, (37, 11)), dtype=dtype, requires_grad=True)
-    y = F.dropout(x, p)
-    g = R.standard_normal((37, 11))
-    y.backward(kernels.tensor(g, dtype=dtype))
-    mask = _np(y) != 0
-    scale = 0.0 if p == 1 else 1 / (1 - p)
-    tol = 1e-6 if dtype == kernels.float32 else 1e-15
-    np.testing.assert_allclose(_np(y), np.where(mask, _np(x) * scale, 0), rtol=tol)
-    np.testing.assert_allclose(_np(x.grad), np.where(mask, g * scale, 0), rtol=tol, atol=tol)
-    if p == 0:
-        assert mask.all()
-    if p == 1:
-        assert not mask.any()
+    _check_gradient_is_mask_times_scale(F.dropout, R.uniform(0.5, 1.5, (37, 11)), p, dtype,
+                                        lambda y: _np(y) != 0)
 
 
 def test_dropout_eval_is_identity_with_new_handle():

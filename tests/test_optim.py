@@ -170,6 +170,16 @@ def test_add_param_group_matches_torch():
 # ------------------------------------------------------------------------------ state dict
 
 
+def _assert_state_is(saved, snapshot):
+    """Every entry of the optimizer state dict `saved` equals its copy in `snapshot`."""
+    for k, s in saved["state"].items():
+        for n, v in s.items():
+            if isinstance(v, kernels.Tensor):
+                np.testing.assert_array_equal(_np(v), snapshot[k][n])
+            else:
+                assert v == snapshot[k][n]
+
+
 @pytest.mark.parametrize("name,kw", CASES, ids=IDS)
 def test_state_dict_round_trip(name, kw):
     params, grads = _data(seed=3, shapes=[(4, 3), (6,)])
@@ -194,12 +204,7 @@ def test_state_dict_round_trip(name, kw):
     for a, b in zip(ps, full):
         np.testing.assert_array_equal(_np(a), b)
     # The saved state holds copies: training on did not change it.
-    for k, s in saved["state"].items():
-        for n, v in s.items():
-            if isinstance(v, kernels.Tensor):
-                np.testing.assert_array_equal(_np(v), snapshot[k][n])
-            else:
-                assert v == snapshot[k][n]
+    _assert_state_is(saved, snapshot)
 
     # A fresh optimizer on the mid-way parameters, loaded with the saved state, ends identically.
     ps2 = [kernels.tensor(m, requires_grad=True) for m in mid]
@@ -209,10 +214,7 @@ def test_state_dict_round_trip(name, kw):
     for a, b in zip(ps2, full):
         np.testing.assert_array_equal(_np(a), b)
     # Loading copied the tensors: the loaded optimizer does not share memory with the dict.
-    for k, s in saved["state"].items():
-        for n, v in s.items():
-            if isinstance(v, kernels.Tensor):
-                np.testing.assert_array_equal(_np(v), snapshot[k][n])
+    _assert_state_is(saved, snapshot)
 
 
 @pytest.mark.parametrize("name,kw", [c for c in CASES if c[0] in ("SGD", "Adam", "RMSprop", "Adagrad")][::2])
