@@ -490,6 +490,7 @@ def install_tensor_methods():
     are imported here, not at the top."""
     from .ops import activation as A, elementwise as E, indexing as X, inplace as I  # noqa: E741
     from .ops import matmul as M, reduce as R, shape as S
+    from .tensor_new import METHODS as NEW_AND_TYPE
 
     methods = {
         # autograd state and attributes
@@ -566,5 +567,6 @@ def install_tensor_methods():
         "index_select": X.index_select, "gather": X.gather, "scatter_add": X.scatter_add,
         "index_add": X.index_add, "__getitem__": X._getitem, "__setitem__": X._setitem,
     }
+    methods.update(NEW_AND_TYPE)
     for name, value in methods.items():
         setattr(Tensor, name, value)
