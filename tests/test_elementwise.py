@@ -67,6 +67,10 @@ UNARY = {
     "exp": (kernels.exp, lambda x: x.exp(), np.exp, normal),
     "log": (kernels.log, lambda x: x.log(), np.log, positive),
     "sqrt": (kernels.sqrt, lambda x: x.sqrt(), np.sqrt, positive),
+    "log1p": (kernels.log1p, lambda x: x.log1p(), np.log1p, positive),
+    "expm1": (lambda x: x.expm1(), lambda x: x.expm1(), np.expm1, normal),
+    "sin": (kernels.sin, lambda x: x.sin(), np.sin, normal),
+    "cos": (lambda x: x.cos(), lambda x: x.cos(), np.cos, normal),
     "abs": (abs, lambda x: x.abs(), np.abs, away_from_zero),
     "clamp": (lambda x: x.clamp(-0.5, 0.7), lambda x: x.clamp(-0.5, 0.7),
               lambda x: np.clip(x, -0.5, 0.7), lambda s: away_from_zero(s) * 0.9),
@@ -612,3 +616,12 @@ def test_device_mismatch():
         with kernels.no_grad():
             a.add_(b)
 
+
+
+def test_log1p_and_expm1_keep_precision_near_zero():
+    """log1p / expm1 exist for tiny arguments, where log(1 + x) and exp(x) - 1 round to 0."""
+    x = np.array([1e-10, -1e-12, 3e-8], dtype=np.float32)
+    for fn, ref in ((kernels.log1p, np.log1p), (kernels.expm1, np.expm1)):
+        got = fn(kernels.tensor(x)).numpy()
+        np.testing.assert_allclose(got, ref(x.astype(np.float64)), rtol=1e-6)
+        assert np.all(got != 0)

@@ -71,6 +71,10 @@ void bind_elementwise(py::module_& m) {
   BIND_UNARY(exp)
   BIND_UNARY(log)
   BIND_UNARY(sqrt)
+  BIND_UNARY(log1p)
+  BIND_UNARY(expm1)
+  BIND_UNARY(sin)
+  BIND_UNARY(cos)
   BIND_UNARY(logical_not)
 #undef BIND_UNARY
   m.def("neg_backward", &neg_backward, py::arg("grad"), KERNELS_NOGIL);
@@ -78,6 +82,10 @@ void bind_elementwise(py::module_& m) {
   m.def("log_backward", &log_backward, py::arg("grad"), py::arg("x"), KERNELS_NOGIL);
   m.def("sqrt_backward", &sqrt_backward, py::arg("grad"), py::arg("out"), KERNELS_NOGIL);
   m.def("abs_backward", &abs_backward, py::arg("grad"), py::arg("x"), KERNELS_NOGIL);
+  m.def("log1p_backward", &log1p_backward, py::arg("grad"), py::arg("x"), KERNELS_NOGIL);
+  m.def("expm1_backward", &expm1_backward, py::arg("grad"), py::arg("out"), KERNELS_NOGIL);
+  m.def("sin_backward", &sin_backward, py::arg("grad"), py::arg("x"), KERNELS_NOGIL);
+  m.def("cos_backward", &cos_backward, py::arg("grad"), py::arg("x"), KERNELS_NOGIL);
   m.def("clamp_forward", &clamp_forward, py::arg("x"), py::arg("min") = py::none(),
         py::arg("max") = py::none(), KERNELS_NOGIL);
   m.def("clamp_backward", &clamp_backward, py::arg("grad"), py::arg("x"), py::arg("min") = py::none(),

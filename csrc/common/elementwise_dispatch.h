@@ -141,6 +141,10 @@ void unary_forward(UnaryOp op, const Tensor& x, Tensor& out) {
     case UnaryOp::Exp: return unary_floating<Loops>("exp", x, out, Exp());
     case UnaryOp::Log: return unary_floating<Loops>("log", x, out, Log());
     case UnaryOp::Sqrt: return unary_floating<Loops>("sqrt", x, out, Sqrt());
+    case UnaryOp::Log1p: return unary_floating<Loops>("log1p", x, out, Log1p());
+    case UnaryOp::Expm1: return unary_floating<Loops>("expm1", x, out, Expm1());
+    case UnaryOp::Sin: return unary_floating<Loops>("sin", x, out, Sin());
+    case UnaryOp::Cos: return unary_floating<Loops>("cos", x, out, Cos());
     case UnaryOp::LogicalNot:
       return Loops::map1("logical_not", x.data<bool>(), out.data<bool>(), x.numel(), LogicalNot());
   }
@@ -210,6 +214,10 @@ void unary_backward(UnaryGradOp op, const Tensor& g, const Tensor& t, Tensor& dx
       case UnaryGradOp::Log: return Loops::map2_same("log_backward", gp, tp, o, n, LogGrad());
       case UnaryGradOp::Sqrt: return Loops::map2_same("sqrt_backward", gp, tp, o, n, SqrtGrad());
       case UnaryGradOp::Abs: return Loops::map2_same("abs_backward", gp, tp, o, n, AbsGrad());
+      case UnaryGradOp::Log1p: return Loops::map2_same("log1p_backward", gp, tp, o, n, Log1pGrad());
+      case UnaryGradOp::Expm1: return Loops::map2_same("expm1_backward", gp, tp, o, n, Expm1Grad());
+      case UnaryGradOp::Sin: return Loops::map2_same("sin_backward", gp, tp, o, n, SinGrad());
+      case UnaryGradOp::Cos: return Loops::map2_same("cos_backward", gp, tp, o, n, CosGrad());
     }
   });
 }

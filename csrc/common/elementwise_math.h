@@ -72,6 +72,10 @@ struct Neg { template <class T> KERNELS_HD T operator()(T x) const { return -x; 
 struct Exp { template <class T> KERNELS_HD T operator()(T x) const { return k_exp(x); } };
 struct Log { template <class T> KERNELS_HD T operator()(T x) const { return k_log(x); } };
 struct Sqrt { template <class T> KERNELS_HD T operator()(T x) const { return k_sqrt(x); } };
+struct Log1p { template <class T> KERNELS_HD T operator()(T x) const { return k_log1p(x); } };
+struct Expm1 { template <class T> KERNELS_HD T operator()(T x) const { return k_expm1(x); } };
+struct Sin { template <class T> KERNELS_HD T operator()(T x) const { return k_sin(x); } };
+struct Cos { template <class T> KERNELS_HD T operator()(T x) const { return k_cos(x); } };
 struct Abs { template <class T> KERNELS_HD T operator()(T x) const { return x < T(0) ? -x : x; } };
 struct Sign {  // sign(NaN) = 0, as torch's (0 < x) - (x < 0)
   template <class T> KERNELS_HD T operator()(T x) const { return T((x > T(0)) - (x < T(0))); }
@@ -154,6 +158,10 @@ struct WhereSel {
 struct ExpGrad { template <class T> KERNELS_HD T operator()(T g, T y) const { return g * y; } };
 struct LogGrad { template <class T> KERNELS_HD T operator()(T g, T x) const { return g / x; } };
 struct SqrtGrad { template <class T> KERNELS_HD T operator()(T g, T y) const { return g / (T(2) * y); } };
+struct Log1pGrad { template <class T> KERNELS_HD T operator()(T g, T x) const { return g / (T(1) + x); } };
+struct Expm1Grad { template <class T> KERNELS_HD T operator()(T g, T y) const { return g * (y + T(1)); } };
+struct SinGrad { template <class T> KERNELS_HD T operator()(T g, T x) const { return g * k_cos(x); } };
+struct CosGrad { template <class T> KERNELS_HD T operator()(T g, T x) const { return -g * k_sin(x); } };
 struct AbsGrad {
   template <class T> KERNELS_HD T operator()(T g, T x) const {
     return x > T(0) ? g : (x < T(0) ? -g : T(0));
@@ -192,10 +200,10 @@ enum class BinaryOp : int {
   Eq, Ne, Lt, Le, Gt, Ge,                      // any dtype -> bool
   LogicalAnd, LogicalOr                        // bool -> bool
 };
-enum class UnaryOp : int { Neg, Exp, Log, Sqrt, Abs, Sign, LogicalNot };
+enum class UnaryOp : int { Neg, Exp, Log, Sqrt, Abs, Sign, LogicalNot, Log1p, Expm1, Sin, Cos };
 enum class ScalarOp : int { Add, Mul, RSub, Div, RDiv, Pow, RPow, Eq, Ne, Lt, Le, Gt, Ge };
 enum class BinaryGradOp : int { MulA, MulB, DivA, DivB, PowA, PowB, MaxA, MaxB, MinA, MinB };
-enum class UnaryGradOp : int { Exp, Log, Sqrt, Abs };
+enum class UnaryGradOp : int { Exp, Log, Sqrt, Abs, Log1p, Expm1, Sin, Cos };
 enum class ScalarGradOp : int { RDiv, Pow, RPow };
 
 inline bool is_comparison(BinaryOp op) { return op >= BinaryOp::Eq && op <= BinaryOp::Ge; }

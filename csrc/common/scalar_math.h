@@ -21,6 +21,10 @@ KERNELS_HD float k_erf(float x) { return erff(x); }
 KERNELS_HD double k_erf(double x) { return erf(x); }
 KERNELS_HD float k_abs(float x) { return fabsf(x); }
 KERNELS_HD double k_abs(double x) { return fabs(x); }
+KERNELS_HD float k_sin(float x) { return sinf(x); }
+KERNELS_HD double k_sin(double x) { return sin(x); }
+KERNELS_HD float k_cos(float x) { return cosf(x); }
+KERNELS_HD double k_cos(double x) { return cos(x); }
 KERNELS_HD float k_sqrt(float x) { return sqrtf(x); }
 KERNELS_HD double k_sqrt(double x) { return sqrt(x); }
 KERNELS_HD float k_pow(float x, float y) { return powf(x, y); }

@@ -18,6 +18,7 @@
 //   maximum:   da = g where a > b, g/2 where a == b, else 0;   db symmetric.  minimum likewise.
 //   where:     da = g where cond,   db = g where !cond
 //   exp:       dx = g y        log: dx = g / x      sqrt: dx = g / (2 y)     abs: dx = g sign(x)
+//   log1p:     dx = g / (1 + x)     expm1: dx = g (y + 1)     sin: dx = g cos(x)     cos: dx = -g sin(x)
 //   clamp:     dx = g where lo <= x <= hi, else 0
 //   s / a:     da = -g s / a^2     a ^ s: da = g s a^(s-1) (0 if s == 0)
 //   s ^ a:     da = g s^a log s (0 where s == 0 and a >= 0)

@@ -288,6 +288,10 @@ Tensor sign_forward(const Tensor& x) { return unary("sign", UnaryOp::Sign, x, Ki
 Tensor exp_forward(const Tensor& x) { return unary("exp", UnaryOp::Exp, x, Kinds::Floating); }
 Tensor log_forward(const Tensor& x) { return unary("log", UnaryOp::Log, x, Kinds::Floating); }
 Tensor sqrt_forward(const Tensor& x) { return unary("sqrt", UnaryOp::Sqrt, x, Kinds::Floating); }
+Tensor log1p_forward(const Tensor& x) { return unary("log1p", UnaryOp::Log1p, x, Kinds::Floating); }
+Tensor expm1_forward(const Tensor& x) { return unary("expm1", UnaryOp::Expm1, x, Kinds::Floating); }
+Tensor sin_forward(const Tensor& x) { return unary("sin", UnaryOp::Sin, x, Kinds::Floating); }
+Tensor cos_forward(const Tensor& x) { return unary("cos", UnaryOp::Cos, x, Kinds::Floating); }
 Tensor neg_backward(const Tensor& grad) {
   check_one("neg_backward", grad, Kinds::Floating, "grad");
   return neg_forward(grad);
@@ -303,6 +307,18 @@ Tensor sqrt_backward(const Tensor& grad, const Tensor& out) {
 }
 Tensor abs_backward(const Tensor& grad, const Tensor& x) {
   return unary_grad("abs_backward", UnaryGradOp::Abs, grad, x, "input");
+}
+Tensor log1p_backward(const Tensor& grad, const Tensor& x) {
+  return unary_grad("log1p_backward", UnaryGradOp::Log1p, grad, x, "input");
+}
+Tensor expm1_backward(const Tensor& grad, const Tensor& out) {
+  return unary_grad("expm1_backward", UnaryGradOp::Expm1, grad, out, "output");
+}
+Tensor sin_backward(const Tensor& grad, const Tensor& x) {
+  return unary_grad("sin_backward", UnaryGradOp::Sin, grad, x, "input");
+}
+Tensor cos_backward(const Tensor& grad, const Tensor& x) {
+  return unary_grad("cos_backward", UnaryGradOp::Cos, grad, x, "input");
 }
 
 static void check_bounds(const char* op, std::optional<double> lo, std::optional<double> hi) {

@@ -75,6 +75,15 @@ Tensor sqrt_forward(const Tensor& x);  // floating
 Tensor neg_backward(const Tensor& grad);
 Tensor exp_backward(const Tensor& grad, const Tensor& out);
 Tensor log_backward(const Tensor& grad, const Tensor& x);
+// log1p(x) = log(1 + x), expm1(x) = exp(x) - 1, accurate near 0; sin, cos. Floating only.
+Tensor log1p_forward(const Tensor& x);
+Tensor expm1_forward(const Tensor& x);
+Tensor sin_forward(const Tensor& x);
+Tensor cos_forward(const Tensor& x);
+Tensor log1p_backward(const Tensor& grad, const Tensor& x);     // g / (1 + x)
+Tensor expm1_backward(const Tensor& grad, const Tensor& out);  // g (y + 1)
+Tensor sin_backward(const Tensor& grad, const Tensor& x);       // g cos(x)
+Tensor cos_backward(const Tensor& grad, const Tensor& x);       // -g sin(x)
 Tensor sqrt_backward(const Tensor& grad, const Tensor& out);
 Tensor abs_backward(const Tensor& grad, const Tensor& x);
 Tensor clamp_forward(const Tensor& x, std::optional<double> min, std::optional<double> max);

@@ -29,7 +29,7 @@ _CATEGORY = {_BOOL: 0, _INT: 1, _F32: 2, _F64: 2}
 
 __all__ = [
     "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "neg", "negative",
-    "pow", "exp", "log", "sqrt", "abs", "sign", "clamp", "clip", "clamp_min", "clamp_max",
+    "pow", "exp", "log", "sqrt", "log1p", "expm1", "sin", "cos", "abs", "sign", "clamp", "clip", "clamp_min", "clamp_max",
     "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge", "where", "logical_and", "logical_or",
     "logical_not", "sum_to", "result_type",
 ]
@@ -278,6 +278,10 @@ Exp = _saving_unary("exp", saves="output")  # dx = g y
 Sqrt = _saving_unary("sqrt", saves="output")  # dx = g / (2 y)
 Log = _saving_unary("log", saves="input")  # dx = g / x
 Abs = _saving_unary("abs", saves="input")  # dx = g sign(x)
+Log1p = _saving_unary("log1p", saves="input")  # dx = g / (1 + x)
+Expm1 = _saving_unary("expm1", saves="output")  # dx = g (y + 1)
+Sin = _saving_unary("sin", saves="input")  # dx = g cos(x)
+Cos = _saving_unary("cos", saves="input")  # dx = -g sin(x)
 
 
 class Sign(Function):
@@ -397,6 +401,22 @@ def log(input):
 
 def sqrt(input):
     return Sqrt.apply(_floating(input))
+
+
+def log1p(input):
+    return Log1p.apply(_floating(input))
+
+
+def expm1(input):
+    return Expm1.apply(_floating(input))
+
+
+def sin(input):
+    return Sin.apply(_floating(input))
+
+
+def cos(input):
+    return Cos.apply(_floating(input))
 
 
 def abs(input):
