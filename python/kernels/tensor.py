@@ -489,7 +489,7 @@ def install_tensor_methods():
     table below. ``kernels/__init__`` calls this once; the op modules import this module, so they
     are imported here, not at the top."""
     from .ops import activation as A, elementwise as E, indexing as X, inplace as I  # noqa: E741
-    from .ops import matmul as M, reduce as R, shape as S
+    from .ops import matmul as M, reduce as R, shape as S, triangular as TR
     from .tensor_new import METHODS as NEW_AND_TYPE
 
     methods = {
@@ -542,7 +542,7 @@ def install_tensor_methods():
         "add": E.add, "sub": E.sub, "subtract": E.sub, "mul": E.mul, "multiply": E.mul,
         "div": E.div, "divide": E.div, "true_divide": E.div, "pow": E.pow, "neg": E.neg,
         "negative": E.neg, "exp": E.exp, "log": E.log, "sqrt": E.sqrt, "abs": E.abs,
-        "log1p": E.log1p, "expm1": E.expm1, "sin": E.sin, "cos": E.cos,
+        "log1p": E.log1p, "expm1": E.expm1, "sin": E.sin, "cos": E.cos, "tril": TR.tril, "triu": TR.triu,
         "sign": E.sign, "clamp": E.clamp, "clip": E.clamp, "clamp_min": E.clamp_min,
         "clamp_max": E.clamp_max, "maximum": E.maximum, "minimum": E.minimum,
         "eq": E.eq, "ne": E.ne, "lt": E.lt, "le": E.le, "gt": E.gt, "ge": E.ge,

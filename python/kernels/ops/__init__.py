@@ -3,7 +3,7 @@ import importlib
 
 FAMILIES = (
     "elementwise", "inplace", "reduce", "shape", "indexing", "matmul", "activation", "loss",
-    "conv", "norm", "pool", "upsample", "pad", "rnn", "embedding",
+    "conv", "norm", "pool", "upsample", "pad", "rnn", "embedding", "triangular",
 )
 
 modules = [importlib.import_module(f"{__name__}.{name}") for name in FAMILIES]
