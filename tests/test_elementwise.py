@@ -563,6 +563,11 @@ def test_bad_dtypes():
         _C.log_forward(b)  # the Python layer converts to float32 first (see test_dtype_promotion)
     with pytest.raises(TypeError, match="exp"):
         _C.exp_forward(i64)
+    for name in ("log1p", "expm1", "sin", "cos"):
+        with pytest.raises(TypeError, match=name):
+            getattr(_C, name + "_forward")(i64)
+    with pytest.raises(ValueError, match="sin_backward"):
+        _C.sin_backward(_f((3,)), _f((2, 3)))
     with pytest.raises(TypeError, match="add"):
         b + b  # arithmetic on bool tensors: convert first
     with pytest.raises(TypeError, match="neg"):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import kernels
-from opcheck import check_torch, gradcheck
+from opcheck import check_cuda_vs_cpu, check_torch, gradcheck, requires_cuda
 
 R = np.random.default_rng(41)
 CASES = [((3, 4), 0), ((4, 3), -1), ((2, 3, 3), 1), ((2, 1, 5, 2), 2), ((3, 3), -5), ((3, 3), 7), ((0, 2), 0)]
@@ -45,3 +45,9 @@ def test_bad_input():
         kernels.tril(kernels.ones(3))
     with pytest.raises(TypeError, match="triu: diagonal must be an int"):
         kernels.triu(kernels.ones(2, 2), 1.5)
+
+
+@requires_cuda
+@pytest.mark.parametrize("name", ["tril", "triu"])
+def test_cuda_vs_cpu(name):
+    check_cuda_vs_cpu(lambda t: getattr(kernels, name)(t, 1), [R.standard_normal((2, 4, 3))])
