@@ -69,13 +69,13 @@ def test_missing_names_raise_the_clear_error():
         "import torch\n"
         "print(hasattr(torch, 'fft'))\n"
         "try:\n    torch.fft\nexcept AttributeError as e:\n    print(type(e).__name__, e)\n"
-        "try:\n    torch.nn.PixelShuffle\nexcept AttributeError as e:\n    print(e)\n"
+        "try:\n    torch.nn.Bilinear\nexcept AttributeError as e:\n    print(e)\n"
         "try:\n    import torch.distributions\nexcept ModuleNotFoundError as e:\n    print(e)\n"
         "try:\n    from torchvision import models\nexcept ImportError as e:\n    print(e)\n")
     lines = out.strip().splitlines()
     assert lines[0] == "False"
     assert lines[1] == "NotSupportedError kernels does not support torch.fft yet"
-    assert lines[2] == "kernels does not support torch.nn.PixelShuffle yet"
+    assert lines[2] == "kernels does not support torch.nn.Bilinear yet"
     assert lines[3] == "kernels does not support torch.distributions yet"
     assert "kernels does not support torchvision.models yet" in lines[4]
 

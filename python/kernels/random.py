@@ -55,16 +55,33 @@ def randn(*size, dtype=None, device=None, requires_grad=False):
                  "randn")
 
 
-def randint(low, high=None, size=None, device=None):
-    """Integers uniform on [low, high) (``randint(high, size)`` as torch)."""
-    if size is None:
-        if high is None or not isinstance(high, (tuple, list)):
-            raise TypeError("randint: expected randint(low, high, size) or randint(high, size)")
-        low, high, size = 0, low, high
-    elif high is None:
-        raise TypeError("randint: expected randint(low, high, size) or randint(high, size)")
-    return _C.randint(as_int("randint", "low", low), as_int("randint", "high", high),
-                      as_shape((size,), "randint"), as_device(device))
+def randint(*args, size=None, low=None, high=None, dtype=None, device=None, generator=None,
+            requires_grad=False):
+    """Integers uniform on [low, high), in every form torch accepts: ``randint(high, size)``,
+    ``randint(low, high, size)``, and any of low / high / size as keywords (low defaults to 0)."""
+    if len(args) > 3:
+        raise TypeError(f"randint: expected at most 3 positional arguments (low, high, size), got {len(args)}")
+    # Positional arguments fill (low, high, size) from the right, as torch's overloads do:
+    # randint(high, size), randint(low, high, size); a keyword takes its slot out of the order.
+    slots = [n for n, v in (("low", low), ("high", high), ("size", size)) if v is None]
+    if len(args) > len(slots):
+        raise TypeError("randint: a value was given both as a positional and a keyword argument")
+    if len(args) == 1 and slots == ["low", "high", "size"]:
+        slots = ["high"]
+    given = dict(zip(slots[len(slots) - len(args):] if "low" in slots and len(args) < len(slots) else slots, args))
+    given.update({n: v for n, v in (("low", low), ("high", high), ("size", size)) if v is not None})
+    if "high" not in given or "size" not in given:
+        raise TypeError("randint: expected randint(low, high, size) or randint(high, size) "
+                        f"(high and size are required), got {sorted(given)}")
+    if generator is not None:
+        raise NotImplementedError("randint: generator= is not supported; seed with kernels.manual_seed")
+    out = _C.randint(as_int("randint", "low", given.get("low", 0)), as_int("randint", "high", given["high"]),
+                     as_shape((given["size"],), "randint"), as_device(device))
+    if dtype is not None and as_dtype(dtype) != out.dtype:
+        out = out.to(as_dtype(dtype))
+    if requires_grad:
+        out.requires_grad_(True)
+    return out
 
 
 def randperm(n, device=None):

@@ -36,11 +36,15 @@ MODULES = {
     "torch.autograd": "kernels.autograd",
     "torch.backends": "kernels.backends",
     "torch.backends.cpu": "kernels.backends.cpu",
+    "torch.backends.cudnn": "kernels.backends.cudnn",
+    "torch.backends.mps": "kernels.backends.mps",
     "torch.cuda": "kernels.cuda",
     "torch.accelerator": "kernels.compat._accelerator",
     "torchvision": "kernels.compat.torchvision",
     "torchvision.datasets": "kernels.compat.torchvision.datasets",
     "torchvision.transforms": "kernels.compat.torchvision.transforms",
+    "torchvision.utils": "kernels.compat.torchvision.utils",
+    "torch.nn.parallel": "kernels.nn.parallel",
 }
 
 

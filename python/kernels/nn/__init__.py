@@ -7,9 +7,9 @@ from .. import functional  # noqa: F401
 
 # `import kernels.nn.functional` works and gives the very same module object.
 _sys.modules[__name__ + ".functional"] = functional
-from . import init, utils  # noqa: F401
+from . import init, parallel, utils  # noqa: F401
 from .parameter import Parameter  # noqa: F401
 from .modules import *  # noqa: F401,F403
 from .modules import __all__ as _modules_all
 
-__all__ = ["Parameter", "functional", "init", "utils"] + list(_modules_all)
+__all__ = ["Parameter", "functional", "init", "parallel", "utils"] + list(_modules_all)

