@@ -15,6 +15,7 @@ import math
 import os
 import re
 import struct
+import tempfile
 import zipfile
 import zlib
 
@@ -57,23 +58,25 @@ class ChecksumWriter:
     It has ``tell`` but no ``seek``, so ZipFile streams the archive (sizes and CRCs go in data
     descriptors after each member) and every byte passes through here exactly once, in order."""
 
-    def __init__(self, raw):
+    def __init__(self, raw, prefix=None):
         self.raw = raw
+        self.prefix = COMMENT_PREFIX if prefix is None else prefix  # which kind of file it seals
         self.crc = 0
         self.pos = 0
         self.tail = b""
 
     def write(self, data):
         data = memoryview(data).cast("B")
+        n = len(self.prefix) + 8  # the comment's length: held back until finish()
         self.pos += len(data)
-        if len(data) >= COMMENT_LEN:
+        if len(data) >= n:
             self._emit(self.tail)
-            self._emit(data[:len(data) - COMMENT_LEN])
-            self.tail = bytes(data[len(data) - COMMENT_LEN:])
+            self._emit(data[:len(data) - n])
+            self.tail = bytes(data[len(data) - n:])
         else:
             joined = self.tail + bytes(data)
-            self._emit(joined[:len(joined) - COMMENT_LEN] if len(joined) > COMMENT_LEN else b"")
-            self.tail = joined[-COMMENT_LEN:]
+            self._emit(joined[:len(joined) - n] if len(joined) > n else b"")
+            self.tail = joined[-n:]
         return len(data)
 
     def _emit(self, data):
@@ -90,9 +93,9 @@ class ChecksumWriter:
 
     def finish(self):
         """Write the real comment in place of the placeholder ZipFile wrote last."""
-        if self.tail != COMMENT_PREFIX + b"0" * 8:  # ZipFile always ends with the comment
+        if self.tail != self.prefix + b"0" * 8:  # ZipFile always ends with the comment
             raise RuntimeError("save: internal error: the archive does not end with its comment")
-        self.raw.write(COMMENT_PREFIX + b"%08x" % self.crc)
+        self.raw.write(self.prefix + b"%08x" % self.crc)
         self.tail = b""
 
 
@@ -317,3 +320,108 @@ def read_archive(fh, limit):
         except _ARCHIVE_ERRORS as e:
             raise damaged(f"{type(e).__name__}: {e}") from None
     return doc, arrays
+
+
+# ---------------------------------------------------------------- atomic writes
+# Shared by every format kernels writes (its own checkpoints, torch's, safetensors).
+
+
+def _fsync_dir(folder):
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # e.g. Windows cannot open folders; the rename itself is still atomic
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _temp_prefix(base):
+    return f".{base}.tmp-"
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    except (OverflowError, OSError):
+        return False
+    return True
+
+
+def remove_stale_temporaries(folder, base):
+    """Delete ``.<base>.tmp-<pid>-<random>`` files whose writer process no longer exists (it was
+    killed before it could clean up). Temporaries of live processes, this one included, stay."""
+    if os.name != "posix":  # os.kill(pid, 0) is not a liveness probe elsewhere
+        return
+    prefix = _temp_prefix(base)
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    me = os.getpid()
+    for name in names:
+        if not name.startswith(prefix):
+            continue
+        m = re.fullmatch(r"([0-9]{1,10})-[a-z0-9_]{1,32}", name[len(prefix):])
+        if m is None:
+            continue
+        pid = int(m.group(1))
+        if pid <= 0 or pid == me or _pid_alive(pid):
+            continue
+        try:
+            os.unlink(os.path.join(folder, name))
+        except OSError:
+            pass
+
+
+def atomic_write(f, write):
+    """Call ``write(fh)`` with a binary file that ends up at ``f``.
+
+    ``f`` is a path (str or os.PathLike): the bytes go to a temporary ``.<name>.tmp-<pid>-<random>``
+    in the destination folder, are flushed and fsync-ed, then ``os.replace``-d over ``f`` and the
+    folder is fsync-ed, so a crash leaves the previous file intact. Or ``f`` is a writable binary
+    file object, written in place (not atomically)."""
+    if hasattr(f, "write"):
+        write(f)
+        return
+    path = os.fsdecode(os.fspath(f))
+    folder = os.path.dirname(os.path.abspath(path))
+    base = os.path.basename(path)
+    remove_stale_temporaries(folder, base)
+    fd, tmp = tempfile.mkstemp(prefix=f"{_temp_prefix(base)}{os.getpid()}-", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    _fsync_dir(folder)
+
+
+def open_for_reading(f, op="load"):
+    """-> (context manager yielding a binary file, display name) for a path or a file object.
+    Raises FileNotFoundError / IsADirectoryError naming the path."""
+    import contextlib
+    if hasattr(f, "read"):
+        name = getattr(f, "name", None)
+        shown = os.fsdecode(name) if isinstance(name, (str, bytes, os.PathLike)) else "<file object>"
+        return contextlib.nullcontext(f), shown
+    path = os.fsdecode(os.fspath(f))
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{op}: no such file: {path!r}")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{op}: {path!r} is a folder, not a checkpoint file")
+    return open(path, "rb"), path

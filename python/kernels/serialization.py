@@ -36,13 +36,20 @@ from __future__ import annotations
 
 import collections
 import os
+import pickle
 import re
-import tempfile
+import zipfile
 
 import numpy as np
 
 from . import _C
 from ._checkpoint_format import MAX_BYTES_ENV, Refused, foreign, read_archive, write_archive
+from ._checkpoint_format import _COMMENT_RE, _fsync_dir, _pid_alive, _temp_prefix
+from ._checkpoint_format import atomic_write, open_for_reading, remove_stale_temporaries
+from ._pickle_format import (  # noqa: F401  (the safe-globals registry is public here, as in torch)
+    Disallowed, Unsupported, add_safe_globals, clear_safe_globals, disallowed_message,
+    get_safe_globals, has_pickle_comment, read_pickled, safe_globals, write_pickled,
+)
 from ._checkpoint_format import write_array as _write_array
 # The format's pieces under their old names here, for code that crafts or checks files by hand.
 from ._checkpoint_format import (  # noqa: F401
@@ -52,7 +59,8 @@ from ._device import as_device, numpy_dtype
 from .nn.parameter import Parameter
 from .tensor import tensor as make_tensor
 
-__all__ = ["save", "load", "DEFAULT_MAX_BYTES"]
+__all__ = ["save", "load", "DEFAULT_MAX_BYTES", "add_safe_globals", "get_safe_globals",
+           "clear_safe_globals", "safe_globals"]
 
 #: The default bound on the uncompressed bytes a checkpoint may declare (16 GiB); see ``load``.
 DEFAULT_MAX_BYTES = 16 << 30
@@ -159,93 +167,58 @@ def _write_archive(fileobj, arrays, root, compress):
     write_archive(fileobj, arrays, root, compress, _write_array)
 
 
-def _fsync_dir(folder):
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # e.g. Windows cannot open folders; the rename itself is still atomic
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+# the atomic-write helpers live with the format now; their old names stay for code that uses them
+_fsync_dir, _temp_prefix, _pid_alive = _fsync_dir, _temp_prefix, _pid_alive
+_remove_stale_temporaries = remove_stale_temporaries
+
+_FORMATS = ("kernels", "torch")
 
 
-def _temp_prefix(base):
-    return f".{base}.tmp-"
+def save(obj, f, pickle_module=None, pickle_protocol=None, *, format="kernels", compress=False,
+         _use_new_zipfile_serialization=True) -> None:
+    """Save ``obj`` to ``f``: a path (str or os.PathLike), written exactly as named (no suffix is
+    added) and atomically, or a writable binary file object (written in place, not atomically).
 
+    ``format="kernels"`` (the default): an object made only of the values listed in the module
+    docstring (a ``state_dict``, an optimizer's, nested dicts/lists of tensors and numbers) goes
+    into the pickle-free ``.npz`` checkpoint, which ``load`` reads with ``weights_only=True``;
+    anything else (an ``nn.Module``, a custom class...) is pickled instead (kernels' pickled
+    checkpoint, see ``kernels._pickle_format``), which ``load`` opens only with
+    ``weights_only=False``, as torch 2.6+ does. ``pickle_protocol`` sets that pickle's protocol.
+    ``compress=True`` deflates the ``.npz`` arrays (smaller, slower).
 
-def _pid_alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, owned by someone else
-        return True
-    except (OverflowError, OSError):
-        return False
-    return True
+    ``format="torch"``: PyTorch's own zip format, which real ``torch.load(f, weights_only=True)``
+    reads (see ``kernels.torch_format``); ``obj`` may hold tensors, Parameters, numbers, strings,
+    None, dtypes, devices and dicts/lists/tuples/sets of them.
 
-
-def _remove_stale_temporaries(folder, base):
-    """Delete ``.<base>.tmp-<pid>-<random>`` files whose writer process no longer exists (it was
-    killed before it could clean up). Temporaries of live processes, this one included, stay."""
-    if os.name != "posix":  # os.kill(pid, 0) is not a liveness probe elsewhere
-        return
-    prefix = _temp_prefix(base)
-    try:
-        names = os.listdir(folder)
-    except OSError:
-        return
-    me = os.getpid()
-    for name in names:
-        if not name.startswith(prefix):
-            continue
-        m = re.fullmatch(r"([0-9]{1,10})-[a-z0-9_]{1,32}", name[len(prefix):])
-        if m is None:
-            continue
-        pid = int(m.group(1))
-        if pid <= 0 or pid == me or _pid_alive(pid):
-            continue
-        try:
-            os.unlink(os.path.join(folder, name))
-        except OSError:
-            pass
-
-
-def save(obj, f, *, compress=False) -> None:
-    """Save ``obj`` (see the module docstring for what it may contain) to the path ``f``.
-
-    ``f`` is a path (str or os.PathLike), written exactly as named (no suffix is added) and
-    atomically, or a writable binary file object (then written in place, not atomically).
-    ``compress=True`` deflates the arrays (smaller, slower).
+    ``pickle_module`` may only be None or the standard ``pickle`` module (as torch's default).
     """
-    enc = _Encoder()
-    root = enc.encode(obj)
-    arrays = dict(enc.arrays)
-
-    if hasattr(f, "write"):
-        _write_archive(f, arrays, root, compress)
+    if pickle_module is not None and pickle_module is not pickle:
+        raise TypeError(f"save: pickle_module={getattr(pickle_module, '__name__', pickle_module)!r} "
+                        "is not supported; only the standard pickle module is")
+    if not _use_new_zipfile_serialization:
+        raise ValueError("save: _use_new_zipfile_serialization=False (torch's legacy format) is "
+                         "not supported; kernels writes zip files only")
+    if format not in _FORMATS:
+        raise ValueError(f"save: format must be one of {', '.join(map(repr, _FORMATS))}, got {format!r}")
+    if format == "torch":
+        from . import torch_format
+        atomic_write(f, lambda fh: torch_format.write(fh, obj))
         return
-    path = os.fsdecode(os.fspath(f))
-    folder = os.path.dirname(os.path.abspath(path))
-    base = os.path.basename(path)
-    _remove_stale_temporaries(folder, base)
-    fd, tmp = tempfile.mkstemp(prefix=f"{_temp_prefix(base)}{os.getpid()}-", dir=folder)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            _write_archive(fh, arrays, root, compress)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    _fsync_dir(folder)
+        enc = _Encoder()
+        root = enc.encode(obj)
+    except TypeError as e:  # a value the pickle-free format cannot hold: pickle the object
+        why = e
+    else:
+        arrays = dict(enc.arrays)
+        atomic_write(f, lambda fh: _write_archive(fh, arrays, root, compress))
+        return
+    protocol = pickle.DEFAULT_PROTOCOL if pickle_protocol is None else pickle_protocol
+    try:
+        atomic_write(f, lambda fh: write_pickled(fh, obj, protocol, _write_array))
+    except (pickle.PicklingError, TypeError, AttributeError) as e:
+        raise TypeError(f"{why}; and pickling it failed too: {type(e).__name__}: {e}") from e
 
 
 def _parse_size(text):
@@ -406,12 +379,24 @@ def _short(v):
     return repr(str(v)[:60])
 
 
-def load(f, map_location=None, *, max_bytes=None):
-    """Load an object written by :func:`save`.
+def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None,
+         max_bytes=None):
+    """Load a checkpoint: one :func:`save` wrote (either format), or one ``torch.save`` wrote
+    (PyTorch's zip format, see ``kernels.torch_format``); which one is told from the content.
+
+    ``weights_only`` (default True, as torch 2.6+): pickle-free checkpoints load as they are;
+    pickled ones (kernels' pickled checkpoints, torch's ``data.pkl``) go through a restricted
+    unpickler that admits tensors, Parameters, dtypes, devices, plain containers and what
+    :func:`add_safe_globals` registered, and refuses, naming it, any other global the file names
+    (e.g. a whole ``nn.Module``, or ``os.system`` in a hostile file) without importing it.
+    ``weights_only=False`` unpickles them fully: only for files you trust, since unpickling can
+    run arbitrary code.
 
     ``map_location`` moves every tensor: None keeps each on the device it was saved from;
     a device or string (``"cpu"``, ``"cuda:0"``) sends all there; a dict maps saved device
     strings to new ones; a callable gets the saved device string and returns the device.
+    ``pickle_module`` may only be None or ``pickle``; ``mmap`` is accepted for torch's signature
+    and ignored (the file is read into memory).
 
     ``max_bytes`` bounds the uncompressed size the file may declare, checked before anything is
     inflated (default: the environment variable ``KERNELS_LOAD_MAX_BYTES`` if set, else
@@ -419,26 +404,96 @@ def load(f, map_location=None, *, max_bytes=None):
     before it is parsed.
 
     Raises FileNotFoundError when the path does not exist, and one ValueError naming the file and
-    what is wrong for anything that is not an intact checkpoint written by :func:`save`: foreign
-    or empty files, truncated or altered ones, object arrays, unknown dtypes or member names,
-    sizes beyond ``max_bytes``.
+    what is wrong for anything else it cannot load: foreign or empty files, torch's legacy
+    (non-zip) format, truncated or altered files, object arrays, unknown dtypes or member names,
+    disallowed globals, sizes beyond ``max_bytes``.
     """
+    if pickle_module is not None and pickle_module is not pickle:
+        raise TypeError(f"load: pickle_module={getattr(pickle_module, '__name__', pickle_module)!r} "
+                        "is not supported; only the standard pickle module is")
+    if weights_only is None:
+        weights_only = True
+    if not isinstance(weights_only, bool):
+        raise TypeError(f"load: weights_only must be a bool, got {type(weights_only).__name__}")
     limit = _resolve_max_bytes(max_bytes)
-    if hasattr(f, "read"):
-        name = getattr(f, "name", None)
-        path = os.fsdecode(name) if isinstance(name, (str, bytes, os.PathLike)) else "<file object>"
-        return _load(f, path, map_location, limit)
-    path = os.fsdecode(os.fspath(f))
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"load: no such file: {path!r}")
-    if os.path.isdir(path):
-        raise IsADirectoryError(f"load: {path!r} is a folder, not a checkpoint file")
-    with open(path, "rb") as fh:
-        return _load(fh, path, map_location, limit)
+    opened, path = open_for_reading(f)
+    with opened as fh:
+        return _load(fh, path, map_location, limit, weights_only)
 
 
-def _load(fh, path, map_location, limit):
+# torch.save(..., _use_new_zipfile_serialization=False) starts with the pickled magic number
+_LEGACY_TORCH = pickle.dumps(0x1950A86A20F9469CFC6C, protocol=2)
+
+
+def _sniff(fh):
+    """-> "torch", "pickled" (kernels' pickled checkpoint) or "npz" (everything else goes to the
+    .npz reader, whose checks name what is wrong); refuses the formats recognisably not ours."""
     try:
+        start = fh.tell()
+        head = fh.read(16)
+        fh.seek(0, os.SEEK_END)
+        end = fh.tell()
+    except Exception:  # the .npz reader reports unreadable / unseekable files
+        return "npz"
+    try:
+        if not isinstance(head, bytes):
+            return "npz"
+        if head.startswith(_LEGACY_TORCH[:4]) and head.startswith(_LEGACY_TORCH[:14]):
+            raise Refused("is in PyTorch's legacy (pre-1.6, non-zip) format, which kernels does not "
+                          "read; load it in torch and save it again with torch.save (zip format)")
+        if len(head) > 1 and head[0] == 0x80 and 2 <= head[1] <= 5:  # pickle's PROTO opcode
+            raise Refused("is a plain pickle file; kernels.load reads kernels checkpoints and "
+                          "PyTorch zip checkpoints only")
+        if len(head) >= 9 and head[8:9] == b"{" and 2 <= int.from_bytes(head[:8], "little") <= end - 8:
+            raise Refused("is a safetensors file: read it with kernels.safetensors.load_file")
+        if not head.startswith(b"PK\x03\x04"):
+            return "npz"
+        if has_pickle_comment(fh, start, end):
+            return "pickled"
+        if end - start > _COMMENT_LEN:
+            fh.seek(end - _COMMENT_LEN)
+            if _COMMENT_RE.match(fh.read(_COMMENT_LEN)):
+                return "npz"
+        fh.seek(start)
+        try:
+            with zipfile.ZipFile(fh) as zf:
+                names = zf.namelist()
+        except Exception:  # a damaged zip: the .npz reader says how
+            return "npz"
+        from .torch_format import is_torch_archive
+        return "torch" if is_torch_archive(names) else "npz"
+    finally:
+        fh.seek(start)
+
+
+def _rebuilder(map_location):
+    """-> make(arr, dtype name, device string, is_parameter, requires_grad) for pickled files."""
+    where_to = _resolve_map_location(map_location)
+
+    def make(arr, name, device, parameter, requires_grad):
+        if name not in _DTYPES or arr.dtype.newbyteorder("=") != numpy_dtype(_DTYPES[name]):
+            raise foreign(f"a tensor stored as {arr.dtype} is described as {name[:40]!r}")
+        if not _DEVICE_RE.match(device):
+            raise foreign(f"bad device {_short(device)}")
+        out = make_tensor(arr.astype(numpy_dtype(_DTYPES[name]), copy=False),
+                          device=where_to(device))
+        if parameter:
+            return Parameter(out, requires_grad=requires_grad)
+        if requires_grad:
+            out.requires_grad_(True)
+        return out
+
+    return make
+
+
+def _load(fh, path, map_location, limit, weights_only=True):
+    try:
+        kind = _sniff(fh)
+        if kind == "torch":
+            from . import torch_format
+            return torch_format.load(fh, _resolve_map_location(map_location), limit, weights_only)
+        if kind == "pickled":
+            return read_pickled(fh, limit, weights_only, _rebuilder(map_location))
         doc, arrays = read_archive(fh, limit)
         dec = _Decoder(arrays, map_location)
         try:
@@ -449,3 +504,10 @@ def _load(fh, path, map_location, limit):
             raise foreign(f"malformed structure: {type(e).__name__}: {e}") from None
     except Refused as e:
         raise ValueError(f"load: {path} {e}") from None
+    except Disallowed as e:
+        hint = ""
+        if e.args[0].startswith(("torch.", "__torch__.")):
+            hint = " (kernels reads torch tensors and containers, not torch objects such as modules)"
+        raise ValueError(f"load: {path} {disallowed_message(e.args[0], hint)}") from None
+    except Unsupported as e:
+        raise ValueError(f"load: {path} cannot be loaded: it holds {e.args[0]}") from None
