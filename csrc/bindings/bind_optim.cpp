@@ -17,5 +17,20 @@ void bind_optim(py::module_& m) {
         py::arg("exp_avg_sq"), py::arg("max_exp_avg_sq"), py::arg("step"), py::arg("lr"),
         py::arg("beta1"), py::arg("beta2"), py::arg("eps"), py::arg("weight_decay"),
         py::arg("amsgrad"), py::arg("decoupled_weight_decay"), py::arg("maximize"), KERNELS_NOGIL);
+  m.def("adadelta_step", &adadelta_step, py::arg("param"), py::arg("grad"), py::arg("square_avg"),
+        py::arg("acc_delta"), py::arg("lr"), py::arg("rho"), py::arg("eps"),
+        py::arg("weight_decay"), py::arg("maximize"), KERNELS_NOGIL);
+  m.def("adamax_step", &adamax_step, py::arg("param"), py::arg("grad"), py::arg("exp_avg"),
+        py::arg("exp_inf"), py::arg("step"), py::arg("lr"), py::arg("beta1"), py::arg("beta2"),
+        py::arg("eps"), py::arg("weight_decay"), py::arg("maximize"), KERNELS_NOGIL);
+  m.def("nadam_step", &nadam_step, py::arg("param"), py::arg("grad"), py::arg("exp_avg"),
+        py::arg("exp_avg_sq"), py::arg("step"), py::arg("mu_product"), py::arg("lr"),
+        py::arg("beta1"), py::arg("beta2"), py::arg("eps"), py::arg("weight_decay"),
+        py::arg("momentum_decay"), py::arg("decoupled_weight_decay"), py::arg("maximize"),
+        KERNELS_NOGIL);
+  m.def("radam_step", &radam_step, py::arg("param"), py::arg("grad"), py::arg("exp_avg"),
+        py::arg("exp_avg_sq"), py::arg("step"), py::arg("lr"), py::arg("beta1"), py::arg("beta2"),
+        py::arg("eps"), py::arg("weight_decay"), py::arg("decoupled_weight_decay"),
+        py::arg("maximize"), KERNELS_NOGIL);
 }
 }  // namespace kernels

@@ -38,6 +38,33 @@ struct AdamHyper {
   double step_size, bias_correction2_sqrt;  // lr / (1 - beta1^t), (1 - beta2^t)^0.5
 };
 
+struct AdadeltaHyper {
+  double lr, rho, eps, weight_decay;
+  bool maximize;
+};
+struct AdamaxHyper {
+  double beta1, beta2, eps, weight_decay;
+  bool maximize;
+  double clr;  // lr / (1 - beta1^t)
+};
+struct NadamHyper {
+  double lr, beta1, beta2, eps, weight_decay;
+  bool decoupled_weight_decay, maximize;
+  // Per-step scalars from the host (csrc/ops/optim.cpp), with mu_t = beta1 (1 - 0.5 * 0.96^(t psi))
+  // and prod_t = mu_1 ... mu_t: 1 - beta2^t, -lr (1 - mu_t) / (1 - prod_t),
+  // -lr mu_{t+1} / (1 - prod_t mu_{t+1}).
+  double bias_correction2, grad_coef, exp_avg_coef;
+};
+struct RadamHyper {
+  double lr, beta1, beta2, eps, weight_decay;
+  bool decoupled_weight_decay, maximize;
+  // Per-step scalars from the host: 1 - beta1^t, (1 - beta2^t)^0.5, and the variance
+  // rectification term r_t, used only when rectify (rho_t > 5).
+  double bias_correction1, bias_correction2_sqrt, rect;
+  bool rectify;
+};
+
+using ::kernels::scalar_math::k_abs;   // scalar_math.h
 using ::kernels::scalar_math::k_sqrt;  // scalar_math.h
 
 // torch.lerp with a scalar weight w: self + w (end - self) when |w| < 0.5, else
@@ -97,11 +124,11 @@ struct AdagradScalars {
       : clr(T(h.clr)), weight_decay(T(h.weight_decay)), eps(T(h.eps)), sign(T(h.maximize ? -1 : 1)) {}
 };
 
-// Updates with a square root come in two halves around it: `pre` updates the state and returns
-// the argument of the sqrt, `post` takes the root and writes the parameter. The CPU runs them as
-// separate SIMD loops over a tile with a scalar sqrt loop between (libm's sqrt may set errno, which
-// keeps it out of vectorised loops); CUDA calls `update`, which is post(pre) in one thread.
-// `pre` never writes p, so `post` can recompute the direction d from p and g.
+// Adagrad, RMSprop and Adam come in two halves around their square root: `pre` updates the state
+// and returns the argument of the sqrt, `post` takes the root and writes the parameter; both
+// devices run post(sqrt(pre)) per element (CUDA through `update`). `pre` never writes p, so `post`
+// can recompute the direction d from p and g. The later updates (Adadelta, Adamax, NAdam, RAdam)
+// are one function each, with the sqrt inside.
 template <bool WD, class T>
 KERNELS_HD T adagrad_pre(const T* p, const T* g, T* sum, int64_t i, const AdagradScalars<T>& s) {
   T d = s.sign * g[i];
@@ -215,6 +242,126 @@ KERNELS_HD void adam_update(T* p, const T* g, T* exp_avg, T* exp_avg_sq, T* max_
   adam_post<DECOUPLED>(
       p, exp_avg, i, k_sqrt(adam_pre<WD, AMSGRAD>(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, i, s)),
       s);
+}
+
+// ---------------------------------------------------------------- Adadelta
+
+template <class T>
+struct AdadeltaScalars {
+  T lr, rho, one_minus_rho, eps, weight_decay, sign;
+  explicit AdadeltaScalars(const AdadeltaHyper& h)
+      : lr(T(h.lr)), rho(T(h.rho)), one_minus_rho(T(1.0 - h.rho)), eps(T(h.eps)),
+        weight_decay(T(h.weight_decay)), sign(T(h.maximize ? -1 : 1)) {}
+};
+
+template <bool WD, class T>
+KERNELS_HD void adadelta_update(T* p, const T* g, T* square_avg, T* acc_delta, int64_t i,
+                                const AdadeltaScalars<T>& s) {
+  const T pv = p[i];
+  T d = s.sign * g[i];
+  if (WD) d = d + s.weight_decay * pv;
+  const T sq = square_avg[i] * s.rho + (s.one_minus_rho * d) * d;
+  square_avg[i] = sq;
+  const T acc = acc_delta[i];
+  const T delta = (k_sqrt(acc + s.eps) / k_sqrt(sq + s.eps)) * d;
+  acc_delta[i] = acc * s.rho + (s.one_minus_rho * delta) * delta;
+  p[i] = pv + (-s.lr) * delta;
+}
+
+// ---------------------------------------------------------------- Adamax
+
+template <class T>
+struct AdamaxScalars {
+  Lerp<T> one_minus_beta1;
+  T beta2, eps, weight_decay, sign, clr;
+  explicit AdamaxScalars(const AdamaxHyper& h)
+      : one_minus_beta1(T(1.0 - h.beta1)), beta2(T(h.beta2)), eps(T(h.eps)),
+        weight_decay(T(h.weight_decay)), sign(T(h.maximize ? -1 : 1)), clr(T(h.clr)) {}
+};
+
+template <bool WD, class T>
+KERNELS_HD void adamax_update(T* p, const T* g, T* exp_avg, T* exp_inf, int64_t i,
+                              const AdamaxScalars<T>& s) {
+  const T pv = p[i];
+  T d = s.sign * g[i];
+  if (WD) d = d + s.weight_decay * pv;
+  const T m = k_lerp(exp_avg[i], d, s.one_minus_beta1);
+  exp_avg[i] = m;
+  const T u = k_max(exp_inf[i] * s.beta2, k_abs(d) + s.eps);
+  exp_inf[i] = u;
+  p[i] = pv + ((-s.clr) * m) / u;
+}
+
+// ---------------------------------------------------------------- NAdam and RAdam
+
+// The Adam-like moments both share. WD: L2 weight decay folded into the gradient; DECOUPLED:
+// p *= 1 - lr*wd first. Updates exp_avg and exp_avg_sq, returns the direction d and the decayed p.
+template <class T>
+struct AdamMoments {
+  Lerp<T> one_minus_beta1;
+  T beta2, one_minus_beta2, eps, weight_decay, decay_factor, sign;
+  AdamMoments(double lr, double beta1, double beta2_, double eps_, double weight_decay_,
+              bool maximize)
+      : one_minus_beta1(T(1.0 - beta1)), beta2(T(beta2_)), one_minus_beta2(T(1.0 - beta2_)),
+        eps(T(eps_)), weight_decay(T(weight_decay_)), decay_factor(T(1.0 - lr * weight_decay_)),
+        sign(T(maximize ? -1 : 1)) {}
+};
+
+template <bool WD, bool DECOUPLED, class T>
+KERNELS_HD void adam_moments(T& pv, T& d, T& m, T& v, const T* p, const T* g, T* exp_avg,
+                             T* exp_avg_sq, int64_t i, const AdamMoments<T>& s) {
+  pv = p[i];
+  if (DECOUPLED) pv = pv * s.decay_factor;
+  d = s.sign * g[i];
+  if (WD) d = d + s.weight_decay * pv;
+  m = k_lerp(exp_avg[i], d, s.one_minus_beta1);
+  exp_avg[i] = m;
+  v = exp_avg_sq[i] * s.beta2 + (s.one_minus_beta2 * d) * d;
+  exp_avg_sq[i] = v;
+}
+
+template <class T>
+struct NadamScalars {
+  AdamMoments<T> mom;
+  T bias_correction2, grad_coef, exp_avg_coef;
+  explicit NadamScalars(const NadamHyper& h)
+      : mom(h.lr, h.beta1, h.beta2, h.eps, h.weight_decay, h.maximize),
+        bias_correction2(T(h.bias_correction2)), grad_coef(T(h.grad_coef)),
+        exp_avg_coef(T(h.exp_avg_coef)) {}
+};
+
+template <bool WD, bool DECOUPLED, class T>
+KERNELS_HD void nadam_update(T* p, const T* g, T* exp_avg, T* exp_avg_sq, int64_t i,
+                             const NadamScalars<T>& s) {
+  T pv, d, m, v;
+  adam_moments<WD, DECOUPLED>(pv, d, m, v, p, g, exp_avg, exp_avg_sq, i, s.mom);
+  const T denom = k_sqrt(v / s.bias_correction2) + s.mom.eps;
+  pv = pv + (s.grad_coef * d) / denom;
+  p[i] = pv + (s.exp_avg_coef * m) / denom;
+}
+
+template <class T>
+struct RadamScalars {
+  AdamMoments<T> mom;
+  T lr, bias_correction1, bias_correction2_sqrt, rect;
+  explicit RadamScalars(const RadamHyper& h)
+      : mom(h.lr, h.beta1, h.beta2, h.eps, h.weight_decay, h.maximize), lr(T(h.lr)),
+        bias_correction1(T(h.bias_correction1)), bias_correction2_sqrt(T(h.bias_correction2_sqrt)),
+        rect(T(h.rect)) {}
+};
+
+// RECTIFY: rho_t > 5, the adaptive step; otherwise the un-adapted momentum step.
+template <bool WD, bool DECOUPLED, bool RECTIFY, class T>
+KERNELS_HD void radam_update(T* p, const T* g, T* exp_avg, T* exp_avg_sq, int64_t i,
+                             const RadamScalars<T>& s) {
+  T pv, d, m, v;
+  adam_moments<WD, DECOUPLED>(pv, d, m, v, p, g, exp_avg, exp_avg_sq, i, s.mom);
+  T update = (m / s.bias_correction1) * s.lr;
+  if (RECTIFY) {
+    const T adaptive = (T(1) / (k_sqrt(v) + s.mom.eps)) * s.bias_correction2_sqrt;
+    update = (update * adaptive) * s.rect;
+  }
+  p[i] = pv - update;
 }
 
 // with_flags(f, b1, b2, ...) calls f(std::bool_constant<b1>{}, std::bool_constant<b2>{}, ...):

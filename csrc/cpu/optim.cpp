@@ -18,6 +18,22 @@
 //             m = lerp(m, d, 1 - beta1);   v = beta2 * v + (1 - beta2) * d^2
 //             amsgrad: vmax = max(vmax, v), used in place of v below
 //             p = p - (lr / (1 - beta1^t)) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+//   Adadelta: sq = rho * sq + (1 - rho) * d^2
+//             delta = sqrt(acc + eps) / sqrt(sq + eps) * d
+//             acc = rho * acc + (1 - rho) * delta^2;   p = p - lr * delta
+//   Adamax:   m = lerp(m, d, 1 - beta1);   u = max(beta2 * u, |d| + eps)
+//             p = p - (lr / (1 - beta1^t)) * m / u
+//   NAdam:    decoupled: p = p * (1 - lr * weight_decay) instead of the L2 term in d
+//             mu_t = beta1 (1 - 0.5 * 0.96^(t * momentum_decay));  prod_t = mu_1 ... mu_t
+//             m, v as Adam;   denom = sqrt(v / (1 - beta2^t)) + eps
+//             p = p - lr (1 - mu_t) / (1 - prod_t) * d / denom
+//                   - lr mu_{t+1} / (1 - prod_t mu_{t+1}) * m / denom
+//   RAdam:    decoupled as NAdam;  m, v as Adam;   rho_inf = 2 / (1 - beta2) - 1
+//             rho_t = rho_inf - 2 t beta2^t / (1 - beta2^t)
+//             rho_t > 5: r_t = sqrt((rho_t - 4)(rho_t - 2) rho_inf / ((rho_inf - 4)(rho_inf - 2) rho_t))
+//                        p = p - (m / (1 - beta1^t)) * lr * (sqrt(1 - beta2^t) / (sqrt(v) + eps)) * r_t
+//             else:      p = p - (m / (1 - beta1^t)) * lr
+//   (the per-step scalars, t, mu and r_t among them, are computed once on the host, csrc/ops)
 //
 // lerp(a, b, w) = a + w (b - a) (torch's form for |w| < 0.5, else b - (b - a)(1 - w)).
 // The arithmetic runs in the tensor's own dtype with the hyper-parameters cast to it, as torch
@@ -133,6 +149,83 @@ void adam_step(Tensor& param, const Tensor& grad, Tensor& exp_avg, Tensor& exp_a
               [&](int64_t i, scalar_t r) { adam_post<decltype(dec)::value>(p, m, i, r, s); });
         },
         decay && !h.decoupled_weight_decay, decay && h.decoupled_weight_decay, h.amsgrad);
+  });
+}
+
+void adadelta_step(Tensor& param, const Tensor& grad, Tensor& square_avg, Tensor& acc_delta,
+                   const AdadeltaHyper& h) {
+  const int64_t n = param.numel();
+  KERNELS_DISPATCH_FLOAT(param.dtype, "adadelta_step", [&] {
+    const AdadeltaScalars<scalar_t> s(h);
+    scalar_t* p = param.data<scalar_t>();
+    const scalar_t* g = grad.data<scalar_t>();
+    scalar_t* sq = square_avg.data<scalar_t>();
+    scalar_t* acc = acc_delta.data<scalar_t>();
+    with_flags(
+        [&](auto wd) {
+          for_each_element(n, [&](int64_t i) {
+            adadelta_update<decltype(wd)::value>(p, g, sq, acc, i, s);
+          });
+        },
+        h.weight_decay != 0);
+  });
+}
+
+void adamax_step(Tensor& param, const Tensor& grad, Tensor& exp_avg, Tensor& exp_inf,
+                 const AdamaxHyper& h) {
+  const int64_t n = param.numel();
+  KERNELS_DISPATCH_FLOAT(param.dtype, "adamax_step", [&] {
+    const AdamaxScalars<scalar_t> s(h);
+    scalar_t* p = param.data<scalar_t>();
+    const scalar_t* g = grad.data<scalar_t>();
+    scalar_t* m = exp_avg.data<scalar_t>();
+    scalar_t* u = exp_inf.data<scalar_t>();
+    with_flags(
+        [&](auto wd) {
+          for_each_element(n, [&](int64_t i) { adamax_update<decltype(wd)::value>(p, g, m, u, i, s); });
+        },
+        h.weight_decay != 0);
+  });
+}
+
+void nadam_step(Tensor& param, const Tensor& grad, Tensor& exp_avg, Tensor& exp_avg_sq,
+                const NadamHyper& h) {
+  const int64_t n = param.numel();
+  const bool decay = h.weight_decay != 0;
+  KERNELS_DISPATCH_FLOAT(param.dtype, "nadam_step", [&] {
+    const NadamScalars<scalar_t> s(h);
+    scalar_t* p = param.data<scalar_t>();
+    const scalar_t* g = grad.data<scalar_t>();
+    scalar_t* m = exp_avg.data<scalar_t>();
+    scalar_t* v = exp_avg_sq.data<scalar_t>();
+    with_flags(
+        [&](auto wd, auto dec) {
+          for_each_element(n, [&](int64_t i) {
+            nadam_update<decltype(wd)::value, decltype(dec)::value>(p, g, m, v, i, s);
+          });
+        },
+        decay && !h.decoupled_weight_decay, decay && h.decoupled_weight_decay);
+  });
+}
+
+void radam_step(Tensor& param, const Tensor& grad, Tensor& exp_avg, Tensor& exp_avg_sq,
+                const RadamHyper& h) {
+  const int64_t n = param.numel();
+  const bool decay = h.weight_decay != 0;
+  KERNELS_DISPATCH_FLOAT(param.dtype, "radam_step", [&] {
+    const RadamScalars<scalar_t> s(h);
+    scalar_t* p = param.data<scalar_t>();
+    const scalar_t* g = grad.data<scalar_t>();
+    scalar_t* m = exp_avg.data<scalar_t>();
+    scalar_t* v = exp_avg_sq.data<scalar_t>();
+    with_flags(
+        [&](auto wd, auto dec, auto rect) {
+          for_each_element(n, [&](int64_t i) {
+            radam_update<decltype(wd)::value, decltype(dec)::value, decltype(rect)::value>(
+                p, g, m, v, i, s);
+          });
+        },
+        decay && !h.decoupled_weight_decay, decay && h.decoupled_weight_decay, h.rectify);
   });
 }
 

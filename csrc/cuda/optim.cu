@@ -31,6 +31,27 @@ __global__ void adam_step_kernel(T* p, const T* g, T* m, T* v, T* vmax, int64_t 
   CUDA_KERNEL_LOOP(i, n) adam_update<WD, DECOUPLED, AMSGRAD>(p, g, m, v, vmax, i, s);
 }
 
+template <bool WD, class T>
+__global__ void adadelta_step_kernel(T* p, const T* g, T* sq, T* acc, int64_t n,
+                                     AdadeltaScalars<T> s) {
+  CUDA_KERNEL_LOOP(i, n) adadelta_update<WD>(p, g, sq, acc, i, s);
+}
+
+template <bool WD, class T>
+__global__ void adamax_step_kernel(T* p, const T* g, T* m, T* u, int64_t n, AdamaxScalars<T> s) {
+  CUDA_KERNEL_LOOP(i, n) adamax_update<WD>(p, g, m, u, i, s);
+}
+
+template <bool WD, bool DECOUPLED, class T>
+__global__ void nadam_step_kernel(T* p, const T* g, T* m, T* v, int64_t n, NadamScalars<T> s) {
+  CUDA_KERNEL_LOOP(i, n) nadam_update<WD, DECOUPLED>(p, g, m, v, i, s);
+}
+
+template <bool WD, bool DECOUPLED, bool RECTIFY, class T>
+__global__ void radam_step_kernel(T* p, const T* g, T* m, T* v, int64_t n, RadamScalars<T> s) {
+  CUDA_KERNEL_LOOP(i, n) radam_update<WD, DECOUPLED, RECTIFY>(p, g, m, v, i, s);
+}
+
 void sgd_step(Tensor& param, const Tensor& grad, Tensor& buf, const SgdHyper& h) {
   const int64_t n = param.numel();
   if (!n) return;
@@ -102,6 +123,78 @@ void adam_step(Tensor& param, const Tensor& grad, Tensor& exp_avg, Tensor& exp_a
         decay && !h.decoupled_weight_decay, decay && h.decoupled_weight_decay, h.amsgrad);
   });
   cuda::check_launch("adam_step");
+}
+
+void adadelta_step(Tensor& param, const Tensor& grad, Tensor& square_avg, Tensor& acc_delta,
+                   const AdadeltaHyper& h) {
+  const int64_t n = param.numel();
+  if (!n) return;
+  KERNELS_DISPATCH_FLOAT(param.dtype, "adadelta_step", [&] {
+    const AdadeltaScalars<scalar_t> s(h);
+    with_flags(
+        [&](auto wd) {
+          adadelta_step_kernel<decltype(wd)::value><<<cuda::grid_for(n), cuda::kBlock>>>(
+              param.data<scalar_t>(), grad.data<scalar_t>(), square_avg.data<scalar_t>(),
+              acc_delta.data<scalar_t>(), n, s);
+        },
+        h.weight_decay != 0);
+  });
+  cuda::check_launch("adadelta_step");
+}
+
+void adamax_step(Tensor& param, const Tensor& grad, Tensor& exp_avg, Tensor& exp_inf,
+                 const AdamaxHyper& h) {
+  const int64_t n = param.numel();
+  if (!n) return;
+  KERNELS_DISPATCH_FLOAT(param.dtype, "adamax_step", [&] {
+    const AdamaxScalars<scalar_t> s(h);
+    with_flags(
+        [&](auto wd) {
+          adamax_step_kernel<decltype(wd)::value><<<cuda::grid_for(n), cuda::kBlock>>>(
+              param.data<scalar_t>(), grad.data<scalar_t>(), exp_avg.data<scalar_t>(),
+              exp_inf.data<scalar_t>(), n, s);
+        },
+        h.weight_decay != 0);
+  });
+  cuda::check_launch("adamax_step");
+}
+
+void nadam_step(Tensor& param, const Tensor& grad, Tensor& exp_avg, Tensor& exp_avg_sq,
+                const NadamHyper& h) {
+  const int64_t n = param.numel();
+  if (!n) return;
+  const bool decay = h.weight_decay != 0;
+  KERNELS_DISPATCH_FLOAT(param.dtype, "nadam_step", [&] {
+    const NadamScalars<scalar_t> s(h);
+    with_flags(
+        [&](auto wd, auto dec) {
+          nadam_step_kernel<decltype(wd)::value, decltype(dec)::value>
+              <<<cuda::grid_for(n), cuda::kBlock>>>(param.data<scalar_t>(), grad.data<scalar_t>(),
+                                                    exp_avg.data<scalar_t>(),
+                                                    exp_avg_sq.data<scalar_t>(), n, s);
+        },
+        decay && !h.decoupled_weight_decay, decay && h.decoupled_weight_decay);
+  });
+  cuda::check_launch("nadam_step");
+}
+
+void radam_step(Tensor& param, const Tensor& grad, Tensor& exp_avg, Tensor& exp_avg_sq,
+                const RadamHyper& h) {
+  const int64_t n = param.numel();
+  if (!n) return;
+  const bool decay = h.weight_decay != 0;
+  KERNELS_DISPATCH_FLOAT(param.dtype, "radam_step", [&] {
+    const RadamScalars<scalar_t> s(h);
+    with_flags(
+        [&](auto wd, auto dec, auto rect) {
+          radam_step_kernel<decltype(wd)::value, decltype(dec)::value, decltype(rect)::value>
+              <<<cuda::grid_for(n), cuda::kBlock>>>(param.data<scalar_t>(), grad.data<scalar_t>(),
+                                                    exp_avg.data<scalar_t>(),
+                                                    exp_avg_sq.data<scalar_t>(), n, s);
+        },
+        decay && !h.decoupled_weight_decay, decay && h.decoupled_weight_decay, h.rectify);
+  });
+  cuda::check_launch("radam_step");
 }
 
 }  // namespace kernels::cuda

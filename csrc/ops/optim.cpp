@@ -64,6 +64,34 @@ void check_beta(const char* op, double v, const char* name) {
   KCHECK(v >= 0 && v < 1, op, ": ", name, " must be in [0, 1), got ", v);
 }
 
+void check_step(const char* op, int64_t step) {
+  KCHECK(step >= 1, op, ": step must be >= 1 (the count including this step), got ", step);
+}
+
+// The checks NAdam and RAdam share with Adam: grad and the two moment tensors like param, the
+// step count, lr, the betas, eps and weight_decay.
+void check_adam_like(const char* op, const Tensor& param, const Tensor& grad, const Tensor& exp_avg,
+                     const Tensor& exp_avg_sq, int64_t step, double lr, double beta1, double beta2,
+                     double eps, double weight_decay) {
+  check_param(op, param);
+  check_like_param(op, param, grad, "grad");
+  check_like_param(op, param, exp_avg, "exp_avg");
+  check_like_param(op, param, exp_avg_sq, "exp_avg_sq");
+  check_step(op, step);
+  check_finite_nonneg(op, lr, "lr");
+  check_beta(op, beta1, "beta1");
+  check_beta(op, beta2, "beta2");
+  check_finite_nonneg(op, eps, "eps");
+  check_finite_nonneg(op, weight_decay, "weight_decay");
+  check_distinct(op, param, {{&exp_avg, "exp_avg"}, {&exp_avg_sq, "exp_avg_sq"}});
+}
+
+// NAdam's momentum coefficient mu_t = beta1 (1 - 0.5 * 0.96^(t * momentum_decay)), in double as
+// torch computes it.
+double nadam_mu(double beta1, double momentum_decay, double t) {
+  return beta1 * (1.0 - 0.5 * std::pow(0.96, t * momentum_decay));
+}
+
 }  // namespace
 
 void sgd_step(Tensor& param, const Tensor& grad, std::optional<Tensor> momentum_buffer, double lr,
@@ -153,6 +181,90 @@ void adam_step(Tensor& param, const Tensor& grad, Tensor& exp_avg, Tensor& exp_a
   const optim::AdamHyper h{lr, beta1, beta2, eps, weight_decay, amsgrad, decoupled_weight_decay,
                            maximize, lr / bias_correction1, std::pow(bias_correction2, 0.5)};
   KERNELS_ROUTE(param, op, adam_step, param, grad, exp_avg, exp_avg_sq, vmax, h);
+}
+
+void adadelta_step(Tensor& param, const Tensor& grad, Tensor& square_avg, Tensor& acc_delta,
+                   double lr, double rho, double eps, double weight_decay, bool maximize) {
+  const char* op = "adadelta_step";
+  check_param(op, param);
+  check_like_param(op, param, grad, "grad");
+  check_like_param(op, param, square_avg, "square_avg");
+  check_like_param(op, param, acc_delta, "acc_delta");
+  check_finite_nonneg(op, lr, "lr");
+  KCHECK(rho >= 0 && rho <= 1, op, ": rho must be in [0, 1], got ", rho);
+  check_finite_nonneg(op, eps, "eps");
+  check_finite_nonneg(op, weight_decay, "weight_decay");
+  check_distinct(op, param, {{&square_avg, "square_avg"}, {&acc_delta, "acc_delta"}});
+  if (param.numel() == 0) return;
+  const optim::AdadeltaHyper h{lr, rho, eps, weight_decay, maximize};
+  KERNELS_ROUTE(param, op, adadelta_step, param, grad, square_avg, acc_delta, h);
+}
+
+void adamax_step(Tensor& param, const Tensor& grad, Tensor& exp_avg, Tensor& exp_inf,
+                 int64_t step, double lr, double beta1, double beta2, double eps,
+                 double weight_decay, bool maximize) {
+  const char* op = "adamax_step";
+  check_param(op, param);
+  check_like_param(op, param, grad, "grad");
+  check_like_param(op, param, exp_avg, "exp_avg");
+  check_like_param(op, param, exp_inf, "exp_inf");
+  check_step(op, step);
+  check_finite_nonneg(op, lr, "lr");
+  check_beta(op, beta1, "beta1");
+  check_beta(op, beta2, "beta2");
+  check_finite_nonneg(op, eps, "eps");
+  check_finite_nonneg(op, weight_decay, "weight_decay");
+  check_distinct(op, param, {{&exp_avg, "exp_avg"}, {&exp_inf, "exp_inf"}});
+  if (param.numel() == 0) return;
+  const double clr = lr / (1 - std::pow(beta1, static_cast<double>(step)));
+  const optim::AdamaxHyper h{beta1, beta2, eps, weight_decay, maximize, clr};
+  KERNELS_ROUTE(param, op, adamax_step, param, grad, exp_avg, exp_inf, h);
+}
+
+double nadam_step(Tensor& param, const Tensor& grad, Tensor& exp_avg, Tensor& exp_avg_sq,
+                  int64_t step, double mu_product, double lr, double beta1, double beta2,
+                  double eps, double weight_decay, double momentum_decay,
+                  bool decoupled_weight_decay, bool maximize) {
+  const char* op = "nadam_step";
+  check_adam_like(op, param, grad, exp_avg, exp_avg_sq, step, lr, beta1, beta2, eps, weight_decay);
+  check_finite_nonneg(op, momentum_decay, "momentum_decay");
+  KCHECK(std::isfinite(mu_product), op, ": mu_product must be finite, got ", mu_product);
+  // torch keeps mu_product in a float32 0-d tensor (the default scalar dtype) and multiplies it
+  // there, by mu cast to float32; the coefficients below use that rounded value, in double.
+  const double t = static_cast<double>(step);
+  const double mu = nadam_mu(beta1, momentum_decay, t);
+  const double mu_next = nadam_mu(beta1, momentum_decay, t + 1);
+  const double prod = static_cast<double>(static_cast<float>(mu_product) * static_cast<float>(mu));
+  if (param.numel() == 0) return prod;
+  const double grad_coef = -lr * (1.0 - mu) / (1.0 - prod);
+  const double exp_avg_coef = (-lr * mu_next) / (1.0 - prod * mu_next);
+  const optim::NadamHyper h{lr, beta1, beta2, eps, weight_decay, decoupled_weight_decay, maximize,
+                            1 - std::pow(beta2, t), grad_coef, exp_avg_coef};
+  KERNELS_ROUTE(param, op, nadam_step, param, grad, exp_avg, exp_avg_sq, h);
+  return prod;
+}
+
+void radam_step(Tensor& param, const Tensor& grad, Tensor& exp_avg, Tensor& exp_avg_sq,
+                int64_t step, double lr, double beta1, double beta2, double eps,
+                double weight_decay, bool decoupled_weight_decay, bool maximize) {
+  const char* op = "radam_step";
+  check_adam_like(op, param, grad, exp_avg, exp_avg_sq, step, lr, beta1, beta2, eps, weight_decay);
+  if (param.numel() == 0) return;
+  // As torch computes them, in double with a float step.
+  const double t = static_cast<double>(step);
+  const double beta2_t = std::pow(beta2, t);
+  const double bias_correction1 = 1 - std::pow(beta1, t);
+  const double bias_correction2 = 1 - beta2_t;
+  const double rho_inf = 2 / (1 - beta2) - 1;
+  const double rho_t = rho_inf - 2 * t * beta2_t / bias_correction2;
+  const bool rectify = rho_t > 5.0;
+  const double rect =
+      rectify ? std::pow((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t),
+                         0.5)
+              : 1.0;
+  const optim::RadamHyper h{lr, beta1, beta2, eps, weight_decay, decoupled_weight_decay, maximize,
+                            bias_correction1, std::pow(bias_correction2, 0.5), rect, rectify};
+  KERNELS_ROUTE(param, op, radam_step, param, grad, exp_avg, exp_avg_sq, h);
 }
 
 }  // namespace kernels

@@ -19,4 +19,18 @@ void adam_step(Tensor& param, const Tensor& grad, Tensor& exp_avg, Tensor& exp_a
                std::optional<Tensor> max_exp_avg_sq, int64_t step, double lr, double beta1,
                double beta2, double eps, double weight_decay, bool amsgrad,
                bool decoupled_weight_decay, bool maximize);
+void adadelta_step(Tensor& param, const Tensor& grad, Tensor& square_avg, Tensor& acc_delta,
+                   double lr, double rho, double eps, double weight_decay, bool maximize);
+void adamax_step(Tensor& param, const Tensor& grad, Tensor& exp_avg, Tensor& exp_inf,
+                 int64_t step, double lr, double beta1, double beta2, double eps,
+                 double weight_decay, bool maximize);
+// `mu_product` is the product mu_1 ... mu_{t-1} of NAdam's momentum coefficients (1 before the
+// first step); returns mu_1 ... mu_t, rounded to float32 as torch's state keeps it.
+double nadam_step(Tensor& param, const Tensor& grad, Tensor& exp_avg, Tensor& exp_avg_sq,
+                  int64_t step, double mu_product, double lr, double beta1, double beta2,
+                  double eps, double weight_decay, double momentum_decay,
+                  bool decoupled_weight_decay, bool maximize);
+void radam_step(Tensor& param, const Tensor& grad, Tensor& exp_avg, Tensor& exp_avg_sq,
+                int64_t step, double lr, double beta1, double beta2, double eps,
+                double weight_decay, bool decoupled_weight_decay, bool maximize);
 }  // namespace kernels

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from .. import _C
-from .optimizer import Optimizer, _check_non_negative_options, _group_flags, _group_floats
-from .optimizer import _next_step, _state_zeros, _zeros_like
+from .optimizer import Optimizer, _check_betas, _check_non_negative_options, _group_flags
+from .optimizer import _group_floats, _next_step, _state_zeros, _zeros_like
 
 __all__ = ["Adam", "AdamW"]
 
@@ -13,15 +13,8 @@ class Adam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, maximize=False, decoupled_weight_decay=False):
         _check_non_negative_options(lr=lr, eps=eps)
-        betas = tuple(betas)
-        if len(betas) != 2:
-            raise ValueError(f"betas must be a pair (beta1, beta2), got {betas}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+        betas = _check_betas(betas)
         _check_non_negative_options(weight_decay=weight_decay)
-        betas = (float(betas[0]), float(betas[1]))
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                         maximize=maximize, decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)

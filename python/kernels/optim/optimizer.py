@@ -41,6 +41,18 @@ def _check_non_negative_options(**options):
         check_non_negative(value, what)
 
 
+def _check_betas(betas):
+    """``betas`` as a pair of floats, each in [0, 1): ValueError "Invalid beta parameter at index
+    <i>: <value>" (torch's message) otherwise."""
+    betas = tuple(betas)
+    if len(betas) != 2:
+        raise ValueError(f"betas must be a pair (beta1, beta2), got {betas}")
+    for i, b in enumerate(betas):
+        if not 0.0 <= b < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {b}")
+    return float(betas[0]), float(betas[1])
+
+
 def _group_floats(group, *names):
     """The group's options ``names`` as Python floats, in that order."""
     return tuple(float(group[name]) for name in names)
@@ -67,6 +79,10 @@ def _next_step(state):
     return step
 
 
+# State entries that torch keeps as 0-d tensors and we keep as Python floats.
+_SCALAR_STATE = ("step", "mu_product")
+
+
 def _copy_state_value(value, param=None, key=None):
     """A copy of one state entry, moved to ``param``'s device (and dtype, for floating state
     other than ``step``) as torch does when loading."""
@@ -83,7 +99,7 @@ def _copy_state_value(value, param=None, key=None):
         return {k: _copy_state_value(v, param, k) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return type(value)(_copy_state_value(v, param, key) for v in value)
-    if key == "step" and hasattr(value, "item"):  # a 0-d tensor of another library
+    if key in _SCALAR_STATE and hasattr(value, "item"):  # a 0-d tensor of another library
         return float(value.item())
     return value
 
