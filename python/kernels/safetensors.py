@@ -75,7 +75,7 @@ def _serialize(tensors, metadata, op):
         host = t.detach()
         if host.is_cuda:
             host = _C.to_device(host, _C.device("cpu"))
-        arr = np.ascontiguousarray(host.numpy())
+        arr = np.array(host.numpy(), order="C", copy=True)  # 0-d stays 0-d (unlike ascontiguousarray)
         if arr.dtype.name not in _CODE_FOR:
             raise TypeError(f"{op}: tensors[{name!r}] has dtype {arr.dtype}, which safetensors "
                             "has no code for")

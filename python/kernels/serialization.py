@@ -505,9 +505,6 @@ def _load(fh, path, map_location, limit, weights_only=True):
     except Refused as e:
         raise ValueError(f"load: {path} {e}") from None
     except Disallowed as e:
-        hint = ""
-        if e.args[0].startswith(("torch.", "__torch__.")):
-            hint = " (kernels reads torch tensors and containers, not torch objects such as modules)"
-        raise ValueError(f"load: {path} {disallowed_message(e.args[0], hint)}") from None
+        raise ValueError(f"load: {path} {disallowed_message(e.args[0])}") from None
     except Unsupported as e:
         raise ValueError(f"load: {path} cannot be loaded: it holds {e.args[0]}") from None

@@ -417,11 +417,12 @@ class _TorchPickler(pickle._Pickler):
         location = str(host.device)
         if host.is_cuda:
             host = _C.to_device(host, _C.device("cpu"))
-        arr = np.ascontiguousarray(host.numpy())
+        arr = host.numpy()
         name = arr.dtype.name
         if name not in _STORAGE_FOR:
             raise TypeError(f"save(format='torch'): a tensor of dtype {name} has no torch storage type")
-        arr = arr.astype(arr.dtype.newbyteorder("<"), copy=True)  # own the bytes, little-endian
+        # own the bytes (the tensor may change later), C order, little-endian; 0-d stays 0-d
+        arr = np.array(arr, dtype=arr.dtype.newbyteorder("<"), order="C", copy=True)
         key = str(len(self.storages))
         self.storages[key] = arr
         shape = tuple(arr.shape)
