@@ -179,6 +179,18 @@ def test_malformed_torch_files(tmp_path, case, what):
     _refused(_torch_zip(tmp_path / "bad.pt", _pickle(body), storages), what)
 
 
+def test_cuda_checkpoints_and_map_location(tmp_path):
+    pkl = _pickle(_dict(w=_tensor("0", 2, 0, (2,), (1,), location="cuda:0")))
+    path = _torch_zip(tmp_path / "cuda.pt", pkl, {"0": np.array([1, 2], np.float32).tobytes()})
+    w = kernels.load(path, map_location="cpu")["w"]
+    assert str(w.device) == "cpu" and w.tolist() == [1.0, 2.0]
+    assert kernels.load(path, map_location={"cuda:0": "cpu"})["w"].tolist() == [1.0, 2.0]
+    if not kernels.cuda.is_available():
+        _refused(path, "saved on 'cuda:0'", "map_location='cpu'")
+    else:
+        assert kernels.load(path)["w"].is_cuda
+
+
 def test_zip_bomb_by_strides_is_refused(tmp_path):
     # a 4-byte storage viewed with stride 0 as 2**40 elements: refused before allocating
     pkl = _pickle(_tensor("0", 1, 0, (1 << 20, 1 << 20), (0, 0)))
@@ -308,7 +320,8 @@ def test_kernels_writes_torch_format_it_reads_back(tmp_path):
     assert back["scalar"].tolist() == 3.5 and tuple(back["empty"].shape) == (0, 3)
     assert (back["epoch"], back["lr"], back["name"], back["none"]) == (3, 0.1, "run", None)
     buf = io.BytesIO()
-    kernels.save(obj, buf, format="torch")
+    torch_format.save(obj, buf)  # the same as kernels.save(obj, buf, format="torch")
+    assert buf.getvalue() == path.read_bytes()  # deterministic
     buf.seek(0)
     assert kernels.load(buf)["i64"].tolist() == [[1, -2], [3, 2**40]]
 

@@ -1,36 +1,46 @@
-"""``kernels.save`` / ``kernels.load``: checkpoints in one ``.npz`` file, without pickle.
+"""``kernels.save`` / ``kernels.load`` (what ``torch.save`` / ``torch.load`` map onto).
 
-A checkpoint is a NumPy ``.npz`` (zip) archive holding
+Three file formats, told apart by content when loading:
 
-* one ``.npy`` member per tensor / NumPy array (``a0``, ``a1``, ...), dtype and shape preserved;
-* a member ``__kernels_structure__``: a uint8 array holding UTF-8 JSON that describes the nested
-  object (dicts, lists, tuples, numbers, strings, None, and where each array goes) and records
-  each array member's size and CRC-32;
-* a zip comment ``kernels.checkpoint crc32=XXXXXXXX``: the CRC-32 of every byte of the file
-  before the comment, so a flipped bit anywhere (data, structure or zip bookkeeping) is caught.
+1. The pickle-free checkpoint (the default for state_dicts and nested containers of tensors): a
+   NumPy ``.npz`` (zip) archive holding one ``.npy`` member per tensor / NumPy array (``a0``,
+   ``a1``, ...); a member ``__kernels_structure__``, a uint8 array of UTF-8 JSON describing the
+   nested object and recording each array member's size and CRC-32; and the zip comment
+   ``kernels.checkpoint crc32=XXXXXXXX``, the CRC-32 of every byte before it, so a flipped bit
+   anywhere is caught. ``np.load(path)`` reads it; loading it never runs code.
+2. kernels' pickled checkpoint, written when ``obj`` holds something format 1 cannot (an
+   ``nn.Module``, a custom class...), as torch.save pickles anything: see
+   ``kernels._pickle_format`` (zip comment ``kernels.pickle crc32=...``). As in torch 2.6+,
+   ``load`` unpickles it only through a restricted unpickler by default (``weights_only=True``:
+   plain containers and the classes registered with :func:`add_safe_globals` /
+   :class:`safe_globals`), and fully only with ``weights_only=False``.
+3. PyTorch's zip format (``torch.save``'s files, and ``save(obj, f, format="torch")``, which
+   real ``torch.load(f, weights_only=True)`` reads): see ``kernels.torch_format``.
 
-The bytes (writing and validating the archive) are ``kernels._checkpoint_format``'s; this module
-turns objects into the structure and back. The file stays a plain ``.npz`` that ``np.load(path)`` reads. Loading never runs code (no pickle)
-and refuses, with one ValueError naming the file and the problem, anything that is not a
-checkpoint this library wrote intact: other zips and ``.npy`` files, truncated or altered files,
-object arrays, unknown dtypes, member names other than ``a<N>.npy`` / the structure, and archives
-whose declared (uncompressed) size exceeds a limit, checked before anything is inflated: by
-default 16 GiB, or ``load(..., max_bytes=N)``, or the environment variable
-``KERNELS_LOAD_MAX_BYTES`` (bytes, or with a K/M/G/T suffix, powers of 1024). Files of format
-version 1 (no checksums; the zip's own per-member CRC-32 still applies) are still read.
+The bytes of format 1 (writing and validating the archive) are ``kernels._checkpoint_format``'s;
+this module turns objects into its structure and back. ``load`` refuses, with one ValueError
+naming the file and the problem, anything it cannot load intact: other zips and ``.npy`` files,
+truncated or altered files, object arrays, unknown dtypes, member names other than ``a<N>.npy`` /
+the structure, disallowed globals in pickles, torch's legacy non-zip format, and archives whose
+declared (uncompressed) size exceeds a limit, checked before anything is inflated: by default
+16 GiB, or ``load(..., max_bytes=N)``, or the environment variable ``KERNELS_LOAD_MAX_BYTES``
+(bytes, or with a K/M/G/T suffix, powers of 1024). Files of format version 1 (no checksums; the
+zip's own per-member CRC-32 still applies) are still read.
 
-Writes are atomic: the archive goes to a temporary file ``.<name>.tmp-<pid>-<random>`` in the
-destination folder, is flushed and ``fsync``-ed, then ``os.replace``-d over the destination and
-the folder is ``fsync``-ed. A crash mid-write leaves the previous file intact; a temporary left by
-a process that was killed outright (SIGKILL, power loss) is removed by the next save to the same
-name once that process is gone.
+Writes (every format) are atomic: the file goes to a temporary ``.<name>.tmp-<pid>-<random>`` in
+the destination folder, is flushed and ``fsync``-ed, then ``os.replace``-d over the destination
+and the folder is ``fsync``-ed. A crash mid-write leaves the previous file intact; a temporary
+left by a process that was killed outright (SIGKILL, power loss) is removed by the next save to
+the same name once that process is gone. ``f`` may also be a binary file object (BytesIO...),
+written in place.
 
-Supported values: ``kernels.Tensor`` (incl. ``nn.Parameter``; CUDA tensors are saved from the host
-copy and come back on the same device unless ``map_location`` says otherwise), ``numpy.ndarray``
-and NumPy scalars, ``bool``, ``int`` (any size), ``float`` (incl. nan/inf), ``complex``, ``str``,
-``bytes``, ``None``, ``kernels.dtype``, ``kernels.device``, and ``dict`` (incl. ``OrderedDict``;
-keys may be str, int, float, bool, None or tuples of those), ``list``, ``tuple`` nesting them. A
-tensor or array that appears several times is stored once and comes back as one shared object.
+Values format 1 holds: ``kernels.Tensor`` (incl. ``nn.Parameter``; CUDA tensors are saved from
+the host copy and come back on the same device unless ``map_location`` says otherwise),
+``numpy.ndarray`` (not of Python objects) and NumPy scalars, ``bool``, ``int`` (any size),
+``float`` (incl. nan/inf), ``complex``, ``str``, ``bytes``, ``None``, ``kernels.dtype``,
+``kernels.device``, and ``dict`` (incl. ``OrderedDict``; keys may be str, int, float, bool, None
+or tuples of those), ``list``, ``tuple`` nesting them. A tensor or array that appears several
+times is stored once and comes back as one shared object (in every format).
 """
 from __future__ import annotations
 
@@ -44,7 +54,7 @@ import numpy as np
 
 from . import _C
 from ._checkpoint_format import MAX_BYTES_ENV, Refused, foreign, read_archive, write_archive
-from ._checkpoint_format import _COMMENT_RE, _fsync_dir, _pid_alive, _temp_prefix
+from ._checkpoint_format import _COMMENT_RE, _fsync_dir, _pid_alive, _temp_prefix  # noqa: F401
 from ._checkpoint_format import atomic_write, open_for_reading, remove_stale_temporaries
 from ._pickle_format import (  # noqa: F401  (the safe-globals registry is public here, as in torch)
     Disallowed, Unsupported, add_safe_globals, clear_safe_globals, disallowed_message,
@@ -167,8 +177,8 @@ def _write_archive(fileobj, arrays, root, compress):
     write_archive(fileobj, arrays, root, compress, _write_array)
 
 
-# the atomic-write helpers live with the format now; their old names stay for code that uses them
-_fsync_dir, _temp_prefix, _pid_alive = _fsync_dir, _temp_prefix, _pid_alive
+# the atomic-write helpers live with the format now (every format's writer shares them); the
+# old names stay importable from here
 _remove_stale_temporaries = remove_stale_temporaries
 
 _FORMATS = ("kernels", "torch")
@@ -491,7 +501,7 @@ def _load(fh, path, map_location, limit, weights_only=True):
         kind = _sniff(fh)
         if kind == "torch":
             from . import torch_format
-            return torch_format.load(fh, _resolve_map_location(map_location), limit, weights_only)
+            return torch_format.read(fh, _resolve_map_location(map_location), limit, weights_only)
         if kind == "pickled":
             return read_pickled(fh, limit, weights_only, _rebuilder(map_location))
         doc, arrays = read_archive(fh, limit)

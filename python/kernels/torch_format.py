@@ -9,7 +9,7 @@ bookkeeping records. In the pickle a tensor is
 where ``storage`` is the persistent id ``("storage", torch.FloatStorage, key, location, numel)``;
 a parameter wraps that in ``torch._utils._rebuild_parameter(tensor, requires_grad, hooks)``.
 
-:func:`load` rebuilds those as kernels tensors (Parameters stay Parameters) through the restricted
+``kernels.load`` (through :func:`read`) rebuilds those as kernels tensors (Parameters stay Parameters) through the restricted
 unpickler of ``kernels._pickle_format``: it admits only what ``torch.load(weights_only=True)``
 admits (the rebuild functions, storage and dtype names, ``torch.device``, ``torch.Size``,
 ``collections.OrderedDict`` and plain containers) plus what ``add_safe_globals`` registered, and
@@ -40,7 +40,7 @@ from ._checkpoint_format import _ARCHIVE_ERRORS, Refused, atomic_write, damaged
 from ._device import as_device, numpy_dtype
 from ._pickle_format import BASE_ALLOWED, Unsupported, unpickle
 
-__all__ = ["save", "load", "is_torch_archive"]
+__all__ = ["save", "write", "read", "is_torch_archive"]
 
 _ALIGN = 64
 _DEVICE_RE = re.compile(r"(cpu|cuda(:[0-9]{1,4})?)\Z")
@@ -182,7 +182,11 @@ class _Reader:
                 strides=tuple(s * arr.itemsize for s in stride)) if count else np.empty(size, arr.dtype)
             data = np.array(view, dtype=numpy_dtype(kdtype), copy=True)
             from .tensor import tensor as make_tensor
-            out = make_tensor(data, device=self.where_to(storage.location))
+            try:
+                out = make_tensor(data, device=self.where_to(storage.location))
+            except RuntimeError as e:  # e.g. a CUDA checkpoint on a build without CUDA
+                raise Unsupported(f"a tensor saved on {storage.location!r} that cannot go there: "
+                                  f"{e} (pass map_location='cpu' to load it on the CPU)") from None
             if requires_grad:
                 out.requires_grad_(True)
         self.tensors[memo] = out
@@ -310,9 +314,10 @@ def is_torch_archive(names):
     return None
 
 
-def load(fh, where_to, limit, weights_only=True):
-    """Read a torch-format zip from the binary file ``fh``; raises Refused / Disallowed /
-    Unsupported (``kernels.load`` turns them into one ValueError naming the file).
+def read(fh, where_to, limit, weights_only=True):
+    """Read a torch-format zip from the binary file ``fh`` (``kernels.load`` calls this when it
+    finds one; use that); raises Refused / Disallowed / Unsupported, which ``kernels.load`` turns
+    into one ValueError naming the file.
     ``where_to(location string)`` -> the kernels device for a storage saved at that location."""
     try:
         zf = zipfile.ZipFile(fh)
