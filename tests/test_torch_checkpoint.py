@@ -266,6 +266,18 @@ def test_reduce_of_an_unlisted_callable_is_refused(tmp_path):
     _refused(_torch_zip(tmp_path / "ba.pt", _pickle(bytearray_bomb)), "bytearray is only allowed")
 
 
+def test_build_is_restricted_and_deep_nesting_is_refused(tmp_path):
+    four = {"0": b"\0" * 4}
+    # BUILD (set-state) on a tensor could plant attributes on it: refused, as torch refuses it
+    body = _tensor("0", 1, 0, (1,), (1,)) + b"}" + _s("numpy") + _i(1) + b"sb"
+    _refused(_torch_zip(tmp_path / "b.pt", _pickle(body), four), "BUILD (set-state) on a Tensor")
+    # BUILD on an OrderedDict (a state_dict's _metadata) is what torch writes: allowed
+    body = _EMPTY_ODICT + b"}" + _s("_metadata") + b"}" + b"sb"
+    assert kernels.load(_torch_zip(tmp_path / "o.pt", _pickle(body)))._metadata == {}
+    deep = _pickle(b"]" * 200_000 + b"a" * 199_999)
+    _refused(_torch_zip(tmp_path / "deep.pt", deep), "nested too deeply")
+
+
 def test_truncated_and_damaged_files_are_refused(tmp_path):
     kernels.manual_seed(0)
     good = tmp_path / "good.pt"

@@ -145,13 +145,24 @@ BASE_ALLOWED = {
 _PY2_MODULES = {"__builtin__": "builtins", "copy_reg": "copyreg"}
 
 
-class RestrictedUnpickler(pickle.Unpickler):
+def _registered_type(t):
+    return any(item is t or (isinstance(item, tuple) and item[0] is t) for item in _SAFE.values())
+
+
+class RestrictedUnpickler(pickle._Unpickler):
     """``find_class`` answers from ``allowed`` and the registry; anything else raises Disallowed
     (``weights_only``) or is imported as plain pickle would (``weights_only=False``, for trusted
-    files; ``refuse(full)`` may still veto a name there, returning a message)."""
+    files; ``refuse(full)`` may still veto a name there, returning a message).
+
+    The pure-Python unpickler, because with ``weights_only`` the BUILD opcode (which sets an
+    object's state, calling its ``__setstate__``) must be restricted too, as torch does: only
+    OrderedDict / Counter (a state_dict's ``_metadata``) and registered classes may be BUILT.
+    The C unpickler offers no hook for that. The pickles are small (tensor bytes live outside)."""
+
+    dispatch = dict(pickle._Unpickler.dispatch)
 
     def __init__(self, file, allowed, persistent_load, weights_only=True, refuse=None):
-        super().__init__(file)
+        super().__init__(file, encoding="utf-8")
         self._allowed = allowed
         self._persistent = persistent_load
         self._weights_only = weights_only
@@ -176,6 +187,21 @@ class RestrictedUnpickler(pickle.Unpickler):
     def persistent_load(self, pid):
         return self._persistent(pid)
 
+    def _load_build(self):
+        inst, state = self.stack[-2], self.stack[-1]
+        t = type(inst)
+        if not self._weights_only or _registered_type(t):
+            return pickle._Unpickler.load_build(self)
+        if t in (collections.OrderedDict, collections.Counter) and isinstance(state, dict) \
+                and all(isinstance(k, str) for k in state):
+            self.stack.pop()
+            inst.__dict__.update(state)
+            return
+        raise Unsupported(f"a pickle BUILD (set-state) on a {t.__name__}, which weights_only=True "
+                          "allows only on OrderedDict and registered safe globals")
+
+    dispatch[pickle.BUILD[0]] = _load_build
+
 
 def unpickle(data, allowed, persistent_load, weights_only, refuse=None):
     """Unpickle ``data`` (bytes); problems come back as Refused, Disallowed or Unsupported."""
@@ -184,7 +210,7 @@ def unpickle(data, allowed, persistent_load, weights_only, refuse=None):
         return up.load()
     except (Disallowed, Unsupported, Refused):
         raise
-    except RecursionError:
+    except RecursionError:  # the unpickler is iterative, but rebuilding nested objects is not
         raise damaged("its pickle is nested too deeply") from None
     except Exception as e:  # truncated / malformed pickles raise many kinds
         if not weights_only and not isinstance(e, (pickle.UnpicklingError, EOFError)):

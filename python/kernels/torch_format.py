@@ -349,7 +349,10 @@ def read(fh, where_to, limit, weights_only=True):
                            refuse=_refuse_torch)
         except _ARCHIVE_ERRORS as e:
             raise damaged(f"{type(e).__name__}: {e}") from None
-    return _finish(obj)
+    try:
+        return _finish(obj)
+    except RecursionError:
+        raise damaged("its pickle is nested too deeply") from None
 
 
 # ---------------------------------------------------------------- writing
