@@ -20,8 +20,9 @@ from opcheck import HAS_CUDA, requires_cuda
         (np.ones(3, dtype=np.float64), kernels.float64),
         (np.ones(3, dtype=np.float32), kernels.float32),
         (np.ones(3, dtype=np.float16), kernels.float32),
-        (np.ones(3, dtype=np.int32), kernels.int64),
-        (np.ones(3, dtype=np.uint8), kernels.int64),
+        (np.ones(3, dtype=np.int32), kernels.int32),  # torch keeps NumPy's integer dtypes
+        (np.ones(3, dtype=np.uint8), kernels.uint8),
+        (np.ones(3, dtype=np.uint16), kernels.int64),  # torch.uint16; kernels has no uint16
         (np.ones(3, dtype=bool), kernels.bool),
         ([[1, 2], [3, 4.5]], kernels.float32),
     ],
@@ -91,7 +92,7 @@ def test_creation_functions_match_numpy(device):
         (lambda: bool(kernels.tensor([1.0, 2.0])), RuntimeError, "ambiguous"),
         (lambda: len(kernels.tensor(1.0)), TypeError, "0-d"),
         (lambda: kernels.from_numpy([1, 2]), TypeError, "from_numpy: expected a numpy.ndarray"),
-        (lambda: kernels.from_numpy(np.ones(3, np.int32)), TypeError, "from_numpy: NumPy dtype int32"),
+        (lambda: kernels.from_numpy(np.ones(3, np.uint16)), TypeError, "from_numpy: NumPy dtype uint16"),
         (lambda: kernels.from_numpy(np.ones((3, 4))[:, ::2]), ValueError, "from_numpy: the array must be C-contiguous"),
         (lambda: kernels.tensor([1.0], requires_grad=True).numpy(), RuntimeError, "numpy: can't call numpy"),
         (lambda: kernels.tensor([1.0]).to("float"), ValueError, "device"),
@@ -180,7 +181,7 @@ def test_dlpack_from_torch_shares_memory():
     with pytest.raises(ValueError, match="from_dlpack: only contiguous"):
         kernels.from_dlpack(torch.ones(3, 4).t())
     with pytest.raises(TypeError, match="from_dlpack: dtype"):
-        kernels.from_dlpack(torch.ones(3, dtype=torch.int32))
+        kernels.from_dlpack(torch.ones(3, dtype=torch.float16))
 
 
 def test_dlpack_from_numpy_and_capsule_reuse():

@@ -21,6 +21,10 @@ py::dtype numpy_dtype(DType t) {
     case DType::Float64: return py::dtype::of<double>();
     case DType::Int64: return py::dtype::of<int64_t>();
     case DType::Bool: return py::dtype("bool");
+    case DType::UInt8: return py::dtype::of<uint8_t>();
+    case DType::Int8: return py::dtype::of<int8_t>();
+    case DType::Int16: return py::dtype::of<int16_t>();
+    case DType::Int32: return py::dtype::of<int32_t>();
   }
   throw TypeError("numpy: unknown dtype");
 }
@@ -31,6 +35,10 @@ const char* buffer_format(DType t) {
     case DType::Float64: return "d";
     case DType::Int64: return "q";
     case DType::Bool: return "?";
+    case DType::UInt8: return "B";
+    case DType::Int8: return "b";
+    case DType::Int16: return "h";
+    case DType::Int32: return "i";
   }
   return "B";
 }
@@ -64,10 +72,15 @@ Tensor from_numpy(const py::array& arr) {
   if (kind == 'f' && size == 4) dtype = DType::Float32;
   else if (kind == 'f' && size == 8) dtype = DType::Float64;
   else if (kind == 'i' && size == 8) dtype = DType::Int64;
+  else if (kind == 'i' && size == 4) dtype = DType::Int32;
+  else if (kind == 'i' && size == 2) dtype = DType::Int16;
+  else if (kind == 'i' && size == 1) dtype = DType::Int8;
+  else if (kind == 'u' && size == 1) dtype = DType::UInt8;
   else if (kind == 'b') dtype = DType::Bool;
   else
     throw TypeError(str_cat("from_numpy: NumPy dtype ", std::string(py::str(dt)),
-                            " is not supported (float32, float64, int64, bool)"));
+                            " is not supported (float32, float64, int64, int32, int16, int8, uint8, "
+                            "bool)"));
   KCHECK(dt.byteorder() != '>', "from_numpy: big-endian arrays are not supported");
   const bool contiguous = (arr.flags() & py::array::c_style) != 0;
   KCHECK(contiguous, "from_numpy: the array must be C-contiguous for a zero-copy tensor "
@@ -107,6 +120,10 @@ DLDataType dl_dtype(DType t) {
     case DType::Float64: return {kDLFloat, 64, 1};
     case DType::Int64: return {kDLInt, 64, 1};
     case DType::Bool: return {kDLBool, 8, 1};
+    case DType::UInt8: return {kDLUInt, 8, 1};
+    case DType::Int8: return {kDLInt, 8, 1};
+    case DType::Int16: return {kDLInt, 16, 1};
+    case DType::Int32: return {kDLInt, 32, 1};
   }
   return {kDLFloat, 32, 1};
 }
@@ -145,10 +162,15 @@ Tensor from_dlpack_capsule(const py::capsule& capsule) {
   if (dl.dtype.code == kDLFloat && dl.dtype.bits == 32) dtype = DType::Float32;
   else if (dl.dtype.code == kDLFloat && dl.dtype.bits == 64) dtype = DType::Float64;
   else if (dl.dtype.code == kDLInt && dl.dtype.bits == 64) dtype = DType::Int64;
+  else if (dl.dtype.code == kDLInt && dl.dtype.bits == 32) dtype = DType::Int32;
+  else if (dl.dtype.code == kDLInt && dl.dtype.bits == 16) dtype = DType::Int16;
+  else if (dl.dtype.code == kDLInt && dl.dtype.bits == 8) dtype = DType::Int8;
+  else if (dl.dtype.code == kDLUInt && dl.dtype.bits == 8) dtype = DType::UInt8;
   else if (dl.dtype.code == kDLBool && dl.dtype.bits == 8) dtype = DType::Bool;
   else
     throw TypeError(str_cat("from_dlpack: dtype code ", int(dl.dtype.code), " with ",
-                            int(dl.dtype.bits), " bits is not supported (float32, float64, int64, bool)"));
+                            int(dl.dtype.bits), " bits is not supported (float32, float64, int64, "
+                            "int32, int16, int8, uint8, bool)"));
   Device device;
   if (dl.device.device_type == kDLCPU) {
     device = Device{};
@@ -189,6 +211,10 @@ py::object item(const Tensor& t) {
     case DType::Float64: return py::float_(*h.data<double>());
     case DType::Int64: return py::int_(*h.data<int64_t>());
     case DType::Bool: return py::bool_(*h.data<bool>());
+    case DType::UInt8: return py::int_(*h.data<uint8_t>());
+    case DType::Int8: return py::int_(*h.data<int8_t>());
+    case DType::Int16: return py::int_(*h.data<int16_t>());
+    case DType::Int32: return py::int_(*h.data<int32_t>());
   }
   return py::none();
 }
@@ -201,10 +227,16 @@ void bind_tensor(py::module_& m) {
       .value("float64", DType::Float64)
       .value("int64", DType::Int64)
       .value("bool", DType::Bool)
+      .value("uint8", DType::UInt8)
+      .value("int8", DType::Int8)
+      .value("int16", DType::Int16)
+      .value("int32", DType::Int32)
       .def("__repr__", [](DType d) { return std::string("kernels.") + dtype_name(d); })
       .def("__str__", [](DType d) { return std::string("kernels.") + dtype_name(d); })
       .def_property_readonly("itemsize", [](DType d) { return itemsize(d); })
-      .def_property_readonly("is_floating_point", [](DType d) { return is_floating(d); });
+      .def_property_readonly("is_floating_point", [](DType d) { return is_floating(d); })
+      // torch: True for every dtype that holds negative numbers (the floats and signed ints)
+      .def_property_readonly("is_signed", [](DType d) { return d != DType::Bool && d != DType::UInt8; });
 
   py::class_<Device>(m, "device")
       .def(py::init([](const std::string& s) { return Device::parse(s); }), py::arg("spec"))

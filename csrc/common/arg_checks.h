@@ -20,12 +20,26 @@ inline void check_writable(const char* op, const Tensor& t) {
          "a copy (.clone()) instead");
 }
 
-// A double about to be stored in a tensor of `dtype`: NaN, infinities and out-of-range values
-// would turn into -2^63 (int64) or inf (float32) without a word; torch raises.
-inline void check_fill_value(const char* op, double value, DType dtype) {
+// A value about to be stored in a tensor of `dtype`: NaN, infinities and out-of-range values
+// would turn into -2^63 (int64), a wrapped value (the narrower integers) or inf (float32) without
+// a word; torch raises. As torch's, the range for the narrower integers depends on where the value
+// came from: a float must lie in [min, max] (255.5 and -0.5 do not fit uint8), an integer
+// (`from_int`) may also be negative down to -max in an unsigned dtype, where it wraps (-1 -> 255).
+inline void check_fill_value(const char* op, double value, DType dtype, bool from_int = false) {
   if (dtype == DType::Int64)
     KCHECK_RUNTIME(value >= -9223372036854775808.0 && value < 9223372036854775808.0, op, ": value ",
                    value, " cannot be converted to int64 without overflow");
+  if (is_small_int(dtype)) {
+    double lo = 0, hi = 0;
+    switch (dtype) {
+      case DType::UInt8: lo = from_int ? -255.0 : 0.0, hi = 255.0; break;
+      case DType::Int8: lo = -128.0, hi = 127.0; break;
+      case DType::Int16: lo = -32768.0, hi = 32767.0; break;
+      default: lo = -2147483648.0, hi = 2147483647.0; break;
+    }
+    KCHECK_RUNTIME(value >= lo && value <= hi, op, ": value ", value, " cannot be converted to ",
+                   dtype_name(dtype), " without overflow");
+  }
   if (dtype == DType::Float32)
     KCHECK_RUNTIME(std::isnan(value) || std::isinf(value) || std::fabs(value) <= FLT_MAX, op,
                    ": value ", value, " cannot be converted to float32 without overflow");
@@ -42,6 +56,8 @@ inline void check_same_dtype(const char* op, const Tensor& a, const Tensor& b) {
 }
 
 inline void check_floating(const char* op, const Tensor& t) {
+  KCHECK_TYPE(!is_small_int(t.dtype), op, ": ", dtype_name(t.dtype), " tensors are not supported (",
+              op, " takes float32 or float64, got ", t.desc(), "); convert with .float() first");
   KCHECK_TYPE(is_floating(t.dtype), op, ": expected a float32 or float64 tensor, got ", t.desc());
 }
 

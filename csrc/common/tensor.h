@@ -12,7 +12,10 @@
 
 namespace kernels {
 
-enum class DType : int8_t { Float32 = 0, Float64 = 1, Int64 = 2, Bool = 3 };
+// The values are stable (never renumber): new dtypes take the next free number.
+enum class DType : int8_t {
+  Float32 = 0, Float64 = 1, Int64 = 2, Bool = 3, UInt8 = 4, Int8 = 5, Int16 = 6, Int32 = 7
+};
 enum class DeviceType : int8_t { CPU = 0, CUDA = 1 };
 
 inline size_t itemsize(DType t) {
@@ -21,11 +24,21 @@ inline size_t itemsize(DType t) {
     case DType::Float64: return 8;
     case DType::Int64: return 8;
     case DType::Bool: return 1;
+    case DType::UInt8: return 1;
+    case DType::Int8: return 1;
+    case DType::Int16: return 2;
+    case DType::Int32: return 4;
   }
   return 0;
 }
 const char* dtype_name(DType t);  // "float32", ...
 inline bool is_floating(DType t) { return t == DType::Float32 || t == DType::Float64; }
+// uint8, int8, int16, int32: stored, converted, compared, indexed and moved by every shape op;
+// the arithmetic kernels take float32 / float64 / int64 only and refuse them by name.
+inline bool is_small_int(DType t) {
+  return t == DType::UInt8 || t == DType::Int8 || t == DType::Int16 || t == DType::Int32;
+}
+inline bool is_integral(DType t) { return t == DType::Int64 || is_small_int(t); }
 
 struct Device {
   DeviceType type = DeviceType::CPU;

@@ -1,5 +1,5 @@
 // Copies, casts and fills.
-//   cast:          out[i] = (To) src[i]
+//   cast:          out[i] = cast_value<To>(src[i])   (csrc/common/cast.h: torch's conversions)
 //   fill:          out[i] = value
 //   arange:        out[i] = start + i * step
 //   strided_copy:  out[i] = storage[layout.offset_of(i)]   (materialise a permute/slice/expand)
@@ -8,6 +8,7 @@
 
 #include <cstring>
 
+#include "../common/cast.h"
 #include "../common/dispatch.h"
 #include "parallel.h"
 
@@ -21,7 +22,7 @@ void cast(const Tensor& src, Tensor& out) {
     KERNELS_DISPATCH_ALL(out.dtype, "to", [&] {
       scalar_t* o = out.data<scalar_t>();
       parallel_for(n, kGrainElementwise, [&](int64_t b, int64_t e) {
-        for (int64_t i = b; i < e; ++i) o[i] = static_cast<scalar_t>(s[i]);
+        for (int64_t i = b; i < e; ++i) o[i] = cast_value<scalar_t>(s[i]);
       });
     });
   });
@@ -30,7 +31,7 @@ void cast(const Tensor& src, Tensor& out) {
 void fill(Tensor& out, double value) {
   const int64_t n = out.numel();
   KERNELS_DISPATCH_ALL(out.dtype, "full", [&] {
-    const scalar_t v = static_cast<scalar_t>(value);
+    const scalar_t v = cast_value<scalar_t>(value);
     scalar_t* o = out.data<scalar_t>();
     parallel_for(n, kGrainElementwise, [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) o[i] = v;
@@ -39,9 +40,9 @@ void fill(Tensor& out, double value) {
 }
 
 void arange(Tensor& out, double start, double step) {
-  KERNELS_DISPATCH_NUMERIC(out.dtype, "arange", [&] {
+  KERNELS_DISPATCH_NON_BOOL(out.dtype, "arange", [&] {
     scalar_t* o = out.data<scalar_t>();
-    for (int64_t i = 0; i < out.numel(); ++i) o[i] = static_cast<scalar_t>(start + i * step);
+    for (int64_t i = 0; i < out.numel(); ++i) o[i] = cast_value<scalar_t>(start + i * step);
   });
 }
 

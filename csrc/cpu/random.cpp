@@ -15,7 +15,7 @@ namespace kernels::cpu {
 
 template <class F>
 static void fill_each(Tensor& out, const char* op, F value_of) {
-  KERNELS_DISPATCH_ALL(out.dtype, op, [&] {
+  KERNELS_DISPATCH_NUMERIC_OR_BOOL(out.dtype, op, [&] {
     scalar_t* o = out.data<scalar_t>();
     parallel_for(out.numel(), 4096, [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) o[i] = static_cast<scalar_t>(value_of(i, scalar_t{}));

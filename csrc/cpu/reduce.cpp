@@ -271,7 +271,7 @@ void for_each_row(const ReduceGeom& g, const F& f) {
 }  // namespace
 
 void sum_forward(const Tensor& x, const ReduceGeom& g, Tensor& out) {
-  KERNELS_DISPATCH_ALL(x.dtype, "sum", [&] {
+  KERNELS_DISPATCH_NUMERIC_OR_BOOL(x.dtype, "sum", [&] {
     using A = typename Acc<scalar_t>::type;
     using out_t = std::conditional_t<std::is_same_v<scalar_t, bool>, int64_t, scalar_t>;
     std::vector<A> acc(static_cast<size_t>(g.cols()));
@@ -311,14 +311,14 @@ void var_forward(const Tensor& x, const ReduceGeom& g, double correction, bool t
 }
 
 void max_forward(const Tensor& x, const ReduceGeom& g, Tensor& values, Tensor& indices) {
-  KERNELS_DISPATCH_ALL(x.dtype, "max", [&] {
+  KERNELS_DISPATCH_NUMERIC_OR_BOOL(x.dtype, "max", [&] {
     arg_reduce<true>(x.data<scalar_t>(), g, values.data_or_null<scalar_t>(),
                      indices.data_or_null<int64_t>());
   });
 }
 
 void min_forward(const Tensor& x, const ReduceGeom& g, Tensor& values, Tensor& indices) {
-  KERNELS_DISPATCH_ALL(x.dtype, "min", [&] {
+  KERNELS_DISPATCH_NUMERIC_OR_BOOL(x.dtype, "min", [&] {
     arg_reduce<false>(x.data<scalar_t>(), g, values.data_or_null<scalar_t>(),
                       indices.data_or_null<int64_t>());
   });

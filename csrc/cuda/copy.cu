@@ -1,4 +1,5 @@
 // Copies, casts and fills on CUDA; the maths is in csrc/cpu/copy.cpp's header comment.
+#include "../common/cast.h"
 #include "../common/dispatch.h"
 #include "../contracts/copy.h"
 #include "cuda_utils.cuh"
@@ -7,7 +8,7 @@ namespace kernels::cuda {
 
 template <class From, class To>
 __global__ void cast_kernel(const From* s, To* o, int64_t n) {
-  CUDA_KERNEL_LOOP(i, n) o[i] = static_cast<To>(s[i]);
+  CUDA_KERNEL_LOOP(i, n) o[i] = cast_value<To>(s[i]);
 }
 
 template <class T>
@@ -17,7 +18,7 @@ __global__ void fill_kernel(T* o, T v, int64_t n) {
 
 template <class T>
 __global__ void arange_kernel(T* o, double start, double step, int64_t n) {
-  CUDA_KERNEL_LOOP(i, n) o[i] = static_cast<T>(start + i * step);
+  CUDA_KERNEL_LOOP(i, n) o[i] = cast_value<T>(start + i * step);
 }
 
 template <class T>
@@ -47,7 +48,7 @@ void fill(Tensor& out, double value) {
   if (!n) return;
   KERNELS_DISPATCH_ALL(out.dtype, "full", [&] {
     fill_kernel<<<cuda::grid_for(n), cuda::kBlock>>>(out.data<scalar_t>(),
-                                                     static_cast<scalar_t>(value), n);
+                                                     cast_value<scalar_t>(value), n);
   });
   cuda::check_launch("full");
 }
@@ -55,7 +56,7 @@ void fill(Tensor& out, double value) {
 void arange(Tensor& out, double start, double step) {
   const int64_t n = out.numel();
   if (!n) return;
-  KERNELS_DISPATCH_NUMERIC(out.dtype, "arange", [&] {
+  KERNELS_DISPATCH_NON_BOOL(out.dtype, "arange", [&] {
     arange_kernel<<<cuda::grid_for(n), cuda::kBlock>>>(out.data<scalar_t>(), start, step, n);
   });
   cuda::check_launch("arange");

@@ -62,7 +62,7 @@ void randint(Tensor& out, uint64_t seed, uint64_t call, int64_t low, int64_t hig
 void bernoulli(Tensor& out, uint64_t seed, uint64_t call, double p) {
   const int64_t n = out.numel();
   if (!n) return;
-  KERNELS_DISPATCH_ALL(out.dtype, "bernoulli", [&] {
+  KERNELS_DISPATCH_NUMERIC_OR_BOOL(out.dtype, "bernoulli", [&] {
     bernoulli_kernel<<<cuda::grid_for(n), cuda::kBlock>>>(out.data<scalar_t>(), n, seed, call, p);
   });
   cuda::check_launch("bernoulli");

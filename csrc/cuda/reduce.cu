@@ -356,7 +356,7 @@ Tensor column_means(const T* x, const ReduceGeom& g, Device device) {
 
 void sum_forward(const Tensor& x, const ReduceGeom& g, Tensor& out) {
   if (!out.numel()) return;
-  KERNELS_DISPATCH_ALL(x.dtype, "sum", [&] {
+  KERNELS_DISPATCH_NUMERIC_OR_BOOL(x.dtype, "sum", [&] {
     using out_t = std::conditional_t<std::is_same_v<scalar_t, bool>, int64_t, scalar_t>;
     run_reduce(x.data<scalar_t>(), g, SumOp<scalar_t, out_t>{out.data<out_t>(), false, g.R},
                x.device(), "sum");
@@ -382,7 +382,7 @@ void var_forward(const Tensor& x, const ReduceGeom& g, double correction, bool t
 
 void max_forward(const Tensor& x, const ReduceGeom& g, Tensor& values, Tensor& indices) {
   if (!g.cols() || !g.R) return;
-  KERNELS_DISPATCH_ALL(x.dtype, "max", [&] {
+  KERNELS_DISPATCH_NUMERIC_OR_BOOL(x.dtype, "max", [&] {
     ArgOp<scalar_t, true> op{values.data_or_null<scalar_t>(),
                              indices.data_or_null<int64_t>()};
     run_reduce(x.data<scalar_t>(), g, op, x.device(), "max");
@@ -391,7 +391,7 @@ void max_forward(const Tensor& x, const ReduceGeom& g, Tensor& values, Tensor& i
 
 void min_forward(const Tensor& x, const ReduceGeom& g, Tensor& values, Tensor& indices) {
   if (!g.cols() || !g.R) return;
-  KERNELS_DISPATCH_ALL(x.dtype, "min", [&] {
+  KERNELS_DISPATCH_NUMERIC_OR_BOOL(x.dtype, "min", [&] {
     ArgOp<scalar_t, false> op{values.data_or_null<scalar_t>(),
                               indices.data_or_null<int64_t>()};
     run_reduce(x.data<scalar_t>(), g, op, x.device(), "min");

@@ -43,6 +43,13 @@ Tensor full(const std::vector<int64_t>& shape, double value, DType dtype, Device
 }
 
 Tensor full(const std::vector<int64_t>& shape, int64_t value, DType dtype, Device device) {
+  if (is_small_int(dtype)) {  // an integer's range: negatives wrap into uint8 (-1 -> 255)
+    for (auto s : shape) KCHECK(s >= 0, "full: negative dimension in shape ", shape_str(shape));
+    check_fill_value("full", static_cast<double>(value), dtype, /*from_int=*/true);
+    Tensor out = Tensor::empty(shape, dtype, device);
+    KERNELS_ROUTE(out, "full", fill, out, static_cast<double>(value));
+    return out;
+  }
   if (dtype != DType::Int64) return full(shape, static_cast<double>(value), dtype, device);
   Tensor out = Tensor::empty(shape, dtype, device);
   fill_(out, value);
@@ -55,6 +62,8 @@ Tensor arange(double start, double end, double step, DType dtype, Device device)
          "arange: start, end and step must be finite, got ", start, ", ", end, ", ", step);
   if (dtype == DType::Int64)
     for (double v : {start, end, step}) check_fill_value("arange", v, dtype);
+  if (is_small_int(dtype))  // the first value must fit; the last is checked once the count is known
+    check_fill_value("arange", start, dtype, /*from_int=*/true);
   KCHECK((step > 0 && end >= start) || (step < 0 && end <= start) || start == end,
          "arange: upper bound and step sign are inconsistent (start=", start, ", end=", end,
          ", step=", step, ")");
@@ -63,6 +72,8 @@ Tensor arange(double start, double end, double step, DType dtype, Device device)
   KCHECK_RUNTIME(std::isfinite(count) && count < 9.2e18, "arange: start=", start, ", end=", end,
                  ", step=", step, " would give ", count, " elements, more than a tensor can hold");
   const int64_t n = static_cast<int64_t>(count);
+  if (is_small_int(dtype) && n > 0)
+    check_fill_value("arange", start + static_cast<double>(n - 1) * step, dtype, /*from_int=*/true);
   Tensor out = Tensor::empty({std::max<int64_t>(n, 0)}, dtype, device);
   KERNELS_ROUTE(out, "arange", arange, out, start, step);
   return out;

@@ -20,10 +20,14 @@ enum class Kinds { Numeric, Floating, Any, Bool };
 void check_kind(const char* op, const Tensor& t, Kinds kinds) {
   switch (kinds) {
     case Kinds::Numeric:
-      KCHECK_TYPE(t.dtype != DType::Bool, op, ": expected a float32, float64 or int64 tensor, got ",
-                  t.desc());
+      if (is_small_int(t.dtype)) throw_unsupported_dtype(op, t.dtype, "float32, float64 or int64");
+      KCHECK_TYPE(is_floating(t.dtype) || t.dtype == DType::Int64, op,
+                  ": expected a float32, float64 or int64 tensor, got ", t.desc());
       break;
-    case Kinds::Floating: check_floating(op, t); break;
+    case Kinds::Floating:
+      if (is_small_int(t.dtype)) throw_unsupported_dtype(op, t.dtype, "float32 or float64");
+      check_floating(op, t);
+      break;
     case Kinds::Bool:
       KCHECK_TYPE(t.dtype == DType::Bool, op, ": expected a bool tensor, got ", t.desc());
       break;
@@ -405,6 +409,15 @@ void fill_(const Tensor& self, double value) {
 }
 
 void fill_(const Tensor& self, int64_t value) {
+  if (is_small_int(self.dtype)) {  // an integer's range: negatives wrap into uint8 (-1 -> 255)
+    check_defined("fill_", self, "self");
+    check_writable("fill_", self);
+    check_fill_value("fill_", static_cast<double>(value), self.dtype, /*from_int=*/true);
+    Tensor out = self;
+    if (out.numel() == 0) return;
+    KERNELS_ROUTE(self, "fill_", fill, out, static_cast<double>(value));
+    return;
+  }
   if (self.dtype != DType::Int64) return fill_(self, static_cast<double>(value));
   check_defined("fill_", self, "self");
   check_writable("fill_", self);

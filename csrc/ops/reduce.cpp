@@ -106,6 +106,14 @@ Tensor scatter_grad(const Tensor& dblock, const ReducePlan& p) {
 
 void check_input(const char* op, const Tensor& x) { check_defined(op, x, "input"); }
 
+// uint8/int8/int16/int32 have no reduction kernels: sum, max, min and the arg reductions run on an
+// int64 copy (exact for every value; a sum is int64 as torch's).
+Tensor widen(const Tensor& x) { return is_small_int(x.dtype) ? to_dtype(x, DType::Int64) : x; }
+// max/min/amax/amin values back in the input's dtype (exact: they are elements of it).
+Tensor narrow_back(const Tensor& values, DType dtype) {
+  return values.dtype == dtype ? values : to_dtype(values, dtype);
+}
+
 void check_grad(const char* op, const Tensor& grad, const ReducePlan& p, DType dtype, Device device) {
   check_defined(op, grad, "grad");
   KCHECK_TYPE(is_floating(grad.dtype), op, ": grad must be float32 or float64, got ", grad.desc());
@@ -174,15 +182,16 @@ void run_extremum(const Tensor& xb, const ReduceGeom& g, bool is_max, Tensor& va
     KERNELS_ROUTE(xb, "min", min_forward, xb, g, values, indices);
 }
 
-std::tuple<Tensor, Tensor> max_min_forward(const char* op, const Tensor& x, int64_t dim,
+std::tuple<Tensor, Tensor> max_min_forward(const char* op, const Tensor& x_in, int64_t dim,
                                            bool keepdim, bool is_max) {
-  check_input(op, x);
+  check_input(op, x_in);
+  const Tensor x = widen(x_in);
   const ReducePlan p = make_plan(op, x.shape, {dim}, keepdim);
   check_nonempty_reduced(op, p);
   Tensor values = Tensor::empty(p.out_shape, x.dtype, x.device());
   Tensor indices = Tensor::empty(p.out_shape, DType::Int64, x.device());
   if (values.numel()) run_extremum(x, p.g, is_max, values, indices);
-  return {values, indices};
+  return {narrow_back(values, x_in.dtype), indices};
 }
 
 Tensor max_min_backward(const char* op, const Tensor& grad, const Tensor& indices,
@@ -209,16 +218,17 @@ Tensor max_min_backward(const char* op, const Tensor& grad, const Tensor& indice
   return d;
 }
 
-Tensor amax_amin_forward(const char* op, const Tensor& x, const std::vector<int64_t>& dims,
+Tensor amax_amin_forward(const char* op, const Tensor& x_in, const std::vector<int64_t>& dims,
                          bool keepdim, bool is_max) {
-  check_input(op, x);
+  check_input(op, x_in);
+  const Tensor x = widen(x_in);
   const ReducePlan p = make_plan(op, x.shape, dims, keepdim);
   check_nonempty_reduced(op, p);
   Tensor values = Tensor::empty(p.out_shape, x.dtype, x.device());
-  if (!values.numel()) return values;
+  if (!values.numel()) return narrow_back(values, x_in.dtype);
   Tensor none;
   run_extremum(gather_input(x, p), p.g, is_max, values, none);
-  return values;
+  return narrow_back(values, x_in.dtype);
 }
 
 Tensor amax_amin_backward(const char* op, const Tensor& grad, const Tensor& x, const Tensor& out,
@@ -240,9 +250,10 @@ Tensor amax_amin_backward(const char* op, const Tensor& grad, const Tensor& x, c
   return scatter_grad(d, p);
 }
 
-Tensor arg_forward(const char* op, const Tensor& x, std::optional<int64_t> dim, bool keepdim,
+Tensor arg_forward(const char* op, const Tensor& x_in, std::optional<int64_t> dim, bool keepdim,
                    bool is_max) {
-  check_input(op, x);
+  check_input(op, x_in);
+  const Tensor x = widen(x_in);
   KCHECK_TYPE(x.dtype != DType::Bool, op, ": bool input is not supported, got ", x.desc());
   ReducePlan p;
   if (dim) {
@@ -266,8 +277,9 @@ Tensor arg_forward(const char* op, const Tensor& x, std::optional<int64_t> dim, 
 
 }  // namespace
 
-Tensor sum_forward(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
-  check_input("sum", x);
+Tensor sum_forward(const Tensor& x_in, const std::vector<int64_t>& dims, bool keepdim) {
+  check_input("sum", x_in);
+  const Tensor x = widen(x_in);
   const ReducePlan p = make_plan("sum", x.shape, dims, keepdim);
   const DType odt = is_floating(x.dtype) ? x.dtype : DType::Int64;
   Tensor out = Tensor::empty(p.out_shape, odt, x.device());

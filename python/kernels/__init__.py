@@ -8,6 +8,8 @@ import builtins
 from . import _C
 from ._device import bool_ as bool  # noqa: A001 - mirrors torch.bool
 from ._device import device, double, dtype, float, float32, float64, int64, long  # noqa: A001
+from ._device import int_ as int  # noqa: A001 - mirrors torch.int (int32)
+from ._device import finfo, iinfo, int8, int16, int32, short, uint8
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .tensor import (
     Tensor,

@@ -16,15 +16,19 @@ from . import autograd
 from ._args import as_flag
 from ._device import (
     _CPU,
+    _infer_numpy,
     as_device,
     as_dtype,
     as_shape,
     bool_,
-    check_int64_values,
     float32,
     float64,
+    int8,
+    int16,
+    int32,
     int64,
     numpy_dtype,
+    uint8,
 )
 from .autograd import Function
 
@@ -32,51 +36,6 @@ Tensor = _C.Tensor
 
 
 # ---------------------------------------------------------------- creation
-
-
-def _infer_numpy(data, want=None):
-    """NumPy arrays keep their dtype as torch does (float64 stays float64 in either byte order,
-    integers become int64, float16 becomes float32); Python floats give float32, ints int64,
-    bools bool. With ``want`` (a NumPy dtype), Python numbers convert straight to it, so that
-    ``tensor([1e-300], dtype=float64)`` never passes through float32."""
-    if isinstance(data, np.ndarray) or isinstance(data, np.generic):
-        arr = np.asarray(data)
-        kind = arr.dtype.kind
-        if kind == "f":
-            wide = arr.dtype.itemsize == 8
-            return arr.astype(np.float64 if wide else np.float32, copy=False)
-        if kind == "u" and want is not None and want.kind == "f":
-            return arr.astype(want)  # straight to the float asked for, not through int64
-        if kind in "iu":
-            check_int64_values(arr, "tensor")
-            return arr.astype(np.int64, copy=False)
-        if kind == "b":
-            return arr
-        raise TypeError(f"tensor: NumPy dtype {arr.dtype} is not supported")
-    try:
-        arr = np.asarray(data)
-    except ValueError as e:
-        raise ValueError(f"tensor: could not build a tensor from the given data ({e})") from None
-    kind = arr.dtype.kind
-    if kind in "fiub" and want is not None:
-        if kind == "f" and want.kind in "iub" and not np.isfinite(arr).all():
-            raise ValueError(f"tensor: cannot convert non-finite values to {want}")
-        if want == np.int64:
-            check_int64_values(arr, "tensor")
-        return arr.astype(want)
-    if kind == "f":
-        return arr.astype(np.float32)
-    if kind in "iu":
-        check_int64_values(arr, "tensor")  # [2**63] comes back from NumPy as uint64
-        return arr.astype(np.int64)
-    if kind == "b":
-        return arr
-    if arr.dtype == object and arr.size == 0:
-        return arr.astype(np.float32 if want is None else want)
-    raise TypeError(
-        f"tensor: could not infer a dtype from data of type {type(data).__name__} "
-        f"(NumPy saw {arr.dtype}); expected numbers or nested lists of numbers"
-    )
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -89,9 +48,11 @@ def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
     else:
         want = as_dtype(dtype)
         arr = _infer_numpy(data, None if want is None else np.dtype(numpy_dtype(want)))
-        if want is not None:
-            arr = arr.astype(numpy_dtype(want), copy=False)
         host = _C.clone(_C.from_numpy(np.asarray(arr, order="C")))
+        if want is not None and host.dtype != want:
+            # A NumPy array of another dtype converts as a tensor would (torch's casts: 300.7 ->
+            # uint8 44, NaN -> int64 -2**63), without NumPy's undefined float -> int casts.
+            host = _C.to_dtype(host, want)
         out = host if dev == _CPU else _C.to_device(host, dev)
     return _with_grad(out, requires_grad, "tensor")
 
@@ -111,7 +72,8 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
-    """A tensor sharing ``array``'s memory (C-contiguous float32/float64/int64/bool)."""
+    """A tensor sharing ``array``'s memory (C-contiguous float32/float64/int64/int32/int16/int8/
+    uint8/bool, as torch: the dtype is kept)."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
     return _C.from_numpy(array)
@@ -504,6 +466,8 @@ def install_tensor_methods():
         "to": _to, "cpu": lambda self: _to(self, _CPU), "cuda": _cuda,
         "double": lambda self: _to(self, float64), "float": lambda self: _to(self, float32),
         "long": lambda self: _to(self, int64), "bool": lambda self: _to(self, bool_),
+        "int": lambda self: _to(self, int32), "short": lambda self: _to(self, int16),
+        "char": lambda self: _to(self, int8), "byte": lambda self: _to(self, uint8),
         "type_as": lambda self, other: _to(self, other.dtype),
         "clone": lambda self: Clone.apply(self), "contiguous": S._contiguous,
         "__reduce_ex__": _reduce_ex, "__deepcopy__": _deepcopy,

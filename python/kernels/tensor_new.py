@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import builtins
 
-from ._device import as_device, as_dtype, bool_, float32, float64, int64
+from ._device import SMALL_INTS, as_device, as_dtype, bool_, float32, float64, int8, int16, int32, int64, uint8
 from .tensor import full, ones, tensor, zeros
 
-_TYPE_NAMES = {float32: "FloatTensor", float64: "DoubleTensor", int64: "LongTensor", bool_: "BoolTensor"}
+_TYPE_NAMES = {float32: "FloatTensor", float64: "DoubleTensor", int64: "LongTensor", bool_: "BoolTensor",
+               uint8: "ByteTensor", int8: "CharTensor", int16: "ShortTensor", int32: "IntTensor"}
 
 
 def _dtype_device(self, dtype, device):
@@ -65,7 +66,7 @@ def type_(self, dtype=None, non_blocking=False):
 
 def index_(self):
     """operator.index(t): one-element integer (or bool) tensors only, as torch."""
-    if self.dtype not in (int64, bool_) or self.numel() != 1:
+    if (self.dtype not in (int64, bool_) and self.dtype not in SMALL_INTS) or self.numel() != 1:
         raise TypeError("only integer tensors of a single element can be converted to an index")
     return builtins.int(self.item())
 

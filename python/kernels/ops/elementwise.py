@@ -1,13 +1,15 @@
 """Elementwise ops with NumPy broadcasting: arithmetic, pow, maximum/minimum, unary maths, clamp,
 comparisons, logical ops, where, sum_to, and the operator methods (``+``, ``==``, ``&``...).
 
-Type promotion follows torch: bool < int64 < float32 < float64 among tensors of rank >= 1; a 0-d
+Type promotion follows torch: bool < uint8, int8 < int16 < int32 < int64 < float32 < float64 (uint8
+with int8 is int16) among tensors of rank >= 1; a 0-d
 tensor or a Python scalar only raises the result's *category* (an int64 tensor plus 2.5 is float32,
 a float32 tensor plus a float64 0-d tensor stays float32). Operands are cast with a differentiable
 cast before the kernel runs; tensor-scalar ops pass the scalar by value (no scalar tensor).
 
-Arithmetic is defined on float32/float64/int64 (a bool tensor must be converted first, except where
-promotion does it: ``bool_tensor + 1`` is int64). exp/log/sqrt and true division turn integer and
+Arithmetic is defined on float32/float64/int64 (a bool or uint8/int8/int16/int32 tensor must be
+converted first, except where promotion does it: ``bool_tensor + 1`` is int64, ``uint8_tensor / 255``
+float32); the kernels refuse the others with a TypeError naming the op and the dtype. exp/log/sqrt and true division turn integer and
 bool inputs into float32 as torch does. Comparisons work on every dtype and give bool tensors;
 ``&``, ``|`` and ``~`` are logical and take bool tensors only.
 
@@ -24,8 +26,11 @@ from ..tensor import ToDtype
 
 Tensor = _C.Tensor
 _BOOL, _INT, _F32, _F64 = _C.dtype.bool, _C.dtype.int64, _C.dtype.float32, _C.dtype.float64
-_ORDER = {_BOOL: 0, _INT: 1, _F32: 2, _F64: 3}
-_CATEGORY = {_BOOL: 0, _INT: 1, _F32: 2, _F64: 2}
+_U8, _I8, _I16, _I32 = _C.dtype.uint8, _C.dtype.int8, _C.dtype.int16, _C.dtype.int32
+# torch's lattice: bool < uint8, int8 < int16 < int32 < int64 < float32 < float64, where uint8 and
+# int8 together give int16.
+_ORDER = {_BOOL: 0, _U8: 1, _I8: 1, _I16: 2, _I32: 3, _INT: 4, _F32: 5, _F64: 6}
+_CATEGORY = {_BOOL: 0, _U8: 1, _I8: 1, _I16: 1, _I32: 1, _INT: 1, _F32: 2, _F64: 2}
 
 __all__ = [
     "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "neg", "negative",
@@ -55,6 +60,8 @@ def _promote(a, b):
         return b
     if b is None:
         return a
+    if {a, b} == {_U8, _I8}:
+        return _I16
     return a if _ORDER[a] >= _ORDER[b] else b
 
 
