@@ -40,6 +40,8 @@ MODULES = {
     "torch.backends.mps": "kernels.backends.mps",
     "torch.cuda": "kernels.cuda",
     "torch.accelerator": "kernels.compat._accelerator",
+    "torch.serialization": "kernels.serialization",
+    "torch.onnx": "kernels.onnx",
     "torchvision": "kernels.compat.torchvision",
     "torchvision.datasets": "kernels.compat.torchvision.datasets",
     "torchvision.transforms": "kernels.compat.torchvision.transforms",
