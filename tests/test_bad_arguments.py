@@ -55,8 +55,16 @@ def test_dataloader_num_workers_type(num_workers):
         DataLoader(_ds(), num_workers=num_workers)
 
 
-def test_dataloader_num_workers_positive_is_accepted_and_ignored():
-    assert _rows(DataLoader(_ds(3), num_workers=2)) == [[0.0], [1.0], [2.0]]
+def test_dataloader_num_workers_positive_is_accepted_with_one_warning(monkeypatch):
+    import kernels.data.dataloader as dl
+    monkeypatch.setattr(dl, "_warned_workers", False)
+    with pytest.warns(UserWarning, match="num_workers=2 is ignored: kernels loads batches in the main process"):
+        loader = DataLoader(_ds(3), num_workers=2)
+    assert _rows(loader) == [[0.0], [1.0], [2.0]]
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # once per process: the second loader is silent
+        DataLoader(_ds(3), num_workers=4)
 
 
 @pytest.mark.parametrize("drop_last", ["yes", 1, 0, None])

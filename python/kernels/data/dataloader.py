@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import collections.abc
 import math
+import warnings
 
 import numpy as np
 
@@ -81,14 +82,26 @@ def _tensor_source(dataset):
     return None
 
 
+_warned_workers = False
+
+
+def _warn_workers_once(num_workers):
+    global _warned_workers
+    if not _warned_workers:
+        _warned_workers = True
+        warnings.warn(f"DataLoader: num_workers={num_workers} is ignored: kernels loads batches in the main "
+                      "process (no worker processes yet)", UserWarning, stacklevel=3)
+
+
 class DataLoader:
     """Iterate over ``dataset`` in batches.
 
     Args (torch's names and defaults): ``batch_size=1``, ``shuffle=False``, ``drop_last=False``,
     ``collate_fn=None`` (``default_collate``), ``generator=None`` (a ``kernels.data.Generator``
     owning the shuffle stream; None draws from the global generator). ``seed=`` is a shortcut for
-    ``generator=Generator().manual_seed(seed)``. ``num_workers`` / ``pin_memory`` are accepted and
-    ignored (loading is in-process). ``device`` (optional) moves each batch there.
+    ``generator=Generator().manual_seed(seed)``. ``num_workers`` / ``pin_memory`` are accepted;
+    loading is in-process, and ``num_workers > 0`` says so once per process (a warning) rather
+    than pretending to run workers. ``device`` (optional) moves each batch there.
     """
 
     def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, drop_last=False,
@@ -106,6 +119,8 @@ class DataLoader:
         if num_workers < 0:
             raise ValueError(f"DataLoader: num_workers option should be non-negative, got "
                              f"{num_workers}; use num_workers=0 to disable multiprocessing")
+        if num_workers > 0:
+            _warn_workers_once(num_workers)
         if seed is not None:
             if generator is not None:
                 raise ValueError("DataLoader: give either seed or generator, not both")
