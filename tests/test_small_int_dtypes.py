@@ -472,3 +472,18 @@ def test_cuda_indexing_and_cat_equal_cpu(name):
     u[u > 5] = 1
     v[v > 5] = 1
     np.testing.assert_array_equal(v.cpu().numpy(), u.numpy())
+
+
+@pytest.mark.parametrize("fmt", ["kernels", "torch"])
+def test_checkpoints_keep_the_small_int_dtypes(tmp_path, fmt):
+    d = {"u8": kernels.tensor(np.array([0, 1, 255], np.uint8)), "i8": kernels.tensor([-128, 127], dtype=kernels.int8),
+         "i16": kernels.tensor([-5, 300], dtype=kernels.int16), "i32": kernels.tensor([2**31 - 1], dtype=kernels.int32)}
+    path = tmp_path / "small.pt"
+    kernels.save(d, path, format=fmt)
+    back = kernels.load(path)
+    for k, v in d.items():
+        assert back[k].dtype == v.dtype and back[k].tolist() == v.tolist()
+    if fmt == "torch":
+        torch = pytest.importorskip("torch")
+        t = torch.load(path, weights_only=True)
+        assert str(t["u8"].dtype) == "torch.uint8" and t["i32"].tolist() == [2**31 - 1]

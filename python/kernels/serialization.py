@@ -80,6 +80,10 @@ _DTYPES = {
     "float32": _C.dtype.float32,
     "float64": _C.dtype.float64,
     "int64": _C.dtype.int64,
+    "int32": _C.dtype.int32,
+    "int16": _C.dtype.int16,
+    "int8": _C.dtype.int8,
+    "uint8": _C.dtype.uint8,
     "bool": _C.dtype.bool,
 }
 _DEVICE_RE = re.compile(r"(cpu|cuda(:[0-9]{1,4})?)\Z")

@@ -388,6 +388,14 @@ def _format_values(arr: np.ndarray, indent: int) -> str:
     return np.array2string(arr, **kw)
 
 
+def _format(self, spec):
+    """As torch: a 0-d tensor formats as its Python number (f"{loss:.4f}"); otherwise only the
+    empty spec is accepted (then it is str(self))."""
+    if self.dim() == 0:
+        return format(self.item(), spec)
+    return object.__format__(self, spec)
+
+
 def _repr(self):
     host = self if not self.is_cuda else _C.to_device(self, _CPU)
     body = _format_values(_numpy_impl(host), len("tensor("))
@@ -451,7 +459,7 @@ def install_tensor_methods():
     table below. ``kernels/__init__`` calls this once; the op modules import this module, so they
     are imported here, not at the top."""
     from .ops import activation as A, elementwise as E, indexing as X, inplace as I  # noqa: E741
-    from .ops import matmul as M, reduce as R, shape as S, triangular as TR
+    from .ops import matmul as M, reduce as R, shape as S, triangular as TR, vector_norm as VN
     from .tensor_new import METHODS as NEW_AND_TYPE
 
     methods = {
@@ -479,6 +487,7 @@ def install_tensor_methods():
         "__float__": lambda self: _scalar(self, builtins.float),
         "__int__": lambda self: _scalar(self, builtins.int),
         "__bool__": _bool, "__len__": _len, "__iter__": _iter, "__repr__": _repr, "__str__": _repr,
+        "__format__": _format,
         "__hash__": lambda self: id(self),
         # arithmetic operators (kernels.ops.elementwise)
         "__add__": E._binop(E.add), "__radd__": E._binop(E.add, reflected=True),
@@ -517,7 +526,7 @@ def install_tensor_methods():
         "softmax": A._softmax_method, "log_softmax": A._log_softmax_method,
         # reductions (kernels.ops.reduce)
         "sum": R.sum, "mean": R.mean, "var": R.var, "std": R.std, "max": R.max, "min": R.min,
-        "amax": R.amax, "amin": R.amin, "argmax": R.argmax, "argmin": R.argmin,
+        "amax": R.amax, "amin": R.amin, "argmax": R.argmax, "argmin": R.argmin, "norm": VN.norm,
         # matrix products (kernels.ops.matmul)
         "matmul": M.matmul, "mm": M.mm, "bmm": M.bmm, "dot": M.dot,
         # shape (kernels.ops.shape)
