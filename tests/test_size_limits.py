@@ -17,6 +17,11 @@ def test_factories_refuse_impossible_shapes(factory, shape):
         getattr(kernels, factory)(*shape)
 
 
+def test_expand_to_a_huge_shape_is_a_view():
+    v = kernels.ones(1).expand(2**62)
+    assert v.shape == (2**62,) and v.stride() == (0,) and v._same_storage(v)
+
+
 @pytest.mark.parametrize("call", [
     lambda: kernels.full((2**62,), 1.0),
     lambda: kernels.randint(0, 5, (2**62,)),
@@ -25,7 +30,7 @@ def test_factories_refuse_impossible_shapes(factory, shape):
     lambda: kernels.arange(0, 2**62),
     lambda: kernels.zeros(2**31, 0) @ kernels.zeros(0, 2**31),      # empty operands, huge result
     lambda: kernels.zeros(2**62, 0) + kernels.zeros(2**62, 1),
-    lambda: kernels.ones(1).expand(2**62),
+    lambda: kernels.ones(1).expand(2**62).contiguous(),  # the view is fine; its copy is not
     lambda: F.one_hot(kernels.tensor([1]), 2**62),
     lambda: F.adaptive_avg_pool2d(kernels.ones(1, 1, 4, 4), (2**31, 2**31)),
 ], ids=["full", "randint", "randperm", "normal", "arange", "matmul-empty", "add-empty", "expand",

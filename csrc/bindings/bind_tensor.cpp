@@ -59,7 +59,7 @@ py::array to_numpy(const Tensor& t) {
   // The array's base owns a reference to the storage, so the memory outlives the tensor.
   auto* keep = new Tensor(t);
   py::capsule base(keep, [](void* p) { delete static_cast<Tensor*>(p); });
-  py::array out(numpy_dtype(t.dtype), t.shape, byte_strides(t), t.raw_data(), base);
+  py::array out(numpy_dtype(t.dtype), t.shape, byte_strides(t), t.first_element(), base);
   if (!t.storage->writable) out.attr("setflags")(py::arg("write") = false);  // stays read-only
   return out;
 }
@@ -82,17 +82,33 @@ Tensor from_numpy(const py::array& arr) {
                             " is not supported (float32, float64, int64, int32, int16, int8, uint8, "
                             "bool)"));
   KCHECK(dt.byteorder() != '>', "from_numpy: big-endian arrays are not supported");
-  const bool contiguous = (arr.flags() & py::array::c_style) != 0;
-  KCHECK(contiguous, "from_numpy: the array must be C-contiguous for a zero-copy tensor "
-                     "(use numpy.ascontiguousarray, or kernels.tensor to copy)");
+  // Any array with non-negative strides that are whole elements is shared, strided or not, as
+  // torch.from_numpy shares it; negative strides (a[::-1]) are refused as torch refuses them.
   std::vector<int64_t> shape(arr.shape(), arr.shape() + arr.ndim());
+  std::vector<int64_t> strides(arr.ndim());
+  int64_t span = 1;
+  bool empty = false;
+  for (py::ssize_t d = 0; d < arr.ndim(); ++d) {
+    const auto bytes = arr.strides()[d];
+    KCHECK(bytes >= 0, "from_numpy: at least one stride of the array is negative (strides ",
+           shape_str(std::vector<int64_t>(arr.strides(), arr.strides() + arr.ndim())),
+           " bytes); tensors with negative strides are not supported: pass array.copy()");
+    KCHECK(bytes % size == 0, "from_numpy: the array's strides ",
+           shape_str(std::vector<int64_t>(arr.strides(), arr.strides() + arr.ndim())),
+           " bytes are not whole multiples of its itemsize ", size, "; pass numpy.ascontiguousarray(array)");
+    strides[d] = bytes / size;
+    if (shape[d] == 0) empty = true;
+    span += (shape[d] - 1) * strides[d];
+  }
+  const bool contiguous = (arr.flags() & py::array::c_style) != 0;
   auto* keep = new py::object(arr);
-  Tensor t = Tensor::from_blob(const_cast<void*>(arr.data()), shape, dtype, Device{}, [keep](void*) {
+  const std::vector<int64_t> storage_shape = contiguous || empty ? shape : std::vector<int64_t>{span};
+  Tensor t = Tensor::from_blob(const_cast<void*>(arr.data()), storage_shape, dtype, Device{}, [keep](void*) {
     py::gil_scoped_acquire gil;
     delete keep;
   });
   t.storage->writable = arr.writeable();
-  return t;
+  return contiguous || empty ? t : as_strided(t, shape, strides, 0);
 }
 
 // ---- DLPack ----
@@ -182,30 +198,36 @@ Tensor from_dlpack_capsule(const py::capsule& capsule) {
                                         " is not supported (CPU and CUDA only)"));
   }
   std::vector<int64_t> shape(dl.shape, dl.shape + dl.ndim);
+  std::vector<int64_t> strides = contiguous_strides(shape);
+  int64_t span = 1;
   if (dl.strides) {
-    int64_t expect = 1;
-    for (int d = dl.ndim - 1; d >= 0; --d) {
-      KCHECK(shape[d] == 1 || dl.strides[d] == expect,
-             "from_dlpack: only contiguous row-major tensors can be shared, got shape ",
-             shape_str(shape), " with strides ", shape_str(std::vector<int64_t>(dl.strides, dl.strides + dl.ndim)),
-             "; call .contiguous() on the producer first");
-      expect *= shape[d];
+    strides.assign(dl.strides, dl.strides + dl.ndim);
+    for (int d = 0; d < dl.ndim; ++d) {
+      KCHECK(strides[d] >= 0, "from_dlpack: negative strides are not supported, got strides ",
+             shape_str(strides));
+      span += (shape[d] - 1) * strides[d];
+      if (shape[d] == 0) span = 0;
     }
+  } else {
+    span = numel_of(shape);
   }
   PyCapsule_SetName(cap, "used_dltensor");
   void* data = static_cast<char*>(dl.data) + dl.byte_offset;
-  return Tensor::from_blob(data, shape, dtype, device, [mt](void*) {
-    if (mt->deleter) {
-      py::gil_scoped_acquire gil;  // producers may touch Python objects in their deleters
-      mt->deleter(mt);
-    }
-  });
+  const bool dense = span == numel_of(shape) && contiguous_strides(shape) == strides;
+  Tensor t = Tensor::from_blob(data, dense ? shape : std::vector<int64_t>{std::max<int64_t>(span, 0)}, dtype, device,
+                               [mt](void*) {
+                                 if (mt->deleter) {
+                                   py::gil_scoped_acquire gil;  // producers may touch Python objects
+                                   mt->deleter(mt);
+                                 }
+                               });
+  return dense ? t : as_strided(t, shape, strides, 0);
 }
 
 py::object item(const Tensor& t) {
   KCHECK(t.numel() == 1, "item: a tensor with ", t.numel(), " elements (shape ",
          shape_str(t.shape), ") cannot be converted to a Python scalar");
-  Tensor h = t.is_cuda() ? to_device(t, Device{}) : t;
+  Tensor h = t.is_cuda() ? to_device(t, Device{}) : contiguous(t);
   switch (t.dtype) {
     case DType::Float32: return py::float_(*h.data<float>());
     case DType::Float64: return py::float_(*h.data<double>());
@@ -273,13 +295,23 @@ void bind_tensor(py::module_& m) {
       .def_property_readonly("nbytes", &Tensor::nbytes)
       .def("dim", &Tensor::dim)
       .def("numel", &Tensor::numel)
-      .def("data_ptr", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t.raw_data()); })
+      .def("data_ptr", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t.first_element()); })
+      .def("is_contiguous", [](const Tensor& t, py::object /*memory_format*/) { return t.is_contiguous(); },
+           py::arg("memory_format") = py::none())
+      .def("stride", [](const Tensor& t) { return py::tuple(py::cast(t.strides())); })
+      .def("stride", [](const Tensor& t, int64_t d) { return t.strides()[wrap_dim(d, t.dim(), "stride")]; },
+           py::arg("dim"))
+      .def("storage_offset", [](const Tensor& t) { return t.offset; })
+      .def("_storage_flat", &Tensor::storage_flat,
+           "The whole storage as a contiguous 1-d tensor (what a view's strides index into).")
       .def("_same_storage", [](const Tensor& a, const Tensor& b) { return a.storage == b.storage; })
       .def("_raw", [](const Tensor& t) { return t; },
            "A new handle on the same memory with no autograd attributes.")
       .def("_set_data", [](Tensor& self, const Tensor& other) { self = other; }, py::arg("other"),
            "Point this handle at other's memory, shape and dtype (torch's `t.data = other`).")
-      .def("_view", &Tensor::view, py::arg("shape"))
+      .def("_view", &reshape, py::arg("shape"),
+           "Another shape of the same values: a view where the strides allow, else a copy.")
+      .def("_view_strict", &Tensor::view, py::arg("shape"), "Tensor.view: a view, or RuntimeError.")
       .def("_narrow0", &Tensor::narrow0, py::arg("start"), py::arg("length"))
       .def("item", &item)
       .def("numpy", &to_numpy)
@@ -303,7 +335,7 @@ void bind_tensor(py::module_& m) {
       .def_buffer([](const Tensor& t) {
         require_cpu(t, "buffer protocol");
         const auto strides = byte_strides(t);
-        return py::buffer_info(t.raw_data(), static_cast<py::ssize_t>(itemsize(t.dtype)),
+        return py::buffer_info(t.first_element(), static_cast<py::ssize_t>(itemsize(t.dtype)),
                                buffer_format(t.dtype), t.dim(),
                                std::vector<py::ssize_t>(t.shape.begin(), t.shape.end()),
                                std::vector<py::ssize_t>(strides.begin(), strides.end()),
@@ -311,6 +343,10 @@ void bind_tensor(py::module_& m) {
       });
 
   m.def("from_numpy", &from_numpy, py::arg("array"));
+  m.def("as_strided", &as_strided, py::arg("input"), py::arg("size"), py::arg("stride"),
+        py::arg("storage_offset"), "A view of input's storage (element strides and offset), sharing memory.");
+  m.def("contiguous", &contiguous, py::arg("input"), py::call_guard<py::gil_scoped_release>(),
+        "input itself if contiguous, else a contiguous copy.");
   m.def("from_dlpack_capsule", &from_dlpack_capsule, py::arg("capsule"));
 }
 

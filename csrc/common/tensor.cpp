@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "arg_checks.h"
 #include "cuda_backend.h"
 
 namespace kernels {
@@ -120,14 +121,101 @@ Tensor Tensor::from_blob(void* data, const std::vector<int64_t>& shape, DType dt
 
 int64_t Tensor::numel() const { return numel_of(shape); }
 
-std::vector<int64_t> Tensor::strides() const {
+std::vector<int64_t> contiguous_strides(const std::vector<int64_t>& shape) {
   std::vector<int64_t> st(shape.size());
   int64_t s = 1;
-  for (int i = dim() - 1; i >= 0; --i) {
+  for (int i = static_cast<int>(shape.size()) - 1; i >= 0; --i) {
     st[i] = s;
     s *= shape[i];
   }
   return st;
+}
+
+std::vector<int64_t> Tensor::strides() const { return stride_.empty() ? contiguous_strides(shape) : stride_; }
+
+void Tensor::refuse_strided() const {
+  throw std::logic_error(str_cat("internal error: a kernel was handed the strided view ", desc(), " (strides ",
+                                 shape_str(stride_), "); the op should have materialised it"));
+}
+
+Tensor Tensor::storage_flat() const {
+  Tensor t;
+  t.storage = storage;
+  t.dtype = dtype;
+  t.shape = {storage_numel()};
+  return t;
+}
+
+// Strides equal to the contiguous ones (ignoring dims of size 1, whose stride never matters)?
+static bool strides_are_contiguous(const std::vector<int64_t>& sizes, const std::vector<int64_t>& strides) {
+  int64_t expect = 1;
+  for (int d = static_cast<int>(sizes.size()) - 1; d >= 0; --d) {
+    if (sizes[d] == 0) return true;
+    if (sizes[d] != 1 && strides[d] != expect) return false;
+    expect *= sizes[d];
+  }
+  return true;
+}
+
+Tensor as_strided(const Tensor& t, const std::vector<int64_t>& sizes, const std::vector<int64_t>& strides,
+                  int64_t storage_offset) {
+  KCHECK(sizes.size() == strides.size(), "as_strided: sizes ", shape_str(sizes), " and strides ",
+         shape_str(strides), " differ in length");
+  KCHECK(sizes.size() <= static_cast<size_t>(kMaxDims), "as_strided: at most ", kMaxDims, " dims, got ",
+         sizes.size());
+  KCHECK_INDEX(storage_offset >= 0, "as_strided: negative storage offset ", storage_offset);
+  int64_t last = storage_offset;
+  bool empty = false;
+  for (size_t d = 0; d < sizes.size(); ++d) {
+    KCHECK(sizes[d] >= 0, "as_strided: negative size in ", shape_str(sizes));
+    KCHECK(strides[d] >= 0, "as_strided: negative stride in ", shape_str(strides));
+    if (sizes[d] == 0) empty = true;
+    else last += (sizes[d] - 1) * strides[d];
+  }
+  KCHECK_INDEX(empty || last < t.storage_numel(), "as_strided: a view with sizes ", shape_str(sizes),
+               ", strides ", shape_str(strides), " and offset ", storage_offset, " reaches element ", last,
+               " of a storage of ", t.storage_numel());
+  Tensor v = t;
+  v.shape = sizes;
+  v.offset = storage_offset;
+  v.stride_ = strides_are_contiguous(sizes, strides) ? std::vector<int64_t>{} : strides;
+  return v;
+}
+
+// torch's rule for view() of a strided tensor: each run of old dims that is contiguous within
+// itself may be re-split into new dims; a new dim may not straddle two such runs.
+static bool view_strides(const std::vector<int64_t>& old_sizes, const std::vector<int64_t>& old_strides,
+                         const std::vector<int64_t>& new_sizes, std::vector<int64_t>& out) {
+  out.assign(new_sizes.size(), 0);
+  if (numel_of(old_sizes) == 0) {
+    out = contiguous_strides(new_sizes);
+    return true;
+  }
+  int view_d = static_cast<int>(new_sizes.size()) - 1;
+  int64_t chunk_base_stride = old_strides.empty() ? 1 : old_strides.back();
+  int64_t tensor_numel = 1, view_numel = 1;
+  for (int d = static_cast<int>(old_sizes.size()) - 1; d >= 0; --d) {
+    tensor_numel *= old_sizes[d];
+    if (d == 0 || (old_sizes[d - 1] != 1 && old_strides[d - 1] != tensor_numel * chunk_base_stride)) {
+      while (view_d >= 0 && (view_numel < tensor_numel || new_sizes[view_d] == 1)) {
+        out[view_d] = view_numel * chunk_base_stride;
+        view_numel *= new_sizes[view_d];
+        --view_d;
+      }
+      if (view_numel != tensor_numel) return false;
+      if (d > 0) {
+        chunk_base_stride = old_strides[d - 1];
+        tensor_numel = 1;
+        view_numel = 1;
+      }
+    }
+  }
+  return view_d == -1;
+}
+
+bool Tensor::viewable_as(const std::vector<int64_t>& new_shape) const {
+  std::vector<int64_t> st;
+  return numel_of(new_shape) == numel() && (stride_.empty() || view_strides(shape, stride_, new_shape, st));
 }
 
 Tensor Tensor::view(const std::vector<int64_t>& new_shape) const {
@@ -135,6 +223,13 @@ Tensor Tensor::view(const std::vector<int64_t>& new_shape) const {
          " is invalid for a tensor of shape ", shape_str(shape), " (", numel(), " elements)");
   Tensor t = *this;
   t.shape = new_shape;
+  if (stride_.empty()) return t;
+  std::vector<int64_t> st;
+  KCHECK_RUNTIME(view_strides(shape, stride_, new_shape, st), "view: size ", shape_str(new_shape),
+                 " is not compatible with the input's size ", shape_str(shape), " and stride ",
+                 shape_str(stride_), " (at least one dimension spans across two contiguous subspaces); "
+                 "use .reshape(...) instead");
+  t.stride_ = strides_are_contiguous(new_shape, st) ? std::vector<int64_t>{} : st;
   return t;
 }
 
@@ -143,9 +238,8 @@ Tensor Tensor::narrow0(int64_t start, int64_t len) const {
          ", ", start + len, ") out of range for shape ", shape_str(shape));
   Tensor t = *this;
   t.shape[0] = len;
-  int64_t row = 1;
-  for (int i = 1; i < dim(); ++i) row *= shape[i];
-  t.offset = offset + start * row;
+  t.offset = offset + start * strides()[0];
+  if (!stride_.empty() && strides_are_contiguous(t.shape, stride_)) t.stride_.clear();
   return t;
 }
 

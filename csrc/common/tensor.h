@@ -1,6 +1,10 @@
-// The Tensor: reference-counted storage, a shape, a dtype and a device. Always contiguous and
-// row-major; `offset` (in elements) lets a view start inside its storage (reshape, t[a:b] on the
-// first dim). Anything that needs strides is materialised by strided_copy.
+// The Tensor: reference-counted storage, a shape, a dtype and a device, and where it lies in the
+// storage: `offset` (in elements) and, for a strided view (transpose, permute, a stepped slice,
+// expand), its element strides. Views share memory, as torch's do: a write through one reaches
+// the tensor it came from. Kernels read and write contiguous row-major memory only: raw_data()
+// refuses a strided view, and KERNELS_ROUTE (dispatch.h) materialises strided inputs before a
+// kernel runs (contiguous(), csrc/ops/copy.cpp); in-place writes through a strided view go
+// through strided_assign.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -71,6 +75,8 @@ class Tensor {
   int64_t offset = 0;  // elements
   std::vector<int64_t> shape;
   DType dtype = DType::Float32;
+  // Element strides of a strided view; empty for contiguous row-major memory (most tensors).
+  std::vector<int64_t> stride_;
 
   Tensor() = default;
 
@@ -87,7 +93,15 @@ class Tensor {
   bool is_cuda() const { return device().is_cuda(); }
   bool defined() const { return static_cast<bool>(storage); }
   size_t nbytes() const { return static_cast<size_t>(numel()) * itemsize(dtype); }
+  bool is_contiguous() const { return stride_.empty(); }
+  // The memory of a contiguous tensor. A strided view has no such pointer: a kernel handed one
+  // would read the wrong elements, so this refuses (ops materialise views first).
   void* raw_data() const {
+    if (!stride_.empty()) refuse_strided();
+    return storage ? static_cast<char*>(storage->data) + offset * itemsize(dtype) : nullptr;
+  }
+  // The first element's address whatever the layout, for code that walks the strides itself.
+  void* first_element() const {
     return storage ? static_cast<char*>(storage->data) + offset * itemsize(dtype) : nullptr;
   }
   template <class T>
@@ -99,14 +113,30 @@ class Tensor {
   T* data_or_null() const {
     return storage ? data<T>() : nullptr;
   }
-  std::vector<int64_t> strides() const;  // contiguous strides, in elements
+  std::vector<int64_t> strides() const;  // element strides (the contiguous ones unless a view)
+  int64_t storage_numel() const { return storage ? static_cast<int64_t>(storage->nbytes / itemsize(dtype)) : 0; }
+  // The whole storage as one contiguous 1-d tensor: what a strided view's layout indexes into.
+  Tensor storage_flat() const;
 
-  // A tensor sharing this one's memory with another shape of the same numel (no copy).
+  // A tensor sharing this one's memory with another shape of the same numel (no copy); for a
+  // strided view only where torch's view() can (the new dims split or merge dims whose strides
+  // allow it), otherwise a RuntimeError that points at reshape().
   Tensor view(const std::vector<int64_t>& new_shape) const;
+  bool viewable_as(const std::vector<int64_t>& new_shape) const;  // would view() succeed?
   // Elements [start, start+len) of the first dim, sharing memory.
   Tensor narrow0(int64_t start, int64_t len) const;
   std::string desc() const;  // "float32 (2,3) on cpu" for error messages
+
+ private:
+  [[noreturn]] void refuse_strided() const;
 };
+
+// Contiguous row-major strides of `shape`, in elements.
+std::vector<int64_t> contiguous_strides(const std::vector<int64_t>& shape);
+// A view of t's storage with the given sizes, element strides and storage offset (elements from
+// the storage's start), sharing memory; IndexError if it reaches outside the storage.
+Tensor as_strided(const Tensor& t, const std::vector<int64_t>& sizes, const std::vector<int64_t>& strides,
+                  int64_t storage_offset);
 
 int64_t numel_of(const std::vector<int64_t>& shape);  // for shapes of existing tensors
 // For shapes about to be allocated: negative dims raise ValueError, an element count beyond int64

@@ -11,7 +11,22 @@
 
 namespace kernels {
 
-Tensor to_device(const Tensor& t, Device device) {
+Tensor contiguous(const Tensor& t) {
+  if (t.is_contiguous()) return t;
+  Tensor out = Tensor::empty(t.shape, t.dtype, t.device());
+  if (out.numel() == 0) return out;
+  const StridedLayout L = make_layout(t.shape, t.strides(), t.offset, "contiguous");
+  const Tensor flat = t.storage_flat();
+  KERNELS_ROUTE(t, "contiguous", strided_copy_forward, flat, L, out);
+  return out;
+}
+
+Tensor reshape(const Tensor& t, const std::vector<int64_t>& shape) {
+  return t.viewable_as(shape) ? t.view(shape) : contiguous(t).view(shape);
+}
+
+Tensor to_device(const Tensor& view, Device device) {
+  const Tensor t = contiguous(view);
   Tensor out = Tensor::empty(t.shape, t.dtype, device);
   const Device from = t.device();
   if (from.is_cpu() && device.is_cpu()) {

@@ -4,6 +4,10 @@
 #include "../common/tensor.h"
 
 namespace kernels {
+// t itself when contiguous, else a contiguous copy of the strided view (on t's device).
+Tensor contiguous(const Tensor& t);
+// t with another shape of the same numel: a view where t's strides allow it, else a copy.
+Tensor reshape(const Tensor& t, const std::vector<int64_t>& shape);
 Tensor to_device(const Tensor& t, Device device);
 Tensor to_dtype(const Tensor& t, DType dtype);
 Tensor clone(const Tensor& t);

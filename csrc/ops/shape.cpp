@@ -22,16 +22,6 @@ int64_t prod(const std::vector<int64_t>& s, int b, int e) {
   return p;
 }
 
-std::vector<int64_t> contiguous_strides(const std::vector<int64_t>& shape) {
-  std::vector<int64_t> st(shape.size());
-  int64_t s = 1;
-  for (int d = static_cast<int>(shape.size()) - 1; d >= 0; --d) {
-    st[d] = s;
-    s *= shape[d];
-  }
-  return st;
-}
-
 void check_index_tensor(const char* op, const Tensor& index, const Tensor& input) {
   check_defined(op, index, "index");
   KCHECK_TYPE(index.dtype == DType::Int64, op, ": index must be an int64 tensor, got ", index.desc());

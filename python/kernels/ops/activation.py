@@ -20,6 +20,7 @@ from .._args import as_flag, as_int, as_number, check_tensor
 from ..autograd import Function, is_grad_enabled
 from ..tensor import ToDtype
 from .elementwise import _function, _saving_unary
+from .inplace import write_through
 from .shape import Identity
 
 __all__ = [
@@ -116,7 +117,7 @@ def relu(input, inplace=False):
     """torch.nn.functional.relu: max(x, 0) (NaN stays NaN)."""
     check_tensor("relu", input)
     if inplace and _writes_in_place(input):
-        _C.relu_(input)
+        write_through("relu", input, _C.relu_)
         return input
     return Relu.apply(input)
 
@@ -129,7 +130,7 @@ def relu_(input):
             f"relu_: a tensor that requires grad (shape {tuple(input.shape)}) cannot be modified "
             "in place while grad mode is on; use relu(x) instead"
         )
-    _C.relu_(input)
+    write_through("relu_", input, _C.relu_)
     return input
 
 

@@ -17,8 +17,9 @@ from .._args import check_tensor
 from .._device import check_int64_values
 from ..autograd import Function, is_grad_enabled
 from .elementwise import _function
+from .inplace import write_through
 from .shape import (
-    Identity, Permute, StridedView, _contig_strides, _expand_strides, _fmt, _prod, _scatter_back,
+    Identity, Permute, StridedView, _contig_strides, as_view, reshape_raw, _expand_strides, _fmt, _prod, _scatter_back,
     _wrap_dim,
 )
 
@@ -374,7 +375,12 @@ def _setitem(self, key, value):
     sizes, strides, offset, adv = _parse_key(shape, key, self.device)
     if not adv:
         v = _strip_leading_ones(v, len(sizes))
-        _C.strided_assign(self, sizes, strides, offset, v)
+        if self.is_contiguous():
+            _C.strided_assign(self, sizes, strides, offset, v)
+        else:  # into the storage self shares, at the target's own strides
+            target = as_view(self, sizes, strides, offset)
+            _C.strided_assign(self._storage_flat(), list(target.shape), list(target.stride()),
+                              target.storage_offset(), v)
         return
     # Positions of the indexed elements, found by indexing a tensor of flat positions.
     pos = _C.arange(0, self.numel(), 1, _C.dtype.int64, self.device)._view(shape)
@@ -389,4 +395,5 @@ def _setitem(self, key, value):
                 f"indexing result of shape {_fmt(pos.shape)}"
             ) from None
         v = _C.strided_copy_forward(v, vs, vst, 0)
-    _C.index_put(self, pos._view([pos.numel()]), v._view([v.numel()]))
+    flat_pos, flat_v = pos._view([pos.numel()]), reshape_raw(v, [v.numel()])
+    write_through("setitem", self, lambda t: _C.index_put(t, flat_pos, flat_v))

@@ -21,6 +21,27 @@ __all__ = []  # Tensor methods only (kernels.tensor installs them)
 _LEAF_MSG = "a leaf Variable that requires grad is being used in an in-place operation."
 
 
+def _overlapping(t):
+    return any(st == 0 and n > 1 for n, st in zip(t.shape, t.stride()))
+
+
+def write_through(op, self, kernel):
+    """Run the in-place `kernel(t)` on self. Kernels write contiguous memory, so a strided view
+    is updated through a contiguous copy that is then written back into the storage it shares
+    with its base (so `a.t()[0] += 1` and `x[:, ::2].zero_()` reach `a` and `x`, as in torch)."""
+    if self.is_contiguous():
+        kernel(self)
+        return
+    if _overlapping(self):
+        raise RuntimeError(
+            f"{op}: unsupported operation: more than one element of the written-to tensor (shape "
+            f"{tuple(self.shape)}, strides {self.stride()}) refers to a single memory location; "
+            "clone() the tensor before writing to it")
+    tmp = _C.contiguous(self)
+    kernel(tmp)
+    _C.strided_assign(self._storage_flat(), list(self.shape), list(self.stride()), self.storage_offset(), tmp)
+
+
 def _check_inplace(op, self, other=None):
     if not is_grad_enabled():
         return
@@ -58,9 +79,10 @@ def _make_inplace(op, tensor_fn, scalar_fn, floating=False, negate=False):
         if alpha != 1:
             other = _C.mul_scalar_forward(other, float(alpha)) if isinstance(other, Tensor) else other * alpha
         if isinstance(other, Tensor):
-            tensor_fn(self, other)
+            write_through(op, self, lambda t: tensor_fn(t, other))
         else:
-            scalar_fn(self, -float(other) if negate else float(other))
+            value = -float(other) if negate else float(other)
+            write_through(op, self, lambda t: scalar_fn(t, value))
         return self
 
     method.__name__ = op
@@ -83,7 +105,7 @@ def div_(self, other):
 
 def zero_(self):
     _check_inplace("zero_", self)
-    _C.fill_(self, 0.0)
+    write_through("zero_", self, lambda t: _C.fill_(t, 0.0))
     return self
 
 
@@ -95,14 +117,15 @@ def fill_(self, value):
         value = value.item()
     if not _is_scalar(value):
         raise TypeError(f"fill_: value must be a number, got {type(value).__name__}")
-    _C.fill_(self, int(value) if isinstance(value, int) else float(value))  # ints stay exact
+    value = int(value) if isinstance(value, int) else float(value)  # ints stay exact
+    write_through("fill_", self, lambda t: _C.fill_(t, value))
     return self
 
 
 def copy_(self, src):
     check_tensor("copy_", src, "src")
     _check_inplace("copy_", self, src)
-    _C.copy_(self, src)
+    write_through("copy_", self, lambda t: _C.copy_(t, src))
     return self
 
 

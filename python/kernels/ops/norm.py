@@ -23,6 +23,7 @@ import warnings
 from .. import _C
 from .._args import as_flag, as_int, as_number, check_optional_tensor, check_tensor, is_int
 from ..autograd import Function, is_grad_enabled
+from .inplace import write_through
 from .shape import Identity
 
 # What `kernels.<name>` exports (kernels/__init__.py). torch.batch_norm takes its arguments in
@@ -158,7 +159,7 @@ def _feature_dropout(op, input, p, training, inplace, shape):
         return Identity.apply(input)
     out = FeatureDropout.apply(input, p, shape)
     if inplace and not (is_grad_enabled() and input.requires_grad):
-        _C.copy_(input, out)
+        write_through(op, input, lambda t: _C.copy_(t, out))
         return input
     return out
 

@@ -13,6 +13,7 @@ import numbers
 from .. import _C
 from .._args import check_tensor, is_int
 from ..autograd import Function
+from .strided import _contig_strides, _fmt, as_view, reshape_raw  # noqa: F401  (re-exported)
 
 Tensor = _C.Tensor
 
@@ -48,20 +49,6 @@ def _prod(xs):
     for v in xs:
         p *= v
     return p
-
-
-def _contig_strides(shape):
-    st = [0] * len(shape)
-    s = 1
-    for d in range(len(shape) - 1, -1, -1):
-        st[d] = s
-        s *= shape[d]
-    return st
-
-
-def _fmt(shape):
-    shape = tuple(shape)
-    return "(" + ",".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
 def _wrap_dim(dim, ndim, op):
@@ -136,11 +123,20 @@ class Reshape(Function):
     @staticmethod
     def forward(ctx, x, shape):
         ctx.in_shape = list(x.shape)
-        return x._view(list(shape))
+        return reshape_raw(x, shape)
 
     @staticmethod
     def backward(ctx, grad):
-        return grad._view(ctx.in_shape), None
+        return reshape_raw(grad, ctx.in_shape), None
+
+
+class View(Reshape):
+    """Tensor.view: never copies; a shape the strides cannot express raises, as in torch."""
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.in_shape = list(x.shape)
+        return x._view_strict(list(shape))
 
 
 class Identity(Function):
@@ -172,15 +168,15 @@ class Permute(Function):
 def _permute_raw(x, dims):
     if list(dims) == list(range(len(dims))):
         return x._raw()
-    shape, st = list(x.shape), _contig_strides(x.shape)
-    return _C.strided_copy_forward(x, [shape[d] for d in dims], [st[d] for d in dims], 0)
+    shape, st = list(x.shape), x.stride()
+    return _C.as_strided(x, [shape[d] for d in dims], [st[d] for d in dims], x.storage_offset())
 
 
 class Expand(Function):
     @staticmethod
     def forward(ctx, x, shape, strides):
         ctx.in_shape = list(x.shape)
-        return _C.strided_copy_forward(x, list(shape), list(strides), 0)
+        return as_view(x, list(shape), list(strides), 0)
 
     @staticmethod
     def backward(ctx, grad):
@@ -190,19 +186,15 @@ class Expand(Function):
 
 
 class StridedView(Function):
-    """out = x.flat[offset + sum idx_d * strides_d]: basic indexing, narrow."""
+    """out = x.flat[offset + sum idx_d * strides_d]: basic indexing, narrow. A view: it shares
+    x's memory."""
 
     @staticmethod
     def forward(ctx, x, sizes, strides, offset):
         ctx.in_shape = list(x.shape)
         ctx.strides = list(strides)
         ctx.offset = offset
-        n = _prod(sizes)
-        if _is_contiguous_view(sizes, strides) and (n == 0 or 0 <= offset <= x.numel() - n):
-            # A contiguous block of x: share its memory.
-            flat = x._view([x.numel()])
-            return flat._narrow0(offset if n else 0, n)._view(list(sizes))
-        return _C.strided_copy_forward(x, list(sizes), list(strides), offset)
+        return as_view(x, sizes, strides, offset)
 
     @staticmethod
     def backward(ctx, grad):
@@ -281,7 +273,7 @@ def reshape(input, *shape):
 def _view(self, *shape):
     check_tensor("view", self)
     shape = _infer_shape(_size_args(shape, "view"), self.shape, "view")
-    return Reshape.apply(self, shape)
+    return View.apply(self, shape)
 
 
 def _view_as(self, other):
@@ -442,8 +434,18 @@ def _expand_as(self, other):
     return expand(self, list(other.shape))
 
 
-def _contiguous(self):
-    return Identity.apply(self)
+class Contiguous(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return _C.contiguous(x) if not x.is_contiguous() else x._raw()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+def _contiguous(self, memory_format=None):
+    return Contiguous.apply(self)
 
 
 def _tensor_list(tensors, op):
