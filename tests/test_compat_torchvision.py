@@ -91,3 +91,21 @@ def test_fake_data_is_reproducible():
     assert len(ds) == 4
     with pytest.raises(IndexError, match="FakeData"):
         ds[4]
+
+
+def test_resnet18_has_torchvision_names_and_size():
+    from kernels.compat.torchvision import models
+    kernels.manual_seed(0)
+    m = models.resnet18(num_classes=10)
+    names = [n for n, _ in m.named_children()]
+    assert names == ["conv1", "bn1", "relu", "maxpool", "layer1", "layer2", "layer3", "layer4", "avgpool", "fc"]
+    keys = list(m.state_dict())
+    for k in ("conv1.weight", "bn1.running_var", "bn1.num_batches_tracked", "layer1.1.conv2.weight",
+              "layer2.0.downsample.0.weight", "layer2.0.downsample.1.running_mean", "layer4.1.bn2.bias", "fc.bias"):
+        assert k in keys
+    # torchvision's resnet18 has 11,689,512 parameters with 1000 classes; 10 classes drop 990 * 513
+    assert sum(p.numel() for p in m.parameters()) == 11_689_512 - 990 * 513
+    out = m(kernels.randn(2, 3, 32, 32))
+    assert tuple(out.shape) == (2, 10)
+    with pytest.raises(AttributeError, match="pretrained weights"):
+        models.resnet18(weights="IMAGENET1K_V1")

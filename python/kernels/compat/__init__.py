@@ -46,6 +46,7 @@ MODULES = {
     "torchvision.datasets": "kernels.compat.torchvision.datasets",
     "torchvision.transforms": "kernels.compat.torchvision.transforms",
     "torchvision.utils": "kernels.compat.torchvision.utils",
+    "torchvision.models": "kernels.compat.torchvision.models",
     "torch.nn.parallel": "kernels.nn.parallel",
 }
 

