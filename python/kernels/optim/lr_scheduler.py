@@ -18,6 +18,8 @@ from .optimizer import Optimizer
 
 __all__ = [
     "LRScheduler",
+    "LambdaLR",
+    "MultiplicativeLR",
     "StepLR",
     "MultiStepLR",
     "ExponentialLR",
@@ -533,3 +535,7 @@ class ReduceLROnPlateau(LRScheduler):
         self._init_is_better(mode=self.mode, threshold=self.threshold,
                              threshold_mode=self.threshold_mode)
 
+
+
+# The function-driven schedulers have a module of their own; torch users import them from here.
+from .lr_lambda import LambdaLR, MultiplicativeLR  # noqa: E402
