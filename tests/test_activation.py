@@ -126,12 +126,15 @@ def test_relu_inplace():
     z = kernels.tensor([-2.0, 1.0])
     assert F.relu_(z) is z and _np(z).tolist() == [0.0, 1.0]
     leaf = kernels.tensor([-1.0, 1.0], requires_grad=True)
-    with pytest.raises(RuntimeError, match="relu_"):
+    with pytest.raises(RuntimeError, match="relu_: a leaf Variable that requires grad"):
         F.relu_(leaf)
-    out = F.relu(leaf, inplace=True)  # falls back to the recorded op
-    assert out is not leaf
+    with pytest.raises(RuntimeError, match="relu: a leaf Variable that requires grad"):
+        F.relu(leaf, inplace=True)
+    h = leaf * 2  # a non-leaf: written in place and recorded, as torch
+    out = F.relu(h, inplace=True)
+    assert out is h and _np(h).tolist() == [0.0, 2.0]
     out.sum().backward()
-    np.testing.assert_array_equal(_np(leaf.grad), [0.0, 1.0])
+    np.testing.assert_array_equal(_np(leaf.grad), [0.0, 2.0])
 
 
 def test_tensor_methods():

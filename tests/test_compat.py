@@ -71,13 +71,13 @@ def test_missing_names_raise_the_clear_error():
         "try:\n    torch.fft\nexcept AttributeError as e:\n    print(type(e).__name__, e)\n"
         "try:\n    torch.nn.Bilinear\nexcept AttributeError as e:\n    print(e)\n"
         "try:\n    import torch.distributions\nexcept ModuleNotFoundError as e:\n    print(e)\n"
-        "try:\n    from torchvision import models\nexcept ImportError as e:\n    print(e)\n")
+        "try:\n    from torchvision import ops\nexcept ImportError as e:\n    print(e)\n")
     lines = out.strip().splitlines()
     assert lines[0] == "False"
     assert lines[1] == "NotSupportedError kernels does not support torch.fft yet"
     assert lines[2] == "kernels does not support torch.nn.Bilinear yet"
     assert lines[3] == "kernels does not support torch.distributions yet"
-    assert "kernels does not support torchvision.models yet" in lines[4]
+    assert "kernels does not support torchvision.ops yet" in lines[4]
 
 
 def test_install_refuses_once_torch_is_imported():
@@ -113,10 +113,11 @@ def test_script_arguments_and_main_name(tmp_path):
 def test_mnist_stand_in_holds_the_digits_as_torchvision_does():
     train, test = datasets.MNIST("unused", train=True, download=True), datasets.MNIST(train=False)
     assert len(train) == 4000 and len(test) == 1000
-    assert train.data.dtype == np.uint8 and train.data.shape == (4000, 28, 28)
+    assert train.data.dtype == kernels.uint8 and train.data.shape == (4000, 28, 28)
     assert train.targets.dtype == kernels.int64 and set(np.unique(train.targets.numpy())) == set(range(10))
     want = kernels.data.mnist_5k(train=True).tensors[0].numpy()[:, 0]
-    np.testing.assert_array_equal(train.data.astype(np.float32) / np.float32(255), want)
+    np.testing.assert_array_equal(train.data.numpy().astype(np.float32) / np.float32(255), want)
+    assert train.data.unsqueeze(1).float().shape == (4000, 1, 28, 28)  # what scripts do with it
     img, label = train[7]
     assert isinstance(img, np.ndarray) and isinstance(label, int)
 

@@ -302,6 +302,13 @@ void bind_tensor(py::module_& m) {
       .def("stride", [](const Tensor& t, int64_t d) { return t.strides()[wrap_dim(d, t.dim(), "stride")]; },
            py::arg("dim"))
       .def("storage_offset", [](const Tensor& t) { return t.offset; })
+      .def_property_readonly("_version", [](const Tensor& t) { return t.storage ? t.storage->version : 0; },
+                             "How many kernel writes this tensor's memory has seen (torch's version counter).")
+      .def_property_readonly("_grad_epoch", [](const Tensor& t) { return t.storage ? t.storage->grad_epoch : 0; })
+      .def("_bump_grad_epoch", [](const Tensor& t) {
+        if (t.storage) ++t.storage->grad_epoch;
+        return t.storage ? t.storage->grad_epoch : 0;
+      })
       .def("_storage_flat", &Tensor::storage_flat,
            "The whole storage as a contiguous 1-d tensor (what a view's strides index into).")
       .def("_same_storage", [](const Tensor& a, const Tensor& b) { return a.storage == b.storage; })

@@ -61,6 +61,12 @@ struct Storage {
   Device device;
   std::function<void(void*)> deleter;  // empty for external memory that needs no release
   bool writable = true;                 // false for a read-only NumPy array's memory
+  // Bumped by every in-place op on this memory (mark_written, in the csrc/ops entry points), so
+  // autograd can tell that a tensor it saved for backward was modified since (torch's version counter).
+  uint64_t version = 0;
+  // Bumped when an in-place op recorded by autograd gives a tensor on this memory a new place in
+  // the graph: views taken before then still point at the old place and must not be used.
+  uint64_t grad_epoch = 0;
   Storage() = default;
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
@@ -130,6 +136,11 @@ class Tensor {
  private:
   [[noreturn]] void refuse_strided() const;
 };
+
+// An in-place op is about to write t's memory: count it (Storage::version).
+inline void mark_written(const Tensor& t) {
+  if (t.storage) ++t.storage->version;
+}
 
 // Contiguous row-major strides of `shape`, in elements.
 std::vector<int64_t> contiguous_strides(const std::vector<int64_t>& shape);

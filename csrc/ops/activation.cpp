@@ -73,6 +73,7 @@ KERNELS_POINTWISE_ACT(silu, "input")
 void relu_(Tensor& x) {
   check_input("relu_", x);
   check_writable("relu_", x);
+  mark_written(x);
   if (x.numel()) KERNELS_ROUTE(x, "relu_", relu_forward, x, x);
 }
 

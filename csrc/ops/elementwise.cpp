@@ -149,6 +149,7 @@ GradPair binary_grad(const char* op, BinaryGradOp ga, BinaryGradOp gb, const Ten
 void inplace_binary(const char* op, BinaryOp bop, const Tensor& self, const Tensor& other, Kinds kinds) {
   check_pair(op, self, other, kinds);
   check_writable(op, self);
+  mark_written(self);
   KCHECK(broadcasts_to(other.shape, self.shape), op, ": the other operand's shape ",
          shape_str(other.shape), " cannot be broadcast to the shape ", shape_str(self.shape),
          " of the tensor updated in place");
@@ -164,6 +165,7 @@ void inplace_binary(const char* op, BinaryOp bop, const Tensor& self, const Tens
 void inplace_scalar(const char* op, ScalarOp sop, const Tensor& self, double s, Kinds kinds) {
   check_one(op, self, kinds, "self");
   check_writable(op, self);
+  mark_written(self);
   if (self.dtype == DType::Int64) check_fill_value(op, s, self.dtype);
   Tensor out = self;
   if (out.numel() == 0) return;
@@ -402,6 +404,7 @@ void div_scalar_(const Tensor& self, double s) { inplace_scalar("div_", ScalarOp
 void fill_(const Tensor& self, double value) {
   check_defined("fill_", self, "self");
   check_writable("fill_", self);
+  mark_written(self);
   check_fill_value("fill_", value, self.dtype);
   Tensor out = self;
   if (out.numel() == 0) return;
@@ -412,6 +415,7 @@ void fill_(const Tensor& self, int64_t value) {
   if (is_small_int(self.dtype)) {  // an integer's range: negatives wrap into uint8 (-1 -> 255)
     check_defined("fill_", self, "self");
     check_writable("fill_", self);
+    mark_written(self);
     check_fill_value("fill_", static_cast<double>(value), self.dtype, /*from_int=*/true);
     Tensor out = self;
     if (out.numel() == 0) return;
@@ -421,6 +425,7 @@ void fill_(const Tensor& self, int64_t value) {
   if (self.dtype != DType::Int64) return fill_(self, static_cast<double>(value));
   check_defined("fill_", self, "self");
   check_writable("fill_", self);
+  mark_written(self);
   if (self.numel() == 0) return;
   // The exact value through a 0-d host tensor, broadcast by copy_ (no double on the way).
   Tensor one = Tensor::empty({}, DType::Int64, Device{});
@@ -433,11 +438,12 @@ void copy_(const Tensor& self, const Tensor& src) {
   check_defined(op, self, "self");
   check_defined(op, src, "src");
   check_writable(op, self);
+  mark_written(self);
   check_max_dims(op, self);
   KCHECK(broadcasts_to(src.shape, self.shape), op, ": source shape ", shape_str(src.shape),
          " cannot be broadcast to the destination shape ", shape_str(self.shape));
   if (self.numel() == 0) return;
-  Tensor s = src;
+  Tensor s = contiguous(src);  // a strided view as its values
   if (s.device() != self.device()) s = to_device(s, self.device());
   if (s.dtype != self.dtype) s = to_dtype(s, self.dtype);
   if (s.shape != self.shape) {

@@ -91,7 +91,9 @@ std::tuple<Tensor, Tensor, Tensor> batch_norm_forward(const Tensor& input,
          rm.defined() ? "running_mean only" : "running_var only");
   if (training && rm.defined()) {
     check_writable(op, rm);  // the running estimates are updated in place
+    mark_written(rm);
     check_writable(op, rv);
+    mark_written(rv);
   }
   KCHECK(training || rm.defined(), op,
          ": running_mean and running_var must be given in evaluation mode (training=False)");

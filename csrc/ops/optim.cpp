@@ -48,7 +48,10 @@ void check_distinct(const char* op, const Tensor& param,
   std::vector<std::pair<const Tensor*, const char*>> all{{&param, "param"}};
   for (const auto& s : states)
     if (s.first->defined()) all.push_back(s);
-  for (const auto& s : all) check_writable(op, *s.first);
+  for (const auto& s : all) {
+    check_writable(op, *s.first);
+    mark_written(*s.first);  // saved copies of it are now stale (autograd's version check)
+  }
   for (size_t i = 0; i < all.size(); ++i)
     for (size_t j = i + 1; j < all.size(); ++j)
       KCHECK(all[i].first->storage != all[j].first->storage, op, ": ", all[i].second, " and ",

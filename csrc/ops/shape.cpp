@@ -322,6 +322,7 @@ void strided_assign(Tensor& dst, const std::vector<int64_t>& sizes, const std::v
   const char* op = "setitem";
   check_defined(op, dst, "destination");
   check_writable(op, dst);
+  mark_written(dst);
   check_defined(op, src, "value");
   check_same_device(op, dst, src);
   KCHECK_TYPE(dst.dtype == src.dtype, op, ": value ", src.desc(), " must have the dtype of the destination ",
@@ -360,6 +361,7 @@ void index_put(Tensor& dst, const Tensor& index, const Tensor& values) {
   const char* op = "index_put";
   check_defined(op, dst, "destination");
   check_writable(op, dst);
+  mark_written(dst);
   check_index_tensor(op, index, dst);
   check_defined(op, values, "values");
   check_same_device(op, dst, values);

@@ -70,15 +70,30 @@ class enable_grad(no_grad):
 class Context:
     """What a Function's forward leaves for its backward."""
 
-    __slots__ = ("saved_tensors", "needs_input_grad", "non_differentiable", "__dict__")
+    __slots__ = ("_saved", "_versions", "needs_input_grad", "non_differentiable", "__dict__")
 
     def __init__(self):
-        self.saved_tensors = ()
+        self._saved = ()
+        self._versions = ()
         self.needs_input_grad = ()
         self.non_differentiable = ()
 
     def save_for_backward(self, *tensors):
-        self.saved_tensors = tuple(None if t is None else t._raw() for t in tensors)
+        self._saved = tuple(None if t is None else t._raw() for t in tensors)
+        self._versions = tuple(None if t is None else t._version for t in self._saved)
+
+    @property
+    def saved_tensors(self):
+        """The saved tensors, refused (as torch refuses them) if one was written in place since it
+        was saved: its backward would otherwise use values it never saw."""
+        for t, v in zip(self._saved, self._versions):
+            if t is not None and t._version != v:
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified by an "
+                    f"inplace operation: [{t.type()} {list(t.shape)}] is at version {t._version}; expected "
+                    f"version {v} instead. Hint: the in-place write came after the forward op that saved "
+                    "it; use the out-of-place op, or clone() before writing")
+        return self._saved
 
     def mark_non_differentiable(self, *tensors):
         self.non_differentiable = tuple(id(t) for t in tensors)
@@ -151,6 +166,9 @@ class Function:
                 break
         if not any_grad:
             return cls.forward(ctx, *args)
+        for a in args:
+            if isinstance(a, Tensor) and a._view_epoch is not None and a._view_epoch != a._grad_epoch:
+                _refuse_stale_view(cls, a)
         needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
         ctx.needs_input_grad = needs
         out = cls.forward(ctx, *args)
@@ -183,6 +201,13 @@ class Function:
                 if i:
                     o._output_nr = i
         return out
+
+
+def _refuse_stale_view(fn, view):
+    raise RuntimeError(
+        f"{fn.__name__}: a view ({view.type()} {list(view.shape)}) is used after an in-place op recorded "
+        "by autograd gave the tensor it views a new place in the graph; torch would carry the view's "
+        "gradient over to it, kernels does not yet. Take the view again after the in-place op")
 
 
 def _accumulate(buf, grad):

@@ -464,7 +464,7 @@ def install_tensor_methods():
 
     methods = {
         # autograd state and attributes
-        "_requires_grad": False, "_grad": None, "grad_fn": None, "_output_nr": 0,
+        "_requires_grad": False, "_grad": None, "grad_fn": None, "_output_nr": 0, "_view_epoch": None,
         "grad": property(_get_grad, _set_grad, _del_grad),
         "requires_grad": property(_get_requires_grad, _set_requires_grad),
         "is_leaf": property(lambda self: self.grad_fn is None),

@@ -7,9 +7,9 @@ input. softmax / log_softmax save the output and work along any dim. dropout dra
 the shared Philox stream (one call per dropout, so a seed gives the same mask on the CPU and CUDA),
 keeps it as a bool tensor and scales kept elements by 1 / (1 - p).
 
-``inplace=True`` (relu, leaky_relu, elu, silu, dropout) is accepted for compatibility: without
-autograd recording it writes into the input where a kernel exists (relu), otherwise it returns a
-new tensor, which is what every caller uses anyway.
+``inplace=True`` (relu, leaky_relu, elu, silu, dropout) writes the result into the input and
+returns it, as torch does; under autograd the input takes the result's place in the graph
+(ops/inplace.py: rebind_in_place).
 """
 from __future__ import annotations
 
@@ -17,10 +17,10 @@ import warnings
 
 from .. import _C
 from .._args import as_flag, as_int, as_number, check_tensor
-from ..autograd import Function, is_grad_enabled
+from ..autograd import Function
 from ..tensor import ToDtype
 from .elementwise import _function, _saving_unary
-from .inplace import write_through
+from .inplace import apply_inplace
 from .shape import Identity
 
 __all__ = [
@@ -109,41 +109,36 @@ def tanh(input):
     return Tanh.apply(input)
 
 
-def _writes_in_place(x):
-    return not (is_grad_enabled() and x.requires_grad)
-
-
 def relu(input, inplace=False):
     """torch.nn.functional.relu: max(x, 0) (NaN stays NaN)."""
     check_tensor("relu", input)
-    if inplace and _writes_in_place(input):
-        write_through("relu", input, _C.relu_)
-        return input
+    if inplace:
+        return apply_inplace("relu", input, Relu.apply, _C.relu_)
     return Relu.apply(input)
 
 
 def relu_(input):
-    """In-place relu; refused on a tensor that requires grad while grad mode is on."""
+    """In-place relu, as torch's (recorded by autograd when it is involved)."""
     check_tensor("relu_", input)
-    if not _writes_in_place(input):
-        raise RuntimeError(
-            f"relu_: a tensor that requires grad (shape {tuple(input.shape)}) cannot be modified "
-            "in place while grad mode is on; use relu(x) instead"
-        )
-    write_through("relu_", input, _C.relu_)
-    return input
+    return apply_inplace("relu_", input, Relu.apply, _C.relu_)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """torch.nn.functional.leaky_relu: x if x > 0 else negative_slope * x."""
     check_tensor("leaky_relu", input)
-    return LeakyRelu.apply(input, as_number("leaky_relu", "negative_slope", negative_slope))
+    slope = as_number("leaky_relu", "negative_slope", negative_slope)
+    if inplace:
+        return apply_inplace("leaky_relu", input, lambda x: LeakyRelu.apply(x, slope))
+    return LeakyRelu.apply(input, slope)
 
 
 def elu(input, alpha=1.0, inplace=False):
     """torch.nn.functional.elu: x if x > 0 else alpha * (exp(x) - 1)."""
     check_tensor("elu", input)
-    return Elu.apply(input, as_number("elu", "alpha", alpha))
+    a = as_number("elu", "alpha", alpha)
+    if inplace:
+        return apply_inplace("elu", input, lambda x: Elu.apply(x, a))
+    return Elu.apply(input, a)
 
 
 def softplus(input, beta=1.0, threshold=20.0):
@@ -166,6 +161,8 @@ def gelu(input, approximate="none"):
 def silu(input, inplace=False):
     """torch.nn.functional.silu: x sigmoid(x)."""
     check_tensor("silu", input)
+    if inplace:
+        return apply_inplace("silu", input, Silu.apply)
     return Silu.apply(input)
 
 
@@ -206,7 +203,9 @@ def dropout(input, p=0.5, training=True, inplace=False):
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: dropout probability has to be between 0 and 1, but got {p}")
     if not as_flag("dropout", "training", training):
-        return Identity.apply(input)
+        return input if inplace else Identity.apply(input)
+    if inplace:
+        return apply_inplace("dropout", input, lambda x: Dropout.apply(x, p))
     return Dropout.apply(input, p)
 
 

@@ -22,8 +22,8 @@ import warnings
 
 from .. import _C
 from .._args import as_flag, as_int, as_number, check_optional_tensor, check_tensor, is_int
-from ..autograd import Function, is_grad_enabled
-from .inplace import write_through
+from ..autograd import Function
+from .inplace import apply_inplace
 from .shape import Identity
 
 # What `kernels.<name>` exports (kernels/__init__.py). torch.batch_norm takes its arguments in
@@ -156,12 +156,10 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
 
 def _feature_dropout(op, input, p, training, inplace, shape):
     if not as_flag(op, "training", training):
-        return Identity.apply(input)
-    out = FeatureDropout.apply(input, p, shape)
-    if inplace and not (is_grad_enabled() and input.requires_grad):
-        write_through(op, input, lambda t: _C.copy_(t, out))
-        return input
-    return out
+        return input if inplace else Identity.apply(input)
+    if inplace:
+        return apply_inplace(op, input, lambda x: FeatureDropout.apply(x, p, shape))
+    return FeatureDropout.apply(input, p, shape)
 
 
 def _dropout_args(op, input, p):

@@ -13,7 +13,7 @@ import numbers
 from .. import _C
 from .._args import check_tensor, is_int
 from ..autograd import Function
-from .strided import _contig_strides, _fmt, as_view, reshape_raw  # noqa: F401  (re-exported)
+from .strided import _contig_strides, _fmt, as_view, mark_view, reshape_raw  # noqa: F401  (re-exported)
 
 Tensor = _C.Tensor
 
@@ -123,7 +123,7 @@ class Reshape(Function):
     @staticmethod
     def forward(ctx, x, shape):
         ctx.in_shape = list(x.shape)
-        return reshape_raw(x, shape)
+        return mark_view(reshape_raw(x, shape), x)
 
     @staticmethod
     def backward(ctx, grad):
@@ -136,7 +136,7 @@ class View(Reshape):
     @staticmethod
     def forward(ctx, x, shape):
         ctx.in_shape = list(x.shape)
-        return x._view_strict(list(shape))
+        return mark_view(x._view_strict(list(shape)), x)
 
 
 class Identity(Function):
@@ -144,7 +144,7 @@ class Identity(Function):
 
     @staticmethod
     def forward(ctx, x):
-        return x._raw()
+        return mark_view(x._raw(), x)
 
     @staticmethod
     def backward(ctx, grad):
@@ -155,7 +155,7 @@ class Permute(Function):
     @staticmethod
     def forward(ctx, x, dims):
         ctx.dims = dims
-        return _permute_raw(x, dims)
+        return mark_view(_permute_raw(x, dims), x)
 
     @staticmethod
     def backward(ctx, grad):
@@ -167,7 +167,7 @@ class Permute(Function):
 
 def _permute_raw(x, dims):
     if list(dims) == list(range(len(dims))):
-        return x._raw()
+        return mark_view(x._raw(), x)
     shape, st = list(x.shape), x.stride()
     return _C.as_strided(x, [shape[d] for d in dims], [st[d] for d in dims], x.storage_offset())
 
@@ -176,7 +176,7 @@ class Expand(Function):
     @staticmethod
     def forward(ctx, x, shape, strides):
         ctx.in_shape = list(x.shape)
-        return as_view(x, list(shape), list(strides), 0)
+        return mark_view(as_view(x, list(shape), list(strides), 0), x)
 
     @staticmethod
     def backward(ctx, grad):
@@ -194,7 +194,7 @@ class StridedView(Function):
         ctx.in_shape = list(x.shape)
         ctx.strides = list(strides)
         ctx.offset = offset
-        return as_view(x, sizes, strides, offset)
+        return mark_view(as_view(x, sizes, strides, offset), x)
 
     @staticmethod
     def backward(ctx, grad):
@@ -245,11 +245,15 @@ class Split(Function):
     @staticmethod
     def forward(ctx, x, sizes, dim, squeeze):
         ctx.dim, ctx.squeeze = dim, squeeze
-        pieces = _C.split_forward(x, list(sizes), dim)
-        if squeeze:
-            shape = list(x.shape)
-            del shape[dim]
-            pieces = [p._view(shape) for p in pieces]
+        # Views of x, as torch's pieces are: writes through them reach x.
+        shape, contig, start, pieces = list(x.shape), _contig_strides(x.shape), 0, []
+        for n in sizes:
+            piece_shape = shape[:dim] + [n] + shape[dim + 1:]
+            piece = as_view(x, piece_shape, contig, start * contig[dim] if n else 0)
+            if squeeze:
+                piece = reshape_raw(piece, shape[:dim] + shape[dim + 1:])
+            pieces.append(mark_view(piece, x))
+            start += n
         ctx.piece_shapes = [list(p.shape) for p in pieces]
         return tuple(pieces)
 
@@ -437,7 +441,7 @@ def _expand_as(self, other):
 class Contiguous(Function):
     @staticmethod
     def forward(ctx, x):
-        return _C.contiguous(x) if not x.is_contiguous() else x._raw()
+        return _C.contiguous(x) if not x.is_contiguous() else mark_view(x._raw(), x)
 
     @staticmethod
     def backward(ctx, grad):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import _C
 
-__all__ = ["as_view", "reshape_raw"]
+__all__ = ["as_view", "reshape_raw", "mark_view"]
 
 
 def _contig_strides(shape):
@@ -19,6 +19,17 @@ def _contig_strides(shape):
 def _fmt(shape):
     shape = tuple(shape)
     return "(" + ",".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def mark_view(out, base):
+    """Remember that `out` and `base` share memory (when they do): once an in-place op recorded by
+    autograd gives one of them a new place in the graph, the others are refused by autograd (see
+    ops/inplace.py), since their gradients would not follow the write."""
+    if out._same_storage(base):
+        out._view_epoch = out._grad_epoch
+        if base._view_epoch is None:
+            base._view_epoch = out._view_epoch
+    return out
 
 
 def reshape_raw(x, shape):
