@@ -209,3 +209,71 @@ def test_views_on_cuda_equal_cpu(dev, rng):
         x[:, ::2].mul_(3)
     np.testing.assert_array_equal(c.numpy(), g.cpu().numpy())
     np.testing.assert_allclose((c.t() @ c).numpy(), (g.t() @ g).cpu().numpy(), rtol=1e-5)
+
+
+def _strided(x):
+    """x's values as a strided view: the transpose of a contiguous transpose copy."""
+    return x.transpose(-1, -2).contiguous().transpose(-1, -2)
+
+
+OPS_ON_VIEWS = [
+    ("linear", lambda x, w: kernels.functional.linear(x, w[:3, :4, 0, 0]), (5, 4)),
+    ("conv2d", lambda x, w: kernels.functional.conv2d(x, w[:3, :2, :3, :3].contiguous()), (2, 2, 6, 6)),
+    ("max_pool2d", lambda x, w: kernels.functional.max_pool2d(x, 2), (2, 2, 6, 6)),
+    ("avg_pool2d", lambda x, w: kernels.functional.avg_pool2d(x, 2), (2, 2, 6, 6)),
+    ("batch_norm", lambda x, w: kernels.functional.batch_norm(x, None, None, training=True), (4, 3, 5, 5)),
+    ("layer_norm", lambda x, w: kernels.functional.layer_norm(x, (x.shape[-1],)), (3, 5)),
+    ("softmax", lambda x, w: kernels.softmax(x, dim=-1), (3, 5)),
+    ("cross_entropy", lambda x, w: kernels.functional.cross_entropy(x, kernels.tensor([0, 2, 1])), (3, 5)),
+    ("mse", lambda x, w: kernels.functional.mse_loss(x, kernels.zeros(x.shape, dtype=x.dtype)), (3, 5)),
+    ("sum_dims", lambda x, w: x.sum(1) + x.mean(0).sum(), (4, 5)),
+    ("max", lambda x, w: x.max(dim=1)[0], (4, 5)),
+    ("gelu_tanh", lambda x, w: kernels.functional.gelu(x).tanh(), (4, 5)),
+    ("index_select", lambda x, w: x.index_select(1, kernels.tensor([0, 2])), (4, 5)),
+    ("gather", lambda x, w: x.gather(1, kernels.tensor([[0], [1], [2], [0]])), (4, 5)),
+    ("cat_stack", lambda x, w: kernels.stack([x, x * 2]).sum(0), (4, 5)),
+    ("embedding_like", lambda x, w: kernels.functional.embedding(kernels.tensor([1, 0]), x), (4, 5)),
+    ("pad", lambda x, w: kernels.functional.pad(x, (1, 1, 1, 1), mode="reflect"), (1, 2, 4, 5)),
+    ("interpolate", lambda x, w: kernels.functional.interpolate(x, scale_factor=2, mode="bilinear"), (1, 2, 4, 5)),
+    ("lstm_cell", lambda x, w: kernels.nn.LSTMCell(5, 3).double()(x)[0], (4, 5)),
+    ("gru_layer", lambda x, w: kernels.nn.GRU(5, 3, batch_first=True).double()(x.unsqueeze(0))[0], (4, 5)),
+    ("where", lambda x, w: kernels.where(x > 0, x, -x), (4, 5)),
+    ("pixel_shuffle", lambda x, w: kernels.functional.pixel_shuffle(x, 2), (1, 4, 3, 3)),
+    ("norm", lambda x, w: kernels.norm(x, 2, 1), (4, 5)),
+]
+
+
+@pytest.mark.parametrize("name,fn,shape", OPS_ON_VIEWS, ids=[o[0] for o in OPS_ON_VIEWS])
+def test_every_family_reads_a_strided_input_as_its_values(name, fn, shape, rng):
+    x = rng.standard_normal(shape)
+    w = kernels.tensor(rng.standard_normal((4, 4, 3, 3)))
+    a = kernels.tensor(x, requires_grad=True)
+    b = kernels.tensor(x)
+    b = _strided(b).requires_grad_(True) if b.dim() >= 2 else b.requires_grad_(True)
+    if b.dim() >= 2:
+        assert not b.is_contiguous()
+    kernels.manual_seed(3)
+    ya = fn(a, w)
+    kernels.manual_seed(3)
+    yb = fn(b, w)
+    np.testing.assert_allclose(yb.detach().numpy(), ya.detach().numpy(), rtol=1e-12, atol=1e-12)
+    g = kernels.tensor(rng.standard_normal(tuple(ya.shape)))
+    (ya * g).sum().backward()
+    (yb * _strided(g) if g.dim() >= 2 else yb * g).sum().backward()  # a strided upstream gradient too
+    np.testing.assert_allclose(b.grad.numpy(), a.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_lstm_cell_over_split_pieces_matches_torch(torch, rng):
+    x = rng.standard_normal((3, 6))
+    k, t = kernels.tensor(x), torch.tensor(x)
+    kernels.manual_seed(0)
+    kc = kernels.nn.LSTMCell(1, 4).double()
+    tc = torch.nn.LSTMCell(1, 4).double()
+    tc.load_state_dict({n: torch.tensor(v.detach().numpy()) for n, v in kc.state_dict().items()})
+    kh = kcs = None
+    th = tcs = None
+    for kpiece, tpiece in zip(k.split(1, dim=1), t.split(1, dim=1)):  # (3, 1) strided views
+        assert kpiece.stride() == tpiece.stride()
+        kh, kcs = kc(kpiece) if kh is None else kc(kpiece, (kh, kcs))
+        th, tcs = tc(tpiece) if th is None else tc(tpiece, (th, tcs))
+    np.testing.assert_allclose(kh.detach().numpy(), th.detach().numpy(), rtol=1e-12)

@@ -108,7 +108,7 @@ Parsed parse_layer(const char* op, RnnMode mode, const Tensor& input, const OptT
       }
     }
   }
-  P.x = input.view({L.s.R, L.I});
+  P.x = contiguous(input).view({L.s.R, L.I});  // the kernels read rows of a contiguous input
   P.out_shape = input.shape;
   P.out_shape.back() = L.D * L.H;
   return P;
@@ -198,15 +198,15 @@ std::tuple<OptTensor, Tensor, Tensor, TensorList> layer_backward(
   Tensor dy, dhn, dcn;
   if (grad_output && grad_output->defined()) {
     check_state(op, *grad_output, input, "grad_output", P.out_shape);
-    dy = grad_output->view({L.s.R, L.D * L.H});
+    dy = contiguous(*grad_output).view({L.s.R, L.D * L.H});
   }
   if (grad_hn && grad_hn->defined()) {
     check_state(op, *grad_hn, input, "grad_hn", state);
-    dhn = *grad_hn;
+    dhn = contiguous(*grad_hn);
   }
   if (mode == RnnMode::Lstm && grad_cn && grad_cn->defined()) {
     check_state(op, *grad_cn, input, "grad_cn", state);
-    dcn = *grad_cn;
+    dcn = contiguous(*grad_cn);
   }
   Tensor dx = output_mask[0] ? Tensor::empty(input.shape, input.dtype, input.device()) : Tensor();
   Tensor dx2 = dx.defined() ? dx.view({L.s.R, L.I}) : Tensor();
@@ -241,7 +241,7 @@ std::tuple<Tensor, Tensor, TensorList> cell_forward(RnnMode mode, const Tensor& 
   const char* op = name.c_str();
   check_cell_input(op, input);
   const int64_t B = input.shape[0];
-  const Tensor x3 = input.view({1, B, input.shape[1]});
+  const Tensor x3 = contiguous(input).view({1, B, input.shape[1]});
   Parsed P = parse_layer(op, mode, x3, std::nullopt, false, cell_weights(w_ih, w_hh, b_ih, b_hh), &input.shape);
   const RnnLayer& L = P.L;
   check_state(op, hx, input, "hx", {B, L.H});
@@ -266,7 +266,7 @@ std::tuple<OptTensor, Tensor, Tensor, TensorList> cell_backward(
   KCHECK(output_mask.size() == 5, op, ": output_mask must have 5 entries (input, w_ih, w_hh, b_ih, b_hh), got ",
          output_mask.size());
   const int64_t B = input.shape[0];
-  const Tensor x3 = input.view({1, B, input.shape[1]});
+  const Tensor x3 = contiguous(input).view({1, B, input.shape[1]});
   Parsed P = parse_layer(op, mode, x3, std::nullopt, false, cell_weights(w_ih, w_hh, b_ih, b_hh), &input.shape);
   const RnnLayer& L = P.L;
   const std::vector<int64_t> state = {1, B, L.H};
@@ -274,15 +274,15 @@ std::tuple<OptTensor, Tensor, Tensor, TensorList> cell_backward(
   Tensor c0, dy, dcn;
   if (mode == RnnMode::Lstm) {
     check_state(op, cx, input, "cx", {B, L.H});
-    c0 = cx.view(state);
+    c0 = contiguous(cx).view(state);
     if (grad_cy && grad_cy->defined()) {
       check_state(op, *grad_cy, input, "grad_cy", {B, L.H});
-      dcn = grad_cy->view(state);
+      dcn = contiguous(*grad_cy).view(state);
     }
   }
   if (grad_hy && grad_hy->defined()) {
     check_state(op, *grad_hy, input, "grad_hy", {B, L.H});
-    dy = *grad_hy;
+    dy = contiguous(*grad_hy);
   }
   Tensor dx = output_mask[0] ? Tensor::empty(input.shape, input.dtype, input.device()) : Tensor();
   Tensor dh0 = Tensor::empty(state, input.dtype, input.device());

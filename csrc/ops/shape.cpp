@@ -106,6 +106,7 @@ Tensor cat_forward(const std::vector<Tensor>& tensors, int64_t dim) {
 
 std::vector<Tensor> split_forward(const Tensor& input, const std::vector<int64_t>& sizes, int64_t dim) {
   check_defined("split", input, "input");
+  if (!input.is_contiguous()) return split_forward(contiguous(input), sizes, dim);  // pieces by offset
   KCHECK(input.dim() > 0, "split: expected a tensor with at least one dim, got shape ",
          shape_str(input.shape));
   check_max_dims("split", input);
