@@ -460,6 +460,7 @@ def install_tensor_methods():
     are imported here, not at the top."""
     from .ops import activation as A, elementwise as E, indexing as X, inplace as I  # noqa: E741
     from .ops import matmul as M, reduce as R, shape as S, triangular as TR, vector_norm as VN
+    from .ops import masked as MF, random_fill as RF
     from .tensor_new import METHODS as NEW_AND_TYPE
 
     methods = {
@@ -510,13 +511,16 @@ def install_tensor_methods():
         "__imul__": I._iop("__imul__", I.mul_, E.mul),
         "__itruediv__": I._iop("__itruediv__", I.div_, E.div),
         "add_": I.add_, "sub_": I.sub_, "mul_": I.mul_, "div_": I.div_, "zero_": I.zero_,
-        "fill_": I.fill_, "copy_": I.copy_,
+        "fill_": I.fill_, "copy_": I.copy_, "masked_fill_": MF.masked_fill_, "clamp_": MF.clamp_,
+        "clip_": MF.clamp_, "clamp_min_": MF.clamp_min_, "clamp_max_": MF.clamp_max_,
+        # in-place random fills (kernels.ops.random_fill)
+        "normal_": RF.normal_, "uniform_": RF.uniform_, "bernoulli_": RF.bernoulli_, "bernoulli": RF.bernoulli,
         # elementwise maths
         "add": E.add, "sub": E.sub, "subtract": E.sub, "mul": E.mul, "multiply": E.mul,
         "div": E.div, "divide": E.div, "true_divide": E.div, "pow": E.pow, "neg": E.neg,
         "negative": E.neg, "exp": E.exp, "log": E.log, "sqrt": E.sqrt, "abs": E.abs,
         "log1p": E.log1p, "expm1": E.expm1, "sin": E.sin, "cos": E.cos, "tril": TR.tril, "triu": TR.triu,
-        "sign": E.sign, "clamp": E.clamp, "clip": E.clamp, "clamp_min": E.clamp_min,
+        "masked_fill": MF.masked_fill, "sign": E.sign, "clamp": E.clamp, "clip": E.clamp, "clamp_min": E.clamp_min,
         "clamp_max": E.clamp_max, "maximum": E.maximum, "minimum": E.minimum,
         "eq": E.eq, "ne": E.ne, "lt": E.lt, "le": E.le, "gt": E.gt, "ge": E.ge,
         "logical_and": E.logical_and, "logical_or": E.logical_or, "logical_not": E.logical_not,

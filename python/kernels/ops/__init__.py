@@ -4,7 +4,7 @@ import importlib
 FAMILIES = (
     "elementwise", "inplace", "reduce", "shape", "indexing", "matmul", "activation", "loss",
     "conv", "norm", "pool", "upsample", "pad", "rnn", "embedding", "triangular",
-    "vector_norm", "pixel_shuffle",
+    "vector_norm", "pixel_shuffle", "random_fill", "masked",
 )
 
 modules = [importlib.import_module(f"{__name__}.{name}") for name in FAMILIES]
