@@ -11,6 +11,7 @@ from ._device import device, double, dtype, float, float32, float64, int64, long
 from ._device import int_ as int  # noqa: A001 - mirrors torch.int (int32)
 from ._device import finfo, iinfo, int8, int16, int32, short, uint8
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_modes import inference_mode, is_inference_mode_enabled
 from .tensor import (
     Tensor,
     arange,

@@ -21,3 +21,4 @@ from .ops.pad import pad  # noqa: F401
 from .ops.rnn import gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell  # noqa: F401
 from .ops.embedding import embedding, one_hot  # noqa: F401
 from .ops.pixel_shuffle import pixel_shuffle, pixel_unshuffle  # noqa: F401
+from .ops.vector_norm import normalize  # noqa: F401

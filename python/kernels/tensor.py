@@ -460,7 +460,7 @@ def install_tensor_methods():
     are imported here, not at the top."""
     from .ops import activation as A, elementwise as E, indexing as X, inplace as I  # noqa: E741
     from .ops import matmul as M, reduce as R, shape as S, triangular as TR, vector_norm as VN
-    from .ops import masked as MF, random_fill as RF
+    from .ops import compare as CMP, masked as MF, random_fill as RF, tile as TL
     from .tensor_new import METHODS as NEW_AND_TYPE
 
     methods = {
@@ -540,7 +540,8 @@ def install_tensor_methods():
         "swapdims": S.transpose, "t": S.t, "T": property(S._T), "mT": property(S._mT),
         "permute": S.permute, "expand": S.expand, "expand_as": S._expand_as,
         "broadcast_to": S.broadcast_to, "narrow": S.narrow, "split": S.split, "chunk": S.chunk,
-        "unbind": S.unbind,
+        "unbind": S.unbind, "repeat": TL.repeat, "tile": TL.tile, "flip": TL.flip, "fliplr": TL.fliplr,
+        "flipud": TL.flipud, "isclose": CMP.isclose, "allclose": CMP.allclose,
         # indexing (kernels.ops.indexing)
         "index_select": X.index_select, "gather": X.gather, "scatter_add": X.scatter_add,
         "index_add": X.index_add, "__getitem__": X._getitem, "__setitem__": X._setitem,

@@ -116,3 +116,13 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     if input.numel() == 0 and pv < 0 or input.numel() == 0 and math.isinf(pv):
         raise RuntimeError(f"norm: the {p}-norm of an empty tensor {tuple(input.shape)} is not defined")
     return VectorNorm.apply(input, pv, tuple(wrapped), bool(keepdim))
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    """torch.nn.functional.normalize: input / max(||input||_p over dim, eps), differentiable
+    through norm (not in __all__: torch has it in nn.functional only)."""
+    if out is not None:
+        raise NotImplementedError("normalize: out= is not supported; use the returned tensor")
+    check_tensor("normalize", input, "input")
+    denom = norm(input, p, dim, keepdim=True).clamp_min(eps)
+    return input / denom.expand_as(input)
