@@ -43,6 +43,7 @@ from .random import (
     uniform,
 )
 from . import backends, cuda, ops
+from .ranges import linspace, logspace
 from .build import __version__, build_info
 from .tensor import install_tensor_methods
 
