@@ -460,7 +460,7 @@ def install_tensor_methods():
     are imported here, not at the top."""
     from .ops import activation as A, elementwise as E, indexing as X, inplace as I  # noqa: E741
     from .ops import matmul as M, reduce as R, shape as S, triangular as TR, vector_norm as VN
-    from .ops import compare as CMP, masked as MF, random_fill as RF, tile as TL
+    from .ops import compare as CMP, masked as MF, multinomial as MN, random_fill as RF, tile as TL
     from .tensor_new import METHODS as NEW_AND_TYPE
 
     methods = {
@@ -515,6 +515,7 @@ def install_tensor_methods():
         "clip_": MF.clamp_, "clamp_min_": MF.clamp_min_, "clamp_max_": MF.clamp_max_,
         # in-place random fills (kernels.ops.random_fill)
         "normal_": RF.normal_, "uniform_": RF.uniform_, "bernoulli_": RF.bernoulli_, "bernoulli": RF.bernoulli,
+        "multinomial": MN.multinomial,
         # elementwise maths
         "add": E.add, "sub": E.sub, "subtract": E.sub, "mul": E.mul, "multiply": E.mul,
         "div": E.div, "divide": E.div, "true_divide": E.div, "pow": E.pow, "neg": E.neg,

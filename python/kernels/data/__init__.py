@@ -2,7 +2,10 @@
 
 * :class:`Dataset`, :class:`TensorDataset`, :class:`Subset`, :class:`ConcatDataset`,
   :func:`random_split`;
-* :class:`DataLoader` and :func:`default_collate` (shuffling from the project's generator; a fast
+* :class:`IterableDataset`, :class:`ChainDataset`; the samplers :class:`SequentialSampler`,
+  :class:`RandomSampler`, :class:`SubsetRandomSampler`, :class:`WeightedRandomSampler`,
+  :class:`BatchSampler` (kernels.data.sampler);
+* :class:`DataLoader` (``sampler=`` / ``batch_sampler=``) and :func:`default_collate` (shuffling from the project's generator; a fast
   path batches TensorDatasets with one ``index_select`` per tensor);
 * :class:`Generator`: a private shuffle / augmentation stream of the Philox generator;
 * ``kernels.data.transforms``: Compose, Normalize, mean_std, RandomCrop, RandomShift,
@@ -13,7 +16,10 @@
 from . import text, transforms
 from ._generator import Generator
 from .dataloader import DataLoader, default_collate
-from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
+from .dataset import ChainDataset, ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset, random_split
+from .sampler import (
+    BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler, WeightedRandomSampler,
+)
 from .datasets import digits, mnist, mnist_5k, read_idx
 from .transforms import (
     AddGaussianNoise,
@@ -29,7 +35,8 @@ from .transforms import (
 )
 
 __all__ = [
-    "Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split",
+    "Dataset", "IterableDataset", "ChainDataset", "Sampler", "SequentialSampler", "RandomSampler",
+    "SubsetRandomSampler", "WeightedRandomSampler", "BatchSampler", "TensorDataset", "Subset", "ConcatDataset", "random_split",
     "DataLoader", "default_collate", "Generator", "transforms", "text",
     "digits", "mnist_5k", "mnist", "read_idx",
     "Compose", "Lambda", "Normalize", "mean_std", "RandomCrop", "RandomShift",

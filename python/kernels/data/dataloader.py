@@ -24,7 +24,7 @@ from ..ops.shape import stack
 from ..tensor import tensor as _tensor
 from ..train.loop import to_device
 from ._generator import Generator, drawing_from
-from .dataset import Subset, TensorDataset, _sample_index
+from .dataset import IterableDataset, Subset, TensorDataset, _sample_index
 
 __all__ = ["DataLoader", "default_collate"]
 
@@ -102,15 +102,25 @@ class DataLoader:
     ``generator=Generator().manual_seed(seed)``. ``num_workers`` / ``pin_memory`` are accepted;
     loading is in-process, and ``num_workers > 0`` says so once per process (a warning) rather
     than pretending to run workers. ``device`` (optional) moves each batch there.
+    ``batch_sampler=`` (an iterable of index lists, e.g. a ``BatchSampler``) replaces batch_size,
+    shuffle, sampler and drop_last, as torch; an ``IterableDataset`` is batched in its own order.
     """
 
     def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, drop_last=False,
                  collate_fn=None, generator=None, seed=None, num_workers=0, pin_memory=False,
-                 device=None):
+                 device=None, batch_sampler=None):
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"DataLoader: batch_size should be a positive integer, got {batch_size!r}")
+        if isinstance(dataset, IterableDataset):  # a stream: its own order, as torch
+            for name, value in (("shuffle", shuffle), ("sampler", sampler), ("batch_sampler", batch_sampler)):
+                if value not in (None, False):
+                    raise ValueError(f"DataLoader with IterableDataset: expected unspecified {name} option, "
+                                     f"but got {name}={value}")
         if sampler is not None and shuffle:
             raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
+        if batch_sampler is not None and (batch_size != 1 or shuffle or sampler is not None or drop_last):
+            raise ValueError("DataLoader: batch_sampler option is mutually exclusive with batch_size, shuffle, "
+                             "sampler, and drop_last")
         if not isinstance(drop_last, bool):
             raise ValueError(f"DataLoader: drop_last should be a boolean value, got {drop_last!r}")
         if isinstance(num_workers, bool) or not isinstance(num_workers, int):
@@ -129,6 +139,9 @@ class DataLoader:
         self.batch_size = batch_size
         self.shuffle = bool(shuffle)
         self.sampler = sampler
+        self.batch_sampler = batch_sampler
+        if batch_sampler is not None:
+            self.batch_size = None  # as torch: the batch sampler decides
         self.drop_last = drop_last
         self.collate_fn = collate_fn
         self.generator = generator
@@ -139,6 +152,8 @@ class DataLoader:
         self._source = _tensor_source(dataset) if collate_fn is None else None
 
     def __len__(self):
+        if self.batch_sampler is not None:
+            return len(self.batch_sampler)
         n = len(self.sampler) if self.sampler is not None else len(self.dataset)
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
@@ -154,6 +169,15 @@ class DataLoader:
             return _random.randperm(len(self.dataset)).tolist()
 
     def __iter__(self):
+        if isinstance(self.dataset, IterableDataset):
+            yield from self._iter_stream()
+            return
+        if self.batch_sampler is not None:
+            self.epoch += 1
+            for idx in self.batch_sampler:
+                batch = self._fetch([_sample_index("DataLoader: batch_sampler", i) for i in idx])
+                yield batch if self.device is None else to_device(batch, self.device)
+            return
         order = self._order()
         self.epoch += 1
         n = len(order) if order is not None else len(self.dataset)
@@ -165,6 +189,18 @@ class DataLoader:
             if self.device is not None:
                 batch = to_device(batch, self.device)
             yield batch
+
+    def _iter_stream(self):
+        """Batches of an IterableDataset, in its own order (the last shorter unless drop_last)."""
+        self.epoch += 1
+        it = iter(self.dataset)
+        collate = self.collate_fn or default_collate
+        while True:
+            samples = [s for _, s in zip(range(self.batch_size), it)]
+            if not samples or (self.drop_last and len(samples) < self.batch_size):
+                return
+            batch = collate(samples)
+            yield batch if self.device is None else to_device(batch, self.device)
 
     def _fetch(self, idx):
         if self._source is not None:
@@ -199,5 +235,9 @@ class DataLoader:
             self.generator.set_state(gen)
 
     def __repr__(self):
-        return (f"DataLoader({type(self.dataset).__name__} of {len(self.dataset)}, batch_size="
+        try:
+            size = len(self.dataset)
+        except TypeError:  # an IterableDataset need not know its length
+            size = "?"
+        return (f"DataLoader({type(self.dataset).__name__} of {size}, batch_size="
                 f"{self.batch_size}, shuffle={self.shuffle}, drop_last={self.drop_last})")
