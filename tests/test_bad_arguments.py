@@ -85,9 +85,8 @@ def test_dataloader_sampler_with_shuffle():
         DataLoader(_ds(), sampler=[0, 1], shuffle=True)
 
 
-def test_dataloader_batch_sampler_is_not_an_argument():
-    # No batch_sampler support: the unknown keyword is refused rather than ignored.
-    with pytest.raises(TypeError, match=r"batch_sampler"):
+def test_dataloader_batch_sampler_excludes_batch_size():
+    with pytest.raises(ValueError, match=r"DataLoader: batch_sampler option is mutually exclusive with batch_size"):
         DataLoader(_ds(), batch_size=2, batch_sampler=[[0, 1]])
 
 
