@@ -21,74 +21,71 @@ namespace kernels {
 }
 }  // namespace kernels
 
+// One `case` of a dispatch: DTYPE's enum value runs the body with `scalar_t` = T.
+#define KERNELS_DTYPE_CASE(E, T, ...) \
+  case ::kernels::DType::E: {         \
+    using scalar_t = T;               \
+    return __VA_ARGS__();             \
+  }
+#define KERNELS_FLOAT_CASES(...) \
+  KERNELS_DTYPE_CASE(Float32, float, __VA_ARGS__) KERNELS_DTYPE_CASE(Float64, double, __VA_ARGS__)
+#define KERNELS_SMALL_INT_CASES(...)                                                              \
+  KERNELS_DTYPE_CASE(UInt8, uint8_t, __VA_ARGS__) KERNELS_DTYPE_CASE(Int8, int8_t, __VA_ARGS__)    \
+  KERNELS_DTYPE_CASE(Int16, int16_t, __VA_ARGS__) KERNELS_DTYPE_CASE(Int32, int32_t, __VA_ARGS__)
+
 // float32 / float64
-#define KERNELS_DISPATCH_FLOAT(DTYPE, OP, ...)                                          \
-  [&] {                                                                                 \
-    switch (DTYPE) {                                                                    \
-      case ::kernels::DType::Float32: { using scalar_t = float; return __VA_ARGS__(); }  \
-      case ::kernels::DType::Float64: { using scalar_t = double; return __VA_ARGS__(); } \
-      default:                                                                          \
-        ::kernels::throw_unsupported_dtype(OP, DTYPE, "float32 or float64");             \
-    }                                                                                   \
+#define KERNELS_DISPATCH_FLOAT(DTYPE, OP, ...)                                      \
+  [&] {                                                                             \
+    switch (DTYPE) {                                                                \
+      KERNELS_FLOAT_CASES(__VA_ARGS__)                                              \
+      default: ::kernels::throw_unsupported_dtype(OP, DTYPE, "float32 or float64"); \
+    }                                                                               \
   }()
 
 // float32 / float64 / int64
-#define KERNELS_DISPATCH_NUMERIC(DTYPE, OP, ...)                                        \
-  [&] {                                                                                 \
-    switch (DTYPE) {                                                                    \
-      case ::kernels::DType::Float32: { using scalar_t = float; return __VA_ARGS__(); }  \
-      case ::kernels::DType::Float64: { using scalar_t = double; return __VA_ARGS__(); } \
-      case ::kernels::DType::Int64: { using scalar_t = int64_t; return __VA_ARGS__(); }  \
-      default:                                                                          \
-        ::kernels::throw_unsupported_dtype(OP, DTYPE, "float32, float64 or int64");      \
-    }                                                                                   \
+#define KERNELS_DISPATCH_NUMERIC(DTYPE, OP, ...)                                            \
+  [&] {                                                                                     \
+    switch (DTYPE) {                                                                        \
+      KERNELS_FLOAT_CASES(__VA_ARGS__)                                                      \
+      KERNELS_DTYPE_CASE(Int64, int64_t, __VA_ARGS__)                                       \
+      default: ::kernels::throw_unsupported_dtype(OP, DTYPE, "float32, float64 or int64");  \
+    }                                                                                       \
   }()
 
 // float32 / float64 / int64 / bool (bool as `bool`): the reductions and random fills
-#define KERNELS_DISPATCH_NUMERIC_OR_BOOL(DTYPE, OP, ...)                                \
-  [&] {                                                                                 \
-    switch (DTYPE) {                                                                    \
-      case ::kernels::DType::Float32: { using scalar_t = float; return __VA_ARGS__(); }  \
-      case ::kernels::DType::Float64: { using scalar_t = double; return __VA_ARGS__(); } \
-      case ::kernels::DType::Int64: { using scalar_t = int64_t; return __VA_ARGS__(); }  \
-      case ::kernels::DType::Bool: { using scalar_t = bool; return __VA_ARGS__(); }      \
-      default:                                                                          \
-        ::kernels::throw_unsupported_dtype(OP, DTYPE, "float32, float64, int64 or bool"); \
-    }                                                                                   \
+#define KERNELS_DISPATCH_NUMERIC_OR_BOOL(DTYPE, OP, ...)                                          \
+  [&] {                                                                                           \
+    switch (DTYPE) {                                                                              \
+      KERNELS_FLOAT_CASES(__VA_ARGS__)                                                            \
+      KERNELS_DTYPE_CASE(Int64, int64_t, __VA_ARGS__)                                             \
+      KERNELS_DTYPE_CASE(Bool, bool, __VA_ARGS__)                                                 \
+      default: ::kernels::throw_unsupported_dtype(OP, DTYPE, "float32, float64, int64 or bool");  \
+    }                                                                                             \
   }()
 
 // every dtype (bool as `bool`): casts, fills, copies, comparisons and the indexing kernels, which
 // only move or compare values. No default: a new DType must be added here, and the compiler's
 // -Wswitch names every switch that lacks it.
-#define KERNELS_DISPATCH_ALL(DTYPE, OP, ...)                                            \
-  [&] {                                                                                 \
-    switch (DTYPE) {                                                                    \
-      case ::kernels::DType::Float32: { using scalar_t = float; return __VA_ARGS__(); }  \
-      case ::kernels::DType::Float64: { using scalar_t = double; return __VA_ARGS__(); } \
-      case ::kernels::DType::Int64: { using scalar_t = int64_t; return __VA_ARGS__(); }  \
-      case ::kernels::DType::Bool: { using scalar_t = bool; return __VA_ARGS__(); }      \
-      case ::kernels::DType::UInt8: { using scalar_t = uint8_t; return __VA_ARGS__(); }  \
-      case ::kernels::DType::Int8: { using scalar_t = int8_t; return __VA_ARGS__(); }    \
-      case ::kernels::DType::Int16: { using scalar_t = int16_t; return __VA_ARGS__(); }  \
-      case ::kernels::DType::Int32: { using scalar_t = int32_t; return __VA_ARGS__(); }  \
-    }                                                                                   \
-    throw ::kernels::TypeError(::kernels::str_cat(OP, ": unknown dtype"));              \
+#define KERNELS_DISPATCH_ALL(DTYPE, OP, ...)                               \
+  [&] {                                                                    \
+    switch (DTYPE) {                                                       \
+      KERNELS_FLOAT_CASES(__VA_ARGS__)                                     \
+      KERNELS_DTYPE_CASE(Int64, int64_t, __VA_ARGS__)                      \
+      KERNELS_DTYPE_CASE(Bool, bool, __VA_ARGS__)                          \
+      KERNELS_SMALL_INT_CASES(__VA_ARGS__)                                 \
+    }                                                                      \
+    throw ::kernels::TypeError(::kernels::str_cat(OP, ": unknown dtype")); \
   }()
 
 // every dtype but bool: arange
-#define KERNELS_DISPATCH_NON_BOOL(DTYPE, OP, ...)                                       \
-  [&] {                                                                                 \
-    switch (DTYPE) {                                                                    \
-      case ::kernels::DType::Float32: { using scalar_t = float; return __VA_ARGS__(); }  \
-      case ::kernels::DType::Float64: { using scalar_t = double; return __VA_ARGS__(); } \
-      case ::kernels::DType::Int64: { using scalar_t = int64_t; return __VA_ARGS__(); }  \
-      case ::kernels::DType::UInt8: { using scalar_t = uint8_t; return __VA_ARGS__(); }  \
-      case ::kernels::DType::Int8: { using scalar_t = int8_t; return __VA_ARGS__(); }    \
-      case ::kernels::DType::Int16: { using scalar_t = int16_t; return __VA_ARGS__(); }  \
-      case ::kernels::DType::Int32: { using scalar_t = int32_t; return __VA_ARGS__(); }  \
-      default:                                                                          \
-        throw ::kernels::TypeError(::kernels::str_cat(OP, ": bool tensors are not supported")); \
-    }                                                                                   \
+#define KERNELS_DISPATCH_NON_BOOL(DTYPE, OP, ...)                                                \
+  [&] {                                                                                          \
+    switch (DTYPE) {                                                                             \
+      KERNELS_FLOAT_CASES(__VA_ARGS__)                                                           \
+      KERNELS_DTYPE_CASE(Int64, int64_t, __VA_ARGS__)                                            \
+      KERNELS_SMALL_INT_CASES(__VA_ARGS__)                                                       \
+      default: throw ::kernels::TypeError(::kernels::str_cat(OP, ": bool tensors are not supported")); \
+    }                                                                                            \
   }()
 
 // Materialise strided views before a kernel sees them: an input (const Tensor&, or a vector of
