@@ -75,18 +75,18 @@ void check_step(const char* op, int64_t step) {
 // step count, lr, the betas, eps and weight_decay.
 void check_adam_like(const char* op, const Tensor& param, const Tensor& grad, const Tensor& exp_avg,
                      const Tensor& exp_avg_sq, int64_t step, double lr, double beta1, double beta2,
-                     double eps, double weight_decay) {
+                     double eps, double weight_decay, const char* second_moment = "exp_avg_sq") {
   check_param(op, param);
   check_like_param(op, param, grad, "grad");
   check_like_param(op, param, exp_avg, "exp_avg");
-  check_like_param(op, param, exp_avg_sq, "exp_avg_sq");
+  check_like_param(op, param, exp_avg_sq, second_moment);
   check_step(op, step);
   check_finite_nonneg(op, lr, "lr");
   check_beta(op, beta1, "beta1");
   check_beta(op, beta2, "beta2");
   check_finite_nonneg(op, eps, "eps");
   check_finite_nonneg(op, weight_decay, "weight_decay");
-  check_distinct(op, param, {{&exp_avg, "exp_avg"}, {&exp_avg_sq, "exp_avg_sq"}});
+  check_distinct(op, param, {{&exp_avg, "exp_avg"}, {&exp_avg_sq, second_moment}});
 }
 
 // NAdam's momentum coefficient mu_t = beta1 (1 - 0.5 * 0.96^(t * momentum_decay)), in double as
@@ -207,17 +207,7 @@ void adamax_step(Tensor& param, const Tensor& grad, Tensor& exp_avg, Tensor& exp
                  int64_t step, double lr, double beta1, double beta2, double eps,
                  double weight_decay, bool maximize) {
   const char* op = "adamax_step";
-  check_param(op, param);
-  check_like_param(op, param, grad, "grad");
-  check_like_param(op, param, exp_avg, "exp_avg");
-  check_like_param(op, param, exp_inf, "exp_inf");
-  check_step(op, step);
-  check_finite_nonneg(op, lr, "lr");
-  check_beta(op, beta1, "beta1");
-  check_beta(op, beta2, "beta2");
-  check_finite_nonneg(op, eps, "eps");
-  check_finite_nonneg(op, weight_decay, "weight_decay");
-  check_distinct(op, param, {{&exp_avg, "exp_avg"}, {&exp_inf, "exp_inf"}});
+  check_adam_like(op, param, grad, exp_avg, exp_inf, step, lr, beta1, beta2, eps, weight_decay, "exp_inf");
   if (param.numel() == 0) return;
   const double clr = lr / (1 - std::pow(beta1, static_cast<double>(step)));
   const optim::AdamaxHyper h{beta1, beta2, eps, weight_decay, maximize, clr};
