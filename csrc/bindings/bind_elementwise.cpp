@@ -4,7 +4,45 @@
 #include "bindings.h"
 
 namespace kernels {
+
+namespace {
+
+using BinaryKernel = Tensor (*)(const Tensor&, const Tensor&);
+
+// Tensor.__add__ and friends, for what most operator calls are: two float tensors of one dtype,
+// with nothing to record (grad mode off, or neither needs a gradient). Those go straight to the
+// kernel, as the Python operator would send them; anything else (numbers, promotion, a graph to
+// record, a wrong type) is handed to that Python operator, `general`.
+void install_fast_operator(py::handle cls, const char* name, BinaryKernel kernel, py::object general) {
+  auto* tensor_type = reinterpret_cast<PyTypeObject*>(cls.ptr());
+  auto op = [kernel, general, tensor_type](py::handle self, py::handle other) -> py::object {
+    if (!PyObject_TypeCheck(other.ptr(), tensor_type)) return general(self, other);
+    const Tensor& a = self.cast<const Tensor&>();
+    const Tensor& b = other.cast<const Tensor&>();
+    if (a.dtype != b.dtype || !is_floating(a.dtype) ||
+        (grad_enabled() && (tensor_requires_grad(self) || tensor_requires_grad(other))))
+      return general(self, other);
+    Tensor out;
+    {
+      py::gil_scoped_release nogil;
+      out = kernel(a, b);
+    }
+    return py::cast(std::move(out));
+  };
+  py::setattr(cls, name, py::cpp_function(op, py::name(name), py::is_method(cls), py::arg("other")));
+}
+
+}  // namespace
+
 void bind_elementwise(py::module_& m) {
+  // Called once by python/kernels/tensor.py, after it has put the Python operators on Tensor.
+  m.def("_install_fast_operators", [](py::handle cls) {
+    for (auto [name, kernel] : {std::pair<const char*, BinaryKernel>{"__add__", &add_forward},
+                                {"__sub__", &sub_forward}, {"__mul__", &mul_forward},
+                                {"__truediv__", &div_forward}})
+      install_fast_operator(cls, name, kernel, cls.attr(name));
+  }, py::arg("cls"));
+
   m.def("broadcast_shapes", py::overload_cast<const std::vector<int64_t>&, const std::vector<int64_t>&>(&broadcast_shapes),
         py::arg("a"), py::arg("b"));
   m.def("sum_to", &sum_to, py::arg("t"), py::arg("shape"), KERNELS_NOGIL);

@@ -241,10 +241,38 @@ py::object item(const Tensor& t) {
   return py::none();
 }
 
+// One Python object per dtype, handed out by Tensor.dtype: pybind11 would otherwise build a new
+// enum object on every read, and reading a tensor's dtype is on every op's Python path. The same
+// objects are the enum's class attributes (kernels.float32 ...), so `a.dtype is b.dtype` works.
+// Held for the life of the process (never released at interpreter exit).
+PyObject* g_dtype_objects[8] = {};
+
+py::object dtype_object(DType d) {
+  const auto i = static_cast<size_t>(d);
+  if (i < 8 && g_dtype_objects[i]) return py::reinterpret_borrow<py::object>(g_dtype_objects[i]);
+  return py::cast(d);
+}
+
+// shape as a tuple built directly (py::cast of the vector builds a list first).
+py::tuple shape_tuple(const Tensor& t) {
+  const auto n = static_cast<py::ssize_t>(t.shape.size());
+  PyObject* tup = PyTuple_New(n);
+  if (!tup) throw py::error_already_set();
+  for (py::ssize_t i = 0; i < n; ++i) {
+    PyObject* v = PyLong_FromLongLong(t.shape[static_cast<size_t>(i)]);
+    if (!v) {
+      Py_DECREF(tup);
+      throw py::error_already_set();
+    }
+    PyTuple_SET_ITEM(tup, i, v);
+  }
+  return py::reinterpret_steal<py::tuple>(tup);
+}
+
 }  // namespace
 
 void bind_tensor(py::module_& m) {
-  py::enum_<DType>(m, "dtype")
+  auto dtype_enum = py::enum_<DType>(m, "dtype")
       .value("float32", DType::Float32)
       .value("float64", DType::Float64)
       .value("int64", DType::Int64)
@@ -259,6 +287,9 @@ void bind_tensor(py::module_& m) {
       .def_property_readonly("is_floating_point", [](DType d) { return is_floating(d); })
       // torch: True for every dtype that holds negative numbers (the floats and signed ints)
       .def_property_readonly("is_signed", [](DType d) { return d != DType::Bool && d != DType::UInt8; });
+  for (DType d : {DType::Float32, DType::Float64, DType::Int64, DType::Bool, DType::UInt8, DType::Int8,
+                  DType::Int16, DType::Int32})
+    g_dtype_objects[static_cast<size_t>(d)] = py::object(dtype_enum.attr(dtype_name(d))).release().ptr();
 
   py::class_<Device>(m, "device")
       .def(py::init([](const std::string& s) { return Device::parse(s); }), py::arg("spec"))
@@ -286,8 +317,9 @@ void bind_tensor(py::module_& m) {
   py::class_<Tensor>(m, "Tensor", py::dynamic_attr(), py::buffer_protocol())
       // Tensor(t): a new handle on t's memory; lets Python subclasses (nn.Parameter) wrap a tensor.
       .def(py::init([](const Tensor& t) { return t; }), py::arg("data"))
-      .def_property_readonly("shape", [](const Tensor& t) { return py::tuple(py::cast(t.shape)); })
-      .def_property_readonly("dtype", [](const Tensor& t) { return t.dtype; })
+      .def_property_readonly("shape", &shape_tuple)
+      .def_property_readonly("dtype", [](const Tensor& t) { return dtype_object(t.dtype); })
+      .def("is_floating_point", [](const Tensor& t) { return is_floating(t.dtype); })
       .def_property_readonly("device", &Tensor::device)
       .def_property_readonly("ndim", &Tensor::dim)
       .def_property_readonly("is_cuda", &Tensor::is_cuda)

@@ -25,6 +25,11 @@ void bind_upsample(py::module_& m);
 void bind_pad(py::module_& m);
 void bind_rnn(py::module_& m);          // rnn/lstm/gru layers and cells
 void bind_embedding(py::module_& m);    // embedding, one_hot
+void bind_autograd(py::module_& m);     // grad mode flag, graph edges of an op's inputs
+
+// Autograd state as bind_autograd keeps it, for the operators' fast paths (bind_elementwise).
+bool grad_enabled();
+bool tensor_requires_grad(py::handle t);  // a Tensor whose _requires_grad is set
 }  // namespace kernels
 
 // Every kernel entry point releases the GIL while it runs.

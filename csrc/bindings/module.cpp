@@ -31,4 +31,5 @@ PYBIND11_MODULE(_C, m) {
   kernels::bind_pad(m);
   kernels::bind_rnn(m);
   kernels::bind_embedding(m);
+  kernels::bind_autograd(m);
 }

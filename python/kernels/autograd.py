@@ -10,17 +10,14 @@ so a graph never holds a reference cycle through its own outputs.
 """
 from __future__ import annotations
 
-import threading
-
 from . import _C
 
 Tensor = _C.Tensor
+_graph_edges = _C._graph_edges
 
-_state = threading.local()
-
-
-def is_grad_enabled() -> bool:
-    return getattr(_state, "enabled", True)
+# Grad mode is a per-thread flag kept in C++ (kernels._C), where the operators' fast paths read it.
+is_grad_enabled = _C._is_grad_enabled
+_set_grad_enabled = _C._set_grad_enabled
 
 
 class set_grad_enabled:
@@ -28,13 +25,13 @@ class set_grad_enabled:
 
     def __init__(self, mode: bool):
         self.prev = is_grad_enabled()
-        _state.enabled = bool(mode)
+        _set_grad_enabled(bool(mode))
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
-        _state.enabled = self.prev
+        _set_grad_enabled(self.prev)
         return False
 
 
@@ -43,11 +40,11 @@ class no_grad:
 
     def __enter__(self):
         self.prev = is_grad_enabled()
-        _state.enabled = False
+        _set_grad_enabled(False)
         return self
 
     def __exit__(self, *exc):
-        _state.enabled = self.prev
+        _set_grad_enabled(self.prev)
         return False
 
     def __call__(self, fn):
@@ -63,20 +60,18 @@ class no_grad:
 class enable_grad(no_grad):
     def __enter__(self):
         self.prev = is_grad_enabled()
-        _state.enabled = True
+        _set_grad_enabled(True)
         return self
 
 
 class Context:
     """What a Function's forward leaves for its backward."""
 
-    __slots__ = ("_saved", "_versions", "needs_input_grad", "non_differentiable", "__dict__")
-
-    def __init__(self):
-        self._saved = ()
-        self._versions = ()
-        self.needs_input_grad = ()
-        self.non_differentiable = ()
+    # Class-level defaults and no __init__: one is made for every op, recorded or not.
+    _saved = ()
+    _versions = ()
+    needs_input_grad = ()
+    non_differentiable = ()
 
     def save_for_backward(self, *tensors):
         self._saved = tuple(None if t is None else t._raw() for t in tensors)
@@ -156,44 +151,30 @@ class Function:
     @classmethod
     def apply(cls, *args):
         ctx = Context()
-        if not getattr(_state, "enabled", True):
+        if not is_grad_enabled():
             return cls.forward(ctx, *args)
-        # Plain loop, no generator: this runs for every op and its cost is the Python overhead.
-        any_grad = False
-        for a in args:
-            if isinstance(a, Tensor) and a._requires_grad:
-                any_grad = True
-                break
-        if not any_grad:
+        graph = _graph_edges(args, _Leaf)  # (needs, edges), or None when nothing needs a gradient
+        if graph is None:
             return cls.forward(ctx, *args)
         for a in args:
             if isinstance(a, Tensor) and a._view_epoch is not None and a._view_epoch != a._grad_epoch:
                 _refuse_stale_view(cls, a)
-        needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
-        ctx.needs_input_grad = needs
+        ctx.needs_input_grad, edges = graph
         out = cls.forward(ctx, *args)
-        edges = []
-        for a, need in zip(args, needs):
-            if not need:
-                edges.append(None)
-            elif a.grad_fn is not None:
-                edges.append((a.grad_fn, a._output_nr, a.shape))
-            else:
-                edges.append((_Leaf(a), 0, a.shape))
         if type(out) is not tuple:
-            if out.dtype.is_floating_point and not ctx.non_differentiable:
+            if out.is_floating_point() and not ctx.non_differentiable:
                 out._requires_grad = True
-                out.grad_fn = Node(cls, ctx, tuple(edges), _SINGLE_OUTPUT)
+                out.grad_fn = Node(cls, ctx, edges, _SINGLE_OUTPUT)
             return out
         outs = out
         skip = ctx.non_differentiable
         metas = []
         for o in outs:
-            if not o.dtype.is_floating_point or id(o) in skip:
+            if not o.is_floating_point() or id(o) in skip:
                 metas.append(None)
             else:
                 metas.append((o.shape, o.dtype, o.device))
-        node = Node(cls, ctx, tuple(edges), tuple(metas))
+        node = Node(cls, ctx, edges, tuple(metas))
         for i, (o, meta) in enumerate(zip(outs, metas)):
             if meta is not None:
                 o._requires_grad = True

@@ -481,7 +481,6 @@ def install_tensor_methods():
         "clone": lambda self: Clone.apply(self), "contiguous": S._contiguous,
         "__reduce_ex__": _reduce_ex, "__deepcopy__": _deepcopy,
         # Python and NumPy protocols
-        "is_floating_point": lambda self: self.dtype.is_floating_point,
         "element_size": lambda self: self.itemsize, "size": _size,
         "numpy": _numpy, "__array__": _array, "tolist": _tolist,
         "__array_priority__": 1000,  # NumPy defers to our operators: np.float64(2) * t is a Tensor
@@ -550,3 +549,4 @@ def install_tensor_methods():
     methods.update(NEW_AND_TYPE)
     for name, value in methods.items():
         setattr(Tensor, name, value)
+    _C._install_fast_operators(Tensor)

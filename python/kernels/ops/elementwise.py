@@ -110,8 +110,8 @@ def _check_operands(op, a, b):
 def _prepare(op, a, b, floating=False):
     """Promote both operands to the common dtype (float32 at least when `floating`)."""
     if isinstance(a, Tensor) and isinstance(b, Tensor):  # the common case: nothing to promote
-        dt = a.dtype
-        if dt == b.dtype and (dt.is_floating_point or not floating):
+        dt = a.dtype  # one object per dtype, so `is` compares them (pybind's == is a call)
+        if dt is b.dtype and (not floating or dt is _F32 or dt is _F64):
             return a, b, True, True
     ta, tb = _check_operands(op, a, b)
     dt = result_type(a, b)
@@ -151,7 +151,7 @@ def _shape_binary(name):
 
     def forward(ctx, a, b):
         if ctx.needs_input_grad:
-            ctx.shapes = (list(a.shape), list(b.shape))
+            ctx.shapes = (a.shape, b.shape)
         return fwd(a, b)
 
     def backward(ctx, grad):
@@ -574,10 +574,16 @@ subtract, multiply, divide, true_divide, negative = sub, mul, div, div, neg
 
 
 def _binop(fn, reflected=False):
-    def method(self, other):
-        if not isinstance(other, Tensor) and not _is_scalar(other):
+    if reflected:
+        def method(self, other):
+            if not isinstance(other, Tensor) and not _is_scalar(other):
+                return NotImplemented
+            return fn(other, self)
+    else:
+        def method(self, other):
+            if isinstance(other, Tensor) or _is_scalar(other):
+                return fn(self, other)
             return NotImplemented
-        return fn(other, self) if reflected else fn(self, other)
 
     return method
 
