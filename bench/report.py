@@ -18,13 +18,15 @@ def _rate(row):
 
 
 def _machine_line(meta) -> str:
+    from bench.harness import peak_line
+
     if "gpu" in meta:  # a --device cuda run (bench/gpu/harness.machine_info)
         return (f"{meta['gpu']} (sm_{meta['capability'].replace('.', '')}, {meta['multiprocessors']} SMs), "
                 f"float32, TF32 off; FP32 peak {meta['fp32_peak_gflops']} GFLOP/s at {meta['max_sm_mhz']} MHz; "
                 f"{meta['timing']}; commit {meta['commit']}, {meta['date']}; torch {meta['torch']} "
                 f"(CUDA {meta['torch_cuda']}, cuDNN {meta['cudnn']}), driver {meta['driver']}.")
-    return (f"{meta['cpu']}, {meta['threads']} threads, float32; measured FMA peak "
-            f"{meta['fma_peak_gflops']} GFLOP/s; commit {meta['commit']}, {meta['date']}; "
+    return (f"{meta['cpu']}, {meta['threads']} threads, float32; {peak_line(meta)}; "
+            f"commit {meta['commit']}, {meta['date']}; "
             f"torch {meta['torch']}, numpy {meta['numpy']}; load average {meta['load_average']}.")
 
 

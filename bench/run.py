@@ -189,7 +189,7 @@ def main(argv=None):
 
     import kernels
     from bench.cases import FAMILIES
-    from bench.harness import machine_info, measure_peak
+    from bench.harness import machine_info, measure_peak, peak_line
 
     kernels.set_num_threads(args.threads)
     if not args.sweep:  # listed before torch is needed: --list runs without it
@@ -214,8 +214,8 @@ def main(argv=None):
 
     peak = measure_peak(args.threads)
     meta = machine_info(args.threads, peak)
-    print(f"{meta['cpu']} ({', '.join(meta['cpu_flags'])}), {args.threads} threads, FMA peak "
-          f"{meta['fma_peak_gflops']} GFLOP/s measured; commit {meta['commit']}; "
+    print(f"{meta['cpu']} ({', '.join(meta['cpu_flags'])}), {args.threads} threads, {peak_line(meta)}; "
+          f"commit {meta['commit']}; "
           f"{len(chosen)} cases; ratio = peer time / ours (> 1: ours faster)")
     run_all(chosen, lambda case: run_case(case, args, peak["gflops"]), meta, args)
 

@@ -2,6 +2,7 @@
 the JSON / Markdown / PNG outputs, and the FMA-peak probe. No timing is asserted."""
 import json
 import os
+import platform
 import subprocess
 import sys
 
@@ -134,3 +135,24 @@ def test_fma_peak_probe():
         kernels._C.fma_peak(0, 0.1)
     with pytest.raises(ValueError, match="fma_peak"):
         kernels._C.fma_peak(1, -1.0)
+
+
+def test_core_clock_probe_checks_the_peak():
+    c = kernels._C.core_clock(0.02)
+    if platform.machine() in ("x86_64", "AMD64"):
+        # Loose bounds: a clock between 0.3 and 10 GHz, and an FMA latency that reads as a few
+        # cycles (4-5 on current cores), so a miscounted chain shows up as a wild number.
+        assert 0.3 < c["ghz"] < 10
+        if c["fma_latency_cycles"]:  # 0 on CPUs without AVX2/FMA
+            assert 2 <= c["fma_latency_cycles"] <= 12
+    else:
+        assert c["ghz"] == 0
+    with pytest.raises(ValueError, match="core_clock"):
+        kernels._C.core_clock(0.0)
+    from bench.harness import clock_check, peak_line
+    meta = {"fma_peak_gflops": 100.0, "threads": 2, **clock_check(2, 100.0)}
+    line = peak_line(meta)
+    assert line.startswith("FMA peak 100.0 GFLOP/s measured")
+    if meta["clock_ghz"]:
+        assert meta["fma_per_cycle"] == round(100.0 / (meta["clock_ghz"] * 32), 2)
+        assert "FMA latency" in line

@@ -83,6 +83,23 @@ void bind_runtime(py::module_& m) {
         return d;
       },
       py::arg("threads") = 1, py::arg("seconds") = 0.3);
+  m.def(
+      "core_clock",
+      [](double seconds) {
+        KCHECK(seconds > 0 && seconds <= 60, "core_clock: seconds must be in (0, 60], got ", seconds);
+        cpu::CoreClock c;
+        {
+          py::gil_scoped_release nogil;
+          c = cpu::core_clock(seconds);
+        }
+        py::dict d;
+        d["ghz"] = c.ghz;
+        d["fma_latency_cycles"] = c.fma_latency_cycles;
+        return d;
+      },
+      py::arg("seconds") = 0.3,
+      "One core's clock (GHz) from a dependent integer-add chain and the FMA latency (cycles) at "
+      "that clock: the independent check of fma_peak (clock x 32 flops per cycle per core).");
   m.def("cuda_device_count", &cuda::device_count);
   m.def("cuda_devices", [] {
     py::list out;

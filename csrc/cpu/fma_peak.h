@@ -11,6 +11,17 @@ struct FmaPeak {
   std::string isa;        // "AVX2+FMA" or "portable"
 };
 
+// An independent check of that figure, on one thread: the core clock from a chain of dependent
+// integer adds (one cycle each on every x86-64 core: Agner Fog's instruction tables), and the
+// latency in cycles of a chain of dependent vector FMAs at that clock (4 on Zen 3/4 and Skylake,
+// 5 on Zen 2 and Haswell). clock x 2 FMA pipes x 8 lanes x 2 flops is the core's paper peak,
+// which the throughput loop above should reach. ghz is 0 where the probe cannot run (not x86-64).
+struct CoreClock {
+  double ghz = 0;
+  double fma_latency_cycles = 0;  // 0 without AVX2/FMA
+};
+CoreClock core_clock(double seconds);
+
 // Runs `threads` threads, each a loop of independent float32 FMA chains long enough to hide the
 // FMA latency, for about `seconds`, and reports the best of three timed rounds.
 FmaPeak fma_peak(int threads, double seconds);

@@ -35,4 +35,23 @@ float fma_loop_avx2(int64_t iters) {
   return out[0] + out[1] + out[2] + out[3] + out[4] + out[5] + out[6] + out[7];
 }
 
+// iters x 8 dependent FMAs (one chain): its time is 8 x iters x the FMA latency.
+float fma_chain_avx2(int64_t iters) {
+  const __m256 m = _mm256_set1_ps(0.999999f), a = _mm256_set1_ps(1e-7f);
+  __m256 c = _mm256_set1_ps(1.0f);
+  for (int64_t i = 0; i < iters; ++i) {
+    c = _mm256_fmadd_ps(c, m, a);
+    c = _mm256_fmadd_ps(c, m, a);
+    c = _mm256_fmadd_ps(c, m, a);
+    c = _mm256_fmadd_ps(c, m, a);
+    c = _mm256_fmadd_ps(c, m, a);
+    c = _mm256_fmadd_ps(c, m, a);
+    c = _mm256_fmadd_ps(c, m, a);
+    c = _mm256_fmadd_ps(c, m, a);
+  }
+  float out[8];
+  _mm256_storeu_ps(out, c);
+  return out[0];
+}
+
 }  // namespace kernels::cpu::peak_detail
