@@ -101,7 +101,8 @@ def test_graph_edges():
     mid = leaf * 2
     plain = kernels.ones(2, 3)
     assert _C._graph_edges((plain, 1.0, None), _Leaf) is None
-    needs, edges = _C._graph_edges((plain, leaf, 3, mid), _Leaf)
+    needs, edges, stale = _C._graph_edges((plain, leaf, 3, mid), _Leaf)
+    assert stale == -1
     assert needs == (False, True, False, True)
     assert edges[0] is None and edges[2] is None
     node, nr, shape = edges[1]

@@ -30,6 +30,8 @@ PyObject* k_requires_grad = nullptr;
 PyObject* k_grad_fn = nullptr;
 PyObject* k_output_nr = nullptr;
 PyObject* k_shape = nullptr;
+PyObject* k_view_epoch = nullptr;
+PyObject* k_grad_epoch = nullptr;
 
 // t._requires_grad (an instance attribute, or the class's default False).
 bool requires_grad(py::handle t) {
@@ -49,8 +51,10 @@ void bind_autograd(py::module_& m) {
   m.def("_set_grad_enabled", [](bool on) { g_grad_enabled = on; }, py::arg("mode"));
 
   // For Function.apply: None when no input requires a gradient (nothing to record), else
-  // (needs, edges): needs[i] whether input i requires one, edges[i] None or
-  // (grad_fn, output_nr, shape), a leaf's grad_fn being leaf_node(tensor) (AccumulateGrad).
+  // (needs, edges, stale): needs[i] whether input i requires one, edges[i] None or
+  // (grad_fn, output_nr, shape), a leaf's grad_fn being leaf_node(tensor) (AccumulateGrad), and
+  // stale the index of the first input that is a view taken before an in-place op moved its base
+  // in the graph (_view_epoch set and not its storage's _grad_epoch), or -1.
   m.def("_graph_edges", [](py::tuple args, py::handle leaf_node) -> py::object {
     const auto n = static_cast<py::ssize_t>(args.size());
     py::ssize_t first = -1;
@@ -58,8 +62,13 @@ void bind_autograd(py::module_& m) {
       if (tensor_requires_grad(args[i])) first = i;
     if (first < 0) return py::none();
     py::tuple needs(n), edges(n);
+    py::ssize_t stale = -1;
     for (py::ssize_t i = 0; i < n; ++i) {
       py::handle a = args[i];
+      if (stale < 0 && is_tensor(a)) {
+        py::object epoch = attr(a, k_view_epoch, "_view_epoch");
+        if (!epoch.is_none() && !epoch.equal(attr(a, k_grad_epoch, "_grad_epoch"))) stale = i;
+      }
       const bool need = i == first || (i > first && tensor_requires_grad(a));
       needs[i] = py::bool_(need);
       if (!need) {
@@ -73,7 +82,7 @@ void bind_autograd(py::module_& m) {
       else
         edges[i] = py::make_tuple(fn, attr(a, k_output_nr, "_output_nr"), shape);
     }
-    return py::make_tuple(needs, edges);
+    return py::make_tuple(needs, edges, stale);
   }, py::arg("args"), py::arg("leaf_node"));
 }
 

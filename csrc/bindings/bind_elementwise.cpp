@@ -9,19 +9,21 @@ namespace {
 
 using BinaryKernel = Tensor (*)(const Tensor&, const Tensor&);
 
-// Tensor.__add__ and friends, for what most operator calls are: two float tensors of one dtype,
-// with nothing to record (grad mode off, or neither needs a gradient). Those go straight to the
-// kernel, as the Python operator would send them; anything else (numbers, promotion, a graph to
-// record, a wrong type) is handed to that Python operator, `general`.
-void install_fast_operator(py::handle cls, const char* name, BinaryKernel kernel, py::object general) {
+// Tensor.__add__ and friends, for what most operator calls are: two float tensors of one dtype.
+// With nothing to record (grad mode off, or neither needs a gradient) they go straight to the
+// kernel; with a graph to record, straight to the op's autograd Function (`record`, e.g.
+// Add.apply), as the Python operator would send them. Anything else (numbers, promotion, a wrong
+// type) goes to that Python operator, `general`.
+void install_fast_operator(py::handle cls, const char* name, BinaryKernel kernel, py::object record) {
+  py::object general = cls.attr(name);
   auto* tensor_type = reinterpret_cast<PyTypeObject*>(cls.ptr());
-  auto op = [kernel, general, tensor_type](py::handle self, py::handle other) -> py::object {
+  auto op = [kernel, general, record, tensor_type](py::handle self, py::handle other) -> py::object {
     if (!PyObject_TypeCheck(other.ptr(), tensor_type)) return general(self, other);
     const Tensor& a = self.cast<const Tensor&>();
     const Tensor& b = other.cast<const Tensor&>();
-    if (a.dtype != b.dtype || !is_floating(a.dtype) ||
-        (grad_enabled() && (tensor_requires_grad(self) || tensor_requires_grad(other))))
-      return general(self, other);
+    if (a.dtype != b.dtype || !is_floating(a.dtype)) return general(self, other);
+    if (grad_enabled() && (tensor_requires_grad(self) || tensor_requires_grad(other)))
+      return record(self, other);
     Tensor out;
     {
       py::gil_scoped_release nogil;
@@ -35,14 +37,14 @@ void install_fast_operator(py::handle cls, const char* name, BinaryKernel kernel
 }  // namespace
 
 void bind_elementwise(py::module_& m) {
-  // Called once by python/kernels/tensor.py, after it has put the Python operators on Tensor.
-  m.def("_install_fast_operators", [](py::handle cls) {
+  // Called once by python/kernels/tensor.py, after it has put the Python operators on Tensor;
+  // records maps "__add__" ... to the Functions' apply (Add.apply ...).
+  m.def("_install_fast_operators", [](py::handle cls, py::dict records) {
     for (auto [name, kernel] : {std::pair<const char*, BinaryKernel>{"__add__", &add_forward},
                                 {"__sub__", &sub_forward}, {"__mul__", &mul_forward},
                                 {"__truediv__", &div_forward}})
-      install_fast_operator(cls, name, kernel, cls.attr(name));
-  }, py::arg("cls"));
-
+      install_fast_operator(cls, name, kernel, records[name]);
+  }, py::arg("cls"), py::arg("records"));
   m.def("broadcast_shapes", py::overload_cast<const std::vector<int64_t>&, const std::vector<int64_t>&>(&broadcast_shapes),
         py::arg("a"), py::arg("b"));
   m.def("sum_to", &sum_to, py::arg("t"), py::arg("shape"), KERNELS_NOGIL);

@@ -153,13 +153,12 @@ class Function:
         ctx = Context()
         if not is_grad_enabled():
             return cls.forward(ctx, *args)
-        graph = _graph_edges(args, _Leaf)  # (needs, edges), or None when nothing needs a gradient
+        graph = _graph_edges(args, _Leaf)  # (needs, edges, stale), or None: nothing needs a gradient
         if graph is None:
             return cls.forward(ctx, *args)
-        for a in args:
-            if isinstance(a, Tensor) and a._view_epoch is not None and a._view_epoch != a._grad_epoch:
-                _refuse_stale_view(cls, a)
-        ctx.needs_input_grad, edges = graph
+        ctx.needs_input_grad, edges, stale = graph
+        if stale >= 0:
+            _refuse_stale_view(cls, args[stale])
         out = cls.forward(ctx, *args)
         if type(out) is not tuple:
             if out.is_floating_point() and not ctx.non_differentiable:

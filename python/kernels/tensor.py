@@ -549,4 +549,7 @@ def install_tensor_methods():
     methods.update(NEW_AND_TYPE)
     for name, value in methods.items():
         setattr(Tensor, name, value)
-    _C._install_fast_operators(Tensor)
+    # Two float tensors of one dtype: the kernel, or the op's Function when there is a graph to
+    # record, called from C++ without the general operator's promotion steps.
+    _C._install_fast_operators(Tensor, {"__add__": E.Add.apply, "__sub__": E.Sub.apply,
+                                        "__mul__": E.Mul.apply, "__truediv__": E.Div.apply})
