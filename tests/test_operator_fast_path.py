@@ -126,3 +126,15 @@ def test_function_without_grad_inputs_records_nothing():
     out = Double.apply(x)
     out.sum().backward()
     assert x.grad.tolist() == [2.0, 2.0]
+
+
+def test_stale_view_refused_through_the_operators():
+    base = kernels.ones(2, 3, requires_grad=True) * 1
+    view = base.t()
+    base.add_(1)  # recorded: base moves in the graph; the view taken before it does not follow
+    with pytest.raises(RuntimeError, match="view"):
+        view * kernels.ones(3, 2)
+    with pytest.raises(RuntimeError, match="view"):
+        kernels.ones(3, 2) + view
+    fresh = base.t()
+    (fresh * 2).sum().backward()  # a view taken after the write is fine
