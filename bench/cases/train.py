@@ -2,7 +2,8 @@
 networks of kernels.testing.cases): an MLP 784-256-128-10 (cross-entropy, SGD with momentum) at
 batch 1, 64 and 256, LeNet-5 (cross-entropy, SGD with momentum) at batch 64 and 256, and the
 character LSTM (embedding 64, 2-layer LSTM, decoder; T=100, B=64; gradient clipping, Adam) at
-hidden 256 / 512. A step is zero_grad, forward, loss, backward, (clip,) optimizer step."""
+hidden 256 / 512. A step is zero_grad, forward, loss, backward, (clip,) optimizer step; the
+classifiers take the next batch of a pool at each step (see _POOL_SAMPLES)."""
 from __future__ import annotations
 
 import numpy as np
@@ -87,21 +88,57 @@ def _copy_weights(km, tm):
     tm.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in km.state_dict().items()})
 
 
+# Distinct inputs per step: trained again and again on one batch, a classifier drives its loss to 0
+# within tens of steps, and from then on its gradients and momentum buffers are largely subnormal
+# floats (a quarter of the MLP's first-layer gradient after 100 steps at batch 1), whose arithmetic
+# is many times slower on x86 cores: the step then times subnormals, not the library. A pool of
+# batches holding this many samples in all, cycled, keeps the loss of real training.
+_POOL_SAMPLES = 4096
+
+
+def _batch_pool(rng, B, shape, classes):
+    """(x, y): float32 (n, B, *shape) inputs and int64 (n, B) labels, n batches of B samples."""
+    n = max(4, _POOL_SAMPLES // B)
+    x = rng.standard_normal((n, B) + tuple(shape)).astype(np.float32)
+    y = rng.integers(0, classes, (n, B)).astype(np.int64)
+    return x, y
+
+
+def _cycling(batches):
+    """A function giving the next batch of the list at each call, from the first, around."""
+    state = {"i": 0}
+
+    def next_batch():
+        i = state["i"]
+        state["i"] = (i + 1) % len(batches)
+        return batches[i]
+
+    return next_batch
+
+
 def _classifier_pair(km, tm, x, y, device="cpu"):
     """A classifier and its torch twin, same weights, on `device`, trained by SGD with momentum on
-    the cross-entropy of (x, y): the tuple _step_case's build() returns."""
+    the cross-entropy of the batches (x[i], y[i]) in turn: the tuple _step_case's build() returns.
+    Both libraries start at batch 0, so the check's first step sees the same data."""
     import torch
 
     import kernels
 
     _copy_weights(km, tm)  # on the host, then both models move
     km, tm = km.to(device), tm.to(device)
-    kx, ky = kernels.tensor(x, device=device), kernels.tensor(y, device=device)
-    tx, ty = torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)
+    ours = _cycling([(kernels.tensor(a, device=device), kernels.tensor(b, device=device)) for a, b in zip(x, y)])
+    peer = _cycling([(torch.from_numpy(a).to(device), torch.from_numpy(b).to(device)) for a, b in zip(x, y)])
     kopt = kernels.optim.SGD(km.parameters(), lr=0.01, momentum=0.9)
     topt = torch.optim.SGD(tm.parameters(), lr=0.01, momentum=0.9)
-    kloss = lambda m: kernels.functional.cross_entropy(m(kx), ky)  # noqa: E731
-    tloss = lambda m: torch.nn.functional.cross_entropy(m(tx), ty)  # noqa: E731
+
+    def kloss(m):
+        kx, ky = ours()
+        return kernels.functional.cross_entropy(m(kx), ky)
+
+    def tloss(m):
+        tx, ty = peer()
+        return torch.nn.functional.cross_entropy(m(tx), ty)
+
     return km, kopt, kloss, tm, topt, tloss
 
 
@@ -112,9 +149,7 @@ def _lenet(B, device="cpu"):
         import kernels
         from kernels.models import LeNet5
 
-        rng = np.random.default_rng(0)
-        x = rng.standard_normal((B, 1, 32, 32)).astype(np.float32)
-        y = rng.integers(0, 10, B).astype(np.int64)
+        x, y = _batch_pool(np.random.default_rng(0), B, (1, 32, 32), 10)
         kernels.manual_seed(0)
         km = LeNet5()
         tm = _torch_lenet(torch)
@@ -129,9 +164,7 @@ def _mlp(B, sizes=MLP):
 
         import kernels
 
-        rng = np.random.default_rng(0)
-        x = rng.standard_normal((B, sizes[0])).astype(np.float32)
-        y = rng.integers(0, sizes[-1], B).astype(np.int64)
+        x, y = _batch_pool(np.random.default_rng(0), B, (sizes[0],), sizes[-1])
         kernels.manual_seed(0)
         layers, tlayers = [], []
         for a, b in zip(sizes[:-1], sizes[1:]):
