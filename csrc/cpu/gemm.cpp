@@ -21,7 +21,8 @@
 // (gemm_avx512.cpp), AVX2/FMA 6x16 / 6x8 (gemm_avx2.cpp), or a portable C++ one with the same
 // packed layout. The AVX-512 tile is twice as wide for the same register count, which on CPUs
 // that have it doubles the FMA work per instruction (OpenBLAS runs its AVX-512 kernels there).
-// Small or vector-shaped products (M == 1, N == 1, under ~24^3) skip packing altogether.
+// Small or vector-shaped products (M == 1, N == 1, under ~24^3) skip packing altogether, and so,
+// at the AVX-512 level, do products of few rows (gemm_unpacked).
 #include "gemm.h"
 
 #include <algorithm>
@@ -387,6 +388,58 @@ int gemm_threads() {
 #endif
 }
 
+// Unpacked products (AVX-512 level) for few rows: packing B costs about K*N copies against M*N*K
+// FMAs, a large share of the call when M is small, and tiny products are dominated by such
+// fixed costs. B along k (nn, tn) is read in place, its columns split over the threads; B^T (nt)
+// is transposed once into scratch, on one thread (only below kSerialFlops, where the
+// transpose is a few microseconds). Returns false where the packed path should run instead.
+constexpr double kSerialFlops = 4.0e6;  // below ~128^3/2, a second thread costs more than it saves
+constexpr int64_t kUnpackedMaxRows = 96, kUnpackedMaxBBytes = int64_t(1) << 20;  // B within L2
+
+inline void small_avx512(bool ta, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
+                         int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
+  gemm_detail::sgemm_small_avx512(ta, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+inline void small_avx512(bool ta, int64_t M, int64_t N, int64_t K, double alpha, const double* A,
+                         int64_t lda, const double* B, int64_t ldb, double beta, double* C,
+                         int64_t ldc) {
+  gemm_detail::dgemm_small_avx512(ta, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+template <class T>
+bool gemm_unpacked(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
+                   int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc, int nt) {
+  if (!use_avx512() || M > kUnpackedMaxRows || K * N * int64_t(sizeof(T)) > kUnpackedMaxBBytes)
+    return false;
+  if (tb) {
+    if (nt > 1) return false;
+    T* Bt = scratch<T>(1, static_cast<size_t>(K * N));  // Bt[k*N + j] = B[j*ldb + k]
+    if constexpr (std::is_same<T, float>::value) {
+      gemm_detail::stranspose_avx512(B, ldb, N, K, Bt, N);
+    } else {
+      for (int64_t j = 0; j < N; ++j)
+        for (int64_t k = 0; k < K; ++k) Bt[k * N + j] = B[j * ldb + k];
+    }
+    small_avx512(ta, M, N, K, alpha, A, lda, Bt, N, beta, C, ldc);
+    return true;
+  }
+  constexpr int64_t NR = Avx512Tile<T>::NR;
+  const int64_t units = (N + NR - 1) / NR;
+  if (nt > units) nt = static_cast<int>(units);
+  if (nt <= 1) {
+    small_avx512(ta, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    return true;
+  }
+#pragma omp parallel num_threads(nt)
+  {
+    int64_t t, n;
+    this_thread(t, n);
+    const int64_t j0 = units * t / n * NR, j1 = std::min(N, units * (t + 1) / n * NR);
+    if (j0 < j1) small_avx512(ta, M, j1 - j0, K, alpha, A, lda, B + j0, ldb, beta, C + j0, ldc);
+  }
+  return true;
+}
+
 // The packed, blocked product with micro-kernel Kt, on up to nt threads.
 template <class T, class Kt>
 void gemm_tiled(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda,
@@ -427,11 +480,12 @@ void gemm_impl(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const
     return;
   }
   const double flops = 2.0 * double(M) * double(N) * double(K);
-  int nt = flops < 4.0e6 ? 1 : max_nt;  // below ~128^3/2, a second thread costs more than it saves
+  int nt = flops < kSerialFlops ? 1 : max_nt;
   if (flops <= 2.0 * 24 * 24 * 24 || M == 1 || N == 1) {
     gemm_simple(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, nt);
     return;
   }
+  if (gemm_unpacked<T>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, nt)) return;
   if (use_avx512())
     gemm_tiled<T, Avx512Tile<T>>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, nt);
   else if (use_avx2())

@@ -12,6 +12,16 @@ void sgemm_kernel_6x32_avx512(int64_t kc, const float* Ap, const float* Bp, floa
                               float alpha, float beta, int mr, int nr);
 void dgemm_kernel_6x16_avx512(int64_t kc, const double* Ap, const double* Bp, double* C,
                               int64_t ldc, double alpha, double beta, int mr, int nr);
+// Unpacked products for small operands, B stored along k (B[k*ldb + j]):
+//   C (M,N) = alpha * op(A) B + beta C,  op(A)(i, k) = ta ? A[k*lda + i] : A[i*lda + k]
+void sgemm_small_avx512(bool ta, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
+                        int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc);
+void dgemm_small_avx512(bool ta, int64_t M, int64_t N, int64_t K, double alpha, const double* A,
+                        int64_t lda, const double* B, int64_t ldb, double beta, double* C,
+                        int64_t ldc);
+// dst[c*ldd + r] = X[r*ld + c] (r < rows, c < cols): B^T for the unpacked products.
+void stranspose_avx512(const float* X, int64_t ld, int64_t rows, int64_t cols, float* dst,
+                       int64_t ldd);
 // Pack a full 32-line B sliver stored across k (X[c*ld + k]) into Bp order (dst 64-byte aligned).
 void spack_trans32_avx512(const float* X, int64_t ld, int64_t kc, float* dst);
 
