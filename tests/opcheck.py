@@ -134,7 +134,7 @@ def on_fast_and_portable(fn):
     level (kernels.backends.cpu), in this process; returns the two results (fast, portable)."""
     from kernels.backends import cpu
 
-    fast_level = "avx2" if cpu.supported_cpu_capability() == "AVX2" else "default"
+    fast_level = "avx2" if cpu.supported_cpu_capability() in ("AVX2", "AVX512") else "default"
     with cpu.cpu_capability(fast_level):
         fast = fn()
     with cpu.cpu_capability("default"):

@@ -11,7 +11,7 @@ from kernels.backends import cpu
 from kernels.testing.cases import CONV2D, conv2d
 
 PATHS = ("dense", "small_avx2", "direct_avx2", "packed_gemm", "im2col_gemm")
-needs_avx2 = pytest.mark.skipif(cpu.supported_cpu_capability() != "AVX2", reason="needs an AVX2+FMA CPU")
+needs_avx2 = pytest.mark.skipif(cpu.supported_cpu_capability() not in ("AVX2", "AVX512"), reason="needs an AVX2+FMA CPU")
 
 
 def plan_of(case, dtype=np.float32, batch=None):

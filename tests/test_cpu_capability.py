@@ -1,5 +1,5 @@
 """The CPU capability switch (csrc/cpu/isa.h, kernels.backends.cpu): one setting that every family
-with an AVX2 path reads, changed in-process, validated, restored, and set at import by
+with an AVX2 path reads (AVX512 adds the GEMM's AVX-512 micro-kernels on top of every AVX2 path), changed in-process, validated, restored, and set at import by
 KERNELS_CPU_CAPABILITY."""
 import os
 import subprocess
@@ -12,12 +12,12 @@ import kernels
 import kernels.functional as F
 from kernels.backends import cpu
 
-LEVELS = ("AVX2", "DEFAULT", "SCALAR")
+LEVELS = ("AVX512", "AVX2", "DEFAULT", "SCALAR")
 
 
 def test_get_and_supported():
     assert cpu.get_cpu_capability() in LEVELS
-    assert cpu.supported_cpu_capability() in ("AVX2", "DEFAULT")
+    assert cpu.supported_cpu_capability() in ("AVX512", "AVX2", "DEFAULT")
     assert kernels.build_info()["cpu_capability"] == cpu.get_cpu_capability().lower()
 
 
@@ -44,9 +44,9 @@ def test_context_restores_after_an_error():
     assert cpu.get_cpu_capability() == start
 
 
-@pytest.mark.parametrize("bad", ["sse9", "", "AVX512"])
+@pytest.mark.parametrize("bad", ["sse9", "", "AVX1024"])
 def test_unknown_level(bad):
-    with pytest.raises(ValueError, match="expected 'avx2', 'default' or 'scalar'"):
+    with pytest.raises(ValueError, match="expected 'avx512', 'avx2', 'default' or 'scalar'"):
         cpu.set_cpu_capability(bad)
 
 
@@ -56,10 +56,10 @@ def test_not_a_string():
 
 
 def test_level_above_the_cpu_is_refused():
-    if cpu.supported_cpu_capability() == "AVX2":
+    if cpu.supported_cpu_capability() == "AVX512":
         pytest.skip("this CPU runs every level")
-    with pytest.raises(ValueError, match="this CPU does not run 'avx2'"):
-        cpu.set_cpu_capability("avx2")
+    with pytest.raises(ValueError, match="this CPU does not run 'avx512'"):
+        cpu.set_cpu_capability("avx512")
 
 
 def _run(env_value):
@@ -80,11 +80,13 @@ def test_environment_sets_the_starting_level():
     assert _run(None) == supported
     assert _run("scalar") == "SCALAR"
     assert _run("default") == "DEFAULT"
-    assert _run("avx2") == supported  # never above what the CPU runs
+    assert _run("avx512") == supported  # never above what the CPU runs
+    if supported == "AVX512":
+        assert _run("avx2") == "AVX2"
     assert _run("nonsense") == supported  # an unknown name must not break the import
 
 
-@pytest.mark.parametrize("level", ["default", "scalar"])
+@pytest.mark.parametrize("level", ["avx2", "default", "scalar"])
 def test_every_family_gives_the_same_numbers_at_each_level(level):
     """One op per family with an AVX2 path: GEMM, conv2d, tanh, cross_entropy, pooling, LSTM."""
     rng = np.random.default_rng(3)

@@ -141,3 +141,58 @@ def test_lstm_step_gemm_full_tiles_match_torch(H, threads):
     np.testing.assert_allclose(kx.grad.numpy(), tx.grad.numpy(), atol=2e-5, rtol=1e-4)
     np.testing.assert_allclose(km.weight_hh_l0.grad.numpy(), tm.weight_hh_l0.grad.numpy(), atol=2e-5,
                                rtol=1e-4)
+
+
+# Every micro-kernel this CPU runs, at its capability level: AVX512 (6x32 float / 6x16 double
+# tiles, masked edge stores), AVX2 (6x16 / 6x8, edge tiles through a buffer), DEFAULT (portable).
+FAST_LEVELS = {"AVX512": ["avx512", "avx2", "default"], "AVX2": ["avx2", "default"]}.get(
+    cpu_backend.supported_cpu_capability(), ["default"])
+
+
+@pytest.fixture(params=FAST_LEVELS)
+def level(request):
+    prev = cpu_backend.set_cpu_capability(request.param)
+    yield request.param
+    cpu_backend.set_cpu_capability(prev)
+
+
+@pytest.fixture(params=[1, 2, 3], ids=["1thread", "2threads", "3threads"])
+def threads3(request):
+    prev = kernels.get_num_threads()
+    kernels.set_num_threads(request.param)
+    yield request.param
+    kernels.set_num_threads(prev)
+
+
+# Tile remainders of each kernel: rows 1-5 past a 6-row tile, columns 1..NR-1 past a 16- or
+# 32-wide sliver (15, 17, 31, 33, 47), K 1, a k-remainder of the 8-wide transposes, and 2 K blocks.
+# At AVX512, products of <= 96 rows with B under 1 MB run unpacked (K in blocks of <= 160, one or
+# two registers of columns); (97, 40, 50) and (40, 2100, 130) sit just past those limits.
+EDGE_SHAPES = [(7, 33, 9), (13, 47, 257), (2, 31, 40), (5, 17, 300), (64, 10, 128), (6, 784, 25),
+               (16, 100, 150), (26, 65, 1), (190, 95, 33), (33, 190, 520), (3, 16, 7), (4, 15, 2),
+               (96, 200, 161), (97, 40, 50), (40, 2100, 130), (64, 784, 256)]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("M,N,K", EDGE_SHAPES, ids=[f"{m}x{n}x{k}" for m, n, k in EDGE_SHAPES])
+def test_each_kernel_at_tile_edges(M, N, K, dtype, level, threads3):
+    for got, ref in products(M, N, K, dtype):
+        np.testing.assert_allclose(got, ref, **tol(dtype, K))
+
+
+@pytest.mark.parametrize("M,N,K", [(301, 257, 389), (61, 301, 530), (1200, 1100, 1000)])
+def test_each_kernel_on_blocked_paths(M, N, K, level, threads):
+    for got, ref in products(M, N, K, np.float32):
+        np.testing.assert_allclose(got, ref, **tol(np.float32, K))
+
+
+def test_each_kernel_with_beta_and_views(level):
+    """linear with a bias (the GEMM accumulates onto C, beta = 1) and matmul of transposed views."""
+    import kernels.functional as F
+
+    x, w, b = randn((37, 70), np.float32), randn((45, 70), np.float32), randn((45,), np.float32)
+    got = F.linear(kernels.tensor(x), kernels.tensor(w), kernels.tensor(b)).numpy()
+    np.testing.assert_allclose(got, x.astype(np.float64) @ w.T + b, **tol(np.float32, 70))
+    a, c = randn((70, 37), np.float32), randn((45, 70), np.float32)
+    got = (kernels.tensor(a).T @ kernels.tensor(c).T).numpy()
+    np.testing.assert_allclose(got, a.T.astype(np.float64) @ c.T, **tol(np.float32, 70))

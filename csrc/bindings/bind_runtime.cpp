@@ -12,6 +12,7 @@ namespace kernels {
 
 // The best vector level this build's kernels can use on this CPU (csrc/cpu/isa.h).
 static std::string simd_level() {
+  if (cpu::isa_supported() == cpu::Isa::Avx512) return "AVX-512F+AVX2+FMA";
   if (cpu::isa_supported() == cpu::Isa::Avx2) return "AVX2+FMA";
 #if defined(__x86_64__) || defined(_M_X64)
   return "SSE2";

@@ -83,7 +83,7 @@ FmaPeak fma_peak(int threads, double seconds) {
 #endif
   FmaPeak r;
   r.threads = threads;
-  const bool avx2 = isa_supported() == Isa::Avx2;
+  const bool avx2 = isa_supported() >= Isa::Avx2;
   r.isa = avx2 ? "AVX2+FMA" : "portable";
   std::vector<float> sink(threads);
   // Calibrate the iteration count on a short round, then time three rounds of ~seconds/3.

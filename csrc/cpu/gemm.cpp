@@ -16,9 +16,13 @@
 // operand) stay independent, each packing all of A and its own columns of B, with no barrier.
 // Batched products with many or small members give each thread whole products instead
 // (gemm_batched_typed).
-// Micro-kernels: AVX2/FMA ones (gemm_avx2.cpp) when the CPU has both, else a portable C++ one
-// with the same packed layout; the CPU capability switch (isa.h) chooses.
-// Small or vector-shaped products (M == 1, N == 1, under ~24^3) skip packing altogether.
+// Micro-kernels, one tile struct each (MR x NR and blocking; the drivers are templated on it),
+// chosen by the CPU capability switch (isa.h): AVX-512F 6x32 float / 6x16 double
+// (gemm_avx512.cpp), AVX2/FMA 6x16 / 6x8 (gemm_avx2.cpp), or a portable C++ one with the same
+// packed layout. The AVX-512 tile is twice as wide for the same register count, which on CPUs
+// that have it doubles the FMA work per instruction (OpenBLAS runs its AVX-512 kernels there).
+// Small or vector-shaped products (M == 1, N == 1, under ~24^3) skip packing altogether, and so,
+// at the AVX-512 level, do products of few rows (gemm_unpacked).
 #include "gemm.h"
 
 #include <algorithm>
@@ -29,6 +33,7 @@
 
 #include "../common/dispatch.h"
 #include "gemm_avx2.h"
+#include "gemm_avx512.h"
 #include "isa.h"
 #include "parallel.h"
 
@@ -47,21 +52,6 @@ inline void this_thread(int64_t& t, int64_t& n) {
   n = 1;
 #endif
 }
-
-template <class T>
-struct Blocking;
-// MR x NR is the register tile; KC x NR of B stays in L1, MC x KC of A in L2 (512 KB here),
-// KC x NC of B in L3.
-template <>
-struct Blocking<float> {
-  static constexpr int MR = 6, NR = 16;
-  static constexpr int64_t KC = 256, MC = 168, NC = 4080;
-};
-template <>
-struct Blocking<double> {
-  static constexpr int MR = 6, NR = 8;
-  static constexpr int64_t KC = 256, MC = 84, NC = 2040;
-};
 
 // Portable micro-kernel with the same packed layout; the compiler vectorises it for the
 // baseline ISA.
@@ -85,21 +75,65 @@ void micro_kernel_portable(int64_t kc, const T* __restrict Ap, const T* __restri
   }
 }
 
-template <class T>
-using MicroKernel = void (*)(int64_t, const T*, const T*, T*, int64_t, T, T);
+// A micro-kernel and the blocking around it, one struct per capability level (the drivers below
+// are templated on it). MR x NR is the register tile; KC x NR of B stays in L1, MC x KC of A in
+// L2, KC x NC of B in L3. run() writes the mr x nr corner of a tile to C.
+// Full-tile kernels (AVX2, portable) compute an edge tile into a buffer and copy its valid part.
+template <class T, int MR, int NR>
+inline void run_via_tile(void (*kern)(int64_t, const T*, const T*, T*, int64_t, T, T), int64_t kc,
+                         const T* a, const T* b, T* c, int64_t ldc, T alpha, T beta, int mr,
+                         int nr) {
+  if (mr == MR && nr == NR) {
+    kern(kc, a, b, c, ldc, alpha, beta);
+    return;
+  }
+  alignas(64) T tile[MR * NR];
+  kern(kc, a, b, tile, NR, alpha, T(0));
+  for (int ii = 0; ii < mr; ++ii)
+    for (int jj = 0; jj < nr; ++jj)
+      c[ii * ldc + jj] = beta == T(0) ? tile[ii * NR + jj] : tile[ii * NR + jj] + beta * c[ii * ldc + jj];
+}
 
 template <class T>
-MicroKernel<T> pick_kernel();
-template <>
-MicroKernel<float> pick_kernel<float>() {
-  if (use_avx2()) return gemm_detail::sgemm_kernel_6x16_avx2;
-  return micro_kernel_portable<float, Blocking<float>::MR, Blocking<float>::NR>;
-}
-template <>
-MicroKernel<double> pick_kernel<double>() {
-  if (use_avx2()) return gemm_detail::dgemm_kernel_6x8_avx2;
-  return micro_kernel_portable<double, Blocking<double>::MR, Blocking<double>::NR>;
-}
+struct PortableTile {
+  static constexpr int MR = 6, NR = std::is_same<T, float>::value ? 16 : 8;
+  static constexpr int64_t KC = 256, MC = std::is_same<T, float>::value ? 168 : 84,
+                           NC = std::is_same<T, float>::value ? 4080 : 2040;
+  static void run(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, T alpha, T beta, int mr,
+                  int nr) {
+    run_via_tile<T, MR, NR>(micro_kernel_portable<T, MR, NR>, kc, a, b, c, ldc, alpha, beta, mr, nr);
+  }
+};
+
+// AVX2: 6x16 float / 6x8 double (gemm_avx2.cpp), the portable blocking.
+template <class T>
+struct Avx2Tile : PortableTile<T> {
+  using Base = PortableTile<T>;
+  static void run(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, T alpha, T beta, int mr,
+                  int nr) {
+    if constexpr (std::is_same<T, float>::value)
+      run_via_tile<T, Base::MR, Base::NR>(gemm_detail::sgemm_kernel_6x16_avx2, kc, a, b, c, ldc,
+                                          alpha, beta, mr, nr);
+    else
+      run_via_tile<T, Base::MR, Base::NR>(gemm_detail::dgemm_kernel_6x8_avx2, kc, a, b, c, ldc,
+                                          alpha, beta, mr, nr);
+  }
+};
+
+// AVX-512: 6x32 float / 6x16 double (gemm_avx512.cpp), which store edge tiles with lane masks.
+template <class T>
+struct Avx512Tile {
+  static constexpr int MR = 6, NR = std::is_same<T, float>::value ? 32 : 16;
+  static constexpr int64_t KC = 256, MC = std::is_same<T, float>::value ? 168 : 84,
+                           NC = std::is_same<T, float>::value ? 4096 : 2048;
+  static void run(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, T alpha, T beta, int mr,
+                  int nr) {
+    if constexpr (std::is_same<T, float>::value)
+      gemm_detail::sgemm_kernel_6x32_avx512(kc, a, b, c, ldc, alpha, beta, mr, nr);
+    else
+      gemm_detail::dgemm_kernel_6x16_avx512(kc, a, b, c, ldc, alpha, beta, mr, nr);
+  }
+};
 
 // A growable, 64-byte-aligned scratch buffer per thread (packing buffers are reused across calls).
 template <class T>
@@ -142,9 +176,11 @@ void pack_slivers(bool k_major, const T* X, int64_t ld, int64_t k0, int64_t w0, 
       }
     } else {
       const T* src = X + (w0 + c0) * ld + k0;
-      if constexpr (std::is_same<T, float>::value && (W == 16 || W == 6)) {
-        if (n == W && use_avx2()) {
-          if (W == 16)
+      if constexpr (std::is_same<T, float>::value && (W == 32 || W == 16 || W == 6)) {
+        if (n == W && (W == 32 ? use_avx512() : use_avx2())) {
+          if (W == 32)
+            gemm_detail::spack_trans32_avx512(src, ld, kc, dst);
+          else if (W == 16)
             gemm_detail::spack_trans16_avx2(src, ld, kc, dst);
           else
             gemm_detail::spack_trans6_avx2(src, ld, kc, dst);
@@ -163,38 +199,27 @@ void pack_slivers(bool k_major, const T* X, int64_t ld, int64_t k0, int64_t w0, 
 }
 
 // Slivers [s_begin, s_end) of the packed B panel against the whole packed A block.
-template <class T>
-void macro_kernel(MicroKernel<T> kern, int64_t mc, int64_t nc, int64_t kc, const T* Ap,
-                  const T* Bp, int64_t s_begin, int64_t s_end, T* C, int64_t ldc, T alpha, T beta) {
-  constexpr int MR = Blocking<T>::MR, NR = Blocking<T>::NR;
-  alignas(64) T tile[MR * NR];
+template <class T, class Kt>
+void macro_kernel(int64_t mc, int64_t nc, int64_t kc, const T* Ap, const T* Bp, int64_t s_begin,
+                  int64_t s_end, T* C, int64_t ldc, T alpha, T beta) {
+  constexpr int MR = Kt::MR, NR = Kt::NR;
   for (int64_t s = s_begin; s < s_end; ++s) {
-    const int64_t j = s * NR, nr = std::min<int64_t>(NR, nc - j);
+    const int64_t j = s * NR;
+    const int nr = static_cast<int>(std::min<int64_t>(NR, nc - j));
     const T* b = Bp + s * kc * NR;
     for (int64_t i = 0; i < mc; i += MR) {
-      const int64_t mr = std::min<int64_t>(MR, mc - i);
-      const T* a = Ap + i * kc;
-      T* c = C + i * ldc + j;
-      if (mr == MR && nr == NR) {
-        kern(kc, a, b, c, ldc, alpha, beta);
-      } else {
-        kern(kc, a, b, tile, NR, alpha, T(0));
-        for (int64_t ii = 0; ii < mr; ++ii)
-          for (int64_t jj = 0; jj < nr; ++jj)
-            c[ii * ldc + jj] = beta == T(0) ? tile[ii * NR + jj]
-                                            : tile[ii * NR + jj] + beta * c[ii * ldc + jj];
-      }
+      const int mr = static_cast<int>(std::min<int64_t>(MR, mc - i));
+      Kt::run(kc, Ap + i * kc, b, C + i * ldc + j, ldc, alpha, beta, mr, nr);
     }
   }
 }
 
 // The blocked GEMM on one thread.
-template <class T>
+template <class T, class Kt>
 void gemm_blocked(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
                   int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
-  using Bk = Blocking<T>;
+  using Bk = Kt;
   constexpr int MR = Bk::MR, NR = Bk::NR;
-  const MicroKernel<T> kern = pick_kernel<T>();
   // Even MC blocks (in whole slivers), so the last one is not a sliver or two.
   const int64_t m_blocks = (M + Bk::MC - 1) / Bk::MC;
   const int64_t MC = ((M + m_blocks - 1) / m_blocks + MR - 1) / MR * MR;
@@ -213,7 +238,7 @@ void gemm_blocked(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, co
       for (int64_t ic = 0; ic < M; ic += MC) {
         const int64_t mc = std::min(MC, M - ic);
         pack_slivers<T, MR>(ta, A, lda, pc, ic, mc, kc, 0, (mc + MR - 1) / MR, Ap);
-        macro_kernel<T>(kern, mc, nc, kc, Ap, Bp, 0, nslv, C + ic * ldc + jc, ldc, alpha, beta_k);
+        macro_kernel<T, Kt>(mc, nc, kc, Ap, Bp, 0, nslv, C + ic * ldc + jc, ldc, alpha, beta_k);
       }
     }
   }
@@ -229,12 +254,11 @@ void gemm_blocked(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, co
 // trips to memory when it is larger than L3 (e.g. the LSTM's (6400, 2048) input projection).
 constexpr int64_t kWholeKBytes = int64_t(4) << 20;
 
-template <class T>
+template <class T, class Kt>
 void gemm_rows_shared_b(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
                         int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc, int nt) {
-  using Bk = Blocking<T>;
+  using Bk = Kt;
   constexpr int MR = Bk::MR, NR = Bk::NR;
-  const MicroKernel<T> kern = pick_kernel<T>();
   const int64_t nc_max = std::min(Bk::NC, (N + NR - 1) / NR * NR);
   const int64_t kc_max = std::min(Bk::KC, K);
   // K rows per panel: all of K when the panel fits, else one KC block
@@ -268,7 +292,7 @@ void gemm_rows_shared_b(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alp
           for (int64_t pc = p0; pc < p1; pc += Bk::KC) {
             const int64_t kc = std::min(Bk::KC, p1 - pc);
             pack_slivers<T, MR>(ta, A, lda, pc, ic, mc, kc, 0, (mc + MR - 1) / MR, Ap);
-            macro_kernel<T>(kern, mc, nc, kc, Ap, Bp + (pc - p0) * nc_max, 0, nslv,
+            macro_kernel<T, Kt>(mc, nc, kc, Ap, Bp + (pc - p0) * nc_max, 0, nslv,
                             C + ic * ldc + jc, ldc, alpha, pc == 0 ? beta : T(1));
           }
         }
@@ -364,22 +388,63 @@ int gemm_threads() {
 #endif
 }
 
+// Unpacked products (AVX-512 level) for few rows: packing B costs about K*N copies against M*N*K
+// FMAs, a large share of the call when M is small, and tiny products are dominated by such
+// fixed costs. B along k (nn, tn) is read in place, its columns split over the threads; B^T (nt)
+// is transposed once into scratch, on one thread (only below kSerialFlops, where the
+// transpose is a few microseconds). Returns false where the packed path should run instead.
+constexpr double kSerialFlops = 4.0e6;  // below ~128^3/2, a second thread costs more than it saves
+constexpr int64_t kUnpackedMaxRows = 96, kUnpackedMaxBBytes = int64_t(1) << 20;  // B within L2
+
+inline void small_avx512(bool ta, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
+                         int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
+  gemm_detail::sgemm_small_avx512(ta, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+inline void small_avx512(bool ta, int64_t M, int64_t N, int64_t K, double alpha, const double* A,
+                         int64_t lda, const double* B, int64_t ldb, double beta, double* C,
+                         int64_t ldc) {
+  gemm_detail::dgemm_small_avx512(ta, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
 template <class T>
-void gemm_impl(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda,
-               const T* B, int64_t ldb, T beta, T* C, int64_t ldc, int max_nt) {
-  using Bk = Blocking<T>;
-  constexpr int MR = Bk::MR, NR = Bk::NR;
-  if (M <= 0 || N <= 0) return;
-  if (K <= 0 || alpha == T(0)) {
-    scale_matrix(C, M, N, ldc, beta);
-    return;
+bool gemm_unpacked(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
+                   int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc, int nt) {
+  if (!use_avx512() || M > kUnpackedMaxRows || K * N * int64_t(sizeof(T)) > kUnpackedMaxBBytes)
+    return false;
+  if (tb) {
+    if (nt > 1) return false;
+    T* Bt = scratch<T>(1, static_cast<size_t>(K * N));  // Bt[k*N + j] = B[j*ldb + k]
+    if constexpr (std::is_same<T, float>::value) {
+      gemm_detail::stranspose_avx512(B, ldb, N, K, Bt, N);
+    } else {
+      for (int64_t j = 0; j < N; ++j)
+        for (int64_t k = 0; k < K; ++k) Bt[k * N + j] = B[j * ldb + k];
+    }
+    small_avx512(ta, M, N, K, alpha, A, lda, Bt, N, beta, C, ldc);
+    return true;
   }
-  const double flops = 2.0 * double(M) * double(N) * double(K);
-  int nt = flops < 4.0e6 ? 1 : max_nt;  // below ~128^3/2, a second thread costs more than it saves
-  if (flops <= 2.0 * 24 * 24 * 24 || M == 1 || N == 1) {
-    gemm_simple(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, nt);
-    return;
+  constexpr int64_t NR = Avx512Tile<T>::NR;
+  const int64_t units = (N + NR - 1) / NR;
+  if (nt > units) nt = static_cast<int>(units);
+  if (nt <= 1) {
+    small_avx512(ta, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    return true;
   }
+#pragma omp parallel num_threads(nt)
+  {
+    int64_t t, n;
+    this_thread(t, n);
+    const int64_t j0 = units * t / n * NR, j1 = std::min(N, units * (t + 1) / n * NR);
+    if (j0 < j1) small_avx512(ta, M, j1 - j0, K, alpha, A, lda, B + j0, ldb, beta, C + j0, ldc);
+  }
+  return true;
+}
+
+// The packed, blocked product with micro-kernel Kt, on up to nt threads.
+template <class T, class Kt>
+void gemm_tiled(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda,
+                const T* B, int64_t ldb, T beta, T* C, int64_t ldc, int nt) {
+  constexpr int MR = Kt::MR, NR = Kt::NR;
   // Threads take slices of C in whole MR / NR units. Row slices share one packed B
   // (gemm_rows_shared_b); column slices (M < N: A is the smaller operand) run
   // independently, each packing all of A and its own columns of B, with no barrier at all.
@@ -388,11 +453,11 @@ void gemm_impl(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const
   const int64_t units = by_rows ? (M + MR - 1) / MR : (N + NR - 1) / NR;
   if (units < 2 * nt) nt = static_cast<int>(std::max<int64_t>(1, units / 2));
   if (nt <= 1) {
-    gemm_blocked<T>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    gemm_blocked<T, Kt>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
   }
   if (by_rows) {
-    gemm_rows_shared_b<T>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, nt);
+    gemm_rows_shared_b<T, Kt>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, nt);
     return;
   }
 #pragma omp parallel num_threads(nt)
@@ -401,9 +466,32 @@ void gemm_impl(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const
     this_thread(t, n);
     const int64_t j0 = units * t / n * NR, j1 = std::min(N, units * (t + 1) / n * NR);
     if (j0 < j1)
-      gemm_blocked<T>(ta, tb, M, j1 - j0, K, alpha, A, lda, tb ? B + j0 * ldb : B + j0, ldb, beta,
-                      C + j0, ldc);
+      gemm_blocked<T, Kt>(ta, tb, M, j1 - j0, K, alpha, A, lda, tb ? B + j0 * ldb : B + j0, ldb, beta,
+                          C + j0, ldc);
   }
+}
+
+template <class T>
+void gemm_impl(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda,
+               const T* B, int64_t ldb, T beta, T* C, int64_t ldc, int max_nt) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0 || alpha == T(0)) {
+    scale_matrix(C, M, N, ldc, beta);
+    return;
+  }
+  const double flops = 2.0 * double(M) * double(N) * double(K);
+  int nt = flops < kSerialFlops ? 1 : max_nt;
+  if (flops <= 2.0 * 24 * 24 * 24 || M == 1 || N == 1) {
+    gemm_simple(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, nt);
+    return;
+  }
+  if (gemm_unpacked<T>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, nt)) return;
+  if (use_avx512())
+    gemm_tiled<T, Avx512Tile<T>>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, nt);
+  else if (use_avx2())
+    gemm_tiled<T, Avx2Tile<T>>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, nt);
+  else
+    gemm_tiled<T, PortableTile<T>>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, nt);
 }
 
 template <class T>

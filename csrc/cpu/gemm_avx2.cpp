@@ -12,6 +12,8 @@
 
 #include <cstdint>
 
+#include "gemm_transpose_avx.h"
+
 namespace kernels::cpu::gemm_detail {
 namespace {
 
@@ -137,32 +139,6 @@ inline __attribute__((always_inline)) T dot_avx2(const T* x, const T* y, int64_t
   T acc = X::hsum(X::add(X::add(s0, s1), X::add(s2, s3)));
   for (; k < n; ++k) acc += x[k] * y[k];
   return acc;
-}
-
-// In-register transpose of the 8x8 block r0..r7 (row i = r_i): afterwards r_i holds column i.
-inline __attribute__((always_inline)) void transpose8x8(__m256& r0, __m256& r1, __m256& r2,
-                                                         __m256& r3, __m256& r4, __m256& r5,
-                                                         __m256& r6, __m256& r7) {
-  const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
-  const __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
-  const __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
-  const __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
-  const __m256 u0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
-  const __m256 u1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
-  const __m256 u2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
-  const __m256 u3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
-  const __m256 u4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0));
-  const __m256 u5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
-  const __m256 u6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0));
-  const __m256 u7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
-  r0 = _mm256_permute2f128_ps(u0, u4, 0x20);
-  r1 = _mm256_permute2f128_ps(u1, u5, 0x20);
-  r2 = _mm256_permute2f128_ps(u2, u6, 0x20);
-  r3 = _mm256_permute2f128_ps(u3, u7, 0x20);
-  r4 = _mm256_permute2f128_ps(u0, u4, 0x31);
-  r5 = _mm256_permute2f128_ps(u1, u5, 0x31);
-  r6 = _mm256_permute2f128_ps(u2, u6, 0x31);
-  r7 = _mm256_permute2f128_ps(u3, u7, 0x31);
 }
 
 }  // namespace

@@ -14,7 +14,9 @@ namespace {
 Isa detect() {
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return Isa::Avx2;
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return Isa::Default;
+  if (__builtin_cpu_supports("avx512f")) return Isa::Avx512;
+  return Isa::Avx2;
 #endif
   return Isa::Default;
 }
@@ -48,6 +50,7 @@ Isa set_isa(Isa level) {
 
 const char* isa_name(Isa level) {
   switch (level) {
+    case Isa::Avx512: return "avx512";
     case Isa::Avx2: return "avx2";
     case Isa::Default: return "default";
     case Isa::Scalar: return "scalar";
@@ -56,10 +59,11 @@ const char* isa_name(Isa level) {
 }
 
 Isa parse_isa(const std::string& name) {
+  if (name == "avx512") return Isa::Avx512;
   if (name == "avx2") return Isa::Avx2;
   if (name == "default") return Isa::Default;
   if (name == "scalar") return Isa::Scalar;
-  KCHECK(false, "set_cpu_capability: expected 'avx2', 'default' or 'scalar', got '", name, "'");
+  KCHECK(false, "set_cpu_capability: expected 'avx512', 'avx2', 'default' or 'scalar', got '", name, "'");
   return Isa::Default;
 }
 

@@ -43,7 +43,7 @@ template <class T>
 const pool_detail::PlaneFns<T>& plane_fns() {
   // Built only where the CPU runs AVX2 (the builder itself is compiled for it).
   static const pool_detail::PlaneFns<T> avx2 =
-      isa_supported() == Isa::Avx2 ? pool_detail::plane_fns_avx2<T>() : pool_detail::base::plane_fns<T>();
+      isa_supported() >= Isa::Avx2 ? pool_detail::plane_fns_avx2<T>() : pool_detail::base::plane_fns<T>();
   static const pool_detail::PlaneFns<T> base = pool_detail::base::plane_fns<T>();
   return use_avx2() ? avx2 : base;
 }

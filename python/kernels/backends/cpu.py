@@ -1,10 +1,11 @@
 """The CPU instruction-set level the kernels use (csrc/cpu/isa.h), as torch.backends.cpu.
 
+    AVX512   AVX2, plus the GEMM's AVX-512F micro-kernels (the default where the CPU has AVX-512F)
     AVX2     the AVX2+FMA micro-kernels and row loops (the default where the CPU has both)
     DEFAULT  the portable code, compiled for the x86-64 baseline (what a CPU without AVX2 runs)
     SCALAR   DEFAULT, plus one-output-at-a-time loops where a family has them (max pooling)
 
-The environment variable KERNELS_CPU_CAPABILITY=avx2|default|scalar sets the level at import;
+The environment variable KERNELS_CPU_CAPABILITY=avx512|avx2|default|scalar sets the level at import;
 set_cpu_capability changes it for every later call (tests run each path in one process).
 """
 from contextlib import contextmanager
