@@ -130,7 +130,8 @@ def test_suite_end_to_end(tmp_path):
 
 def test_fma_peak_probe():
     p = kernels._C.fma_peak(1, 0.02)
-    assert p["gflops"] > 0.1 and p["threads"] == 1 and p["isa"] in ("AVX2+FMA", "portable")
+    assert p["gflops"] > 0.1 and p["threads"] == 1 and p["isa"] in ("AVX-512F", "AVX2+FMA", "portable")
+    assert p["lanes"] == (16 if p["isa"] == "AVX-512F" else 8)
     with pytest.raises(ValueError, match="fma_peak"):
         kernels._C.fma_peak(0, 0.1)
     with pytest.raises(ValueError, match="fma_peak"):
@@ -150,7 +151,7 @@ def test_core_clock_probe_checks_the_peak():
     with pytest.raises(ValueError, match="core_clock"):
         kernels._C.core_clock(0.0)
     from bench.harness import clock_check, peak_line
-    meta = {"fma_peak_gflops": 100.0, "threads": 2, **clock_check(2, 100.0)}
+    meta = {"fma_peak_gflops": 100.0, "threads": 2, **clock_check(2, 100.0, 8)}
     line = peak_line(meta)
     assert line.startswith("FMA peak 100.0 GFLOP/s measured")
     if meta["clock_ghz"]:

@@ -81,6 +81,7 @@ void bind_runtime(py::module_& m) {
         d["threads"] = p.threads;
         d["seconds"] = p.seconds;
         d["isa"] = p.isa;
+        d["lanes"] = p.lanes;
         return d;
       },
       py::arg("threads") = 1, py::arg("seconds") = 0.3);

@@ -14,6 +14,7 @@ namespace kernels::cpu {
 
 namespace peak_detail {
 float fma_loop_avx2(int64_t iters);
+float fma_loop_avx512(int64_t iters);
 float fma_chain_avx2(int64_t iters);
 
 // iters x 16 dependent register-register adds: 16 cycles per iteration, the loop's own counter
@@ -57,14 +58,14 @@ float fma_loop_portable(int64_t iters) {
 
 namespace {
 using Clock = std::chrono::steady_clock;
-constexpr double kFlopsPerIter = 12 * 8 * 2;
-
 // Seconds for every thread to run `iters` iterations (the slowest thread's time).
-double timed_round(int threads, int64_t iters, bool avx2, volatile float* sink) {
+double timed_round(int threads, int64_t iters, Isa level, volatile float* sink) {
   std::vector<double> secs(threads, 0.0);
   auto body = [&](int t) {
     const auto t0 = Clock::now();
-    sink[t] = avx2 ? peak_detail::fma_loop_avx2(iters) : peak_detail::fma_loop_portable(iters);
+    sink[t] = level == Isa::Avx512 ? peak_detail::fma_loop_avx512(iters)
+              : level == Isa::Avx2 ? peak_detail::fma_loop_avx2(iters)
+                                   : peak_detail::fma_loop_portable(iters);
     secs[t] = std::chrono::duration<double>(Clock::now() - t0).count();
   };
 #ifdef _OPENMP
@@ -83,21 +84,24 @@ FmaPeak fma_peak(int threads, double seconds) {
 #endif
   FmaPeak r;
   r.threads = threads;
-  const bool avx2 = isa_supported() >= Isa::Avx2;
-  r.isa = avx2 ? "AVX2+FMA" : "portable";
+  // The widest vectors this CPU runs: the peers (OpenBLAS, oneDNN) use them where we may not.
+  const Isa level = isa_supported() >= Isa::Avx512 ? Isa::Avx512 : isa_supported();
+  r.isa = level == Isa::Avx512 ? "AVX-512F" : level == Isa::Avx2 ? "AVX2+FMA" : "portable";
+  r.lanes = level == Isa::Avx512 ? 16 : 8;
+  const double flops_per_iter = 12.0 * r.lanes * 2;
   std::vector<float> sink(threads);
   // Calibrate the iteration count on a short round, then time three rounds of ~seconds/3.
   int64_t iters = 1 << 16;
-  double t = timed_round(threads, iters, avx2, sink.data());
+  double t = timed_round(threads, iters, level, sink.data());
   while (t < 0.01) {
     iters *= 4;
-    t = timed_round(threads, iters, avx2, sink.data());
+    t = timed_round(threads, iters, level, sink.data());
   }
   iters = std::max<int64_t>(iters, static_cast<int64_t>(iters * (seconds / 3) / t));
   double best = 1e300;
-  for (int round = 0; round < 3; ++round) best = std::min(best, timed_round(threads, iters, avx2, sink.data()));
+  for (int round = 0; round < 3; ++round) best = std::min(best, timed_round(threads, iters, level, sink.data()));
   r.seconds = best;
-  r.gflops = kFlopsPerIter * double(iters) * threads / best / 1e9;
+  r.gflops = flops_per_iter * double(iters) * threads / best / 1e9;
   return r;
 }
 
@@ -125,7 +129,7 @@ CoreClock core_clock(double seconds) {
   const auto [t_add, n_add] = best_time([&](int64_t n) { ok = peak_detail::add_chain(n) && ok; });
   if (!ok) return r;
   r.ghz = 16.0 * double(n_add) / t_add / 1e9;
-  if (isa_supported() == Isa::Avx2) {
+  if (isa_supported() >= Isa::Avx2) {
     volatile float sink = 0;
     const auto [t_fma, n_fma] = best_time([&](int64_t n) { sink = peak_detail::fma_chain_avx2(n); });
     r.fma_latency_cycles = t_fma * r.ghz * 1e9 / (8.0 * double(n_fma));
