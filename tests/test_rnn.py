@@ -740,3 +740,36 @@ def test_backward_workspace_mismatch():
 def test_cuda_module_without_cuda():
     with pytest.raises(Exception):
         knn.GRU(3, 4).cuda()
+
+
+def _lstm_gru_at_level(level, H, dtype):
+    from kernels.backends import cpu
+
+    r = np.random.default_rng(3)
+    out = []
+    with cpu.cpu_capability(level):
+        for cls in (kernels.nn.LSTM, kernels.nn.GRU):
+            kernels.manual_seed(2)
+            m = cls(7, H, num_layers=1).to(dtype)
+            x = kernels.tensor(r.standard_normal((5, 13, 7)), dtype=dtype, requires_grad=True)
+            y, _ = m(x)
+            (y * y).sum().backward()
+            out += [y.detach().numpy(), x.grad.numpy(), m.weight_hh_l0.grad.numpy()]
+    return out
+
+
+@pytest.mark.parametrize("H", [9, 19, 40])  # 4H = 36, 76, 160: 32-wide slivers with and without edges
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_step_gemm_tiles_agree_across_levels(H, dtype):
+    """The recurrent step's packed weight at the avx512 level (6x32 / 6x16 tiles, masked edges),
+    the avx2 level (6x16 / 6x8 tiles) and the portable GEMM give the same layers and gradients."""
+    from kernels.backends import cpu
+
+    if cpu.supported_cpu_capability() != "AVX512":
+        pytest.skip("this CPU has no AVX-512F: the avx512 tiles cannot run here")
+    dt = getattr(kernels, dtype)
+    wide, avx2, portable = (_lstm_gru_at_level(lv, H, dt) for lv in ("avx512", "avx2", "default"))
+    tol = dict(atol=2e-5, rtol=1e-4) if dtype == "float32" else dict(atol=1e-12, rtol=1e-10)
+    for a, b, c in zip(wide, avx2, portable):
+        np.testing.assert_allclose(a, b, **tol)
+        np.testing.assert_allclose(a, c, **tol)

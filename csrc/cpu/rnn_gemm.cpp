@@ -10,6 +10,7 @@
 
 #include "gemm.h"
 #include "gemm_avx2.h"
+#include "gemm_avx512.h"
 #include "isa.h"
 
 namespace kernels::cpu {
@@ -20,33 +21,62 @@ namespace {
 constexpr int MR = 6;
 constexpr int64_t KC = 256;
 
+// The micro-kernel a PackedWeight packs for, chosen once when it is packed (so the layout and the
+// kernel always agree, whatever the capability level does later): the AVX2 6x16 (float) / 6x8
+// (double) tiles, or the AVX-512F 6x32 / 6x16 tiles at the avx512 level.
 template <class T>
-struct Kernel;
-template <>
-struct Kernel<float> {
-  static constexpr int NR = 16;
-  // dst[k*W + c] = X[c*ld + k] for a full sliver of W = NR (pack_w) or MR (pack_a) lines.
-  static bool pack_w(const float* X, int64_t ld, int64_t kc, float* dst) {
-    gemm_detail::spack_trans16_avx2(X, ld, kc, dst);
-    return true;
-  }
-  static bool pack_a(const float* X, int64_t ld, int64_t kc, float* dst) {
-    gemm_detail::spack_trans6_avx2(X, ld, kc, dst);
-    return true;
-  }
-  static void run(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, float beta) {
-    gemm_detail::sgemm_kernel_6x16_avx2(kc, a, b, c, ldc, 1.0f, beta);
-  }
+struct Micro {
+  int nr;
+  // dst[k*nr + c] = X[c*ld + k] for a full sliver of nr lines; false: pack it element by element.
+  bool (*pack_w)(const T* X, int64_t ld, int64_t kc, T* dst);
+  // C (mr x nr' corner, mr <= MR, nr' <= nr) = Ap Bp + beta C, for the full tile or an edge.
+  void (*run)(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, T beta, int mr, int nr, T* tile);
 };
-template <>
-struct Kernel<double> {
-  static constexpr int NR = 8;
-  static bool pack_w(const double*, int64_t, int64_t, double*) { return false; }
-  static bool pack_a(const double*, int64_t, int64_t, double*) { return false; }
-  static void run(int64_t kc, const double* a, const double* b, double* c, int64_t ldc, double beta) {
-    gemm_detail::dgemm_kernel_6x8_avx2(kc, a, b, c, ldc, 1.0, beta);
+
+// A full tile straight into C; an edge through `tile` (the AVX2 kernels write whole tiles).
+template <class T, int NR, void (*Kernel)(int64_t, const T*, const T*, T*, int64_t, T, T)>
+void run_avx2(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, T beta, int mr, int nr, T* tile) {
+  if (mr == MR && nr == NR) {
+    Kernel(kc, a, b, c, ldc, T(1), beta);
+    return;
   }
-};
+  Kernel(kc, a, b, tile, NR, T(1), T(0));
+  for (int r = 0; r < mr; ++r)
+    for (int q = 0; q < nr; ++q)
+      c[r * ldc + q] = beta == T(0) ? tile[r * NR + q] : tile[r * NR + q] + beta * c[r * ldc + q];
+}
+
+template <class T, void (*Kernel)(int64_t, const T*, const T*, T*, int64_t, T, T, int, int)>
+void run_avx512(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, T beta, int mr, int nr, T*) {
+  Kernel(kc, a, b, c, ldc, T(1), beta, mr, nr);  // masked edge stores
+}
+
+bool spack16(const float* X, int64_t ld, int64_t kc, float* dst) {
+  gemm_detail::spack_trans16_avx2(X, ld, kc, dst);
+  return true;
+}
+bool spack32(const float* X, int64_t ld, int64_t kc, float* dst) {
+  gemm_detail::spack_trans32_avx512(X, ld, kc, dst);
+  return true;
+}
+bool no_pack(const double*, int64_t, int64_t, double*) { return false; }
+
+// wide: the AVX-512F tiles (the level in force when the weight was packed).
+Micro<float> micro_for(const float*, bool wide) {
+  if (wide) return {32, spack32, run_avx512<float, gemm_detail::sgemm_kernel_6x32_avx512>};
+  return {16, spack16, run_avx2<float, 16, gemm_detail::sgemm_kernel_6x16_avx2>};
+}
+Micro<double> micro_for(const double*, bool wide) {
+  if (wide) return {16, no_pack, run_avx512<double, gemm_detail::dgemm_kernel_6x16_avx512>};
+  return {8, no_pack, run_avx2<double, 8, gemm_detail::dgemm_kernel_6x8_avx2>};
+}
+
+// A's rows [i*MR, i*MR + MR) as kc columns of MR values, zero past M (AVX2 for full float tiles).
+bool pack_a(const float* X, int64_t ld, int64_t kc, float* dst) {
+  gemm_detail::spack_trans6_avx2(X, ld, kc, dst);
+  return true;
+}
+bool pack_a(const double*, int64_t, int64_t, double*) { return false; }
 
 bool use_micro_kernels() { return use_avx2(); }
 
@@ -57,8 +87,11 @@ int64_t round_up(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
 template <class T>
 PackedWeight<T>::PackedWeight(bool tw, const T* W, int64_t ldw, int64_t K, int64_t N)
     : tw_(tw), W_(W), ldw_(ldw), K_(K), N_(N) {
-  constexpr int NR = Kernel<T>::NR;
   if (!use_micro_kernels() || K <= 0 || N <= 0) return;
+  wide_ = use_avx512();
+  const Micro<T> micro = micro_for(W, wide_);
+  nr_ = micro.nr;
+  const int NR = nr_;
   const int64_t Npad = round_up(N, NR), nslv = Npad / NR;
   buf_ = Tensor::empty({K * Npad}, sizeof(T) == 4 ? DType::Float32 : DType::Float64, Device{});
   T* out = buf_.data<T>();
@@ -66,7 +99,7 @@ PackedWeight<T>::PackedWeight(bool tw, const T* W, int64_t ldw, int64_t K, int64
     const int64_t kc = std::min(KC, K - k0);
     for (int64_t s = 0; s < nslv; ++s) {
       T* dst = out + k0 * Npad + s * kc * NR;
-      if (tw && (s + 1) * NR <= N && Kernel<T>::pack_w(W + s * NR * ldw + k0, ldw, kc, dst)) continue;
+      if (tw && (s + 1) * NR <= N && micro.pack_w(W + s * NR * ldw + k0, ldw, kc, dst)) continue;
       for (int64_t k = 0; k < kc; ++k)
         for (int c = 0; c < NR; ++c) {
           const int64_t j = s * NR + c;
@@ -79,7 +112,7 @@ PackedWeight<T>::PackedWeight(bool tw, const T* W, int64_t ldw, int64_t K, int64
 
 template <class T>
 int64_t PackedWeight<T>::work_size(int64_t M) const {
-  return round_up(std::max<int64_t>(M, 1), MR) * std::min(KC, std::max<int64_t>(K_, 1)) + MR * Kernel<T>::NR;
+  return round_up(std::max<int64_t>(M, 1), MR) * std::min(KC, std::max<int64_t>(K_, 1)) + MR * nr_;
 }
 
 template <class T>
@@ -89,7 +122,8 @@ void PackedWeight<T>::gemm(int64_t M, const T* A, int64_t lda, T beta, T* C, int
     cpu::gemm<T>(false, tw_, M, N_, K_, T(1), A, lda, W_, ldw_, beta, C, ldc);
     return;
   }
-  constexpr int NR = Kernel<T>::NR;
+  const Micro<T> micro = micro_for(W_, wide_);
+  const int NR = nr_;
   const int64_t Npad = round_up(N_, NR), nslv = Npad / NR, mtiles = (M + MR - 1) / MR;
   T* Ap = work;
   T* tile = work + round_up(M, MR) * std::min(KC, K_);
@@ -100,7 +134,7 @@ void PackedWeight<T>::gemm(int64_t M, const T* A, int64_t lda, T beta, T* C, int
     // A's rows [i*MR, i*MR + MR) as kc columns of MR values, zero past M.
     for (int64_t i = 0; i < mtiles; ++i) {
       T* dst = Ap + i * kc * MR;
-      if ((i + 1) * MR <= M && Kernel<T>::pack_a(A + i * MR * lda + k0, lda, kc, dst)) continue;
+      if ((i + 1) * MR <= M && pack_a(A + i * MR * lda + k0, lda, kc, dst)) continue;
       for (int r = 0; r < MR; ++r) {
         const int64_t row = i * MR + r;
         if (row < M) {
@@ -118,14 +152,7 @@ void PackedWeight<T>::gemm(int64_t M, const T* A, int64_t lda, T beta, T* C, int
       for (int64_t i = 0; i < mtiles; ++i) {
         const int64_t mr = std::min<int64_t>(MR, M - i * MR);
         T* c = C + i * MR * ldc + j;
-        if (mr == MR && nr == NR) {
-          Kernel<T>::run(kc, Ap + i * kc * MR, b, c, ldc, bk);
-        } else {
-          Kernel<T>::run(kc, Ap + i * kc * MR, b, tile, NR, T(0));
-          for (int64_t r = 0; r < mr; ++r)
-            for (int64_t q = 0; q < nr; ++q)
-              c[r * ldc + q] = bk == T(0) ? tile[r * NR + q] : tile[r * NR + q] + bk * c[r * ldc + q];
-        }
+        micro.run(kc, Ap + i * kc * MR, b, c, ldc, bk, static_cast<int>(mr), static_cast<int>(nr), tile);
       }
     }
   }
