@@ -10,7 +10,8 @@ from kernels import _C
 from kernels.backends import cpu
 from kernels.testing.cases import CONV2D, conv2d
 
-PATHS = ("dense", "small_avx2", "direct_avx2", "packed_gemm", "im2col_gemm")
+PATHS = ("dense", "small_avx2", "direct_avx2", "direct_avx512", "packed_gemm", "im2col_gemm")
+HAS_AVX512 = cpu.supported_cpu_capability() == "AVX512"
 needs_avx2 = pytest.mark.skipif(cpu.supported_cpu_capability() not in ("AVX2", "AVX512"), reason="needs an AVX2+FMA CPU")
 
 
@@ -26,11 +27,47 @@ def plan_of(case, dtype=np.float32, batch=None):
     ("lenet.c1", ("small_avx2", "small_avx2", "small_avx2")),
     ("lenet.c3", ("small_avx2", "small_avx2", "small_avx2")),
     ("lenet.c5", ("dense", "dense", "dense")),
-    ("resnet.3x3", ("direct_avx2", "direct_avx2", "small_avx2")),
+    ("resnet.3x3", ("direct_avx512", "direct_avx512", "small_avx2") if HAS_AVX512
+     else ("direct_avx2", "direct_avx2", "small_avx2")),
 ])
 def test_network_plans(name, want):
     p = plan_of(conv2d(name))
     assert (p["forward"], p["input_grad"], p["weight_grad"]) == want
+
+
+@needs_avx2
+def test_direct_tiles_follow_the_level_and_the_row_width():
+    with cpu.cpu_capability("avx2"):
+        p = plan_of(conv2d("resnet.3x3"))
+        assert (p["forward"], p["input_grad"]) == ("direct_avx2", "direct_avx2")
+    if HAS_AVX512:
+        # a 16-wide map would leave half of every 32-lane tile empty: it keeps the 16-lane tiles
+        x, w = kernels.zeros(2, 64, 16, 16), kernels.zeros(64, 64, 3, 3)
+        p = _C.conv2d_plan(x, w, [1, 1], [1, 1], [1, 1], 1)
+        assert (p["forward"], p["input_grad"]) == ("direct_avx2", "direct_avx2")
+        x = kernels.zeros(2, 64, 28, 28)  # 28 of 32 lanes: the wide tiles, with an edge
+        p = _C.conv2d_plan(x, w, [1, 1], [1, 1], [1, 1], 1)
+        assert (p["forward"], p["input_grad"]) == ("direct_avx512", "direct_avx512")
+
+
+@pytest.mark.skipif(not HAS_AVX512, reason="this CPU has no AVX-512F: the 32-lane tiles cannot run here")
+@pytest.mark.parametrize("hw", [(28, 28), (32, 32), (35, 56)])
+def test_direct_avx512_edges_match_avx2(hw):
+    """32-lane rows with edges (28 and 56 columns; 56 = one full tile and a 24-lane edge), the
+    forward and the input gradient, against the 16-lane tiles."""
+    rng = np.random.default_rng(1)
+    H, W = hw
+    x = rng.standard_normal((2, 24, H, W)).astype(np.float32)  # 40 = 6 x 6 + 4 output channels
+    w = (0.1 * rng.standard_normal((40, 24, 3, 3))).astype(np.float32)
+    b = rng.standard_normal(40).astype(np.float32)
+    got = {}
+    for level in ("avx512", "avx2"):
+        with cpu.cpu_capability(level):
+            p = _C.conv2d_plan(kernels.tensor(x), kernels.tensor(w), [1, 1], [1, 1], [1, 1], 1)
+            got[level] = (p["forward"], _fwd_bwd(x, w, b, 1))
+    assert got["avx512"][0] == "direct_avx512" and got["avx2"][0] == "direct_avx2"
+    for a, c in zip(got["avx512"][1], got["avx2"][1]):
+        np.testing.assert_allclose(a, c, rtol=1e-4, atol=1e-4)
 
 
 def test_plan_reports_the_walk():
@@ -75,7 +112,7 @@ def test_override_packed_where_it_applies(override):
 
 
 def test_override_bad_name():
-    with pytest.raises(ValueError, match="expected 'dense', 'small_avx2'"):
+    with pytest.raises(ValueError, match="expected 'dense', 'small_avx2', 'direct_avx2', 'direct_avx512'"):
         _C._set_conv2d_path_override("winograd")
 
 

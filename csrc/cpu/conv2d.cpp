@@ -265,6 +265,7 @@ void forward_impl(const ConvGeom& g, const T* x, const T* w, const T* bias, T* y
   if constexpr (std::is_same_v<T, float>) {
     if (cp.forward == ConvPath::SmallAvx2) return conv_detail::small_forward(g, x, w, bias, y);
     if (cp.forward == ConvPath::DirectAvx2) return conv_detail::direct_forward(g, x, w, bias, y);
+    if (cp.forward == ConvPath::DirectAvx512) return conv_detail::direct_forward_avx512(g, x, w, bias, y);
   }
   const ConvWalk& plan = cp.walk;
   if (cp.forward == ConvPath::PackedGemm) {
@@ -308,6 +309,10 @@ void backward_impl(const ConvGeom& g, const T* dy, const T* x, const T* w, T* dx
     // dx as a direct conv of dy (the full correlation with the flipped weights).
     if (dx && cp.input_grad == ConvPath::DirectAvx2) {
       conv_detail::direct_input_grad(g, dy, w, dx);
+      dx = nullptr;
+    }
+    if (dx && cp.input_grad == ConvPath::DirectAvx512) {
+      conv_detail::direct_input_grad_avx512(g, dy, w, dx);
       dx = nullptr;
     }
     // The small kernels' channels-as-lanes tiles need no column matrix either.

@@ -61,12 +61,13 @@ bool dense(const ConvGeom& g) {
 
 // Which paths apply to one direction, in the order of preference.
 struct Applies {
-  bool dense, small, direct, packed;
+  bool dense, small, direct, packed, direct512 = false;
 };
 
 ConvPath pick(const Applies& a) {
   if (a.dense) return ConvPath::Dense;
   if (a.small) return ConvPath::SmallAvx2;
+  if (a.direct512) return ConvPath::DirectAvx512;
   if (a.direct) return ConvPath::DirectAvx2;
   if (a.packed) return ConvPath::PackedGemm;
   return ConvPath::Im2colGemm;
@@ -77,6 +78,7 @@ ConvPath pick(const Applies& a, int override_path) {
     case static_cast<int>(ConvPath::Dense): if (a.dense) return ConvPath::Dense; break;
     case static_cast<int>(ConvPath::SmallAvx2): if (a.small) return ConvPath::SmallAvx2; break;
     case static_cast<int>(ConvPath::DirectAvx2): if (a.direct) return ConvPath::DirectAvx2; break;
+    case static_cast<int>(ConvPath::DirectAvx512): if (a.direct512) return ConvPath::DirectAvx512; break;
     case static_cast<int>(ConvPath::PackedGemm): if (a.packed) return ConvPath::PackedGemm; break;
     case static_cast<int>(ConvPath::Im2colGemm): return ConvPath::Im2colGemm;
     default: break;
@@ -93,10 +95,11 @@ ConvPlan plan_conv2d(const ConvGeom& g, bool is_float) {
   const bool d = dense(g);
   const bool small = is_float && avx2 && conv_detail::small_applicable(g);
   const bool direct = is_float && avx2 && conv_detail::direct_applicable(g);
+  const bool direct512 = is_float && use_avx512() && conv_detail::direct_avx512_applicable(g);
   const bool packed = avx2 && p.walk.nb == 1 && !p.walk.inner;
   const int ov = g_override.load(std::memory_order_relaxed);
-  p.forward = pick({d, small, direct, packed && g.Og() > conv_detail::kPackedRows}, ov);
-  p.input_grad = pick({d, small, direct, packed && g.Og() >= kPackedDxMinChannels}, ov);
+  p.forward = pick({d, small, direct, packed && g.Og() > conv_detail::kPackedRows, direct512}, ov);
+  p.input_grad = pick({d, small, direct, packed && g.Og() >= kPackedDxMinChannels, direct512}, ov);
   // The direct path has no weight gradient of its own: small_avx2's tiles serve it when O % 8 == 0.
   p.weight_grad = pick({d, small || (direct && g.O % 8 == 0), false, packed}, ov);
   return p;
@@ -113,6 +116,7 @@ const char* conv_path_name(ConvPath path) {
     case ConvPath::Dense: return "dense";
     case ConvPath::SmallAvx2: return "small_avx2";
     case ConvPath::DirectAvx2: return "direct_avx2";
+    case ConvPath::DirectAvx512: return "direct_avx512";
     case ConvPath::PackedGemm: return "packed_gemm";
     case ConvPath::Im2colGemm: return "im2col_gemm";
   }
@@ -120,10 +124,10 @@ const char* conv_path_name(ConvPath path) {
 }
 
 ConvPath parse_conv_path(const std::string& name) {
-  for (ConvPath p : {ConvPath::Dense, ConvPath::SmallAvx2, ConvPath::DirectAvx2, ConvPath::PackedGemm,
-                     ConvPath::Im2colGemm})
+  for (ConvPath p : {ConvPath::Dense, ConvPath::SmallAvx2, ConvPath::DirectAvx2, ConvPath::DirectAvx512,
+                     ConvPath::PackedGemm, ConvPath::Im2colGemm})
     if (name == conv_path_name(p)) return p;
-  KCHECK(false, "conv2d path: expected 'dense', 'small_avx2', 'direct_avx2', 'packed_gemm' or "
+  KCHECK(false, "conv2d path: expected 'dense', 'small_avx2', 'direct_avx2', 'direct_avx512', 'packed_gemm' or "
          "'im2col_gemm', got '", name, "'");
   return ConvPath::Im2colGemm;
 }

@@ -8,11 +8,13 @@
 //                (ResNet 3x3): forward and input gradient as direct correlations
 //                (conv2d_direct_avx2.cpp); its weight gradient takes small_avx2's tiles when the
 //                output channels are a multiple of 8
+//   direct_avx512  direct_avx2 with 32-lane AVX-512F tiles (conv2d_direct_avx512.cpp), at the
+//                avx512 level, for rows that fill 3/4 of 32 lanes (ResNet's 32x32 maps)
 //   packed_gemm  one image per GEMM: implicit GEMM on the AVX2 micro-kernels, weights packed once,
 //                no column matrix (conv2d_packed.cpp); forward with > 6 output channels per group,
 //                input gradient with >= 16
 //   im2col_gemm  everything else: column matrix + the GEMM engine (conv2d.cpp); always applies
-// The *_avx2 and packed paths need the AVX2 capability level (isa.h).
+// The *_avx2 and packed paths need the AVX2 capability level (isa.h), direct_avx512 the avx512 one.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -22,7 +24,7 @@
 
 namespace kernels::cpu {
 
-enum class ConvPath : int { Dense, SmallAvx2, DirectAvx2, PackedGemm, Im2colGemm };
+enum class ConvPath : int { Dense, SmallAvx2, DirectAvx2, PackedGemm, Im2colGemm, DirectAvx512 };
 
 // How the images are walked. They are cut into `chunks` contiguous ranges that `nt` threads take
 // in turn (dynamic scheduling: a thread that the OS delays leaves its share to the others). Each

@@ -574,16 +574,10 @@ subtract, multiply, divide, true_divide, negative = sub, mul, div, div, neg
 
 
 def _binop(fn, reflected=False):
-    if reflected:
-        def method(self, other):
-            if not isinstance(other, Tensor) and not _is_scalar(other):
-                return NotImplemented
-            return fn(other, self)
-    else:
-        def method(self, other):
-            if isinstance(other, Tensor) or _is_scalar(other):
-                return fn(self, other)
+    def method(self, other):
+        if not isinstance(other, Tensor) and not _is_scalar(other):
             return NotImplemented
+        return fn(other, self) if reflected else fn(self, other)
 
     return method
 
