@@ -51,8 +51,9 @@ def test_direct_tiles_follow_the_level_and_the_row_width():
 
 
 @pytest.mark.skipif(not HAS_AVX512, reason="this CPU has no AVX-512F: the 32-lane tiles cannot run here")
+@pytest.mark.parametrize("threads", [1, 3])
 @pytest.mark.parametrize("hw", [(28, 28), (32, 32), (35, 56)])
-def test_direct_avx512_edges_match_avx2(hw):
+def test_direct_avx512_edges_match_avx2(hw, threads):
     """32-lane rows with edges (28 and 56 columns; 56 = one full tile and a 24-lane edge), the
     forward and the input gradient, against the 16-lane tiles."""
     rng = np.random.default_rng(1)
@@ -61,10 +62,15 @@ def test_direct_avx512_edges_match_avx2(hw):
     w = (0.1 * rng.standard_normal((40, 24, 3, 3))).astype(np.float32)
     b = rng.standard_normal(40).astype(np.float32)
     got = {}
-    for level in ("avx512", "avx2"):
-        with cpu.cpu_capability(level):
-            p = _C.conv2d_plan(kernels.tensor(x), kernels.tensor(w), [1, 1], [1, 1], [1, 1], 1)
-            got[level] = (p["forward"], _fwd_bwd(x, w, b, 1))
+    prev = kernels.get_num_threads()
+    kernels.set_num_threads(threads)
+    try:
+        for level in ("avx512", "avx2"):
+            with cpu.cpu_capability(level):
+                p = _C.conv2d_plan(kernels.tensor(x), kernels.tensor(w), [1, 1], [1, 1], [1, 1], 1)
+                got[level] = (p["forward"], _fwd_bwd(x, w, b, 1))
+    finally:
+        kernels.set_num_threads(prev)
     assert got["avx512"][0] == "direct_avx512" and got["avx2"][0] == "direct_avx2"
     for a, c in zip(got["avx512"][1], got["avx2"][1]):
         np.testing.assert_allclose(a, c, rtol=1e-4, atol=1e-4)
