@@ -10,7 +10,7 @@ import kernels.functional as F
 from kernels import _C, nn
 from kernels.testing.cases import ACTIVATION, with_batch
 from nn_models import T, torch_or_skip
-from opcheck import HAS_CUDA, check_cuda_vs_cpu, check_torch, gradcheck, requires_cuda, on_fast_and_portable
+from opcheck import HAS_CUDA, check_cuda_vs_cpu, check_torch, gradcheck, requires_cuda
 
 R = np.random.default_rng(11)
 _erf = np.vectorize(math.erf, otypes=[np.float64])
@@ -297,55 +297,7 @@ def test_cuda_flag_consistent():
     assert HAS_CUDA == (kernels.cuda.is_available())
 
 
-# ------------------------------------------------------------------ float32 tanh kernel edges
-# float32 tanh runs a vectorised kernel (8 lanes, a polynomial below |x| = 0.625, exp above,
-# clamped at 10, a padded tail); these check it where it can go wrong.
-
-def _tanh_ulps(x32):
-    got = _np(F.tanh(kernels.tensor(x32))).astype(np.float64)
-    ref = np.tanh(x32.astype(np.float64))
-    ulp = np.spacing(np.abs(ref).astype(np.float32)).astype(np.float64)
-    return np.abs(got - ref) / ulp
-
-
-@pytest.mark.parametrize("n", [1, 7, 8, 9, 15, 17, 16385, 40001])
-@pytest.mark.parametrize("threads", [1, 2])
-def test_tanh_float32_tails_and_threads(n, threads):
-    prev = kernels.get_num_threads()
-    kernels.set_num_threads(threads)
-    try:
-        x = np.random.default_rng(n).standard_normal(n).astype(np.float32) * 4
-        assert _tanh_ulps(x).max() <= 2.0
-    finally:
-        kernels.set_num_threads(prev)
-
-
-def test_tanh_float32_accuracy_across_the_branches():
-    # dense around the polynomial/exp switch, the clamp, and tiny/huge magnitudes
-    x = np.concatenate([np.linspace(-12, 12, 200001), np.linspace(0.6, 0.65, 10001),
-                        np.linspace(9.9, 10.1, 1001), np.geomspace(1e-38, 1e-3, 1001)]).astype(np.float32)
-    x = np.concatenate([x, -x])
-    assert _tanh_ulps(x).max() <= 2.0
-
-
-def test_tanh_float32_special_values():
-    x = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1e-45, -1e-45, 3e38, -3e38, 1e-11, 0.625,
-                  -0.625, 10.0, -10.0], dtype=np.float32)
-    y = _np(F.tanh(kernels.tensor(x)))
-    np.testing.assert_array_equal(np.signbit(y[:2]), [False, True])
-    np.testing.assert_array_equal(y[2:4], [1.0, -1.0])
-    assert np.isnan(y[4])
-    np.testing.assert_array_equal(y[5:7], x[5:7])
-    np.testing.assert_array_equal(y[7:9], [1.0, -1.0])
-    np.testing.assert_allclose(y[9:], np.tanh(x[9:].astype(np.float64)), rtol=2e-7)
-
-
-def test_tanh_portable_matches():
-    """The DEFAULT capability level runs libm's tanhf instead of the AVX2 kernel; both agree to
-    float32 rounding."""
-    x = np.random.default_rng(0).standard_normal(1003).astype(np.float32) * 3
-    outs = on_fast_and_portable(lambda: kernels.tensor(x).tanh().numpy())
-    np.testing.assert_allclose(outs[0], outs[1], rtol=3e-7, atol=0)
+# float32 fast-path kernel edges (tanh, sigmoid, relu, silu, softplus, gelu): test_activation_float32.py
 
 
 # ------------------------------------------------------------------ activation modules (kernels.nn) against torch

@@ -204,3 +204,40 @@ def test_deep_chain_does_not_recurse():
         y = Scale.apply(y, 1.0)
     y.backward()
     np.testing.assert_allclose(x.grad.numpy(), [1.0])
+
+
+class Identity(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return _t(_np(x), x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad  # passes the incoming gradient itself on
+
+
+@pytest.mark.parametrize("graph", ["leaf", "identity", "view", "add"])
+def test_leaf_grad_never_aliases_the_callers_gradient(graph):
+    # backward() hands the caller's tensor to the graph without copying it; where it would reach
+    # a leaf's .grad unchanged, that .grad is a copy, so writing to one never changes the other
+    x = kernels.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    y = {"leaf": lambda: x, "identity": lambda: Identity.apply(x), "view": lambda: x.view(3),
+         "add": lambda: x + 0.0}[graph]()
+    g = kernels.tensor([0.5, 0.25, 2.0])
+    y.backward(g)
+    assert not x.grad._same_storage(g)
+    g.fill_(9.0)
+    np.testing.assert_array_equal(x.grad.numpy(), [0.5, 0.25, 2.0])
+    y2 = {"leaf": lambda: x, "identity": lambda: Identity.apply(x), "view": lambda: x.view(3),
+          "add": lambda: x + 0.0}[graph]()
+    y2.backward(g)  # accumulates into a fresh sum, the caller's tensor untouched
+    np.testing.assert_array_equal(x.grad.numpy(), [9.5, 9.25, 11.0])
+    np.testing.assert_array_equal(g.numpy(), [9.0, 9.0, 9.0])
+
+
+def test_caller_gradient_with_requires_grad_is_taken_as_data():
+    x = kernels.tensor([1.0, -2.0], requires_grad=True)
+    g = kernels.tensor([3.0, 4.0], requires_grad=True)
+    x.relu().backward(g)
+    assert not x.grad.requires_grad and g.grad is None
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 0.0])

@@ -9,8 +9,10 @@
 //   gelu tanh   y = 0.5 x (1 + tanh(k (x + 0.044715 x^3))), k = sqrt(2/pi)
 //               dx = g (0.5 (1 + t) + 0.5 x (1 - t^2) k (1 + 3 * 0.044715 x^2)), t = tanh(...)
 //   silu        y = x sigmoid(x)                            dx = g s (1 + x (1 - s)), s = sigmoid(x)
-// The scalar functors are in csrc/common/activation_math.h (shared with CUDA). float32 tanh runs
-// the AVX2 kernel of activation_avx2.cpp where the CPU has it (libm's tanhf is a scalar call).
+// The scalar functors are in csrc/common/activation_math.h (shared with CUDA). In float32, tanh,
+// sigmoid, relu, silu, softplus and gelu (both forms) run the AVX2 loops of activation_avx2.cpp and
+// activation_gelu_avx2.cpp where the CPU has them (libm's expf/tanhf/erff are scalar calls); their
+// accuracy is in those files' header comments. float64 and the other ops run the scalar functors.
 //
 // softmax / log_softmax: x is viewed as (outer, D, inner) and normalised along D, max-subtracted:
 //   m = max_d x[o,d,i],  s = sum_d exp(x[o,d,i] - m)
@@ -39,14 +41,50 @@ namespace {
 
 constexpr int64_t kGrainAct = 16384;
 
+// The float32 AVX2 loop of a functor (activation_avx2.h), where one exists: Avx2Loop<F>::kHas,
+// then fwd(f, x, y, n) and bwd(f, g, s, d, n). Every other functor and dtype runs the scalar loop.
+template <class F>
+struct Avx2Loop {
+  static constexpr bool kHas = false;
+};
+#define KERNELS_AVX2_LOOP(FUNCTOR, FWD, BWD)                                                   \
+  template <>                                                                                 \
+  struct Avx2Loop<act::FUNCTOR<float>> {                                                      \
+    static constexpr bool kHas = true;                                                        \
+    static void fwd(const act::FUNCTOR<float>&, const float* x, float* y, int64_t n) {        \
+      act_avx2::FWD(x, y, n);                                                                 \
+    }                                                                                         \
+    static void bwd(const act::FUNCTOR<float>&, const float* g, const float* s, float* d,     \
+                    int64_t n) {                                                              \
+      act_avx2::BWD(g, s, d, n);                                                              \
+    }                                                                                         \
+  };
+KERNELS_AVX2_LOOP(Tanh, tanh_f32, tanh_bwd_f32)
+KERNELS_AVX2_LOOP(Sigmoid, sigmoid_f32, sigmoid_bwd_f32)
+KERNELS_AVX2_LOOP(Relu, relu_f32, relu_bwd_f32)
+KERNELS_AVX2_LOOP(Silu, silu_f32, silu_bwd_f32)
+KERNELS_AVX2_LOOP(Gelu, gelu_f32, gelu_bwd_f32)
+KERNELS_AVX2_LOOP(GeluTanh, gelu_tanh_f32, gelu_tanh_bwd_f32)
+#undef KERNELS_AVX2_LOOP
+template <>
+struct Avx2Loop<act::Softplus<float>> {
+  static constexpr bool kHas = true;
+  static void fwd(const act::Softplus<float>& f, const float* x, float* y, int64_t n) {
+    act_avx2::softplus_f32(x, y, n, f.beta, f.threshold);
+  }
+  static void bwd(const act::Softplus<float>& f, const float* g, const float* s, float* d, int64_t n) {
+    act_avx2::softplus_bwd_f32(g, s, d, n, f.beta, f.threshold);
+  }
+};
+
 // The activation loops policy of csrc/common/activation_dispatch.h.
 
 struct CpuActLoops {
   template <class T, class F>
   static void fwd(const char*, const Tensor&, const T* x, T* o, int64_t n, const F& f) {
-    if constexpr (std::is_same_v<F, act::Tanh<float>>) {
+    if constexpr (Avx2Loop<F>::kHas) {
       if (use_avx2()) {
-        parallel_for(n, kGrainAct, [&](int64_t b, int64_t e) { act_avx2::tanh_f32(x + b, o + b, e - b); });
+        parallel_for(n, kGrainAct, [&](int64_t b, int64_t e) { Avx2Loop<F>::fwd(f, x + b, o + b, e - b); });
         return;
       }
     }
@@ -56,6 +94,13 @@ struct CpuActLoops {
   }
   template <class T, class F>
   static void bwd(const char*, const Tensor&, const T* g, const T* s, T* d, int64_t n, const F& f) {
+    if constexpr (Avx2Loop<F>::kHas) {
+      if (use_avx2()) {
+        parallel_for(n, kGrainAct,
+                     [&](int64_t b, int64_t e) { Avx2Loop<F>::bwd(f, g + b, s + b, d + b, e - b); });
+        return;
+      }
+    }
     parallel_for(n, kGrainAct, [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) d[i] = f.bwd(g[i], s[i]);
     });

@@ -201,6 +201,7 @@ def backward(tensor, grad=None, retain_graph=False):
             "backward: the tensor does not require grad and has no grad_fn "
             f"(shape {tuple(tensor.shape)}); did you forget requires_grad=True?"
         )
+    caller = None
     if grad is None:
         if tensor.numel() != 1:
             raise RuntimeError(
@@ -221,21 +222,29 @@ def backward(tensor, grad=None, retain_graph=False):
                 f"backward: gradient is {grad.dtype} on {grad.device} but the tensor is "
                 f"{tensor.dtype} on {tensor.device}"
             )
-        # A copy, so that no leaf's .grad ever shares memory with the caller's tensor.
-        grad = _C.clone(grad)
+        # The caller's memory goes into the graph as it is (backward functions never write to
+        # their incoming gradients); only a leaf's .grad that would share it gets a copy
+        # (_add_to_leaf), so the usual graph pays no extra pass over the gradient.
+        caller = grad = grad._raw()
     root = tensor.grad_fn
     if root is None:  # a leaf: d(t)/d(t) is the identity
-        _add_to_leaf(tensor, grad)
+        _add_to_leaf(tensor, grad, caller)
         return
-    run_backward(root, tensor._output_nr, grad, retain_graph)
+    run_backward(root, tensor._output_nr, grad, retain_graph, caller)
 
 
-def _add_to_leaf(t, grad):
+def _add_to_leaf(t, grad, caller=None):
     g = t.grad
-    t.grad = grad if g is None else _C.add_forward(g, grad)
+    if g is not None:
+        t.grad = _C.add_forward(g, grad)
+    elif caller is not None and grad._same_storage(caller):
+        t.grad = _C.clone(grad)  # never let a leaf's .grad alias the caller's gradient tensor
+    else:
+        t.grad = grad
 
 
-def run_backward(root, output_nr, grad, retain_graph):
+def run_backward(root, output_nr, grad, retain_graph, caller=None):
+    """caller: the gradient tensor the user passed to backward(), if any (see backward())."""
     # Count, for every node, the edges that lead into it from the part of the graph we will run.
     deps = {}
     seen = {root}
@@ -262,7 +271,7 @@ def run_backward(root, output_nr, grad, retain_graph):
             grads = buffers.pop(node, None)
             if isinstance(node, _Leaf):
                 if grads is not None and grads[0] is not None:
-                    _add_to_leaf(node.tensor, grads[0])
+                    _add_to_leaf(node.tensor, grads[0], caller)
                 continue
             if node.freed:
                 raise RuntimeError(

@@ -74,7 +74,7 @@ def conv2d(name) -> Conv2d:
 # (64@32x32). The activations and the 2x2 pooling run on them, batchnorm normalises them.
 FEATURE_MAPS = {"lenet": (BATCH, 6, 28, 28), "resnet": (BATCH, 64, 32, 32)}
 
-ACTIVATION = tuple(FEATURE_MAPS.items())  # (tag, shape): tanh, sigmoid, relu
+ACTIVATION = tuple(FEATURE_MAPS.items())  # (tag, shape): tanh, sigmoid, relu, gelu, silu, softplus
 POOL = tuple(FEATURE_MAPS.items())  # (tag, shape): max_pool2d and avg_pool2d, 2x2, stride 2
 POOL_KERNEL = 2
 # batch_norm (training) and layer_norm: the feature maps, and the MLP's first hidden layer
