@@ -166,11 +166,13 @@ def threads3(request):
 
 # Tile remainders of each kernel: rows 1-5 past a 6-row tile, columns 1..NR-1 past a 16- or
 # 32-wide sliver (15, 17, 31, 33, 47), K 1, a k-remainder of the 8-wide transposes, and 2 K blocks.
-# At AVX512, products of <= 96 rows with B under 1 MB run unpacked (K in blocks of <= 160, one or
-# two registers of columns); (97, 40, 50) and (40, 2100, 130) sit just past those limits.
+# At AVX512, products of <= 96 rows with B within 512 KB run unpacked (K in blocks of <= 160, one
+# or two registers of columns, columns over threads above 0.5 MFLOP); (97, 40, 50) and
+# (64, 784, 256) sit just past those limits, (50, 600, 200) just inside.
 EDGE_SHAPES = [(7, 33, 9), (13, 47, 257), (2, 31, 40), (5, 17, 300), (64, 10, 128), (6, 784, 25),
                (16, 100, 150), (26, 65, 1), (190, 95, 33), (33, 190, 520), (3, 16, 7), (4, 15, 2),
-               (96, 200, 161), (97, 40, 50), (40, 2100, 130), (64, 784, 256)]
+               (96, 200, 161), (97, 40, 50), (40, 2100, 130), (64, 784, 256), (50, 600, 200),
+               (64, 120, 84)]
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -390,11 +390,13 @@ int gemm_threads() {
 
 // Unpacked products (AVX-512 level) for few rows: packing B costs about K*N copies against M*N*K
 // FMAs, a large share of the call when M is small, and tiny products are dominated by such
-// fixed costs. B along k (nn, tn) is read in place, its columns split over the threads; B^T (nt)
-// is transposed once into scratch, on one thread (only below kSerialFlops, where the
-// transpose is a few microseconds). Returns false where the packed path should run instead.
+// fixed costs. B along k (nn, tn) is read in place, its columns split over the threads above
+// kUnpackedThreadFlops; B^T (nt) is transposed once into scratch, on one thread (only below
+// kSerialFlops, where the transpose is a few microseconds). Returns false where the packed path
+// should run instead.
 constexpr double kSerialFlops = 4.0e6;  // below ~128^3/2, a second thread costs more than it saves
-constexpr int64_t kUnpackedMaxRows = 96, kUnpackedMaxBBytes = int64_t(1) << 20;  // B within L2
+// B within a quarter of L2: (64, 784, K=256), B 800 KB, measured faster packed.
+constexpr int64_t kUnpackedMaxRows = 96, kUnpackedMaxBBytes = int64_t(512) << 10;
 
 inline void small_avx512(bool ta, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
                          int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
@@ -406,13 +408,18 @@ inline void small_avx512(bool ta, int64_t M, int64_t N, int64_t K, double alpha,
   gemm_detail::dgemm_small_avx512(ta, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
+// Unpacked B along k splits its columns over threads from here: (64, 120, K=84), 1.3 MFLOP,
+// measured ~1.3x faster on two threads than on one.
+constexpr double kUnpackedThreadFlops = 5.0e5;
 template <class T>
 bool gemm_unpacked(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
-                   int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc, int nt) {
+                   int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc, int max_nt) {
   if (!use_avx512() || M > kUnpackedMaxRows || K * N * int64_t(sizeof(T)) > kUnpackedMaxBBytes)
     return false;
+  const double flops = 2.0 * double(M) * double(N) * double(K);
+  int nt = flops < kUnpackedThreadFlops ? 1 : max_nt;
   if (tb) {
-    if (nt > 1) return false;
+    if (flops >= kSerialFlops && max_nt > 1) return false;
     T* Bt = scratch<T>(1, static_cast<size_t>(K * N));  // Bt[k*N + j] = B[j*ldb + k]
     if constexpr (std::is_same<T, float>::value) {
       gemm_detail::stranspose_avx512(B, ldb, N, K, Bt, N);
@@ -485,7 +492,7 @@ void gemm_impl(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const
     gemm_simple(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, nt);
     return;
   }
-  if (gemm_unpacked<T>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, nt)) return;
+  if (gemm_unpacked<T>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, max_nt)) return;
   if (use_avx512())
     gemm_tiled<T, Avx512Tile<T>>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, nt);
   else if (use_avx2())
