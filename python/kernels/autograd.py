@@ -231,18 +231,27 @@ def backward(tensor, grad=None, retain_graph=False):
     else:
         if not isinstance(grad, Tensor):
             raise TypeError(f"backward: gradient must be a Tensor, got {type(grad).__name__}")
-        if tuple(grad.shape) != tuple(tensor.shape):
+        if grad._same_meta(tensor):  # the usual case, in one call
+            pass
+        elif tuple(grad.shape) != tuple(tensor.shape):
             raise ValueError(
                 f"backward: gradient of shape {tuple(grad.shape)} does not match the tensor's shape "
                 f"{tuple(tensor.shape)}"
             )
-        if grad.dtype != tensor.dtype or grad.device != tensor.device:
+        else:
             raise TypeError(
                 f"backward: gradient is {grad.dtype} on {grad.device} but the tensor is "
                 f"{tensor.dtype} on {tensor.device}"
             )
-        # A copy, so that no leaf's .grad ever shares memory with the caller's tensor.
-        grad = _C.clone(grad)
+        # No leaf's .grad may share memory with the caller's tensor: a leaf root gets a copy here,
+        # and run_backward copies the caller's gradient only if it (or a view of it) reaches a
+        # leaf unchanged, rather than copying it up front for every graph.
+        root = tensor.grad_fn
+        if root is None:
+            _add_to_leaf(tensor, _C.clone(grad))
+            return
+        run_backward(root, tensor._output_nr, grad._raw(), retain_graph, caller=grad)
+        return
     root = tensor.grad_fn
     if root is None:  # a leaf: d(t)/d(t) is the identity
         _add_to_leaf(tensor, grad)
@@ -255,7 +264,8 @@ def _add_to_leaf(t, grad):
     t.grad = grad if g is None else _C.add_forward(g, grad)
 
 
-def run_backward(root, output_nr, grad, retain_graph):
+def run_backward(root, output_nr, grad, retain_graph, caller=None):
+    """caller: the gradient tensor the user passed to backward(), which no leaf's .grad may share."""
     # Count, for every node, the edges that lead into it from the part of the graph we will run.
     deps = {}
     seen = {root}
@@ -282,7 +292,10 @@ def run_backward(root, output_nr, grad, retain_graph):
             grads = buffers.pop(node, None)
             if isinstance(node, _Leaf):
                 if grads is not None and grads[0] is not None:
-                    _add_to_leaf(node.tensor, grads[0])
+                    g = grads[0]
+                    if caller is not None and g._same_storage(caller):
+                        g = _C.clone(g)
+                    _add_to_leaf(node.tensor, g)
                 continue
             if node.freed:
                 raise RuntimeError(
