@@ -79,8 +79,10 @@ class Context:
         self.non_differentiable = ()
 
     def save_for_backward(self, *tensors):
-        self._saved = tuple(None if t is None else t._raw() for t in tensors)
-        self._versions = tuple(None if t is None else t._version for t in self._saved)
+        # List comprehensions, not generators: this runs for every recorded op.
+        saved = [None if t is None else t._raw() for t in tensors]
+        self._saved = tuple(saved)
+        self._versions = tuple([None if t is None else t._version for t in saved])
 
     @property
     def saved_tensors(self):
@@ -210,10 +212,6 @@ def _refuse_stale_view(fn, view):
         "gradient over to it, kernels does not yet. Take the view again after the in-place op")
 
 
-def _accumulate(buf, grad):
-    return grad if buf is None else _C.add_forward(buf, grad)
-
-
 def backward(tensor, grad=None, retain_graph=False):
     """Compute d(tensor)/d(leaf) for every leaf that requires grad, summing into ``leaf.grad``."""
     if not tensor.requires_grad:
@@ -304,7 +302,7 @@ def run_backward(root, output_nr, grad, retain_graph, caller=None):
                     "first backward if you need to call it twice."
                 )
             in_grads = None
-            if grads is not None and any(g is not None for g in grads):
+            if grads is not None and (grads[0] is not None if len(grads) == 1 else any(g is not None for g in grads)):
                 grads = _fill_missing(node, grads)
                 in_grads = node.fn.backward(node.ctx, *grads)
                 if not isinstance(in_grads, tuple):
@@ -331,7 +329,8 @@ def run_backward(root, output_nr, grad, retain_graph, caller=None):
                     buf = buffers.get(child)
                     if buf is None:
                         buf = buffers[child] = [None] * child.n_outputs
-                    buf[nr] = _accumulate(buf[nr], g)
+                    old = buf[nr]
+                    buf[nr] = g if old is None else _C.add_forward(old, g)
                 deps[child] -= 1
                 if deps[child] == 0:
                     ready.append(child)
