@@ -143,6 +143,46 @@ def test_scalar_backward_and_non_scalar_error():
         kernels.tensor([1.0]).backward()
 
 
+class PassThrough(Function):
+    """Returns the incoming gradient itself (as identity-like ops may)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return kernels.tensor(x.detach().numpy())
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+def test_leaf_grad_never_shares_the_callers_gradient():
+    """The caller's gradient is not copied up front; where it (or a view) would reach a leaf
+    unchanged it is copied then, so writing into .grad never changes the caller's tensor."""
+    for make in (lambda x: x, lambda x: PassThrough.apply(x), lambda x: x.reshape(2, 2),
+                 lambda x: Add.apply(x, kernels.zeros(4))):
+        x = kernels.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+        y = make(x)
+        g = kernels.ones(*y.shape)
+        y.backward(g)
+        assert not x.grad._same_storage(g)
+        x.grad.mul_(5.0)
+        np.testing.assert_allclose(g.numpy().ravel(), [1.0] * 4)
+        np.testing.assert_allclose(x.grad.numpy(), [5.0] * 4)
+
+
+def test_grad_assignment_checks():
+    x = kernels.tensor([1.0, 2.0], requires_grad=True)
+    x.grad = kernels.ones(2)
+    with pytest.raises(RuntimeError, match="assigned grad has dtype"):
+        x.grad = kernels.ones(2, dtype=kernels.float64)
+    with pytest.raises(RuntimeError, match="assigned grad has shape"):
+        x.grad = kernels.ones(3)
+    with pytest.raises(RuntimeError, match="can't assign a tensor as its own grad"):
+        x.grad = x
+    with pytest.raises(TypeError, match="assigned grad expected to be a Tensor"):
+        x.grad = [1.0, 2.0]
+
+
 def test_no_grad_and_detach():
     x = kernels.tensor([1.0, 2.0], requires_grad=True)
     with kernels.no_grad():

@@ -344,6 +344,9 @@ void bind_tensor(py::module_& m) {
       .def("_storage_flat", &Tensor::storage_flat,
            "The whole storage as a contiguous 1-d tensor (what a view's strides index into).")
       .def("_same_storage", [](const Tensor& a, const Tensor& b) { return a.storage == b.storage; })
+      .def("_same_meta", [](const Tensor& a, const Tensor& b) {
+        return a.dtype == b.dtype && a.device() == b.device() && a.shape == b.shape;
+      }, "Same dtype, device and shape (one call for what .grad assignment checks).")
       .def("_raw", [](const Tensor& t) { return t; },
            "A new handle on the same memory with no autograd attributes.")
       .def("_set_data", [](Tensor& self, const Tensor& other) { self = other; }, py::arg("other"),

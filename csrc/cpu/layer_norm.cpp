@@ -7,14 +7,22 @@
 //   backward: xhat = (x - mean_r) rstd_r, dxh = g w_ch, A_r = sum_row dxh, B_r = sum_row dxh xhat
 //     dx = rstd_r (dxh - A_r / D - xhat B_r / D);  dweight_ch = sum g xhat,  dbias_ch = sum g
 //   Rows are split over threads; dweight/dbias are summed per thread (double) and then in order.
+//
+// Two row paths (RowPath, chosen by row_path()): at the AVX2 level, float32 rows with one weight
+// per value (layer_norm: G = L = 1) run the one-pass rows of layer_norm_avx2.cpp (their maths is in
+// that file's header); double, group_norm and the portable levels run the norm_vec loops below.
 #include "../contracts/layer_norm.h"
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "../common/dispatch.h"
+#include "isa.h"
+#include "layer_norm_avx2.h"
 #include "norm_vec.h"
 #include "parallel.h"
 
@@ -25,12 +33,129 @@ namespace {
 namespace nv = normvec;
 
 constexpr int64_t kChunk = 16384;  // values per task: a chunk of x (and grad) stays in L2
+constexpr int64_t kRowFlush = 64;  // rows summed into a part's T accumulators before they go to double
+
+enum class RowPath { Portable, Avx2F32 };
+
+template <class T>
+RowPath row_path(const RowNormDims& d) {
+  // layer_norm only (G = 1, L = 1): one weight per value of the row.
+  if (std::is_same<T, float>::value && d.G == 1 && d.L == 1 && d.D() > 0 && use_avx2()) return RowPath::Avx2F32;
+  return RowPath::Portable;
+}
+
+int64_t rows_per_task(const RowNormDims& d) { return std::max<int64_t>(1, kChunk / std::max<int64_t>(1, d.D())); }
+
+// Host scratch (cached by host_alloc, so a repeated call touches no fresh pages), freed at scope exit.
+struct Scratch {
+  void* p;
+  explicit Scratch(size_t bytes) : p(bytes ? host_alloc(bytes) : nullptr) {}
+  ~Scratch() { host_free(p); }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+};
+
+// ------------------------------------------------------------------------------- AVX2 float rows
+
+void forward_avx2(const float* x, const float* w, const float* b, double eps, const RowNormDims& d, float* y,
+                  float* mean, float* rstd) {
+  const int64_t D = d.D();
+  parallel_for(d.R, rows_per_task(d), [&](int64_t rb, int64_t re) {
+    for (int64_t r = rb; r < re; ++r) {
+      double m, m2;
+      ln_avx2::row_moments(x + r * D, D, m, m2);
+      const double rs = 1.0 / std::sqrt(m2 / static_cast<double>(D) + eps);
+      const float hi = static_cast<float>(m);
+      ln_avx2::normalize_row(x + r * D, w, b, y + r * D, D, hi, static_cast<float>(m - static_cast<double>(hi)),
+                             static_cast<float>(rs));
+      mean[r] = hi;
+      rstd[r] = static_cast<float>(rs);
+    }
+  });
+}
+
+void backward_avx2(const float* g, const float* x, const float* w, const float* mean, const float* rstd,
+                   const RowNormDims& d, float* dx, float* dw, float* db) {
+  const int64_t D = d.D(), R = d.R;
+  const bool acc = dw || db;
+  const int64_t P = parts_for(R, rows_per_task(d));
+  // Per part: dweight / dbias sums in float over up to kRowFlush rows (tw, tb), then in double (aw, ab).
+  const size_t per = acc ? static_cast<size_t>(D) * (2 * sizeof(float) + 2 * sizeof(double)) : 0;
+  Scratch scratch(per * static_cast<size_t>(P));
+  std::vector<char> flushed(static_cast<size_t>(P), 0);
+  auto part = [&](int64_t p, float*& tw, float*& tb, double*& aw, double*& ab) {
+    char* base = static_cast<char*>(scratch.p) + per * static_cast<size_t>(p);
+    aw = reinterpret_cast<double*>(base);
+    ab = aw + D;
+    tw = reinterpret_cast<float*>(ab + D);
+    tb = tw + D;
+  };
+  parallel_for(P, 1, [&](int64_t pb, int64_t pe) {
+    for (int64_t p = pb; p < pe; ++p) {
+      float *tw = nullptr, *tb = nullptr;
+      double *aw = nullptr, *ab = nullptr;
+      if (acc) {
+        part(p, tw, tb, aw, ab);
+        std::memset(tw, 0, 2 * static_cast<size_t>(D) * sizeof(float));
+      }
+      int64_t pending = 0;
+      const int64_t rb = R * p / P, re = R * (p + 1) / P;
+      // S = sum (x - mean) of row r: for the first row on its own, then from the pass before.
+      double S = rb < re ? ln_avx2::centred_sum(x + rb * D, D, mean[rb]) : 0.0;
+      for (int64_t r = rb; r < re; ++r) {
+        const float* gr = g + r * D;
+        const float* xr = x + r * D;
+        const float hi = mean[r], rsf = rstd[r];
+        const double rs = static_cast<double>(rsf), n = static_cast<double>(D);
+        const float c = static_cast<float>(S / n);
+        double A = 0, B = 0;
+        ln_avx2::grad_row_sums(gr, xr, w, D, hi, c, rsf, tw, tb, A, B);
+        const double k2 = -rs * rs * rs * B / n, k0 = -rs * A / n - k2 * static_cast<double>(c);
+        const bool next = r + 1 < re;
+        if (dx)
+          S = ln_avx2::grad_row_apply(gr, xr, w, dx + r * D, D, hi, rsf, static_cast<float>(k2),
+                                      static_cast<float>(k0), next ? xr + D : nullptr, next ? mean[r + 1] : 0.f);
+        else if (next)
+          S = ln_avx2::centred_sum(xr + D, D, mean[r + 1]);
+        if (acc && ++pending == kRowFlush) {
+          for (int64_t i = 0; i < D; ++i) {
+            aw[i] = flushed[p] ? aw[i] + tw[i] : tw[i];
+            ab[i] = flushed[p] ? ab[i] + tb[i] : tb[i];
+          }
+          flushed[p] = 1;
+          std::memset(tw, 0, 2 * static_cast<size_t>(D) * sizeof(float));
+          pending = 0;
+        }
+      }
+    }
+  });
+  if (!acc) return;
+  parallel_for(D, kChunk, [&](int64_t cb, int64_t ce) {
+    for (int64_t i = cb; i < ce; ++i) {
+      double sw = 0, sb = 0;
+      for (int64_t p = 0; p < P; ++p) {
+        float *tw, *tb;
+        double *aw, *ab;
+        part(p, tw, tb, aw, ab);
+        sw += (flushed[p] ? aw[i] : 0.0) + tw[i];
+        sb += (flushed[p] ? ab[i] : 0.0) + tb[i];
+      }
+      if (dw) dw[i] = static_cast<float>(sw);
+      if (db) db[i] = static_cast<float>(sb);
+    }
+  });
+}
+
+// ------------------------------------------------------------------------------- portable rows
 
 // ------------------------------------------------------------------------------- row norms
 
 template <class T>
 void row_forward(const T* x, const T* w, const T* b, double eps, const RowNormDims& d, T* y, T* mean,
                  T* rstd) {
+  if constexpr (std::is_same<T, float>::value) {
+    if (row_path<T>(d) == RowPath::Avx2F32) return forward_avx2(x, w, b, eps, d, y, mean, rstd);
+  }
   const int64_t D = d.D();
   parallel_for(d.R, std::max<int64_t>(1, kChunk / std::max<int64_t>(1, D)), [&](int64_t rb, int64_t re) {
     for (int64_t r = rb; r < re; ++r) {
@@ -61,11 +186,12 @@ void row_forward(const T* x, const T* w, const T* b, double eps, const RowNormDi
   });
 }
 
-constexpr int64_t kRowFlush = 64;  // rows summed into a part's T accumulators before they go to double
-
 template <class T>
 void row_backward(const T* g, const T* x, const T* w, const T* mean, const T* rstd, const RowNormDims& d,
                   T* dx, T* dw, T* db) {
+  if constexpr (std::is_same<T, float>::value) {
+    if (row_path<T>(d) == RowPath::Avx2F32) return backward_avx2(g, x, w, mean, rstd, d, dx, dw, db);
+  }
   const int64_t D = d.D(), nch = d.G * d.S;
   const bool affine_grads = dw || db;
   const int64_t P = affine_grads ? parts_for(d.R, std::max<int64_t>(1, kChunk / std::max<int64_t>(1, D)))

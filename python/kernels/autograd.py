@@ -74,8 +74,10 @@ class Context:
     non_differentiable = ()
 
     def save_for_backward(self, *tensors):
-        self._saved = tuple(None if t is None else t._raw() for t in tensors)
-        self._versions = tuple(None if t is None else t._version for t in self._saved)
+        # List comprehensions, not generators: this runs for every recorded op.
+        saved = [None if t is None else t._raw() for t in tensors]
+        self._saved = tuple(saved)
+        self._versions = tuple([None if t is None else t._version for t in saved])
 
     @property
     def saved_tensors(self):
@@ -190,10 +192,6 @@ def _refuse_stale_view(fn, view):
         "gradient over to it, kernels does not yet. Take the view again after the in-place op")
 
 
-def _accumulate(buf, grad):
-    return grad if buf is None else _C.add_forward(buf, grad)
-
-
 def backward(tensor, grad=None, retain_graph=False):
     """Compute d(tensor)/d(leaf) for every leaf that requires grad, summing into ``leaf.grad``."""
     if not tensor.requires_grad:
@@ -212,12 +210,14 @@ def backward(tensor, grad=None, retain_graph=False):
     else:
         if not isinstance(grad, Tensor):
             raise TypeError(f"backward: gradient must be a Tensor, got {type(grad).__name__}")
-        if tuple(grad.shape) != tuple(tensor.shape):
+        if grad._same_meta(tensor):  # the usual case, in one call
+            pass
+        elif tuple(grad.shape) != tuple(tensor.shape):
             raise ValueError(
                 f"backward: gradient of shape {tuple(grad.shape)} does not match the tensor's shape "
                 f"{tuple(tensor.shape)}"
             )
-        if grad.dtype != tensor.dtype or grad.device != tensor.device:
+        else:
             raise TypeError(
                 f"backward: gradient is {grad.dtype} on {grad.device} but the tensor is "
                 f"{tensor.dtype} on {tensor.device}"
@@ -280,7 +280,7 @@ def run_backward(root, output_nr, grad, retain_graph, caller=None):
                     "first backward if you need to call it twice."
                 )
             in_grads = None
-            if grads is not None and any(g is not None for g in grads):
+            if grads is not None and (grads[0] is not None if len(grads) == 1 else any(g is not None for g in grads)):
                 grads = _fill_missing(node, grads)
                 in_grads = node.fn.backward(node.ctx, *grads)
                 if not isinstance(in_grads, tuple):
@@ -307,7 +307,8 @@ def run_backward(root, output_nr, grad, retain_graph, caller=None):
                     buf = buffers.get(child)
                     if buf is None:
                         buf = buffers[child] = [None] * child.n_outputs
-                    buf[nr] = _accumulate(buf[nr], g)
+                    old = buf[nr]
+                    buf[nr] = g if old is None else _C.add_forward(old, g)
                 deps[child] -= 1
                 if deps[child] == 0:
                     ready.append(child)

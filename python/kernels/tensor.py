@@ -268,7 +268,8 @@ def _get_grad(self):
 
 def _set_grad(self, grad):
     """``t.grad = g``: None, or a Tensor of t's shape, dtype and device (torch's checks)."""
-    if grad is not None:
+    # The common case in one C++ call; the checks below name what differs.
+    if grad is not None and not (isinstance(grad, Tensor) and grad is not self and grad._same_meta(self)):
         op = f"{type(self).__name__}.grad"
         if not isinstance(grad, Tensor):
             raise TypeError(f"{op}: assigned grad expected to be a Tensor or None, got "

@@ -123,6 +123,16 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 
 
 def _normalized_shape(op, shape):
+    # Plain ints (the usual call) skip the numbers.Integral checks, which cost more than the op
+    # itself at small sizes.
+    if type(shape) is int:
+        return [shape]
+    if type(shape) is list or type(shape) is tuple:
+        for d in shape:
+            if type(d) is not int:
+                break
+        else:
+            return list(shape)
     if is_int(shape):
         return [int(shape)]
     if isinstance(shape, (tuple, list)) or hasattr(shape, "__iter__"):
@@ -140,7 +150,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     check_optional_tensor(op, weight, "weight")
     check_optional_tensor(op, bias, "bias")
     return LayerNorm.apply(input, _normalized_shape(op, normalized_shape), weight, bias,
-                           as_number(op, "eps", eps))
+                           eps if type(eps) is float else as_number(op, "eps", eps))
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
