@@ -299,7 +299,7 @@ def test_avg_pool2d_base_cpu_path(cpu_path, shape, kw):
 
 
 def test_cpu_path_bad_name():
-    with pytest.raises(ValueError, match="expected 'avx2', 'default' or 'scalar'"):
+    with pytest.raises(ValueError, match="expected 'avx512', 'avx2', 'default' or 'scalar'"):
         cpu_backend.set_cpu_capability("sse9")
 
 
