@@ -106,6 +106,25 @@ def test_fast_rows_large_mean(D, R, threads):
         check(run(x, w, b, g), x, w, b, g, tol=1e-5)
 
 
+@pytest.mark.parametrize("mean", [0.0, 1e4])
+@pytest.mark.parametrize("R", [1, 2, 3, 5])
+@pytest.mark.parametrize("D", [16384, 16392, 20001])
+def test_fast_long_rows(D, R, mean, threads):
+    """Rows longer than 16384 values take the backward one row at a time (each row's mean
+    correction summed in the second pass over the row before); shorter ones go in pairs, an odd
+    last row on its own."""
+    x, w, b, g = inputs(R, D, mean=mean)
+    with cpu.cpu_capability(FAST):
+        check(run(x, w, b, g), x, w, b, g, tol=1e-5)
+        for mask in [(True, False, False), (False, True, True)]:
+            part = run(x, w, b, g, mask)
+            ref = reference(x, w, b, g)
+            if mask[0]:
+                assert rel(part[3], ref[1]) < 1e-5
+            else:
+                assert rel(part[4], ref[2]) < 1e-5 and rel(part[5], ref[3]) < 1e-5
+
+
 @pytest.mark.parametrize("D", [3, 256, 4704])
 def test_portable_rows_large_mean_forward(D):
     """The portable rows centre the forward on the float mean: float-level error at 1e4."""

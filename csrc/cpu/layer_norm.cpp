@@ -35,6 +35,10 @@ namespace nv = normvec;
 constexpr int64_t kChunk = 16384;  // values per task: a chunk of x (and grad) stays in L2
 constexpr int64_t kRowFlush = 64;  // rows summed into a part's T accumulators before they go to double
 
+// Rows up to this long go through the AVX2 backward's first pass in pairs; longer rows one at a
+// time, keeping one row (not two) in L2 between the passes.
+constexpr int64_t kPairD = 16384;
+
 enum class RowPath { Portable, Avx2F32 };
 
 template <class T>
@@ -77,7 +81,7 @@ void forward_avx2(const float* x, const float* w, const float* b, double eps, co
 void backward_avx2(const float* g, const float* x, const float* w, const float* mean, const float* rstd,
                    const RowNormDims& d, float* dx, float* dw, float* db) {
   const int64_t D = d.D(), R = d.R;
-  const bool acc = dw || db;
+  const bool acc = dw || db, pairs = D <= kPairD;
   const int64_t P = parts_for(R, rows_per_task(d));
   // Per part: dweight / dbias sums in float over up to kRowFlush rows (tw, tb), then in double (aw, ab).
   const size_t per = acc ? static_cast<size_t>(D) * (2 * sizeof(float) + 2 * sizeof(double)) : 0;
@@ -100,24 +104,37 @@ void backward_avx2(const float* g, const float* x, const float* w, const float* 
       }
       int64_t pending = 0;
       const int64_t rb = R * p / P, re = R * (p + 1) / P;
-      // S = sum (x - mean) of row r: for the first row on its own, then from the pass before.
-      double S = rb < re ? ln_avx2::centred_sum(x + rb * D, D, mean[rb]) : 0.0;
-      for (int64_t r = rb; r < re; ++r) {
-        const float* gr = g + r * D;
-        const float* xr = x + r * D;
-        const float hi = mean[r], rsf = rstd[r];
-        const double rs = static_cast<double>(rsf), n = static_cast<double>(D);
-        const float c = static_cast<float>(S / n);
-        double A = 0, B = 0;
-        ln_avx2::grad_row_sums(gr, xr, w, D, hi, c, rsf, tw, tb, A, B);
-        const double k2 = -rs * rs * rs * B / n, k0 = -rs * A / n - k2 * static_cast<double>(c);
-        const bool next = r + 1 < re;
-        if (dx)
-          S = ln_avx2::grad_row_apply(gr, xr, w, dx + r * D, D, hi, rsf, static_cast<float>(k2),
-                                      static_cast<float>(k0), next ? xr + D : nullptr, next ? mean[r + 1] : 0.f);
-        else if (next)
-          S = ln_avx2::centred_sum(xr + D, D, mean[r + 1]);
-        if (acc && ++pending == kRowFlush) {
+      const double n = static_cast<double>(D);
+      // Long rows: S = sum (x - mean) of the next row comes from the second pass over this one.
+      double S = !pairs && rb < re ? ln_avx2::centred_sum(x + rb * D, D, mean[rb]) : 0.0;
+      for (int64_t r = rb; r < re;) {
+        const int k = pairs && r + 1 < re ? 2 : 1;
+        const float* gp[2];
+        const float* xp[2];
+        float hi[2], c[2], rsf[2];
+        for (int t = 0; t < k; ++t) {
+          gp[t] = g + (r + t) * D;
+          xp[t] = x + (r + t) * D;
+          hi[t] = mean[r + t];
+          rsf[t] = rstd[r + t];
+          c[t] = static_cast<float>((pairs ? ln_avx2::centred_sum(xp[t], D, hi[t]) : S) / n);
+        }
+        double A[2] = {0, 0}, B[2] = {0, 0};
+        ln_avx2::grad_rows_sums(k, gp, xp, w, D, hi, c, rsf, tw, tb, A, B);
+        for (int t = 0; t < k; ++t) {
+          const double rs = static_cast<double>(rsf[t]);
+          const double k2 = -rs * rs * rs * B[t] / n, k0 = -rs * A[t] / n - k2 * static_cast<double>(c[t]);
+          const bool chain = !pairs && r + t + 1 < re;
+          const float* xn = chain ? xp[t] + D : nullptr;
+          if (dx)
+            S = ln_avx2::grad_row_apply(gp[t], xp[t], w, dx + (r + t) * D, D, hi[t], rsf[t], static_cast<float>(k2),
+                                        static_cast<float>(k0), xn, chain ? mean[r + t + 1] : 0.f);
+          else if (chain)
+            S = ln_avx2::centred_sum(xn, D, mean[r + t + 1]);
+        }
+        r += k;
+        pending += k;
+        if (acc && pending >= kRowFlush) {
           for (int64_t i = 0; i < D; ++i) {
             aw[i] = flushed[p] ? aw[i] + tw[i] : tw[i];
             ab[i] = flushed[p] ? ab[i] + tb[i] : tb[i];

@@ -18,10 +18,10 @@
 //   A = sum g w,   B = sum g w xc,   k2 = -r^3 B / n,   k0 = -r A / n - k2 c,
 //   dx = g w r + (x - hi) k2 + k0   (= r (g w - A / n - xhat B r / n)),
 //   dweight += g xc r,   dbias += g.
-// Two passes over a row: the first sums A and B and adds into dweight / dbias (it needs c, so c is
-// summed one row ahead, in the second pass of the row before); the second writes dx. Keeping the
-// dweight / dbias updates in the first pass measured faster than in the second (fewer streams
-// written by one loop).
+// Two passes over a row: the first sums A and B and adds into dweight / dbias (it needs c, summed
+// before it); the second writes dx. Keeping the dweight / dbias updates in the first pass measured
+// faster than in the second (fewer streams written by one loop). Short rows go through the first
+// pass two at a time, sharing its loads and stores of w and of the dweight / dbias sums.
 // Float lane sums are added into double every block, so no lane sums more than kBlock / 32 terms.
 #include "layer_norm_avx2.h"
 
@@ -149,31 +149,68 @@ inline void store(float* p, __m256 v, __m256i m, bool masked) {
     _mm256_storeu_ps(p, v);
 }
 
-template <bool HasW, bool HasAcc>
-void grad_sums_impl(const float* g, const float* x, const float* w, int64_t n, float hi, float c, float r,
-                    float* aw, float* ab, double& A, double& B) {
-  const __m256 hv = _mm256_set1_ps(hi), cv = _mm256_set1_ps(c), rv = _mm256_set1_ps(r);
+// Rows (1 or 2) rows at once: two rows share the loads and stores of w and of the dweight /
+// dbias sums, which otherwise dominate short rows.
+template <int Rows, bool HasW, bool HasAcc>
+void grad_sums_impl(const float* const* g, const float* const* x, const float* w, int64_t n, const float* hi,
+                    const float* c, const float* r, float* aw, float* ab, double* A, double* B) {
+  constexpr int C = 4 / Rows;  // independent chains per row and sum
+  __m256 hv[Rows], cv[Rows], rv[Rows];
+  for (int t = 0; t < Rows; ++t) {
+    hv[t] = _mm256_set1_ps(hi[t]);
+    cv[t] = _mm256_set1_ps(c[t]);
+    rv[t] = _mm256_set1_ps(r[t]);
+  }
   for (int64_t b0 = 0; b0 < n; b0 += kBlock) {
-    __m256 a[4], q[4];
-    for (int j = 0; j < 4; ++j) a[j] = q[j] = _mm256_setzero_ps();
+    __m256 a[Rows][C], q[Rows][C];
+    for (int t = 0; t < Rows; ++t)
+      for (int k = 0; k < C; ++k) a[t][k] = q[t][k] = _mm256_setzero_ps();
     block_vectors(b0, std::min(n, b0 + kBlock), [&](int64_t i, __m256i m, bool masked, int j) {
+      const int k = j % C;
       // Every load before any store: a load issued after a store to an address a multiple of
       // 4 KB away (rows of page-aligned tensors often are) waits for that store.
-      const __m256 gv = load(g + i, m, masked);
-      __m256 xc = _mm256_sub_ps(_mm256_sub_ps(load(x + i, m, masked), hv), cv);
-      if (masked) xc = _mm256_and_ps(xc, _mm256_castsi256_ps(m));
-      const __m256 gw = HasW ? _mm256_mul_ps(gv, load(w + i, m, masked)) : gv;
-      a[j] = _mm256_add_ps(a[j], gw);
-      q[j] = _mm256_fmadd_ps(gw, xc, q[j]);
+      const __m256 wv = HasW ? load(w + i, m, masked) : _mm256_setzero_ps();
+      __m256 dwv = HasAcc ? load(aw + i, m, masked) : wv, dbv = HasAcc ? load(ab + i, m, masked) : wv;
+      for (int t = 0; t < Rows; ++t) {
+        const __m256 gv = load(g[t] + i, m, masked);
+        __m256 xc = _mm256_sub_ps(_mm256_sub_ps(load(x[t] + i, m, masked), hv[t]), cv[t]);
+        if (masked) xc = _mm256_and_ps(xc, _mm256_castsi256_ps(m));
+        const __m256 gw = HasW ? _mm256_mul_ps(gv, wv) : gv;
+        a[t][k] = _mm256_add_ps(a[t][k], gw);
+        q[t][k] = _mm256_fmadd_ps(gw, xc, q[t][k]);
+        if (HasAcc) {
+          dwv = _mm256_fmadd_ps(gv, _mm256_mul_ps(xc, rv[t]), dwv);
+          dbv = _mm256_add_ps(dbv, gv);
+        }
+      }
       if (HasAcc) {
-        const __m256 awv = load(aw + i, m, masked), abv = load(ab + i, m, masked);
-        store(aw + i, _mm256_fmadd_ps(gv, _mm256_mul_ps(xc, rv), awv), m, masked);
-        store(ab + i, _mm256_add_ps(abv, gv), m, masked);
+        store(aw + i, dwv, m, masked);
+        store(ab + i, dbv, m, masked);
       }
     });
-    A += sum4(a);
-    B += sum4(q);
+    for (int t = 0; t < Rows; ++t) {
+      __m256 sa = a[t][0], sq = q[t][0];
+      for (int k = 1; k < C; ++k) {
+        sa = _mm256_add_ps(sa, a[t][k]);
+        sq = _mm256_add_ps(sq, q[t][k]);
+      }
+      A[t] += hsum(sa);
+      B[t] += hsum(sq);
+    }
   }
+}
+
+template <int Rows>
+void grad_sums_dispatch(const float* const* g, const float* const* x, const float* w, int64_t n, const float* hi,
+                        const float* c, const float* r, float* aw, float* ab, double* A, double* B) {
+  if (w && aw)
+    grad_sums_impl<Rows, true, true>(g, x, w, n, hi, c, r, aw, ab, A, B);
+  else if (w)
+    grad_sums_impl<Rows, true, false>(g, x, w, n, hi, c, r, aw, ab, A, B);
+  else if (aw)
+    grad_sums_impl<Rows, false, true>(g, x, w, n, hi, c, r, aw, ab, A, B);
+  else
+    grad_sums_impl<Rows, false, false>(g, x, w, n, hi, c, r, aw, ab, A, B);
 }
 
 template <bool HasW, bool HasNext>
@@ -245,16 +282,12 @@ double centred_sum(const float* x, int64_t n, float hi) {
   return sum;
 }
 
-void grad_row_sums(const float* g, const float* x, const float* w, int64_t n, float hi, float c, float r, float* aw,
-                   float* ab, double& A, double& B) {
-  if (w && aw)
-    grad_sums_impl<true, true>(g, x, w, n, hi, c, r, aw, ab, A, B);
-  else if (w)
-    grad_sums_impl<true, false>(g, x, w, n, hi, c, r, aw, ab, A, B);
-  else if (aw)
-    grad_sums_impl<false, true>(g, x, w, n, hi, c, r, aw, ab, A, B);
+void grad_rows_sums(int rows, const float* const* g, const float* const* x, const float* w, int64_t n,
+                    const float* hi, const float* c, const float* r, float* aw, float* ab, double* A, double* B) {
+  if (rows == 2)
+    grad_sums_dispatch<2>(g, x, w, n, hi, c, r, aw, ab, A, B);
   else
-    grad_sums_impl<false, false>(g, x, w, n, hi, c, r, aw, ab, A, B);
+    grad_sums_dispatch<1>(g, x, w, n, hi, c, r, aw, ab, A, B);
 }
 
 double grad_row_apply(const float* g, const float* x, const float* w, float* dx, int64_t n, float hi, float r,

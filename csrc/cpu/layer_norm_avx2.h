@@ -16,10 +16,11 @@ void normalize_row(const float* x, const float* w, const float* b, float* y, int
 // sum (x - hi).
 double centred_sum(const float* x, int64_t n, float hi);
 
-// With xc = (x - hi) - c: A += sum g w, B += sum g w xc (w may be null); when aw is not null also,
-// per value, aw += g xc r and ab += g.
-void grad_row_sums(const float* g, const float* x, const float* w, int64_t n, float hi, float c, float r, float* aw,
-                   float* ab, double& A, double& B);
+// For rows k < `rows` (1 or 2), with xc = (x[k] - hi[k]) - c[k]: A[k] += sum g[k] w,
+// B[k] += sum g[k] w xc (w may be null); when aw is not null also, per value, aw += g[k] xc r[k]
+// and ab += g[k].
+void grad_rows_sums(int rows, const float* const* g, const float* const* x, const float* w, int64_t n,
+                    const float* hi, const float* c, const float* r, float* aw, float* ab, double* A, double* B);
 
 // dx = g w r + (x - hi) k2 + k0 (w may be null). When xn is not null (the next row's x, n values)
 // returns sum (xn - hn), else 0.
