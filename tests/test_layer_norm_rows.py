@@ -15,7 +15,7 @@ from opcheck import gradcheck, on_fast_and_portable, torch_functional
 
 RNG = np.random.default_rng(2024)
 EPS = 1e-5
-FAST = "avx2" if cpu.supported_cpu_capability() == "AVX2" else "default"
+FAST = "avx2" if cpu.supported_cpu_capability() in ("AVX2", "AVX512") else "default"
 LEVELS = sorted({FAST, "default"})
 
 # 1..17 (every tail of the 8-lane vectors, with and without a full vector), around a 32-value
