@@ -42,3 +42,12 @@ def torch_one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(prev)
+
+
+# The fast paths that split work over threads, at 1 and 2 threads (restored afterwards).
+@pytest.fixture(params=[1, 2], ids=["1thread", "2threads"])
+def threads(request):
+    prev = kernels.get_num_threads()
+    kernels.set_num_threads(request.param)
+    yield request.param
+    kernels.set_num_threads(prev)

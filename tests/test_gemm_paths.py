@@ -26,14 +26,6 @@ def tol(dtype, k):
     return dict(rtol=0, atol=(2e-6 if dtype == np.float32 else 1e-13) * max(k, 8))
 
 
-@pytest.fixture(params=[1, 2], ids=["1thread", "2threads"])
-def threads(request):
-    prev = kernels.get_num_threads()
-    kernels.set_num_threads(request.param)
-    yield request.param
-    kernels.set_num_threads(prev)
-
-
 def products(M, N, K, dtype):
     """(ours, reference) for the three forms the layers use: NN (matmul, linear dx),
     NT (linear forward x W^T), TN (linear dW = dY^T X)."""

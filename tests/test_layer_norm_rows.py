@@ -24,14 +24,6 @@ ROW_LENGTHS = list(range(1, 18)) + [31, 32, 33, 255, 256, 511, 512, 513, 1031, 4
 ROW_COUNTS = [1, 2, 3, 130]  # 130: two 64-row flushes and a remainder (one part or two)
 
 
-@pytest.fixture(params=[1, 2], ids=["1thread", "2threads"])
-def threads(request):
-    prev = kernels.get_num_threads()
-    kernels.set_num_threads(request.param)
-    yield request.param
-    kernels.set_num_threads(prev)
-
-
 def reference(x, w, b, g, eps=EPS):
     """float64 layer_norm over the last dim of x (R, D): y, dx, dweight, dbias."""
     x, g = x.astype(np.float64), g.astype(np.float64)

@@ -149,28 +149,7 @@ inline __attribute__((always_inline)) T dot_avx2(const T* x, const T* y, int64_t
 // sets); here 8 k at a time are loaded from each line and transposed in registers.
 // W = 16: the B sliver of C = A B^T (linear forward), dst 64-byte aligned.
 void spack_trans16_avx2(const float* X, int64_t ld, int64_t kc, float* dst) {
-  int64_t k = 0;
-  for (; k + 8 <= kc; k += 8) {
-    for (int h = 0; h < 2; ++h) {
-      const float* s = X + 8 * h * ld + k;
-      __m256 r0 = _mm256_loadu_ps(s), r1 = _mm256_loadu_ps(s + ld);
-      __m256 r2 = _mm256_loadu_ps(s + 2 * ld), r3 = _mm256_loadu_ps(s + 3 * ld);
-      __m256 r4 = _mm256_loadu_ps(s + 4 * ld), r5 = _mm256_loadu_ps(s + 5 * ld);
-      __m256 r6 = _mm256_loadu_ps(s + 6 * ld), r7 = _mm256_loadu_ps(s + 7 * ld);
-      transpose8x8(r0, r1, r2, r3, r4, r5, r6, r7);
-      float* d = dst + k * 16 + 8 * h;
-      _mm256_store_ps(d, r0);
-      _mm256_store_ps(d + 16, r1);
-      _mm256_store_ps(d + 32, r2);
-      _mm256_store_ps(d + 48, r3);
-      _mm256_store_ps(d + 64, r4);
-      _mm256_store_ps(d + 80, r5);
-      _mm256_store_ps(d + 96, r6);
-      _mm256_store_ps(d + 112, r7);
-    }
-  }
-  for (; k < kc; ++k)
-    for (int c = 0; c < 16; ++c) dst[k * 16 + c] = X[c * ld + k];
+  pack_sliver_transposed<16>(X, ld, kc, dst);
 }
 
 // W = 6: the A sliver of C = A op(B) with A row-major (rows 6 and 7 of each 8x8 are don't-care

@@ -204,28 +204,7 @@ void dgemm_kernel_6x16_avx512(int64_t kc, const double* __restrict Ap, const dou
 // dst[k*32 + c] = X[c*ld + k] for a full 32-line sliver: 8 k at a time from each group of 8 lines,
 // transposed in registers (a scalar gather would read 32 strided streams one float at a time).
 void spack_trans32_avx512(const float* X, int64_t ld, int64_t kc, float* dst) {
-  int64_t k = 0;
-  for (; k + 8 <= kc; k += 8) {
-    for (int h = 0; h < 4; ++h) {
-      const float* s = X + 8 * h * ld + k;
-      __m256 r0 = _mm256_loadu_ps(s), r1 = _mm256_loadu_ps(s + ld);
-      __m256 r2 = _mm256_loadu_ps(s + 2 * ld), r3 = _mm256_loadu_ps(s + 3 * ld);
-      __m256 r4 = _mm256_loadu_ps(s + 4 * ld), r5 = _mm256_loadu_ps(s + 5 * ld);
-      __m256 r6 = _mm256_loadu_ps(s + 6 * ld), r7 = _mm256_loadu_ps(s + 7 * ld);
-      transpose8x8(r0, r1, r2, r3, r4, r5, r6, r7);
-      float* d = dst + k * 32 + 8 * h;
-      _mm256_store_ps(d, r0);
-      _mm256_store_ps(d + 32, r1);
-      _mm256_store_ps(d + 64, r2);
-      _mm256_store_ps(d + 96, r3);
-      _mm256_store_ps(d + 128, r4);
-      _mm256_store_ps(d + 160, r5);
-      _mm256_store_ps(d + 192, r6);
-      _mm256_store_ps(d + 224, r7);
-    }
-  }
-  for (; k < kc; ++k)
-    for (int c = 0; c < 32; ++c) dst[k * 32 + c] = X[c * ld + k];
+  pack_sliver_transposed<32>(X, ld, kc, dst);
 }
 
 void sgemm_small_avx512(bool ta, int64_t M, int64_t N, int64_t K, float alpha, const float* A,

@@ -1,7 +1,9 @@
-// The 8x8 float register transpose the GEMM packers share (gemm_avx2.cpp, gemm_avx512.cpp).
+// The 8x8 float register transpose and the sliver packer the GEMM packers share (gemm_avx2.cpp, gemm_avx512.cpp).
 // Include only from files compiled with at least -mavx2; each includer gets its own inline copy.
 #pragma once
 #include <immintrin.h>
+
+#include <cstdint>
 
 namespace kernels::cpu::gemm_detail {
 namespace {
@@ -30,6 +32,27 @@ inline __attribute__((always_inline)) void transpose8x8(__m256& r0, __m256& r1, 
   r5 = _mm256_permute2f128_ps(u1, u5, 0x31);
   r6 = _mm256_permute2f128_ps(u2, u6, 0x31);
   r7 = _mm256_permute2f128_ps(u3, u7, 0x31);
+}
+
+// dst[k*W + c] = X[c*ld + k] for a full sliver of W lines (W a multiple of 8) stored across the
+// sliver (each line contiguous in k): 8 k at a time from each group of 8 lines, transposed in
+// registers (a scalar gather would read W strided streams one float at a time). dst 32-byte aligned.
+template <int W>
+inline void pack_sliver_transposed(const float* X, int64_t ld, int64_t kc, float* dst) {
+  static_assert(W % 8 == 0, "whole groups of 8 lines");
+  int64_t k = 0;
+  for (; k + 8 <= kc; k += 8) {
+    for (int h = 0; h < W / 8; ++h) {
+      const float* s = X + 8 * h * ld + k;
+      __m256 r[8];
+      for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(s + i * ld);
+      transpose8x8(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]);
+      float* d = dst + k * W + 8 * h;
+      for (int i = 0; i < 8; ++i) _mm256_store_ps(d + i * W, r[i]);
+    }
+  }
+  for (; k < kc; ++k)
+    for (int c = 0; c < W; ++c) dst[k * W + c] = X[c * ld + k];
 }
 
 }  // namespace
